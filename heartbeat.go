@@ -1,0 +1,307 @@
+package homelabcmd
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"math"
+	"regexp"
+	"time"
+)
+
+// Heartbeat is what an agent sends to POST /api/v1/agents/heartbeat. The
+// field names follow the original agent's wire contract so that its agents
+// work against this hub unchanged; unknown fields are ignored.
+type Heartbeat struct {
+	ServerID          string             `json:"server_id"`
+	Hostname          string             `json:"hostname"`
+	Timestamp         Time               `json:"timestamp"`
+	ServerGUID        *string            `json:"server_guid,omitempty"`
+	AgentVersion      *string            `json:"agent_version,omitempty"`
+	AgentMode         *string            `json:"agent_mode,omitempty"`
+	OSInfo            *OSInfo            `json:"os_info,omitempty"`
+	CPUInfo           *CPUInfo           `json:"cpu_info,omitempty"`
+	Metrics           *Metrics           `json:"metrics,omitempty"`
+	UpdatesAvailable  *int               `json:"updates_available,omitempty"`
+	SecurityUpdates   *int               `json:"security_updates,omitempty"`
+	Services          []ServiceReport    `json:"services,omitempty"`
+	Filesystems       []Filesystem       `json:"filesystems,omitempty"`
+	NetworkInterfaces []NetworkInterface `json:"network_interfaces,omitempty"`
+}
+
+// OSInfo describes the agent's operating system.
+type OSInfo struct {
+	Distribution *string `json:"distribution"`
+	Version      *string `json:"version"`
+	Kernel       *string `json:"kernel"`
+	Architecture *string `json:"architecture"`
+}
+
+// CPUInfo describes the agent's processor.
+type CPUInfo struct {
+	CPUModel *string `json:"cpu_model"`
+	CPUCores *int    `json:"cpu_cores"`
+}
+
+// ServiceReport is the state of one unit in a heartbeat. CPUPercent may
+// exceed 100 on a multi-core machine. Restarts (systemd's NRestarts) is our
+// extension; the original agent does not send it.
+type ServiceReport struct {
+	Name         string             `json:"name"`
+	Status       ServiceStatusValue `json:"status"`
+	StatusReason *string            `json:"status_reason,omitempty"`
+	PID          *int               `json:"pid"`
+	MemoryMB     *float64           `json:"memory_mb"`
+	CPUPercent   *float64           `json:"cpu_percent"`
+	Restarts     *int               `json:"restarts,omitempty"`
+}
+
+// Filesystem is one mounted filesystem in a heartbeat.
+type Filesystem struct {
+	MountPoint     string  `json:"mount_point"`
+	Device         string  `json:"device"`
+	FSType         string  `json:"fs_type"`
+	TotalBytes     int64   `json:"total_bytes"`
+	UsedBytes      int64   `json:"used_bytes"`
+	AvailableBytes int64   `json:"available_bytes"`
+	Percent        float64 `json:"percent"`
+}
+
+// NetworkInterface is one network interface in a heartbeat.
+type NetworkInterface struct {
+	Name      string `json:"name"`
+	RxBytes   int64  `json:"rx_bytes"`
+	TxBytes   int64  `json:"tx_bytes"`
+	RxPackets int64  `json:"rx_packets"`
+	TxPackets int64  `json:"tx_packets"`
+	IsUp      bool   `json:"is_up"`
+}
+
+// HeartbeatResponse is the hub's answer. ExpectedServices is our extension:
+// the enabled expected services of the server, which our agent watches.
+type HeartbeatResponse struct {
+	Status              string           `json:"status"`
+	ServerRegistered    bool             `json:"server_registered"`
+	PendingCommands     []PendingCommand `json:"pending_commands"`
+	ResultsAcknowledged []int64          `json:"results_acknowledged"`
+	ExpectedServices    []string         `json:"expected_services"`
+}
+
+// PendingCommand is an approved action for the agent to carry out.
+type PendingCommand struct {
+	ActionID       int64             `json:"action_id"`
+	ActionType     string            `json:"action_type"`
+	Command        string            `json:"command"`
+	Parameters     map[string]string `json:"parameters"`
+	TimeoutSeconds int               `json:"timeout_seconds"`
+}
+
+var guidPattern = regexp.MustCompile(`^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$`)
+
+// ValidateGUID checks a lowercase UUID v4, the form agents use.
+func ValidateGUID(field, guid string) error {
+	if !guidPattern.MatchString(guid) {
+		return FieldError(field, "must be a lowercase UUID v4")
+	}
+	return nil
+}
+
+// Validate checks every field against the wire contract and returns the
+// first problem as an EINVALID error whose Field is the JSON path.
+func (h *Heartbeat) Validate() error {
+	if err := ValidateServerID(h.ServerID); err != nil {
+		return err
+	}
+	if h.Hostname == "" || len(h.Hostname) > 255 {
+		return FieldError("hostname", "hostname must be 1-255 characters")
+	}
+	if h.Timestamp.IsZero() {
+		return FieldError("timestamp", "timestamp is required (ISO 8601)")
+	}
+	if h.ServerGUID != nil {
+		if err := ValidateGUID("server_guid", *h.ServerGUID); err != nil {
+			return err
+		}
+	}
+	if err := maxLen("agent_version", h.AgentVersion, 20); err != nil {
+		return err
+	}
+	if h.AgentMode != nil && *h.AgentMode != "readonly" && *h.AgentMode != "readwrite" {
+		return FieldError("agent_mode", "agent_mode must be \"readonly\" or \"readwrite\"")
+	}
+	if o := h.OSInfo; o != nil {
+		for _, f := range []struct {
+			name string
+			v    *string
+			max  int
+		}{{"os_info.distribution", o.Distribution, 100}, {"os_info.version", o.Version, 100}, {"os_info.kernel", o.Kernel, 100}, {"os_info.architecture", o.Architecture, 20}} {
+			if err := maxLen(f.name, f.v, f.max); err != nil {
+				return err
+			}
+		}
+	}
+	if c := h.CPUInfo; c != nil {
+		if err := maxLen("cpu_info.cpu_model", c.CPUModel, 255); err != nil {
+			return err
+		}
+		if c.CPUCores != nil && (*c.CPUCores < 1 || *c.CPUCores > 1024) {
+			return FieldError("cpu_info.cpu_cores", "cpu_cores must be between 1 and 1024")
+		}
+	}
+	if err := h.Metrics.validate(); err != nil {
+		return err
+	}
+	if err := nonNegativeInt("updates_available", h.UpdatesAvailable); err != nil {
+		return err
+	}
+	if err := nonNegativeInt("security_updates", h.SecurityUpdates); err != nil {
+		return err
+	}
+	for i := range h.Services {
+		if err := h.Services[i].validate(fmt.Sprintf("services.%d", i)); err != nil {
+			return err
+		}
+	}
+	for i, f := range h.Filesystems {
+		p := fmt.Sprintf("filesystems.%d", i)
+		if len(f.MountPoint) > 255 || len(f.Device) > 255 || len(f.FSType) > 50 {
+			return FieldError(p, "mount_point and device must be at most 255 characters, fs_type at most 50")
+		}
+		if f.TotalBytes < 0 || f.UsedBytes < 0 || f.AvailableBytes < 0 {
+			return FieldError(p, "byte counts must not be negative")
+		}
+		if err := percent(p+".percent", &f.Percent); err != nil {
+			return err
+		}
+	}
+	for i, n := range h.NetworkInterfaces {
+		if len(n.Name) > 64 || n.RxBytes < 0 || n.TxBytes < 0 || n.RxPackets < 0 || n.TxPackets < 0 {
+			return FieldError(fmt.Sprintf("network_interfaces.%d", i), "name must be at most 64 characters and counters not negative")
+		}
+	}
+	return nil
+}
+
+func (s *ServiceReport) validate(path string) error {
+	if s.Name == "" || len(s.Name) > 255 {
+		return FieldError(path+".name", "service name must be 1-255 characters")
+	}
+	if _, err := ParseServiceStatusValue(string(s.Status)); err != nil {
+		return FieldError(path+".status", "%s", ErrorMessage(err))
+	}
+	if err := maxLen(path+".status_reason", s.StatusReason, 255); err != nil {
+		return err
+	}
+	if err := nonNegativeInt(path+".pid", s.PID); err != nil {
+		return err
+	}
+	if err := nonNegativeInt(path+".restarts", s.Restarts); err != nil {
+		return err
+	}
+	if err := nonNegative(path+".memory_mb", s.MemoryMB); err != nil {
+		return err
+	}
+	// cpu_percent is per core summed, so above 100 is valid on several cores.
+	return nonNegative(path+".cpu_percent", s.CPUPercent)
+}
+
+func (m *Metrics) validate() error {
+	if m == nil {
+		return nil
+	}
+	for _, p := range []struct {
+		name string
+		v    *float64
+	}{{"metrics.cpu_percent", m.CPUPercent}, {"metrics.memory_percent", m.MemoryPercent}, {"metrics.disk_percent", m.DiskPercent}} {
+		if err := percent(p.name, p.v); err != nil {
+			return err
+		}
+	}
+	for _, p := range []struct {
+		name string
+		v    *float64
+	}{{"metrics.disk_total_gb", m.DiskTotalGB}, {"metrics.disk_used_gb", m.DiskUsedGB}, {"metrics.load_1m", m.Load1m}, {"metrics.load_5m", m.Load5m}, {"metrics.load_15m", m.Load15m}} {
+		if err := nonNegative(p.name, p.v); err != nil {
+			return err
+		}
+	}
+	for _, p := range []struct {
+		name string
+		v    *int64
+	}{{"metrics.memory_total_mb", m.MemoryTotalMB}, {"metrics.memory_used_mb", m.MemoryUsedMB}, {"metrics.network_rx_bytes", m.NetworkRxBytes}, {"metrics.network_tx_bytes", m.NetworkTxBytes}, {"metrics.uptime_seconds", m.UptimeSeconds}} {
+		if p.v != nil && *p.v < 0 {
+			return FieldError(p.name, "must not be negative")
+		}
+	}
+	return nil
+}
+
+func maxLen(field string, v *string, n int) error {
+	if v != nil && len(*v) > n {
+		return FieldError(field, "must be at most %d characters", n)
+	}
+	return nil
+}
+
+func percent(field string, v *float64) error {
+	if v != nil && (math.IsNaN(*v) || *v < 0 || *v > 100) {
+		return FieldError(field, "must be between 0 and 100")
+	}
+	return nil
+}
+
+func nonNegative(field string, v *float64) error {
+	if v != nil && (math.IsNaN(*v) || math.IsInf(*v, 0) || *v < 0) {
+		return FieldError(field, "must be a number not below 0")
+	}
+	return nil
+}
+
+func nonNegativeInt(field string, v *int) error {
+	if v != nil && *v < 0 {
+		return FieldError(field, "must not be negative")
+	}
+	return nil
+}
+
+// Time is a time.Time that also accepts ISO 8601 without an offset (read as
+// UTC), as the original hub did, and always marshals in UTC.
+type Time struct{ time.Time }
+
+var naiveLayouts = []string{"2006-01-02T15:04:05.999999999", "2006-01-02 15:04:05.999999999", "2006-01-02T15:04:05", "2006-01-02"}
+
+// UnmarshalJSON parses RFC 3339, or a naive ISO 8601 time as UTC.
+func (t *Time) UnmarshalJSON(b []byte) error {
+	if bytes.Equal(b, []byte("null")) {
+		t.Time = time.Time{}
+		return nil
+	}
+	var s string
+	if err := json.Unmarshal(b, &s); err != nil {
+		return fmt.Errorf("timestamp must be an ISO 8601 string")
+	}
+	parsed, err := ParseTime(s)
+	if err != nil {
+		return err
+	}
+	t.Time = parsed
+	return nil
+}
+
+// MarshalJSON writes RFC 3339 in UTC.
+func (t Time) MarshalJSON() ([]byte, error) {
+	return json.Marshal(t.UTC().Format(time.RFC3339Nano))
+}
+
+// ParseTime parses RFC 3339, or a naive ISO 8601 time as UTC.
+func ParseTime(s string) (time.Time, error) {
+	if v, err := time.Parse(time.RFC3339Nano, s); err == nil {
+		return v.UTC(), nil
+	}
+	for _, l := range naiveLayouts {
+		if v, err := time.ParseInLocation(l, s, time.UTC); err == nil {
+			return v, nil
+		}
+	}
+	return time.Time{}, fmt.Errorf("time %q is not ISO 8601", s)
+}

@@ -1,0 +1,136 @@
+package homelabcmd
+
+import (
+	"regexp"
+	"time"
+)
+
+// Server status values. A server is "unknown" until its first heartbeat.
+const (
+	ServerOnline  = "online"
+	ServerOffline = "offline"
+	ServerUnknown = "unknown"
+)
+
+// Machine types. Workstations go offline without an alert.
+const (
+	MachineServer      = "server"
+	MachineWorkstation = "workstation"
+)
+
+var serverIDPattern = regexp.MustCompile(`^[a-z0-9-]+$`)
+
+// Server is one monitored machine. Its ID is a slug chosen by the operator or
+// the agent; GUID is the agent's stable identity when it has registered.
+type Server struct {
+	ID              string     `json:"id"`
+	GUID            *string    `json:"guid"`
+	Hostname        string     `json:"hostname"`
+	DisplayName     *string    `json:"display_name"`
+	IPAddress       *string    `json:"ip_address"`
+	Status          string     `json:"status"`
+	MachineType     string     `json:"machine_type"`
+	IsPaused        bool       `json:"is_paused"`
+	PausedAt        *time.Time `json:"paused_at"`
+	IsInactive      bool       `json:"is_inactive"`
+	InactiveSince   *time.Time `json:"inactive_since"`
+	LastSeen        *time.Time `json:"last_seen"`
+	OSDistribution  *string    `json:"os_distribution"`
+	OSVersion       *string    `json:"os_version"`
+	KernelVersion   *string    `json:"kernel_version"`
+	Architecture    *string    `json:"architecture"`
+	CPUModel        *string    `json:"cpu_model"`
+	CPUCores        *int       `json:"cpu_cores"`
+	AgentVersion    *string    `json:"agent_version"`
+	AgentMode       *string    `json:"agent_mode"`
+	UpdatesAvail    *int       `json:"updates_available"`
+	SecurityUpdates *int       `json:"security_updates"`
+	TDPWatts        *int       `json:"tdp_watts"`
+	// Filesystems and NetworkInterfaces are the latest heartbeat's snapshot.
+	Filesystems       []Filesystem       `json:"filesystems"`
+	NetworkInterfaces []NetworkInterface `json:"network_interfaces"`
+	CreatedAt         time.Time          `json:"created_at"`
+	UpdatedAt         time.Time          `json:"updated_at"`
+}
+
+// Name is what the operator sees: the display name, else the hostname.
+func (s *Server) Name() string {
+	if s.DisplayName != nil && *s.DisplayName != "" {
+		return *s.DisplayName
+	}
+	return s.Hostname
+}
+
+// Validate checks the fields an operator or agent may set.
+func (s *Server) Validate() error {
+	if err := ValidateServerID(s.ID); err != nil {
+		return err
+	}
+	if s.Hostname == "" || len(s.Hostname) > 255 {
+		return FieldError("hostname", "hostname must be 1-255 characters")
+	}
+	if s.MachineType == "" {
+		s.MachineType = MachineServer
+	}
+	if err := ValidateMachineType(s.MachineType); err != nil {
+		return err
+	}
+	if s.DisplayName != nil && len(*s.DisplayName) > 255 {
+		return FieldError("display_name", "display_name must be at most 255 characters")
+	}
+	if s.IPAddress != nil && len(*s.IPAddress) > 45 {
+		return FieldError("ip_address", "ip_address must be at most 45 characters")
+	}
+	if s.TDPWatts != nil && (*s.TDPWatts < 0 || *s.TDPWatts > 10000) {
+		return FieldError("tdp_watts", "tdp_watts must be between 0 and 10000")
+	}
+	return nil
+}
+
+// ValidateServerID checks a server id: 1-100 characters of [a-z0-9-].
+func ValidateServerID(id string) error {
+	if len(id) == 0 || len(id) > 100 {
+		return FieldError("server_id", "server id must be 1-100 characters")
+	}
+	if !serverIDPattern.MatchString(id) {
+		return FieldError("server_id", "server id %q must match ^[a-z0-9-]+$ (lowercase letters, digits and dashes)", id)
+	}
+	return nil
+}
+
+// ValidateMachineType accepts "server" and "workstation".
+func ValidateMachineType(t string) error {
+	if t != MachineServer && t != MachineWorkstation {
+		return FieldError("machine_type", "machine_type must be \"server\" or \"workstation\"")
+	}
+	return nil
+}
+
+// ServerUpdate is a partial update: nil fields are left unchanged.
+type ServerUpdate struct {
+	Hostname    *string `json:"hostname"`
+	DisplayName *string `json:"display_name"`
+	IPAddress   *string `json:"ip_address"`
+	TDPWatts    *int    `json:"tdp_watts"`
+	MachineType *string `json:"machine_type"`
+}
+
+// Validate checks the fields present in the update.
+func (u *ServerUpdate) Validate() error {
+	if u.Hostname != nil && (*u.Hostname == "" || len(*u.Hostname) > 255) {
+		return FieldError("hostname", "hostname must be 1-255 characters")
+	}
+	if u.DisplayName != nil && len(*u.DisplayName) > 255 {
+		return FieldError("display_name", "display_name must be at most 255 characters")
+	}
+	if u.IPAddress != nil && len(*u.IPAddress) > 45 {
+		return FieldError("ip_address", "ip_address must be at most 45 characters")
+	}
+	if u.TDPWatts != nil && (*u.TDPWatts < 0 || *u.TDPWatts > 10000) {
+		return FieldError("tdp_watts", "tdp_watts must be between 0 and 10000")
+	}
+	if u.MachineType != nil {
+		return ValidateMachineType(*u.MachineType)
+	}
+	return nil
+}

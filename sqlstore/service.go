@@ -1,0 +1,164 @@
+package sqlstore
+
+import (
+	"context"
+	"database/sql"
+
+	"github.com/homelabcmd/homelabcmd"
+)
+
+const expectedServiceColumns = `e.id, e.server_id, e.service_name, e.display_name, e.is_critical, e.enabled, e.created_at,
+	c.status, c.status_reason, c.pid, c.memory_mb, c.cpu_percent, c.restarts, c.timestamp`
+
+const expectedServiceFrom = ` FROM expected_services e
+	LEFT JOIN service_current_status c ON c.server_id = e.server_id AND c.service_name = e.service_name`
+
+func scanExpectedService(row scanner) (*homelabcmd.ExpectedService, error) {
+	var e homelabcmd.ExpectedService
+	var status sql.NullString
+	var cur homelabcmd.CurrentStatus
+	var lastSeen sql.NullTime
+	err := row.Scan(&e.ID, &e.ServerID, &e.ServiceName, &e.DisplayName, &e.IsCritical, &e.Enabled, &e.CreatedAt,
+		&status, &cur.StatusReason, &cur.PID, &cur.MemoryMB, &cur.CPUPercent, &cur.Restarts, &lastSeen)
+	if err != nil {
+		return nil, err
+	}
+	e.CreatedAt = e.CreatedAt.UTC()
+	if status.Valid {
+		cur.Status = homelabcmd.ServiceStatusValue(status.String)
+		cur.LastSeen = lastSeen.Time.UTC()
+		e.CurrentStatus = &cur
+	}
+	return &e, nil
+}
+
+// CreateExpectedService adds a service the server must run. EINVALID for a
+// bad name, ENOTFOUND for an unknown server, ECONFLICT when it exists.
+func (db *DB) CreateExpectedService(ctx context.Context, s *homelabcmd.ExpectedService) error {
+	if err := s.Validate(); err != nil {
+		return err
+	}
+	return db.inTx(ctx, func(tx *Tx) error {
+		if err := serverExists(ctx, tx, s.ServerID); err != nil {
+			return err
+		}
+		s.CreatedAt = tx.now
+		err := tx.QueryRowContext(ctx, `INSERT INTO expected_services (server_id, service_name, display_name, is_critical, enabled, created_at)
+			VALUES ($1, $2, $3, $4, $5, $6) RETURNING id`,
+			s.ServerID, s.ServiceName, s.DisplayName, s.IsCritical, s.Enabled, tx.now).Scan(&s.ID)
+		return translate(err, "Service '"+s.ServiceName+"' already exists for server '"+s.ServerID+"'",
+			"Server '"+s.ServerID+"' not found")
+	})
+}
+
+// ListExpectedServices returns a server's expected services (disabled ones
+// too) with their current status, in creation order. ENOTFOUND.
+func (db *DB) ListExpectedServices(ctx context.Context, serverID string) ([]*homelabcmd.ExpectedService, error) {
+	if err := serverExists(ctx, db.read, serverID); err != nil {
+		return nil, err
+	}
+	return listExpectedServices(ctx, db.read, serverID)
+}
+
+func listExpectedServices(ctx context.Context, q querier, serverID string) ([]*homelabcmd.ExpectedService, error) {
+	rows, err := q.QueryContext(ctx, `SELECT `+expectedServiceColumns+expectedServiceFrom+` WHERE e.server_id = $1 ORDER BY e.id`, serverID)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	out := []*homelabcmd.ExpectedService{}
+	for rows.Next() {
+		e, err := scanExpectedService(rows)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, e)
+	}
+	return out, rows.Err()
+}
+
+// FindExpectedService returns one expected service with its current status.
+// ENOTFOUND for an unknown server or service.
+func (db *DB) FindExpectedService(ctx context.Context, serverID, name string) (*homelabcmd.ExpectedService, error) {
+	return findExpectedService(ctx, db.read, serverID, name)
+}
+
+func findExpectedService(ctx context.Context, q querier, serverID, name string) (*homelabcmd.ExpectedService, error) {
+	if err := serverExists(ctx, q, serverID); err != nil {
+		return nil, err
+	}
+	e, err := scanExpectedService(q.QueryRowContext(ctx, `SELECT `+expectedServiceColumns+expectedServiceFrom+
+		` WHERE e.server_id = $1 AND e.service_name = $2`, serverID, name))
+	return e, notFound(err, "Service '%s' not found for server '%s'", name, serverID)
+}
+
+// UpdateExpectedService changes only the fields given. ENOTFOUND, EINVALID.
+func (db *DB) UpdateExpectedService(ctx context.Context, serverID, name string, upd homelabcmd.ExpectedServiceUpdate) (*homelabcmd.ExpectedService, error) {
+	if err := upd.Validate(); err != nil {
+		return nil, err
+	}
+	var out *homelabcmd.ExpectedService
+	err := db.inTx(ctx, func(tx *Tx) error {
+		cur, err := findExpectedService(ctx, tx, serverID, name)
+		if err != nil {
+			return err
+		}
+		if upd.DisplayName != nil {
+			cur.DisplayName = upd.DisplayName
+		}
+		if upd.IsCritical != nil {
+			cur.IsCritical = *upd.IsCritical
+		}
+		if upd.Enabled != nil {
+			cur.Enabled = *upd.Enabled
+		}
+		if _, err := tx.ExecContext(ctx, `UPDATE expected_services SET display_name = $1, is_critical = $2, enabled = $3 WHERE id = $4`,
+			cur.DisplayName, cur.IsCritical, cur.Enabled, cur.ID); err != nil {
+			return err
+		}
+		out = cur
+		return nil
+	})
+	return out, err
+}
+
+// DeleteExpectedService stops expecting a service; its history is kept.
+// ENOTFOUND.
+func (db *DB) DeleteExpectedService(ctx context.Context, serverID, name string) error {
+	return db.inTx(ctx, func(tx *Tx) error {
+		if err := serverExists(ctx, tx, serverID); err != nil {
+			return err
+		}
+		res, err := tx.ExecContext(ctx, `DELETE FROM expected_services WHERE server_id = $1 AND service_name = $2`, serverID, name)
+		return mustAffect(res, err, "Service '%s' not found for server '%s'", name, serverID)
+	})
+}
+
+// EnabledServiceNames returns the names of a server's enabled expected
+// services, which the agent is told to watch.
+func (db *DB) EnabledServiceNames(ctx context.Context, serverID string) ([]string, error) {
+	return enabledServiceNames(ctx, db.read, serverID)
+}
+
+func enabledServiceNames(ctx context.Context, q querier, serverID string) ([]string, error) {
+	rows, err := q.QueryContext(ctx, `SELECT service_name FROM expected_services WHERE server_id = $1 AND enabled = TRUE ORDER BY service_name`, serverID)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	out := []string{}
+	for rows.Next() {
+		var n string
+		if err := rows.Scan(&n); err != nil {
+			return nil, err
+		}
+		out = append(out, n)
+	}
+	return out, rows.Err()
+}
+
+func serverExists(ctx context.Context, q querier, id string) error {
+	var one int
+	err := q.QueryRowContext(ctx, `SELECT 1 FROM servers WHERE id = $1`, id).Scan(&one)
+	return notFound(err, "Server '%s' not found", id)
+}
