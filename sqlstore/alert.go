@@ -52,15 +52,9 @@ func (db *DB) FindAlert(ctx context.Context, id int64) (*homelabcmd.Alert, error
 	return a, notFound(err, "Alert %d not found", id)
 }
 
-// AlertFilter selects alerts; empty fields match everything.
-type AlertFilter struct {
-	Status, Severity, ServerID, AlertType string
-	Limit, Offset                         int
-}
-
 // ListAlerts returns matching alerts, newest first, and the total count
 // before pagination.
-func (db *DB) ListAlerts(ctx context.Context, f AlertFilter) ([]*homelabcmd.Alert, int, error) {
+func (db *DB) ListAlerts(ctx context.Context, f homelabcmd.AlertFilter) ([]*homelabcmd.Alert, int, error) {
 	where, args := []string{"1=1"}, []any{}
 	for _, c := range []struct{ col, v string }{{"status", f.Status}, {"severity", f.Severity}, {"server_id", f.ServerID}, {"alert_type", f.AlertType}} {
 		if c.v != "" {

@@ -159,3 +159,6 @@ type querier interface {
 
 // utc normalises a time for storage: UTC, microsecond precision.
 func utc(t time.Time) time.Time { return t.UTC().Truncate(time.Microsecond) }
+
+// EngineName is "sqlite" or "postgres".
+func (db *DB) EngineName() string { return string(db.loc.Engine) }

@@ -93,12 +93,10 @@ func (db *DB) Migrate(ctx context.Context, logger *slog.Logger) error {
 	return nil
 }
 
-// SchemaVersion returns the applied schema version.
+// SchemaVersion returns the applied schema version (0 before any
+// migration), read straight from goose's version table.
 func (db *DB) SchemaVersion(ctx context.Context) (int64, error) {
-	m, err := db.Migrator(nil)
-	if err != nil {
-		return 0, err
-	}
-	cur, _, err := m.Versions(ctx)
-	return cur, err
+	var v int64
+	err := db.read.QueryRowContext(ctx, `SELECT COALESCE(MAX(version_id), 0) FROM goose_db_version`).Scan(&v)
+	return v, err
 }

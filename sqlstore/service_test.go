@@ -137,7 +137,7 @@ func TestServiceStatus(t *testing.T) {
 				if err := db.AddServiceStatus(ctx, in); err != nil {
 					t.Fatal(err)
 				}
-				got, _, err := db.ServiceHistory(ctx, "nas", in.ServiceName, HistoryFilter{})
+				got, _, err := db.ServiceHistory(ctx, "nas", in.ServiceName, homelabcmd.HistoryFilter{})
 				if err != nil || len(got) != 1 {
 					t.Fatalf("history: %v %v", got, err)
 				}
@@ -152,7 +152,7 @@ func TestServiceStatus(t *testing.T) {
 			if err := db.AddServiceStatus(ctx, in); err != nil {
 				t.Fatal(err)
 			}
-			got, _, _ := db.ServiceHistory(ctx, "nas", "sonarr", HistoryFilter{})
+			got, _, _ := db.ServiceHistory(ctx, "nas", "sonarr", homelabcmd.HistoryFilter{})
 			if got[0].PID != nil || got[0].MemoryMB != nil || got[0].CPUPercent != nil {
 				t.Fatalf("want nulls, got %+v", got[0])
 			}
@@ -175,7 +175,7 @@ func TestServiceStatus(t *testing.T) {
 			var pids []int
 			var cursor int64
 			for page := 0; ; page++ {
-				got, next, err := db.ServiceHistory(ctx, "nas", "plex", HistoryFilter{Limit: 10, Before: cursor})
+				got, next, err := db.ServiceHistory(ctx, "nas", "plex", homelabcmd.HistoryFilter{Limit: 10, Before: cursor})
 				if err != nil {
 					t.Fatal(err)
 				}
@@ -191,7 +191,7 @@ func TestServiceStatus(t *testing.T) {
 				t.Fatalf("paged pids %v", pids)
 			}
 			from, to := ts.Add(5*time.Minute), ts.Add(9*time.Minute)
-			got, _, _ := db.ServiceHistory(ctx, "nas", "plex", HistoryFilter{From: &from, To: &to})
+			got, _, _ := db.ServiceHistory(ctx, "nas", "plex", homelabcmd.HistoryFilter{From: &from, To: &to})
 			if len(got) != 5 || *got[0].PID != 9 || *got[4].PID != 5 {
 				t.Fatalf("window: %d rows", len(got))
 			}

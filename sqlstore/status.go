@@ -2,7 +2,6 @@ package sqlstore
 
 import (
 	"context"
-	"time"
 
 	"github.com/homelabcmd/homelabcmd"
 )
@@ -21,17 +20,9 @@ func (db *DB) AddServiceStatus(ctx context.Context, s *homelabcmd.ServiceStatus)
 	})
 }
 
-// HistoryFilter selects status history samples, newest first. Before is a
-// cursor: the id of the last sample of the previous page.
-type HistoryFilter struct {
-	From, To *time.Time
-	Limit    int
-	Before   int64
-}
-
 // ServiceHistory returns samples of one service, newest first, and the cursor
 // for the next page (0 when there is none). ENOTFOUND for an unknown server.
-func (db *DB) ServiceHistory(ctx context.Context, serverID, name string, f HistoryFilter) ([]homelabcmd.ServiceStatus, int64, error) {
+func (db *DB) ServiceHistory(ctx context.Context, serverID, name string, f homelabcmd.HistoryFilter) ([]homelabcmd.ServiceStatus, int64, error) {
 	if err := serverExists(ctx, db.read, serverID); err != nil {
 		return nil, 0, err
 	}

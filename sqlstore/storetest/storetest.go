@@ -21,6 +21,10 @@ import (
 // e.g. postgres://postgres@127.0.0.1:5432/postgres?sslmode=disable.
 const EnvPostgres = "HOMELAB_TEST_POSTGRES_URL"
 
+// EnvRequirePostgres, when set (CI sets it), turns a skipped PostgreSQL test
+// into a failure.
+const EnvRequirePostgres = "HOMELAB_TEST_REQUIRE_POSTGRES"
+
 // Engines are the engine names ForEachEngine runs.
 var Engines = []string{"sqlite", "postgres"}
 
@@ -43,6 +47,9 @@ func NewURL(tb testing.TB, engine string) string {
 	}
 	base := os.Getenv(EnvPostgres)
 	if base == "" {
+		if os.Getenv(EnvRequirePostgres) != "" {
+			tb.Fatalf("%s is set but %s is not: PostgreSQL tests must run", EnvRequirePostgres, EnvPostgres)
+		}
 		tb.Skip("PostgreSQL tests skipped: set " + EnvPostgres + " to run them")
 	}
 	admin, err := sql.Open("pgx", base)

@@ -1,0 +1,119 @@
+package httpapi
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"strings"
+
+	"github.com/homelabcmd/homelabcmd"
+)
+
+// maxBodyBytes bounds every request body; larger ones get 413.
+const maxBodyBytes = 1 << 20
+
+// writeJSON writes v with the given status.
+func writeJSON(w http.ResponseWriter, status int, v any) {
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(status)
+	_ = json.NewEncoder(w).Encode(v)
+}
+
+// errorStatus maps application error codes to HTTP; the one place it happens.
+var errorStatus = map[string]struct {
+	status int
+	code   string
+}{
+	homelabcmd.EINVALID:      {http.StatusUnprocessableEntity, "VALIDATION_ERROR"},
+	homelabcmd.ENOTFOUND:     {http.StatusNotFound, "NOT_FOUND"},
+	homelabcmd.ECONFLICT:     {http.StatusConflict, "CONFLICT"},
+	homelabcmd.EUNAUTHORIZED: {http.StatusUnauthorized, "UNAUTHORIZED"},
+	homelabcmd.EFORBIDDEN:    {http.StatusForbidden, "FORBIDDEN"},
+	homelabcmd.ETOOLARGE:     {http.StatusRequestEntityTooLarge, "PAYLOAD_TOO_LARGE"},
+	homelabcmd.EINTERNAL:     {http.StatusInternalServerError, "INTERNAL_ERROR"},
+}
+
+// writeError writes the contract's error shapes: {"detail":{"code","message"}},
+// or for an invalid field FastAPI's 422 list {"detail":[{"type","loc","msg"}]}.
+// Internal errors are logged in full and reach the client as a generic text.
+func (s *Server) writeError(w http.ResponseWriter, r *http.Request, err error) {
+	code := homelabcmd.ErrorCode(err)
+	m := errorStatus[code]
+	if code == homelabcmd.EINTERNAL {
+		s.logger.Error("request failed", "method", r.Method, "path", r.URL.Path, "err", err)
+	}
+	var appErr *homelabcmd.Error
+	errors.As(err, &appErr)
+	if code == homelabcmd.EINVALID && appErr != nil && appErr.Field != "" {
+		loc := []any{"body"}
+		if strings.HasPrefix(appErr.Field, "query.") || strings.HasPrefix(appErr.Field, "path.") {
+			loc = nil
+		}
+		for _, p := range strings.Split(appErr.Field, ".") {
+			loc = append(loc, p)
+		}
+		writeJSON(w, m.status, map[string]any{"detail": []map[string]any{{
+			"type": "value_error", "loc": loc, "msg": appErr.Message,
+		}}})
+		return
+	}
+	detail := map[string]any{"code": m.code, "message": homelabcmd.ErrorMessage(err)}
+	if appErr != nil {
+		for k, v := range appErr.Data {
+			detail[k] = v
+		}
+	}
+	writeJSON(w, m.status, map[string]any{"detail": detail})
+}
+
+// decodeJSON reads a size-limited JSON body into v. Unknown fields are
+// ignored, as the contract requires; malformed JSON, wrong types and bodies
+// over the limit become typed errors that say what is wrong.
+func decodeJSON(w http.ResponseWriter, r *http.Request, v any) error {
+	r.Body = http.MaxBytesReader(w, r.Body, maxBodyBytes)
+	dec := json.NewDecoder(r.Body)
+	if err := dec.Decode(v); err != nil {
+		return decodeError(err)
+	}
+	if _, err := dec.Token(); err != io.EOF {
+		return homelabcmd.Errorf(homelabcmd.EINVALID, "Request body must hold a single JSON value")
+	}
+	return nil
+}
+
+func decodeError(err error) error {
+	var maxErr *http.MaxBytesError
+	var syntaxErr *json.SyntaxError
+	var typeErr *json.UnmarshalTypeError
+	switch {
+	case errors.As(err, &maxErr):
+		return homelabcmd.Errorf(homelabcmd.ETOOLARGE, "Request body is larger than %d bytes", maxErr.Limit)
+	case errors.Is(err, io.EOF):
+		return homelabcmd.Errorf(homelabcmd.EINVALID, "Request body is empty; a JSON object is required")
+	case errors.As(err, &syntaxErr), errors.Is(err, io.ErrUnexpectedEOF):
+		return homelabcmd.Errorf(homelabcmd.EINVALID, "Request body is not valid JSON: %v", err)
+	case errors.As(err, &typeErr):
+		field := typeErr.Field
+		if field == "" {
+			return homelabcmd.Errorf(homelabcmd.EINVALID, "Request body must be a JSON %s, not %s", "object", typeErr.Value)
+		}
+		return homelabcmd.FieldError(field, "must be %s, not %s", jsonKind(typeErr.Type.Kind().String()), typeErr.Value)
+	}
+	return homelabcmd.Errorf(homelabcmd.EINVALID, "Request body could not be read: %v", err)
+}
+
+func jsonKind(goKind string) string {
+	switch goKind {
+	case "string":
+		return "a string"
+	case "bool":
+		return "a boolean"
+	case "slice", "array":
+		return "an array"
+	case "struct", "map", "ptr":
+		return "an object"
+	}
+	return fmt.Sprintf("a number (%s)", goKind)
+}
