@@ -10,6 +10,7 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"sync"
 	"time"
 
 	_ "github.com/jackc/pgx/v5/stdlib" // registers the "pgx" driver
@@ -25,6 +26,10 @@ type DB struct {
 	read  *sql.DB
 	// Now is the clock; tests replace it.
 	Now func() time.Time
+
+	ingestQueue chan *ingestRequest
+	closing     chan struct{}
+	ingestWG    sync.WaitGroup
 }
 
 // Open connects to the database named by rawURL. It does not migrate.
@@ -63,6 +68,7 @@ func Open(ctx context.Context, rawURL string) (*DB, error) {
 		db.Close()
 		return nil, fmt.Errorf("connect to %s database: %w", loc.Engine, err)
 	}
+	db.startIngesters()
 	return db, nil
 }
 
@@ -99,6 +105,11 @@ func (db *DB) Path() string { return db.loc.Path }
 
 // Close closes every pool.
 func (db *DB) Close() error {
+	if db.closing != nil {
+		close(db.closing)
+		db.ingestWG.Wait()
+		db.closing = nil
+	}
 	var err error
 	if db.read != nil && db.read != db.write {
 		err = db.read.Close()

@@ -1,0 +1,198 @@
+package sqlstore
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"time"
+
+	"github.com/homelabcmd/homelabcmd"
+)
+
+// configKeyAPIKeyHash holds the SHA-256 of a generated operator API key.
+const configKeyAPIKeyHash = "api_key_sha256"
+
+// GetConfig returns a stored setting and whether it exists.
+func (db *DB) GetConfig(ctx context.Context, key string) (string, bool, error) {
+	var v string
+	err := db.read.QueryRowContext(ctx, `SELECT value FROM config WHERE key = $1`, key).Scan(&v)
+	if errors.Is(err, sql.ErrNoRows) {
+		return "", false, nil
+	}
+	return v, err == nil, err
+}
+
+// SetConfig stores a setting, replacing any previous value.
+func (db *DB) SetConfig(ctx context.Context, key, value string) error {
+	return db.inTx(ctx, func(tx *Tx) error {
+		_, err := tx.ExecContext(ctx, `INSERT INTO config (key, value, updated_at) VALUES ($1, $2, $3)
+			ON CONFLICT (key) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at`, key, value, tx.now)
+		return err
+	})
+}
+
+// InitAPIKey makes sure an operator API key exists. On the first start it
+// generates one, stores only its hash and returns the key (to print once);
+// later it returns "" and the stored hash. Several hubs starting together on
+// one PostgreSQL agree on one key: only the first insert wins.
+func (db *DB) InitAPIKey(ctx context.Context) (generated, hash string, err error) {
+	key := homelabcmd.NewSecret(homelabcmd.PrefixAPIKey)
+	err = db.inTx(ctx, func(tx *Tx) error {
+		res, err := tx.ExecContext(ctx, `INSERT INTO config (key, value, updated_at) VALUES ($1, $2, $3) ON CONFLICT (key) DO NOTHING`,
+			configKeyAPIKeyHash, homelabcmd.HashSecret(key), tx.now)
+		if err != nil {
+			return err
+		}
+		if n, _ := res.RowsAffected(); n == 1 {
+			generated = key
+		}
+		return tx.QueryRowContext(ctx, `SELECT value FROM config WHERE key = $1`, configKeyAPIKeyHash).Scan(&hash)
+	})
+	return generated, hash, err
+}
+
+// AgentCredential is a per-agent token bound to one server.
+type AgentCredential struct {
+	ID         int64      `json:"-"`
+	ServerID   string     `json:"server_id"`
+	ServerGUID string     `json:"server_guid"`
+	Prefix     string     `json:"api_token_prefix"`
+	LastUsedAt *time.Time `json:"last_used_at"`
+	RevokedAt  *time.Time `json:"-"`
+	CreatedAt  time.Time  `json:"created_at"`
+}
+
+// IssueAgentToken creates a new token for the server's agent identity and
+// revokes any earlier one. The server gets the GUID if it has none. It
+// returns the token, which is never stored. ENOTFOUND, ECONFLICT (the server
+// already has another GUID).
+func (db *DB) IssueAgentToken(ctx context.Context, serverID, guid string) (string, error) {
+	var token string
+	err := db.inTx(ctx, func(tx *Tx) (err error) {
+		token, err = issueAgentToken(ctx, tx, serverID, guid)
+		return err
+	})
+	return token, err
+}
+
+func issueAgentToken(ctx context.Context, tx *Tx, serverID, guid string) (string, error) {
+	var current sql.NullString
+	err := tx.QueryRowContext(ctx, `SELECT guid FROM servers WHERE id = $1`, serverID).Scan(&current)
+	if err != nil {
+		return "", notFound(err, "Server '%s' not found", serverID)
+	}
+	if current.Valid && current.String != guid {
+		return "", homelabcmd.Errorf(homelabcmd.ECONFLICT, "Server '%s' already has a different GUID", serverID)
+	}
+	if !current.Valid {
+		if _, err := tx.ExecContext(ctx, `UPDATE servers SET guid = $1, updated_at = $2 WHERE id = $3`, guid, tx.now, serverID); err != nil {
+			return "", translate(err, "GUID "+guid+" is already registered to another server", "")
+		}
+	}
+	if _, err := tx.ExecContext(ctx, `UPDATE agent_credentials SET revoked_at = $1, updated_at = $1 WHERE server_guid = $2 AND revoked_at IS NULL`, tx.now, guid); err != nil {
+		return "", err
+	}
+	token := homelabcmd.PrefixAgentToken + guid[:8] + "_" + homelabcmd.NewSecret("")
+	_, err = tx.ExecContext(ctx, `INSERT INTO agent_credentials (server_id, server_guid, api_token_hash, api_token_prefix, created_at, updated_at)
+		VALUES ($1, $2, $3, $4, $5, $5)`, serverID, guid, homelabcmd.HashSecret(token), token[:20], tx.now)
+	return token, err
+}
+
+// VerifyAgentToken checks a token against the active credential of guid in
+// constant time and returns the server it is bound to. EUNAUTHORIZED.
+func (db *DB) VerifyAgentToken(ctx context.Context, guid, token string) (string, error) {
+	var id int64
+	var serverID, hash string
+	var lastUsed sql.NullTime
+	err := db.read.QueryRowContext(ctx, `SELECT id, server_id, api_token_hash, last_used_at FROM agent_credentials
+		WHERE server_guid = $1 AND revoked_at IS NULL`, guid).Scan(&id, &serverID, &hash, &lastUsed)
+	if errors.Is(err, sql.ErrNoRows) {
+		// Hash anyway so a missing GUID costs the same time as a wrong token.
+		homelabcmd.SecretMatches(token, "")
+		return "", homelabcmd.Errorf(homelabcmd.EUNAUTHORIZED, "Invalid agent token or server GUID")
+	} else if err != nil {
+		return "", err
+	}
+	if !homelabcmd.SecretMatches(token, hash) {
+		return "", homelabcmd.Errorf(homelabcmd.EUNAUTHORIZED, "Invalid agent token or server GUID")
+	}
+	// last_used_at is informational: refresh it at most once a minute so a
+	// heartbeat does not cost an extra write.
+	if now := db.now(); !lastUsed.Valid || now.Sub(lastUsed.Time) > time.Minute {
+		_ = db.inTx(ctx, func(tx *Tx) error {
+			_, err := tx.ExecContext(ctx, `UPDATE agent_credentials SET last_used_at = $1 WHERE id = $2`, tx.now, id)
+			return err
+		})
+	}
+	return serverID, nil
+}
+
+// FindAgentCredential returns the newest credential of an agent identity,
+// active or revoked. ENOTFOUND.
+func (db *DB) FindAgentCredential(ctx context.Context, guid string) (*AgentCredential, error) {
+	var c AgentCredential
+	var lastUsed, revoked sql.NullTime
+	err := db.read.QueryRowContext(ctx, `SELECT id, server_id, server_guid, api_token_prefix, last_used_at, revoked_at, created_at
+		FROM agent_credentials WHERE server_guid = $1 ORDER BY id DESC LIMIT 1`, guid).
+		Scan(&c.ID, &c.ServerID, &c.ServerGUID, &c.Prefix, &lastUsed, &revoked, &c.CreatedAt)
+	if err != nil {
+		return nil, notFound(err, "No credential for agent %s", guid)
+	}
+	c.LastUsedAt, c.RevokedAt, c.CreatedAt = timePtr(lastUsed), timePtr(revoked), c.CreatedAt.UTC()
+	return &c, nil
+}
+
+// RotateAgentToken replaces the active token of guid. ENOTFOUND when it has none.
+func (db *DB) RotateAgentToken(ctx context.Context, guid string) (string, error) {
+	var token string
+	err := db.inTx(ctx, func(tx *Tx) error {
+		var serverID string
+		err := tx.QueryRowContext(ctx, `SELECT server_id FROM agent_credentials WHERE server_guid = $1 AND revoked_at IS NULL`, guid).Scan(&serverID)
+		if err != nil {
+			return notFound(err, "No active credential for agent %s", guid)
+		}
+		token, err = issueAgentToken(ctx, tx, serverID, guid)
+		return err
+	})
+	return token, err
+}
+
+// RevokeAgentToken revokes the active token of guid. ENOTFOUND when it has none.
+func (db *DB) RevokeAgentToken(ctx context.Context, guid string) error {
+	return db.inTx(ctx, func(tx *Tx) error {
+		res, err := tx.ExecContext(ctx, `UPDATE agent_credentials SET revoked_at = $1, updated_at = $1 WHERE server_guid = $2 AND revoked_at IS NULL`, tx.now, guid)
+		return mustAffect(res, err, "No active credential for agent %s", guid)
+	})
+}
+
+// CreateSession starts a dashboard session and returns its token.
+func (db *DB) CreateSession(ctx context.Context, ttl time.Duration) (string, error) {
+	token := homelabcmd.NewSecret(homelabcmd.PrefixSession)
+	err := db.inTx(ctx, func(tx *Tx) error {
+		// Sweep expired sessions while here; there are few.
+		if _, err := tx.ExecContext(ctx, `DELETE FROM web_sessions WHERE expires_at < $1`, tx.now); err != nil {
+			return err
+		}
+		_, err := tx.ExecContext(ctx, `INSERT INTO web_sessions (token_hash, created_at, expires_at) VALUES ($1, $2, $3)`,
+			homelabcmd.HashSecret(token), tx.now, tx.now.Add(ttl))
+		return err
+	})
+	return token, err
+}
+
+// SessionValid reports whether token is a live session. Looking it up by its
+// hash means the comparison never touches the secret itself.
+func (db *DB) SessionValid(ctx context.Context, token string) (bool, error) {
+	var n int
+	err := db.read.QueryRowContext(ctx, `SELECT COUNT(*) FROM web_sessions WHERE token_hash = $1 AND expires_at > $2`,
+		homelabcmd.HashSecret(token), db.now()).Scan(&n)
+	return n == 1, err
+}
+
+// DeleteSession ends a session.
+func (db *DB) DeleteSession(ctx context.Context, token string) error {
+	return db.inTx(ctx, func(tx *Tx) error {
+		_, err := tx.ExecContext(ctx, `DELETE FROM web_sessions WHERE token_hash = $1`, homelabcmd.HashSecret(token))
+		return err
+	})
+}

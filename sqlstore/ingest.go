@@ -1,0 +1,381 @@
+package sqlstore
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"errors"
+	"strings"
+	"time"
+
+	"github.com/homelabcmd/homelabcmd"
+)
+
+// IngestMeta is what the HTTP layer knows about a heartbeat besides its body.
+type IngestMeta struct {
+	// BoundServerID is the server an agent token belongs to; "" when the
+	// request used the operator API key. A token may report only for it.
+	BoundServerID string
+	// PeerIP is the TCP peer address.
+	PeerIP string
+}
+
+// ServiceChange is a service whose current state moved with this heartbeat.
+type ServiceChange struct {
+	ServiceName string
+	From, To    homelabcmd.ServiceStatusValue // From is "" for a first report
+	Restarts    *int
+}
+
+// IngestResult is what storing a heartbeat produced.
+type IngestResult struct {
+	ServerID         string
+	ServerRegistered bool
+	ExpectedServices []string
+	Changes          []ServiceChange
+}
+
+type ingestRequest struct {
+	ctx  context.Context
+	hb   *homelabcmd.Heartbeat
+	meta IngestMeta
+	res  *IngestResult
+	err  error
+	done chan struct{}
+}
+
+// maxIngestBatch bounds how many heartbeats share one transaction.
+const maxIngestBatch = 256
+
+// Ingest stores one heartbeat: the server's last_seen and status, a metrics
+// sample, one history row per reported service and the current status (never
+// moved backwards by a late or replayed report). Concurrent heartbeats are
+// group-committed: a writer takes every request waiting and stores them in
+// one transaction, each under its own savepoint so one bad heartbeat fails
+// alone. Errors: EINVALID, ECONFLICT (GUID mismatch), EFORBIDDEN (token for
+// another server, or an inactive server).
+func (db *DB) Ingest(ctx context.Context, hb *homelabcmd.Heartbeat, meta IngestMeta) (*IngestResult, error) {
+	if err := hb.Validate(); err != nil {
+		return nil, err
+	}
+	req := &ingestRequest{ctx: ctx, hb: hb, meta: meta, done: make(chan struct{})}
+	select {
+	case db.ingestQueue <- req:
+	case <-ctx.Done():
+		return nil, ctx.Err()
+	case <-db.closing:
+		return nil, errors.New("store is closing")
+	}
+	<-req.done // always answered, even if ctx ends: the write may have happened
+	return req.res, req.err
+}
+
+// startIngesters runs the group-commit writers: one for SQLite (it has one
+// writer anyway), a few for PostgreSQL.
+func (db *DB) startIngesters() {
+	db.ingestQueue = make(chan *ingestRequest, 4*maxIngestBatch)
+	db.closing = make(chan struct{})
+	n := 1
+	if db.loc.Engine == Postgres {
+		n = 4
+	}
+	for range n {
+		db.ingestWG.Add(1)
+		go db.ingestLoop()
+	}
+}
+
+func (db *DB) ingestLoop() {
+	defer db.ingestWG.Done()
+	batch := make([]*ingestRequest, 0, maxIngestBatch)
+	for {
+		select {
+		case <-db.closing:
+			for {
+				select {
+				case r := <-db.ingestQueue:
+					r.err = errors.New("store is closing")
+					close(r.done)
+				default:
+					return
+				}
+			}
+		case req := <-db.ingestQueue:
+			batch = append(batch[:0], req)
+		drain:
+			for len(batch) < maxIngestBatch {
+				select {
+				case r := <-db.ingestQueue:
+					batch = append(batch, r)
+				default:
+					break drain
+				}
+			}
+			db.ingestBatch(batch)
+		}
+	}
+}
+
+func (db *DB) ingestBatch(batch []*ingestRequest) {
+	defer func() {
+		for _, r := range batch {
+			close(r.done)
+		}
+	}()
+	failAll := func(err error) {
+		for _, r := range batch {
+			if r.err == nil {
+				r.res, r.err = nil, err
+			}
+		}
+	}
+	ctx := context.Background() // one caller's cancel must not abort the others
+	tx, err := db.begin(ctx)
+	if err != nil {
+		failAll(err)
+		return
+	}
+	defer tx.Rollback()
+	for _, r := range batch {
+		if r.ctx.Err() != nil {
+			r.err = r.ctx.Err()
+			continue
+		}
+		if _, err := tx.ExecContext(ctx, "SAVEPOINT heartbeat"); err != nil {
+			failAll(err)
+			return
+		}
+		r.res, r.err = ingestOne(ctx, tx, r.hb, r.meta)
+		release := "RELEASE SAVEPOINT heartbeat"
+		if r.err != nil {
+			r.res = nil
+			if _, err := tx.ExecContext(ctx, "ROLLBACK TO SAVEPOINT heartbeat"); err != nil {
+				failAll(err)
+				return
+			}
+		}
+		if _, err := tx.ExecContext(ctx, release); err != nil {
+			failAll(err)
+			return
+		}
+	}
+	if err := tx.Commit(); err != nil {
+		failAll(err)
+	}
+}
+
+// maxClockSkew: a report stamped further ahead than this is taken as "now",
+// so an agent with a wrong clock cannot freeze its own current status.
+const maxClockSkew = 5 * time.Minute
+
+func ingestOne(ctx context.Context, tx *Tx, hb *homelabcmd.Heartbeat, meta IngestMeta) (*IngestResult, error) {
+	res := &IngestResult{}
+	serverID, registered, err := matchServer(ctx, tx, hb, meta)
+	if err != nil {
+		return nil, err
+	}
+	res.ServerID, res.ServerRegistered = serverID, registered
+	ts := utc(hb.Timestamp.Time)
+	if ts.After(tx.now.Add(maxClockSkew)) {
+		ts = tx.now
+	}
+	if err := updateServerFromHeartbeat(ctx, tx, serverID, hb, meta); err != nil {
+		return nil, err
+	}
+	if m := hb.Metrics; m != nil {
+		if _, err := tx.ExecContext(ctx, `INSERT INTO metrics (server_id, timestamp, cpu_percent, memory_percent, memory_total_mb,
+			memory_used_mb, disk_percent, disk_total_gb, disk_used_gb, network_rx_bytes, network_tx_bytes, load_1m, load_5m, load_15m, uptime_seconds)
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)`,
+			serverID, ts, m.CPUPercent, m.MemoryPercent, m.MemoryTotalMB, m.MemoryUsedMB, m.DiskPercent, m.DiskTotalGB,
+			m.DiskUsedGB, m.NetworkRxBytes, m.NetworkTxBytes, m.Load1m, m.Load5m, m.Load15m, m.UptimeSeconds); err != nil {
+			return nil, err
+		}
+	}
+	if res.Changes, err = storeServiceReports(ctx, tx, serverID, ts, hb.Services); err != nil {
+		return nil, err
+	}
+	if res.ExpectedServices, err = enabledServiceNames(ctx, tx, serverID); err != nil {
+		return nil, err
+	}
+	// Alert rules evaluate here, inside the heartbeat's transaction, so the
+	// history, current status, alerts and notifications commit together.
+	return res, nil
+}
+
+// matchServer finds the reporting server as the contract orders it: by GUID,
+// then by id (adopting the GUID when the server has none), else registers
+// it. It enforces that an agent token reports only for its own server.
+func matchServer(ctx context.Context, tx *Tx, hb *homelabcmd.Heartbeat, meta IngestMeta) (id string, registered bool, err error) {
+	var guid sql.NullString
+	var inactive bool
+	found := false
+	if hb.ServerGUID != nil {
+		err = tx.QueryRowContext(ctx, `SELECT id, guid, is_inactive FROM servers WHERE guid = $1`, *hb.ServerGUID).Scan(&id, &guid, &inactive)
+		found = err == nil
+		if err != nil && !errors.Is(err, sql.ErrNoRows) {
+			return "", false, err
+		}
+	}
+	if !found {
+		err = tx.QueryRowContext(ctx, `SELECT id, guid, is_inactive FROM servers WHERE id = $1`, hb.ServerID).Scan(&id, &guid, &inactive)
+		found = err == nil
+		if err != nil && !errors.Is(err, sql.ErrNoRows) {
+			return "", false, err
+		}
+		if found && hb.ServerGUID != nil {
+			if guid.Valid && guid.String != *hb.ServerGUID {
+				return "", false, homelabcmd.Errorf(homelabcmd.ECONFLICT, "Server '%s' already has a different GUID", id)
+			}
+			if !guid.Valid {
+				if _, err := tx.ExecContext(ctx, `UPDATE servers SET guid = $1 WHERE id = $2`, *hb.ServerGUID, id); err != nil {
+					return "", false, err
+				}
+			}
+		}
+	}
+	if meta.BoundServerID != "" && (!found || id != meta.BoundServerID) {
+		target := hb.ServerID
+		if found {
+			target = id
+		}
+		return "", false, homelabcmd.Errorf(homelabcmd.EFORBIDDEN, "This agent token belongs to server '%s' and cannot report for '%s'", meta.BoundServerID, target)
+	}
+	if found {
+		if inactive {
+			return "", false, homelabcmd.Errorf(homelabcmd.EFORBIDDEN, "Server '%s' is inactive (agent removed). Uninstall the agent.", id)
+		}
+		return id, false, nil
+	}
+	_, err = tx.ExecContext(ctx, `INSERT INTO servers (id, guid, hostname, status, machine_type, is_paused, is_inactive, last_seen, created_at, updated_at)
+		VALUES ($1, $2, $3, 'online', 'server', FALSE, FALSE, $4, $4, $4)`, hb.ServerID, hb.ServerGUID, hb.Hostname, tx.now)
+	if err != nil {
+		return "", false, translate(err, "GUID is already registered to another server", "")
+	}
+	return hb.ServerID, true, nil
+}
+
+func updateServerFromHeartbeat(ctx context.Context, tx *Tx, id string, hb *homelabcmd.Heartbeat, meta IngestMeta) error {
+	sets := []string{"status = 'online'", "last_seen = $1", "updated_at = $1", "hostname = $2"}
+	args := []any{tx.now, hb.Hostname}
+	add := func(col string, v any) {
+		args = append(args, v)
+		sets = append(sets, col+" = $"+itoa(len(args)))
+	}
+	if meta.PeerIP != "" {
+		add("ip_address", meta.PeerIP)
+	}
+	if o := hb.OSInfo; o != nil {
+		add("os_distribution", o.Distribution)
+		add("os_version", o.Version)
+		add("kernel_version", o.Kernel)
+		add("architecture", o.Architecture)
+	}
+	if c := hb.CPUInfo; c != nil {
+		add("cpu_model", c.CPUModel)
+		add("cpu_cores", c.CPUCores)
+	}
+	if hb.AgentVersion != nil {
+		add("agent_version", *hb.AgentVersion)
+	}
+	if hb.AgentMode != nil {
+		add("agent_mode", *hb.AgentMode)
+	}
+	if hb.UpdatesAvailable != nil {
+		add("updates_available", *hb.UpdatesAvailable)
+	}
+	if hb.SecurityUpdates != nil {
+		add("security_updates", *hb.SecurityUpdates)
+	}
+	if hb.Filesystems != nil {
+		b, _ := json.Marshal(hb.Filesystems)
+		add("filesystems", string(b))
+	}
+	if hb.NetworkInterfaces != nil {
+		b, _ := json.Marshal(hb.NetworkInterfaces)
+		add("network_interfaces", string(b))
+	}
+	args = append(args, id)
+	_, err := tx.ExecContext(ctx, `UPDATE servers SET `+strings.Join(sets, ", ")+` WHERE id = $`+itoa(len(args)), args...)
+	return err
+}
+
+type currentRow struct {
+	status    homelabcmd.ServiceStatusValue
+	timestamp time.Time
+}
+
+// storeServiceReports appends history rows and moves current status forward
+// (only when the report is at least as new as what is stored), returning the
+// services whose state changed.
+func storeServiceReports(ctx context.Context, tx *Tx, serverID string, ts time.Time, reports []homelabcmd.ServiceReport) ([]ServiceChange, error) {
+	if len(reports) == 0 {
+		return nil, nil
+	}
+	// The same name twice in one heartbeat: the last report wins.
+	byName := make(map[string]int, len(reports))
+	uniq := make([]homelabcmd.ServiceReport, 0, len(reports))
+	for _, r := range reports {
+		if i, ok := byName[r.Name]; ok {
+			uniq[i] = r
+			continue
+		}
+		byName[r.Name] = len(uniq)
+		uniq = append(uniq, r)
+	}
+
+	current := make(map[string]currentRow, len(uniq))
+	rows, err := tx.QueryContext(ctx, `SELECT service_name, status, timestamp FROM service_current_status WHERE server_id = $1`, serverID)
+	if err != nil {
+		return nil, err
+	}
+	for rows.Next() {
+		var name string
+		var c currentRow
+		if err := rows.Scan(&name, &c.status, &c.timestamp); err != nil {
+			rows.Close()
+			return nil, err
+		}
+		current[name] = c
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+
+	hist := make([]string, 0, len(uniq))
+	cur := make([]string, 0, len(uniq))
+	histArgs := make([]any, 0, 8*len(uniq))
+	curArgs := make([]any, 0, 10*len(uniq))
+	var changes []ServiceChange
+	for _, r := range uniq {
+		n := len(histArgs)
+		hist = append(hist, "($"+itoa(n+1)+", $"+itoa(n+2)+", $"+itoa(n+3)+", $"+itoa(n+4)+", $"+itoa(n+5)+", $"+itoa(n+6)+", $"+itoa(n+7)+", $"+itoa(n+8)+")")
+		histArgs = append(histArgs, serverID, r.Name, r.Status, r.StatusReason, r.PID, r.MemoryMB, r.CPUPercent, ts)
+
+		old, seen := current[r.Name]
+		if seen && ts.Before(old.timestamp) {
+			continue // a late or replayed report: history only
+		}
+		if !seen || old.status != r.Status {
+			changes = append(changes, ServiceChange{ServiceName: r.Name, From: old.status, To: r.Status, Restarts: r.Restarts})
+		}
+		n = len(curArgs)
+		cur = append(cur, "($"+itoa(n+1)+", $"+itoa(n+2)+", $"+itoa(n+3)+", $"+itoa(n+4)+", $"+itoa(n+5)+", $"+itoa(n+6)+", $"+itoa(n+7)+", $"+itoa(n+8)+", $"+itoa(n+9)+", $"+itoa(n+10)+")")
+		curArgs = append(curArgs, serverID, r.Name, r.Status, r.StatusReason, r.PID, r.MemoryMB, r.CPUPercent, r.Restarts, ts, tx.now)
+	}
+	if _, err := tx.ExecContext(ctx, `INSERT INTO service_status (server_id, service_name, status, status_reason, pid, memory_mb, cpu_percent, timestamp)
+		VALUES `+strings.Join(hist, ", "), histArgs...); err != nil {
+		return nil, err
+	}
+	if len(cur) > 0 {
+		if _, err := tx.ExecContext(ctx, `INSERT INTO service_current_status (server_id, service_name, status, status_reason, pid,
+			memory_mb, cpu_percent, restarts, timestamp, updated_at) VALUES `+strings.Join(cur, ", ")+`
+			ON CONFLICT (server_id, service_name) DO UPDATE SET status = excluded.status, status_reason = excluded.status_reason,
+			pid = excluded.pid, memory_mb = excluded.memory_mb, cpu_percent = excluded.cpu_percent, restarts = excluded.restarts,
+			timestamp = excluded.timestamp, updated_at = excluded.updated_at
+			WHERE service_current_status.timestamp <= excluded.timestamp`, curArgs...); err != nil {
+			return nil, err
+		}
+	}
+	return changes, nil
+}
