@@ -278,11 +278,11 @@ func (t *Time) UnmarshalJSON(b []byte) error {
 	}
 	var s string
 	if err := json.Unmarshal(b, &s); err != nil {
-		return fmt.Errorf("timestamp must be an ISO 8601 string")
+		return FieldError("timestamp", "must be an ISO 8601 date-time string")
 	}
 	parsed, err := ParseTime(s)
 	if err != nil {
-		return err
+		return FieldError("timestamp", "%v", err)
 	}
 	t.Time = parsed
 	return nil

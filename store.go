@@ -39,3 +39,56 @@ type AlertFilter struct {
 	Status, Severity, ServerID, AlertType string
 	Limit, Offset                         int
 }
+
+// IngestMeta is what the HTTP layer knows about a heartbeat besides its body.
+type IngestMeta struct {
+	// BoundServerID is the server an agent token belongs to; "" when the
+	// request used the operator API key. A token may report only for it.
+	BoundServerID string
+	// PeerIP is the TCP peer address.
+	PeerIP string
+}
+
+// ServiceChange is a service whose current state moved with this heartbeat.
+type ServiceChange struct {
+	ServiceName string
+	From, To    ServiceStatusValue // From is "" for a first report
+	Restarts    *int
+}
+
+// IngestResult is what storing a heartbeat produced.
+type IngestResult struct {
+	ServerID         string
+	ServerRegistered bool
+	ExpectedServices []string
+	Changes          []ServiceChange
+}
+
+// AgentCredential is a per-agent token bound to one server.
+type AgentCredential struct {
+	ID         int64      `json:"-"`
+	ServerID   string     `json:"server_id"`
+	ServerGUID string     `json:"server_guid"`
+	Prefix     string     `json:"api_token_prefix"`
+	LastUsedAt *time.Time `json:"last_used_at"`
+	RevokedAt  *time.Time `json:"-"`
+	CreatedAt  time.Time  `json:"created_at"`
+}
+
+// ServerOverview is a server with what the fleet view shows beside it.
+type ServerOverview struct {
+	*Server
+	LatestMetrics        *MetricsSample `json:"latest_metrics"`
+	ActiveAlertCount     int            `json:"active_alert_count"`
+	ActiveAlertSummaries []string       `json:"active_alert_summaries"`
+	// ServiceSummary counts enabled expected services by current state.
+	ServiceSummary ServiceSummary `json:"service_summary"`
+}
+
+// ServiceSummary counts a server's enabled expected services.
+type ServiceSummary struct {
+	Total   int `json:"total"`
+	Running int `json:"running"`
+	Down    int `json:"down"`
+	Unknown int `json:"unknown"`
+}

@@ -87,7 +87,10 @@ func decodeError(err error) error {
 	var maxErr *http.MaxBytesError
 	var syntaxErr *json.SyntaxError
 	var typeErr *json.UnmarshalTypeError
+	var appErr *homelabcmd.Error
 	switch {
+	case errors.As(err, &appErr):
+		return appErr
 	case errors.As(err, &maxErr):
 		return homelabcmd.Errorf(homelabcmd.ETOOLARGE, "Request body is larger than %d bytes", maxErr.Limit)
 	case errors.Is(err, io.EOF):

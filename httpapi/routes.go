@@ -5,9 +5,33 @@ import (
 	"strconv"
 )
 
-// routes is the API's one route table.
+// routes is the API's one route table. "op" marks the operator API (API key
+// or dashboard session); the heartbeat authenticates agents itself.
 func (s *Server) routes() {
+	op := s.operator
 	s.mux.HandleFunc("GET /api/v1/system/health", s.handleHealth)
+
+	s.mux.HandleFunc("POST /api/v1/auth/login", s.handleLogin)
+	s.mux.HandleFunc("POST /api/v1/auth/logout", s.handleLogout)
+	s.mux.HandleFunc("GET /api/v1/auth/session", op(s.handleSession))
+
+	s.mux.HandleFunc("POST /api/v1/agents/heartbeat", s.handleHeartbeat)
+
+	s.mux.HandleFunc("GET /api/v1/servers", op(s.handleListServers))
+	s.mux.HandleFunc("POST /api/v1/servers", op(s.handleCreateServer))
+	s.mux.HandleFunc("GET /api/v1/servers/{id}", op(s.handleGetServer))
+	s.mux.HandleFunc("PUT /api/v1/servers/{id}", op(s.handleUpdateServer))
+	s.mux.HandleFunc("DELETE /api/v1/servers/{id}", op(s.handleDeleteServer))
+	s.mux.HandleFunc("PUT /api/v1/servers/{id}/pause", op(s.handlePause(true)))
+	s.mux.HandleFunc("PUT /api/v1/servers/{id}/unpause", op(s.handlePause(false)))
+	s.mux.HandleFunc("GET /api/v1/servers/{id}/metrics", op(s.handleMetrics))
+
+	s.mux.HandleFunc("GET /api/v1/servers/{id}/services", op(s.handleListServices))
+	s.mux.HandleFunc("POST /api/v1/servers/{id}/services", op(s.handleCreateService))
+	s.mux.HandleFunc("PUT /api/v1/servers/{id}/services/{name}", op(s.handleUpdateService))
+	s.mux.HandleFunc("DELETE /api/v1/servers/{id}/services/{name}", op(s.handleDeleteService))
+	s.mux.HandleFunc("GET /api/v1/servers/{id}/services/{name}/history", op(s.handleServiceHistory))
+
 	s.mux.HandleFunc("/api/", s.handleNotFound)
 }
 

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/homelabcmd/homelabcmd"
+	"github.com/homelabcmd/homelabcmd/live"
 )
 
 // Database is what the health check needs to know about the store.
@@ -26,6 +27,23 @@ type Store interface {
 	Database
 	homelabcmd.ServerStore
 	homelabcmd.ServiceStore
+	Ingest(ctx context.Context, hb *homelabcmd.Heartbeat, meta homelabcmd.IngestMeta) (*homelabcmd.IngestResult, error)
+	ServerOverviews(ctx context.Context) ([]*homelabcmd.ServerOverview, error)
+	LatestMetrics(ctx context.Context, serverID string) (*homelabcmd.MetricsSample, error)
+	MetricsBetween(ctx context.Context, serverID string, from, to time.Time) ([]homelabcmd.MetricPoint, error)
+	AuthStore
+}
+
+// AuthStore keeps credentials, only ever as hashes.
+type AuthStore interface {
+	VerifyAgentToken(ctx context.Context, guid, token string) (serverID string, err error)
+	IssueAgentToken(ctx context.Context, serverID, guid string) (string, error)
+	FindAgentCredential(ctx context.Context, guid string) (*homelabcmd.AgentCredential, error)
+	RotateAgentToken(ctx context.Context, guid string) (string, error)
+	RevokeAgentToken(ctx context.Context, guid string) error
+	CreateSession(ctx context.Context, ttl time.Duration) (string, error)
+	SessionValid(ctx context.Context, token string) (bool, error)
+	DeleteSession(ctx context.Context, token string) error
 }
 
 // Server is the hub's HTTP server.
@@ -33,17 +51,27 @@ type Server struct {
 	Addr    string
 	Version string
 
-	store   Store
-	logger  *slog.Logger
+	// ExternalURL is how agents reach the hub; "" derives it from requests.
+	ExternalURL string
+
+	store      Store
+	apiKeyHash string
+	events     *live.Broker
+	logger     *slog.Logger
 	started time.Time
 	ln      net.Listener
 	srv     *http.Server
 	mux     *http.ServeMux
 }
 
-// NewServer returns a server over store; call Open to listen.
-func NewServer(store Store, logger *slog.Logger) *Server {
-	s := &Server{store: store, logger: logger, started: time.Now(), mux: http.NewServeMux(), Version: homelabcmd.Version}
+// NewServer returns a server over store; apiKeyHash is the SHA-256 of the
+// operator API key. Call Open to listen.
+func NewServer(store Store, apiKeyHash string, events *live.Broker, logger *slog.Logger) *Server {
+	if events == nil {
+		events = live.NewBroker()
+	}
+	s := &Server{store: store, apiKeyHash: apiKeyHash, events: events, logger: logger, started: time.Now(),
+		mux: http.NewServeMux(), Version: homelabcmd.Version}
 	s.routes()
 	return s
 }

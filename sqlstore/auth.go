@@ -51,17 +51,6 @@ func (db *DB) InitAPIKey(ctx context.Context) (generated, hash string, err error
 	return generated, hash, err
 }
 
-// AgentCredential is a per-agent token bound to one server.
-type AgentCredential struct {
-	ID         int64      `json:"-"`
-	ServerID   string     `json:"server_id"`
-	ServerGUID string     `json:"server_guid"`
-	Prefix     string     `json:"api_token_prefix"`
-	LastUsedAt *time.Time `json:"last_used_at"`
-	RevokedAt  *time.Time `json:"-"`
-	CreatedAt  time.Time  `json:"created_at"`
-}
-
 // IssueAgentToken creates a new token for the server's agent identity and
 // revokes any earlier one. The server gets the GUID if it has none. It
 // returns the token, which is never stored. ENOTFOUND, ECONFLICT (the server
@@ -129,8 +118,8 @@ func (db *DB) VerifyAgentToken(ctx context.Context, guid, token string) (string,
 
 // FindAgentCredential returns the newest credential of an agent identity,
 // active or revoked. ENOTFOUND.
-func (db *DB) FindAgentCredential(ctx context.Context, guid string) (*AgentCredential, error) {
-	var c AgentCredential
+func (db *DB) FindAgentCredential(ctx context.Context, guid string) (*homelabcmd.AgentCredential, error) {
+	var c homelabcmd.AgentCredential
 	var lastUsed, revoked sql.NullTime
 	err := db.read.QueryRowContext(ctx, `SELECT id, server_id, server_guid, api_token_prefix, last_used_at, revoked_at, created_at
 		FROM agent_credentials WHERE server_guid = $1 ORDER BY id DESC LIMIT 1`, guid).

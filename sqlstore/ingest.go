@@ -11,35 +11,11 @@ import (
 	"github.com/homelabcmd/homelabcmd"
 )
 
-// IngestMeta is what the HTTP layer knows about a heartbeat besides its body.
-type IngestMeta struct {
-	// BoundServerID is the server an agent token belongs to; "" when the
-	// request used the operator API key. A token may report only for it.
-	BoundServerID string
-	// PeerIP is the TCP peer address.
-	PeerIP string
-}
-
-// ServiceChange is a service whose current state moved with this heartbeat.
-type ServiceChange struct {
-	ServiceName string
-	From, To    homelabcmd.ServiceStatusValue // From is "" for a first report
-	Restarts    *int
-}
-
-// IngestResult is what storing a heartbeat produced.
-type IngestResult struct {
-	ServerID         string
-	ServerRegistered bool
-	ExpectedServices []string
-	Changes          []ServiceChange
-}
-
 type ingestRequest struct {
 	ctx  context.Context
 	hb   *homelabcmd.Heartbeat
-	meta IngestMeta
-	res  *IngestResult
+	meta homelabcmd.IngestMeta
+	res  *homelabcmd.IngestResult
 	err  error
 	done chan struct{}
 }
@@ -54,7 +30,7 @@ const maxIngestBatch = 256
 // one transaction, each under its own savepoint so one bad heartbeat fails
 // alone. Errors: EINVALID, ECONFLICT (GUID mismatch), EFORBIDDEN (token for
 // another server, or an inactive server).
-func (db *DB) Ingest(ctx context.Context, hb *homelabcmd.Heartbeat, meta IngestMeta) (*IngestResult, error) {
+func (db *DB) Ingest(ctx context.Context, hb *homelabcmd.Heartbeat, meta homelabcmd.IngestMeta) (*homelabcmd.IngestResult, error) {
 	if err := hb.Validate(); err != nil {
 		return nil, err
 	}
@@ -168,8 +144,8 @@ func (db *DB) ingestBatch(batch []*ingestRequest) {
 // so an agent with a wrong clock cannot freeze its own current status.
 const maxClockSkew = 5 * time.Minute
 
-func ingestOne(ctx context.Context, tx *Tx, hb *homelabcmd.Heartbeat, meta IngestMeta) (*IngestResult, error) {
-	res := &IngestResult{}
+func ingestOne(ctx context.Context, tx *Tx, hb *homelabcmd.Heartbeat, meta homelabcmd.IngestMeta) (*homelabcmd.IngestResult, error) {
+	res := &homelabcmd.IngestResult{}
 	serverID, registered, err := matchServer(ctx, tx, hb, meta)
 	if err != nil {
 		return nil, err
@@ -205,7 +181,7 @@ func ingestOne(ctx context.Context, tx *Tx, hb *homelabcmd.Heartbeat, meta Inges
 // matchServer finds the reporting server as the contract orders it: by GUID,
 // then by id (adopting the GUID when the server has none), else registers
 // it. It enforces that an agent token reports only for its own server.
-func matchServer(ctx context.Context, tx *Tx, hb *homelabcmd.Heartbeat, meta IngestMeta) (id string, registered bool, err error) {
+func matchServer(ctx context.Context, tx *Tx, hb *homelabcmd.Heartbeat, meta homelabcmd.IngestMeta) (id string, registered bool, err error) {
 	var guid sql.NullString
 	var inactive bool
 	found := false
@@ -254,7 +230,7 @@ func matchServer(ctx context.Context, tx *Tx, hb *homelabcmd.Heartbeat, meta Ing
 	return hb.ServerID, true, nil
 }
 
-func updateServerFromHeartbeat(ctx context.Context, tx *Tx, id string, hb *homelabcmd.Heartbeat, meta IngestMeta) error {
+func updateServerFromHeartbeat(ctx context.Context, tx *Tx, id string, hb *homelabcmd.Heartbeat, meta homelabcmd.IngestMeta) error {
 	sets := []string{"status = 'online'", "last_seen = $1", "updated_at = $1", "hostname = $2"}
 	args := []any{tx.now, hb.Hostname}
 	add := func(col string, v any) {
@@ -307,7 +283,7 @@ type currentRow struct {
 // storeServiceReports appends history rows and moves current status forward
 // (only when the report is at least as new as what is stored), returning the
 // services whose state changed.
-func storeServiceReports(ctx context.Context, tx *Tx, serverID string, ts time.Time, reports []homelabcmd.ServiceReport) ([]ServiceChange, error) {
+func storeServiceReports(ctx context.Context, tx *Tx, serverID string, ts time.Time, reports []homelabcmd.ServiceReport) ([]homelabcmd.ServiceChange, error) {
 	if len(reports) == 0 {
 		return nil, nil
 	}
@@ -346,7 +322,7 @@ func storeServiceReports(ctx context.Context, tx *Tx, serverID string, ts time.T
 	cur := make([]string, 0, len(uniq))
 	histArgs := make([]any, 0, 8*len(uniq))
 	curArgs := make([]any, 0, 10*len(uniq))
-	var changes []ServiceChange
+	var changes []homelabcmd.ServiceChange
 	for _, r := range uniq {
 		n := len(histArgs)
 		hist = append(hist, "($"+itoa(n+1)+", $"+itoa(n+2)+", $"+itoa(n+3)+", $"+itoa(n+4)+", $"+itoa(n+5)+", $"+itoa(n+6)+", $"+itoa(n+7)+", $"+itoa(n+8)+")")
@@ -357,7 +333,7 @@ func storeServiceReports(ctx context.Context, tx *Tx, serverID string, ts time.T
 			continue // a late or replayed report: history only
 		}
 		if !seen || old.status != r.Status {
-			changes = append(changes, ServiceChange{ServiceName: r.Name, From: old.status, To: r.Status, Restarts: r.Restarts})
+			changes = append(changes, homelabcmd.ServiceChange{ServiceName: r.Name, From: old.status, To: r.Status, Restarts: r.Restarts})
 		}
 		n = len(curArgs)
 		cur = append(cur, "($"+itoa(n+1)+", $"+itoa(n+2)+", $"+itoa(n+3)+", $"+itoa(n+4)+", $"+itoa(n+5)+", $"+itoa(n+6)+", $"+itoa(n+7)+", $"+itoa(n+8)+", $"+itoa(n+9)+", $"+itoa(n+10)+")")

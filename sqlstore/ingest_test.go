@@ -30,7 +30,7 @@ func TestIngest(t *testing.T) {
 		t0 := time.Date(2026, 11, 26, 12, 0, 0, 0, time.UTC)
 
 		t.Run("first heartbeat registers the server", func(t *testing.T) {
-			res, err := db.Ingest(ctx, heartbeat("nas", t0, report("plex", homelabcmd.StatusRunning)), IngestMeta{PeerIP: "10.0.0.5"})
+			res, err := db.Ingest(ctx, heartbeat("nas", t0, report("plex", homelabcmd.StatusRunning)), homelabcmd.IngestMeta{PeerIP: "10.0.0.5"})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -41,7 +41,7 @@ func TestIngest(t *testing.T) {
 			if s.Status != homelabcmd.ServerOnline || s.LastSeen == nil || *s.IPAddress != "10.0.0.5" {
 				t.Fatalf("server %+v", s)
 			}
-			res, _ = db.Ingest(ctx, heartbeat("nas", t0.Add(time.Minute), report("plex", homelabcmd.StatusRunning)), IngestMeta{})
+			res, _ = db.Ingest(ctx, heartbeat("nas", t0.Add(time.Minute), report("plex", homelabcmd.StatusRunning)), homelabcmd.IngestMeta{})
 			if res.ServerRegistered || len(res.Changes) != 0 {
 				t.Fatalf("second heartbeat %+v", res)
 			}
@@ -54,7 +54,7 @@ func TestIngest(t *testing.T) {
 			off := homelabcmd.NewExpectedService("nas", "sonarr")
 			off.Enabled = false
 			db.CreateExpectedService(ctx, off)
-			res, err := db.Ingest(ctx, heartbeat("nas", t0.Add(2*time.Minute), report("plex", homelabcmd.StatusStopped)), IngestMeta{})
+			res, err := db.Ingest(ctx, heartbeat("nas", t0.Add(2*time.Minute), report("plex", homelabcmd.StatusStopped)), homelabcmd.IngestMeta{})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -71,7 +71,7 @@ func TestIngest(t *testing.T) {
 		})
 
 		t.Run("a late heartbeat is history only", func(t *testing.T) {
-			res, err := db.Ingest(ctx, heartbeat("nas", t0.Add(90*time.Second), report("plex", homelabcmd.StatusRunning)), IngestMeta{})
+			res, err := db.Ingest(ctx, heartbeat("nas", t0.Add(90*time.Second), report("plex", homelabcmd.StatusRunning)), homelabcmd.IngestMeta{})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -98,20 +98,20 @@ func TestIngest(t *testing.T) {
 			g1, g2 := homelabcmd.NewGUID(), homelabcmd.NewGUID()
 			hb := heartbeat("pi", t0)
 			hb.ServerGUID = &g1
-			if _, err := db.Ingest(ctx, hb, IngestMeta{}); err != nil {
+			if _, err := db.Ingest(ctx, hb, homelabcmd.IngestMeta{}); err != nil {
 				t.Fatal(err)
 			}
 			// The same GUID under a new id is the same server: rows go to "pi".
 			hb = heartbeat("pi-renamed", t0.Add(time.Minute), report("pihole-FTL", homelabcmd.StatusRunning))
 			hb.ServerGUID = &g1
-			res, err := db.Ingest(ctx, hb, IngestMeta{})
+			res, err := db.Ingest(ctx, hb, homelabcmd.IngestMeta{})
 			if err != nil || res.ServerID != "pi" || res.ServerRegistered {
 				t.Fatalf("matched by GUID: %+v %v", res, err)
 			}
 			// Another GUID for an id that has one is a conflict; nothing stored.
 			hb = heartbeat("pi", t0.Add(2*time.Minute), report("x", homelabcmd.StatusRunning))
 			hb.ServerGUID = &g2
-			if _, err := db.Ingest(ctx, hb, IngestMeta{}); !homelabcmd.IsConflict(err) {
+			if _, err := db.Ingest(ctx, hb, homelabcmd.IngestMeta{}); !homelabcmd.IsConflict(err) {
 				t.Fatalf("want conflict, got %v", err)
 			}
 			if n := countRows(t, db, `SELECT COUNT(*) FROM service_status WHERE service_name = 'x'`); n != 0 {
@@ -120,11 +120,11 @@ func TestIngest(t *testing.T) {
 		})
 
 		t.Run("a token reports only for its own server", func(t *testing.T) {
-			_, err := db.Ingest(ctx, heartbeat("nas", t0.Add(time.Hour)), IngestMeta{BoundServerID: "pi"})
+			_, err := db.Ingest(ctx, heartbeat("nas", t0.Add(time.Hour)), homelabcmd.IngestMeta{BoundServerID: "pi"})
 			if homelabcmd.ErrorCode(err) != homelabcmd.EFORBIDDEN {
 				t.Fatalf("want forbidden, got %v", err)
 			}
-			_, err = db.Ingest(ctx, heartbeat("brand-new", t0), IngestMeta{BoundServerID: "pi"})
+			_, err = db.Ingest(ctx, heartbeat("brand-new", t0), homelabcmd.IngestMeta{BoundServerID: "pi"})
 			if homelabcmd.ErrorCode(err) != homelabcmd.EFORBIDDEN {
 				t.Fatalf("token registering another server: want forbidden, got %v", err)
 			}
@@ -135,7 +135,7 @@ func TestIngest(t *testing.T) {
 
 		t.Run("invalid heartbeat rejected before storage", func(t *testing.T) {
 			hb := heartbeat("nas", t0, homelabcmd.ServiceReport{Name: "plex", Status: "sleeping"})
-			if _, err := db.Ingest(ctx, hb, IngestMeta{}); !homelabcmd.IsInvalid(err) {
+			if _, err := db.Ingest(ctx, hb, homelabcmd.IngestMeta{}); !homelabcmd.IsInvalid(err) {
 				t.Fatalf("want invalid, got %v", err)
 			}
 		})
@@ -151,7 +151,7 @@ func TestIngest(t *testing.T) {
 					for b := range beats {
 						hb := heartbeat(fmt.Sprintf("load-%d", s), t0.Add(time.Duration(b)*time.Second),
 							report("a", homelabcmd.StatusRunning), report("b", homelabcmd.StatusStopped))
-						if _, err := db.Ingest(ctx, hb, IngestMeta{}); err != nil {
+						if _, err := db.Ingest(ctx, hb, homelabcmd.IngestMeta{}); err != nil {
 							errs <- err
 						}
 					}

@@ -10,6 +10,7 @@ import (
 	"github.com/homelabcmd/homelabcmd"
 	"github.com/homelabcmd/homelabcmd/config"
 	"github.com/homelabcmd/homelabcmd/httpapi"
+	"github.com/homelabcmd/homelabcmd/live"
 	"github.com/homelabcmd/homelabcmd/sqlstore"
 )
 
@@ -20,8 +21,13 @@ type Hub struct {
 	Logger *slog.Logger
 	Stdout io.Writer
 
-	DB   *sqlstore.DB
-	HTTP *httpapi.Server
+	DB     *sqlstore.DB
+	HTTP   *httpapi.Server
+	Events *live.Broker
+	// APIKey is the operator key in plain text when this process knows it
+	// (configured, or generated on this first start); "" otherwise, since
+	// only its hash is stored.
+	APIKey string
 }
 
 func runServe(ctx context.Context, args, env []string, stdout, stderr io.Writer) error {
@@ -52,17 +58,40 @@ func (h *Hub) Run(ctx context.Context) error {
 	version, _ := db.SchemaVersion(ctx)
 	h.Logger.Info("database ready", "engine", db.Engine(), "schema_version", version, "path", db.Path())
 
-	h.HTTP = httpapi.NewServer(db, h.Logger.With("component", "http"))
+	keyHash, err := h.initAPIKey(ctx)
+	if err != nil {
+		return err
+	}
+	h.Events = live.NewBroker()
+	h.HTTP = httpapi.NewServer(db, keyHash, h.Events, h.Logger.With("component", "http"))
+	h.HTTP.ExternalURL = h.Config.ExternalURL
 	h.HTTP.Addr = h.Config.Addr()
 	if err := h.HTTP.Open(); err != nil {
 		return fmt.Errorf("listen on %s: %w", h.HTTP.Addr, err)
 	}
 	h.Logger.Info("hub listening", "addr", h.HTTP.Addr, "url", h.HTTP.URL(), "version", homelabcmd.Version)
-	if h.Stdout != nil {
-		fmt.Fprintf(h.Stdout, "\nhomelabcmd hub %s is running.\n  Dashboard and API: %s/\n  Health:            %s/api/v1/system/health\n\n",
-			homelabcmd.Version, h.HTTP.URL(), h.HTTP.URL())
-	}
+	h.printWelcome()
 	return nil
+}
+
+// initAPIKey returns the hash of the operator key: the configured key, or
+// one generated on the first start, stored hashed and printed once.
+func (h *Hub) initAPIKey(ctx context.Context) (string, error) {
+	if h.Config.APIKey != "" {
+		h.APIKey = h.Config.APIKey
+		return homelabcmd.HashSecret(h.Config.APIKey), nil
+	}
+	generated, hash, err := h.DB.InitAPIKey(ctx)
+	if err != nil {
+		return "", fmt.Errorf("set up the API key: %w", err)
+	}
+	if generated != "" {
+		h.APIKey = generated
+		h.Logger.Warn("generated an operator API key; it is shown once on stdout and stored only as a hash")
+	} else {
+		h.Logger.Info("using the stored operator API key (set HOMELAB_CMD_API_KEY to choose your own)")
+	}
+	return hash, nil
 }
 
 // Close stops serving (waiting up to 10 s for running requests) and closes
@@ -90,4 +119,34 @@ func newLogger(w io.Writer, level, format string) *slog.Logger {
 		return slog.New(slog.NewJSONHandler(w, opts))
 	}
 	return slog.New(slog.NewTextHandler(w, opts))
+}
+
+// printWelcome tells a newcomer where to browse and how to add an agent.
+func (h *Hub) printWelcome() {
+	if h.Stdout == nil {
+		return
+	}
+	url := h.HTTP.URL()
+	if h.Config.ExternalURL != "" {
+		url = h.Config.ExternalURL
+	}
+	key := h.APIKey
+	keyNote := "(shown once: keep it; only its hash is stored)"
+	if key == "" {
+		key, keyNote = "<your API key>", "(generated on the first start and printed then; set HOMELAB_CMD_API_KEY to choose one)"
+	} else if h.Config.APIKey != "" {
+		keyNote = "(from your configuration)"
+	}
+	fmt.Fprintf(h.Stdout, `
+homelabcmd hub %s is running.
+
+  Dashboard:  %s/
+  API:        %s/api/v1   (header X-API-Key)
+  API key:    %s  %s
+
+Point an agent on another machine at this hub (use this machine's LAN address):
+  homelabcmd agent install --hub %s --server-id <name> --api-key %s
+or create a one-time registration token in the dashboard and run its install command.
+
+`, homelabcmd.Version, url, url, key, keyNote, url, key)
 }

@@ -1,0 +1,42 @@
+package httpapi
+
+import (
+	"net"
+	"net/http"
+
+	"github.com/homelabcmd/homelabcmd"
+	"github.com/homelabcmd/homelabcmd/live"
+)
+
+// handleHeartbeat stores an agent's report and answers with the commands and
+// the expected services the agent should watch.
+func (s *Server) handleHeartbeat(w http.ResponseWriter, r *http.Request) {
+	bound, err := s.agentAuth(r)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	var hb homelabcmd.Heartbeat
+	if err := decodeJSON(w, r, &hb); err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	peer, _, _ := net.SplitHostPort(r.RemoteAddr)
+	res, err := s.store.Ingest(r.Context(), &hb, homelabcmd.IngestMeta{BoundServerID: bound, PeerIP: peer})
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	s.events.Publish(live.Event{Type: live.ServerUpdated, ServerID: res.ServerID})
+	for _, c := range res.Changes {
+		s.events.Publish(live.Event{Type: live.ServiceChanged, ServerID: res.ServerID,
+			Data: map[string]any{"service_name": c.ServiceName, "status": c.To, "previous_status": c.From}})
+	}
+	writeJSON(w, http.StatusOK, homelabcmd.HeartbeatResponse{
+		Status:              "ok",
+		ServerRegistered:    res.ServerRegistered,
+		PendingCommands:     []homelabcmd.PendingCommand{},
+		ResultsAcknowledged: []int64{},
+		ExpectedServices:    res.ExpectedServices,
+	})
+}

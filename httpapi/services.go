@@ -1,0 +1,166 @@
+package httpapi
+
+import (
+	"bytes"
+	"encoding/json"
+	"net/http"
+	"strconv"
+	"time"
+
+	"github.com/homelabcmd/homelabcmd"
+)
+
+func (s *Server) handleListServices(w http.ResponseWriter, r *http.Request) {
+	list, err := s.store.ListExpectedServices(r.Context(), r.PathValue("id"))
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"services": list, "total": len(list)})
+}
+
+func (s *Server) handleCreateService(w http.ResponseWriter, r *http.Request) {
+	var body struct {
+		ServiceName *string `json:"service_name"`
+		DisplayName *string `json:"display_name"`
+		IsCritical  *bool   `json:"is_critical"`
+		Enabled     *bool   `json:"enabled"`
+	}
+	if err := decodeJSON(w, r, &body); err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	if body.ServiceName == nil {
+		s.writeError(w, r, homelabcmd.FieldError("service_name", "service_name is required"))
+		return
+	}
+	svc := homelabcmd.NewExpectedService(r.PathValue("id"), *body.ServiceName)
+	svc.DisplayName = body.DisplayName
+	if body.IsCritical != nil {
+		svc.IsCritical = *body.IsCritical
+	}
+	if body.Enabled != nil {
+		svc.Enabled = *body.Enabled
+	}
+	// An unknown server is a 404 even when the name is also bad.
+	if _, err := s.store.FindServer(r.Context(), svc.ServerID); err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	if err := s.store.CreateExpectedService(r.Context(), svc); err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	created, err := s.store.FindExpectedService(r.Context(), svc.ServerID, svc.ServiceName)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusCreated, created)
+}
+
+// handleUpdateService changes only the fields present. An explicit null is
+// allowed for display_name (clears it) and refused for the flags.
+func (s *Server) handleUpdateService(w http.ResponseWriter, r *http.Request) {
+	var raw map[string]json.RawMessage
+	if err := decodeJSON(w, r, &raw); err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	var upd homelabcmd.ExpectedServiceUpdate
+	if v, ok := raw["display_name"]; ok {
+		upd.DisplayName = new(string)
+		if !bytes.Equal(v, []byte("null")) {
+			if err := json.Unmarshal(v, upd.DisplayName); err != nil {
+				s.writeError(w, r, homelabcmd.FieldError("display_name", "must be a string or null"))
+				return
+			}
+		}
+	}
+	for _, f := range []struct {
+		key string
+		dst **bool
+	}{{"is_critical", &upd.IsCritical}, {"enabled", &upd.Enabled}} {
+		if v, ok := raw[f.key]; ok {
+			var b bool
+			if bytes.Equal(v, []byte("null")) || json.Unmarshal(v, &b) != nil {
+				s.writeError(w, r, homelabcmd.FieldError(f.key, "must be true or false"))
+				return
+			}
+			*f.dst = &b
+		}
+	}
+	svc, err := s.store.UpdateExpectedService(r.Context(), r.PathValue("id"), r.PathValue("name"), upd)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, svc)
+}
+
+func (s *Server) handleDeleteService(w http.ResponseWriter, r *http.Request) {
+	if err := s.store.DeleteExpectedService(r.Context(), r.PathValue("id"), r.PathValue("name")); err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	w.WriteHeader(http.StatusNoContent)
+}
+
+// handleServiceHistory pages through status samples, newest first.
+func (s *Server) handleServiceHistory(w http.ResponseWriter, r *http.Request) {
+	q := r.URL.Query()
+	f := homelabcmd.HistoryFilter{Limit: 100}
+	var err error
+	if f.From, err = queryTime(q.Get("from"), "from"); err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	if f.To, err = queryTime(q.Get("to"), "to"); err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	if f.Limit, err = queryInt(q.Get("limit"), "limit", 100, 1, 1000); err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	if c := q.Get("cursor"); c != "" {
+		if f.Before, err = strconv.ParseInt(c, 10, 64); err != nil || f.Before < 1 {
+			s.writeError(w, r, homelabcmd.FieldError("query.cursor", "cursor must be the next_cursor of a previous page"))
+			return
+		}
+	}
+	name := r.PathValue("name")
+	hist, next, err := s.store.ServiceHistory(r.Context(), r.PathValue("id"), name, f)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	var nextCursor any
+	if next > 0 {
+		nextCursor = strconv.FormatInt(next, 10)
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"server_id": r.PathValue("id"), "service_name": name,
+		"history": hist, "limit": f.Limit, "next_cursor": nextCursor})
+}
+
+func queryTime(v, name string) (*time.Time, error) {
+	if v == "" {
+		return nil, nil
+	}
+	t, err := homelabcmd.ParseTime(v)
+	if err != nil {
+		return nil, homelabcmd.FieldError("query."+name, "%s must be an ISO 8601 date-time", name)
+	}
+	return &t, nil
+}
+
+func queryInt(v, name string, def, min, max int) (int, error) {
+	if v == "" {
+		return def, nil
+	}
+	n, err := strconv.Atoi(v)
+	if err != nil || n < min || n > max {
+		return 0, homelabcmd.FieldError("query."+name, "%s must be an integer from %d to %d", name, min, max)
+	}
+	return n, nil
+}
