@@ -58,10 +58,10 @@ type Server struct {
 	apiKeyHash string
 	events     *live.Broker
 	logger     *slog.Logger
-	started time.Time
-	ln      net.Listener
-	srv     *http.Server
-	mux     *http.ServeMux
+	started    time.Time
+	ln         net.Listener
+	srv        *http.Server
+	mux        *http.ServeMux
 }
 
 // NewServer returns a server over store; apiKeyHash is the SHA-256 of the
