@@ -105,6 +105,9 @@ func (db *DB) UpdateExpectedService(ctx context.Context, serverID, name string, 
 		}
 		if upd.DisplayName != nil {
 			cur.DisplayName = upd.DisplayName
+			if *upd.DisplayName == "" {
+				cur.DisplayName = nil // an empty display name clears it
+			}
 		}
 		if upd.IsCritical != nil {
 			cur.IsCritical = *upd.IsCritical
