@@ -17,6 +17,7 @@ const (
 	EUNAUTHORIZED = "unauthorized" // missing or wrong credential: 401
 	EFORBIDDEN    = "forbidden"    // valid credential used out of scope: 403
 	ETOOLARGE     = "too_large"    // request body over the limit: 413
+	EBADREQUEST   = "bad_request"  // a well-formed request that cannot be done: 400
 	EINTERNAL     = "internal"     // anything else: 500, logged, never shown
 )
 

@@ -92,3 +92,47 @@ type ServiceSummary struct {
 	Down    int `json:"down"`
 	Unknown int `json:"unknown"`
 }
+
+// RegistrationToken is a one-time token an operator hands to a new agent.
+// Token is the secret, known only when the token is created.
+type RegistrationToken struct {
+	ID                int64      `json:"id"`
+	Token             string     `json:"-"`
+	Prefix            string     `json:"token_prefix"`
+	Mode              string     `json:"mode"`
+	DisplayName       *string    `json:"display_name"`
+	MonitoredServices []string   `json:"monitored_services"`
+	ExpiresAt         time.Time  `json:"expires_at"`
+	ClaimedAt         *time.Time `json:"-"`
+	CreatedAt         time.Time  `json:"created_at"`
+}
+
+// Validate checks the mode, display name and service names.
+func (t *RegistrationToken) Validate() error {
+	if t.Mode == "" {
+		t.Mode = "readonly"
+	}
+	if t.Mode != "readonly" && t.Mode != "readwrite" {
+		return FieldError("mode", "mode must be \"readonly\" or \"readwrite\"")
+	}
+	if t.DisplayName != nil && len(*t.DisplayName) > 255 {
+		return FieldError("display_name", "display_name must be at most 255 characters")
+	}
+	if t.MonitoredServices == nil {
+		t.MonitoredServices = []string{}
+	}
+	for _, s := range t.MonitoredServices {
+		if err := ValidateUnitName(s); err != nil {
+			return FieldError("monitored_services", "%s", ErrorMessage(err))
+		}
+	}
+	return nil
+}
+
+// Claim is what an agent receives for a registration token.
+type Claim struct {
+	ServerID   string
+	GUID       string
+	AgentToken string
+	Token      *RegistrationToken
+}

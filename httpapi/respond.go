@@ -31,6 +31,7 @@ var errorStatus = map[string]struct {
 	homelabcmd.ECONFLICT:     {http.StatusConflict, "CONFLICT"},
 	homelabcmd.EUNAUTHORIZED: {http.StatusUnauthorized, "UNAUTHORIZED"},
 	homelabcmd.EFORBIDDEN:    {http.StatusForbidden, "FORBIDDEN"},
+	homelabcmd.EBADREQUEST:   {http.StatusBadRequest, "BAD_REQUEST"},
 	homelabcmd.ETOOLARGE:     {http.StatusRequestEntityTooLarge, "PAYLOAD_TOO_LARGE"},
 	homelabcmd.EINTERNAL:     {http.StatusInternalServerError, "INTERNAL_ERROR"},
 }

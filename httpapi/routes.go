@@ -16,6 +16,15 @@ func (s *Server) routes() {
 	s.mux.HandleFunc("GET /api/v1/auth/session", op(s.handleSession))
 
 	s.mux.HandleFunc("POST /api/v1/agents/heartbeat", s.handleHeartbeat)
+	s.mux.HandleFunc("POST /api/v1/agents/register/tokens", op(s.handleCreateRegistrationToken))
+	s.mux.HandleFunc("GET /api/v1/agents/register/tokens", op(s.handleListRegistrationTokens))
+	s.mux.HandleFunc("DELETE /api/v1/agents/register/tokens/{tid}", op(s.handleDeleteRegistrationToken))
+	s.mux.HandleFunc("POST /api/v1/agents/register/claim", s.handleClaim)
+	s.mux.HandleFunc("GET /api/v1/agents/register/install.sh", s.handleInstallScript)
+	s.mux.HandleFunc("GET /api/v1/agents/register/credentials/{guid}", op(s.handleGetCredential))
+	s.mux.HandleFunc("POST /api/v1/agents/register/credentials/{guid}/rotate", op(s.handleRotateCredential))
+	s.mux.HandleFunc("POST /api/v1/agents/register/credentials/{guid}/revoke", op(s.handleRevokeCredential))
+	s.mux.HandleFunc("GET /api/v1/agents/download/{arch}", s.handleDownloadAgent)
 
 	s.mux.HandleFunc("GET /api/v1/servers", op(s.handleListServers))
 	s.mux.HandleFunc("POST /api/v1/servers", op(s.handleCreateServer))

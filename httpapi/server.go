@@ -32,6 +32,7 @@ type Store interface {
 	LatestMetrics(ctx context.Context, serverID string) (*homelabcmd.MetricsSample, error)
 	MetricsBetween(ctx context.Context, serverID string, from, to time.Time) ([]homelabcmd.MetricPoint, error)
 	AuthStore
+	RegistrationStore
 }
 
 // AuthStore keeps credentials, only ever as hashes.
