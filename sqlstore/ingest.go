@@ -92,52 +92,57 @@ func (db *DB) ingestLoop() {
 	}
 }
 
+// ingestBatch stores a batch in one transaction. Heartbeats rarely fail
+// (a GUID conflict, a token used for another server), so the batch runs
+// optimistically without savepoints, which would cost SQLite a sub-journal
+// write per page; if one fails, the batch is rolled back and each heartbeat
+// is stored in its own transaction instead.
 func (db *DB) ingestBatch(batch []*ingestRequest) {
 	defer func() {
 		for _, r := range batch {
 			close(r.done)
 		}
 	}()
-	failAll := func(err error) {
-		for _, r := range batch {
-			if r.err == nil {
-				r.res, r.err = nil, err
-			}
+	live := batch[:0:0]
+	for _, r := range batch {
+		if err := r.ctx.Err(); err != nil {
+			r.err = err // the caller gave up before its turn: store nothing
+			continue
+		}
+		live = append(live, r)
+	}
+	if len(live) == 0 {
+		return
+	}
+	if len(live) > 1 && db.ingestTogether(live) == nil {
+		return
+	}
+	for _, r := range live {
+		r.res, r.err = nil, nil
+		r.err = db.inTx(context.Background(), func(tx *Tx) (err error) {
+			r.res, err = ingestOne(context.Background(), tx, r.hb, r.meta)
+			return err
+		})
+		if r.err != nil {
+			r.res = nil
 		}
 	}
+}
+
+// ingestTogether stores every request in one transaction, or none of them.
+func (db *DB) ingestTogether(batch []*ingestRequest) error {
 	ctx := context.Background() // one caller's cancel must not abort the others
 	tx, err := db.begin(ctx)
 	if err != nil {
-		failAll(err)
-		return
+		return err
 	}
 	defer tx.Rollback()
 	for _, r := range batch {
-		if r.ctx.Err() != nil {
-			r.err = r.ctx.Err()
-			continue
-		}
-		if _, err := tx.ExecContext(ctx, "SAVEPOINT heartbeat"); err != nil {
-			failAll(err)
-			return
-		}
-		r.res, r.err = ingestOne(ctx, tx, r.hb, r.meta)
-		release := "RELEASE SAVEPOINT heartbeat"
-		if r.err != nil {
-			r.res = nil
-			if _, err := tx.ExecContext(ctx, "ROLLBACK TO SAVEPOINT heartbeat"); err != nil {
-				failAll(err)
-				return
-			}
-		}
-		if _, err := tx.ExecContext(ctx, release); err != nil {
-			failAll(err)
-			return
+		if r.res, err = ingestOne(ctx, tx, r.hb, r.meta); err != nil {
+			return err
 		}
 	}
-	if err := tx.Commit(); err != nil {
-		failAll(err)
-	}
+	return tx.Commit()
 }
 
 // maxClockSkew: a report stamped further ahead than this is taken as "now",

@@ -24,6 +24,7 @@ var commands = map[string]command{
 	"serve":   {"run the hub (API, dashboard, built-in agent)", runServe},
 	"migrate": {"apply or roll back database migrations: up | up-to N | down | down-to N | status", runMigrate},
 	"version": {"print the version", runVersion},
+	"loadgen": {"simulate a fleet of agents against a hub and report throughput and latency", runLoadgen},
 }
 
 func main() {
