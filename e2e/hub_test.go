@@ -193,3 +193,69 @@ func TestMigrateCommand(t *testing.T) {
 		t.Fatalf("bad URL accepted: %v\n%s", err, out)
 	}
 }
+
+// The API end to end through the built binary: a generated key printed once,
+// then an agent heartbeat, an expected service and its live status.
+func TestHubAPIEndToEnd(t *testing.T) {
+	dir := t.TempDir()
+	h := StartHub(t, dir, []string{"HOMELAB_CMD_LOCAL_AGENT=false"})
+	m := regexp.MustCompile(`API key:\s+(hlh_key_[0-9a-f]{64})`).FindStringSubmatch(h.Output())
+	if m == nil {
+		t.Fatalf("no generated API key in the output:\n%s", h.Output())
+	}
+	key := m[1]
+	post := func(path, body string, wantStatus int) string {
+		t.Helper()
+		req, _ := http.NewRequest("POST", h.URL+path, strings.NewReader(body))
+		req.Header.Set("X-API-Key", key)
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		b, _ := io.ReadAll(resp.Body)
+		if resp.StatusCode != wantStatus {
+			t.Fatalf("POST %s: %d %s", path, resp.StatusCode, b)
+		}
+		return string(b)
+	}
+	post("/api/v1/servers", `{"id":"nas","hostname":"nas.lan"}`, 201)
+	post("/api/v1/servers/nas/services", `{"service_name":"plex","is_critical":true}`, 201)
+	out := post("/api/v1/agents/heartbeat", `{"server_id":"nas","hostname":"nas.lan","timestamp":"`+time.Now().UTC().Format(time.RFC3339)+`",
+		"services":[{"name":"plex","status":"failed","pid":null}]}`, 200)
+	if !strings.Contains(out, `"expected_services":["plex"]`) {
+		t.Fatalf("heartbeat response %s", out)
+	}
+	req, _ := http.NewRequest("GET", h.URL+"/api/v1/servers/nas/services", nil)
+	req.Header.Set("X-API-Key", key)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var list struct {
+		Services []struct {
+			ServiceName   string `json:"service_name"`
+			CurrentStatus *struct {
+				Status string `json:"status"`
+			} `json:"current_status"`
+		} `json:"services"`
+	}
+	json.NewDecoder(resp.Body).Decode(&list)
+	resp.Body.Close()
+	if len(list.Services) != 1 || list.Services[0].CurrentStatus == nil || list.Services[0].CurrentStatus.Status != "failed" {
+		t.Fatalf("services %+v", list)
+	}
+	// A restart keeps the key (stored hashed) and does not print it again.
+	h.Stop(t)
+	h2 := StartHub(t, dir, []string{"HOMELAB_CMD_LOCAL_AGENT=false"})
+	if strings.Contains(h2.Output(), key) {
+		t.Fatal("the stored key was printed again")
+	}
+	req, _ = http.NewRequest("GET", h2.URL+"/api/v1/servers", nil)
+	req.Header.Set("X-API-Key", key)
+	resp, err = http.DefaultClient.Do(req)
+	if err != nil || resp.StatusCode != 200 {
+		t.Fatalf("key after restart: %v %v", resp.StatusCode, err)
+	}
+	resp.Body.Close()
+}
