@@ -74,7 +74,7 @@ func Open(ctx context.Context, rawURL string) (*DB, error) {
 	db.startIngesters()
 	if loc.Engine == SQLite {
 		db.checkpointDone = make(chan struct{})
-		go db.checkpointLoop(sqliteDSN(loc.Path, true))
+		go db.checkpointLoop()
 	}
 	return db, nil
 }
@@ -90,8 +90,9 @@ func Open(ctx context.Context, rawURL string) (*DB, error) {
 //     memory instead of a temp file written page by page.
 //   - cache_size 64 MiB on the writer: a group-commit batch touches many index
 //     pages; a small cache spills them to the WAL before commit.
-//   - wal_autocheckpoint=0 on the writer: checkpoints run on their own
-//     connection in the background (see checkpointLoop), not in a commit.
+//   - wal_autocheckpoint=16384 pages on the writer: checkpoints (and their
+//     fsync, which stalls every commit behind it) run in the background;
+//     see checkpointLoop.
 //   - _txlock=immediate on the writer: take the write lock at BEGIN so two
 //     processes cannot deadlock upgrading read locks.
 //   - _time_format=sqlite: times as sortable "YYYY-MM-DD HH:MM:SS.fff+00:00".
@@ -105,7 +106,7 @@ func sqliteDSN(path string, writer bool) string {
 	q.Set("_time_format", "sqlite")
 	if writer {
 		q.Add("_pragma", "cache_size(-65536)")
-		q.Add("_pragma", "wal_autocheckpoint(0)")
+		q.Add("_pragma", "wal_autocheckpoint(16384)")
 		q.Set("_txlock", "immediate")
 	} else {
 		q.Add("_pragma", "query_only(1)")
@@ -268,16 +269,17 @@ func utc(t time.Time) time.Time { return t.UTC().Truncate(time.Microsecond) }
 // EngineName is "sqlite" or "postgres".
 func (db *DB) EngineName() string { return string(db.loc.Engine) }
 
-// checkpointInterval is how often the WAL is copied back into the database.
-const checkpointInterval = 500 * time.Millisecond
+// checkpointInterval paces the background checkpoints: a PASSIVE one copies
+// the WAL into the database without blocking the writer (and pays the fsync
+// off the commit path). While commits keep coming it cannot let the WAL wrap
+// around, so the writer's own autocheckpoint stays on as a backstop at a
+// large size (wal_autocheckpoint in sqliteDSN), where most frames are
+// already copied and its pause is short.
+const checkpointInterval = 250 * time.Millisecond
 
-// checkpointLoop copies the WAL into the database file from its own
-// connection, so the writer's commits never pay for it (on a 2-core box
-// this moves the work to the other core). PASSIVE never blocks the writer;
-// a final TRUNCATE on close leaves a small WAL behind.
-func (db *DB) checkpointLoop(dsn string) {
+func (db *DB) checkpointLoop() {
 	defer close(db.checkpointDone)
-	conn, err := sql.Open("sqlite", dsn)
+	conn, err := sql.Open("sqlite", sqliteDSN(db.loc.Path, true))
 	if err != nil {
 		return
 	}
