@@ -41,6 +41,9 @@ func (s *Server) routes() {
 	s.mux.HandleFunc("DELETE /api/v1/servers/{id}/services/{name}", op(s.handleDeleteService))
 	s.mux.HandleFunc("GET /api/v1/servers/{id}/services/{name}/history", op(s.handleServiceHistory))
 
+	s.mux.HandleFunc("GET /api/openapi.json", s.handleOpenAPI)
+	s.mux.HandleFunc("GET /api/docs", s.handleDocs)
+
 	s.mux.HandleFunc("/api/", s.handleNotFound)
 }
 

@@ -1,0 +1,140 @@
+package httpapi
+
+// This file is the API's OpenAPI table. When you register a route in any
+// httpapi file, add one operation here with the same "METHOD /path" string;
+// TestOpenAPICoversRoutes fails until you do. Path parameters are taken from
+// the route itself (describe new ones in pathParamDocs). Auth adds 401,
+// a Body adds 413 and 422, and every operation gets 500.
+
+// Who may call an operation.
+const (
+	authOpen     = "open"     // no credential
+	authOperator = "operator" // X-API-Key or the dashboard session cookie
+	authAgent    = "agent"    // X-Agent-Token + X-Server-GUID, or X-API-Key
+)
+
+// operation documents one registered route.
+type operation struct {
+	Route   string // "METHOD /path" exactly as registered with the mux
+	Tag     string
+	Summary string
+	Doc     string // optional longer description
+	Auth    string
+	Query   []param
+	Body    schema // request body; nil when there is none
+	Status  int    // success status; 0 means 200
+	Result  schema // success body; nil for an empty one (204)
+	Content string // success media type; "" means application/json
+	Errors  []int  // error statuses besides the automatic ones
+}
+
+// param is a query parameter.
+type param struct {
+	Name, Desc string
+	Schema     schema
+	Required   bool
+}
+
+// pathParamDocs describes the {name}s used in routes.
+var pathParamDocs = map[string]string{
+	"id":   "Server id (slug, ^[a-z0-9-]+$).",
+	"name": "Service (systemd unit) name.",
+	"guid": "Server GUID (lowercase UUID v4).",
+	"tid":  "Registration token id.",
+	"arch": "Go architecture name, e.g. amd64 or arm64.",
+}
+
+// tagDocs describes the operation groups, in display order.
+var tagDocs = [][2]string{
+	{"system", "Hub health."},
+	{"auth", "Dashboard sign-in with the API key; sets an HttpOnly session cookie."},
+	{"agents", "What agents call: the heartbeat."},
+	{"registration", "One-time registration tokens, claims, install script and per-agent credentials."},
+	{"servers", "Monitored machines."},
+	{"services", "Expected services per server with their live status and history."},
+	{"metrics", "Host metrics history."},
+	{"docs", "This document and its rendering."},
+}
+
+// apiOperations lists every route of the API. The schemas they name are in
+// openAPIComponents.
+func apiOperations() []operation {
+	return []operation{
+		{Route: "GET /api/v1/system/health", Tag: "system", Summary: "Hub health", Auth: authOpen,
+			Doc: "Always 200; status is \"degraded\" when the database does not answer.", Result: ref("Health")},
+
+		{Route: "POST /api/v1/auth/login", Tag: "auth", Summary: "Sign in with the API key", Auth: authOpen,
+			Body: ref("LoginRequest"), Status: 204, Errors: []int{401}, Doc: "Sets the homelabcmd_session cookie."},
+		{Route: "POST /api/v1/auth/logout", Tag: "auth", Summary: "Sign out", Auth: authOpen, Status: 204,
+			Doc: "Deletes the session named by the cookie, if any, and clears the cookie."},
+		{Route: "GET /api/v1/auth/session", Tag: "auth", Summary: "Check the caller is signed in", Auth: authOperator,
+			Result: object(p("authenticated", with(boolean(), "const", true)))},
+
+		{Route: "POST /api/v1/agents/heartbeat", Tag: "agents", Summary: "Report an agent's state", Auth: authAgent,
+			Body: ref("Heartbeat"), Result: ref("HeartbeatResponse"), Errors: []int{403, 409},
+			Doc: "Registers an unknown server on its first heartbeat. An agent token may report only for its own server (403 otherwise)."},
+
+		{Route: "POST /api/v1/agents/register/tokens", Tag: "registration", Summary: "Create a one-time registration token", Auth: authOperator,
+			Body: ref("CreateRegistrationTokenRequest"), Status: 201, Result: ref("RegistrationTokenCreated")},
+		{Route: "GET /api/v1/agents/register/tokens", Tag: "registration", Summary: "List pending registration tokens", Auth: authOperator,
+			Result: object(p("tokens", arrayOf(ref("RegistrationToken"))), p("total", integer()))},
+		{Route: "DELETE /api/v1/agents/register/tokens/{tid}", Tag: "registration", Summary: "Delete a registration token", Auth: authOperator,
+			Status: 204, Errors: []int{404, 409, 422}},
+		{Route: "POST /api/v1/agents/register/claim", Tag: "registration", Summary: "Claim a registration token (agent side)", Auth: authOpen,
+			Doc:   "The one-time token in the body is the credential. With ?format=yaml the answer is the agent config file alone (application/yaml).",
+			Query: []param{{Name: "format", Desc: "yaml: answer with the config file only.", Schema: enum("yaml")}},
+			Body:  ref("ClaimRequest"), Result: ref("ClaimResponse"), Errors: []int{400, 401, 409}},
+		{Route: "GET /api/v1/agents/register/install.sh", Tag: "registration", Summary: "Agent install script", Auth: authOpen,
+			Content: "text/x-shellscript", Result: str(), Doc: "Usage: curl -sSL HUB/api/v1/agents/register/install.sh | sudo bash -s -- --token hlh_rt_…"},
+		{Route: "GET /api/v1/agents/register/credentials/{guid}", Tag: "registration", Summary: "Show a server's agent credential", Auth: authOperator,
+			Result: ref("AgentCredential"), Errors: []int{404}},
+		{Route: "POST /api/v1/agents/register/credentials/{guid}/rotate", Tag: "registration", Summary: "Rotate an agent token", Auth: authOperator,
+			Result: object(p("success", boolean()), p("server_guid", str()), p("api_token", str()), p("api_token_prefix", str())), Errors: []int{404}},
+		{Route: "POST /api/v1/agents/register/credentials/{guid}/revoke", Tag: "registration", Summary: "Revoke an agent token", Auth: authOperator,
+			Result: object(p("success", boolean()), p("server_guid", str())), Errors: []int{404}},
+		{Route: "GET /api/v1/agents/download/{arch}", Tag: "registration", Summary: "Download the agent binary", Auth: authOpen,
+			Content: "application/octet-stream", Result: schema{"type": "string", "contentMediaType": "application/octet-stream"}, Errors: []int{404},
+			Doc: "The hub's own binary; only for the hub's own linux architecture (404 otherwise)."},
+
+		{Route: "GET /api/v1/servers", Tag: "servers", Summary: "List servers", Auth: authOperator,
+			Result: object(p("servers", arrayOf(ref("ServerResponse"))), p("total", integer()))},
+		{Route: "POST /api/v1/servers", Tag: "servers", Summary: "Create a server", Auth: authOperator,
+			Body: ref("CreateServerRequest"), Status: 201, Result: ref("ServerResponse"), Errors: []int{409}},
+		{Route: "GET /api/v1/servers/{id}", Tag: "servers", Summary: "Get a server with its latest metrics", Auth: authOperator,
+			Result: ref("ServerResponse"), Errors: []int{404}},
+		{Route: "PUT /api/v1/servers/{id}", Tag: "servers", Summary: "Update a server (only the fields given)", Auth: authOperator,
+			Body: ref("ServerUpdate"), Result: ref("ServerResponse"), Errors: []int{404}},
+		{Route: "DELETE /api/v1/servers/{id}", Tag: "servers", Summary: "Delete a server and everything it owns", Auth: authOperator,
+			Status: 204, Errors: []int{404}},
+		{Route: "PUT /api/v1/servers/{id}/pause", Tag: "servers", Summary: "Enter maintenance mode", Auth: authOperator,
+			Result: ref("ServerResponse"), Errors: []int{404}},
+		{Route: "PUT /api/v1/servers/{id}/unpause", Tag: "servers", Summary: "Leave maintenance mode", Auth: authOperator,
+			Result: ref("ServerResponse"), Errors: []int{404}},
+
+		{Route: "GET /api/v1/servers/{id}/metrics", Tag: "metrics", Summary: "Metrics history, downsampled", Auth: authOperator,
+			Query:  []param{{Name: "range", Desc: "Time window; the bucket grows with it (5m, 1h, 4h, 1d).", Schema: with(enum("24h", "7d", "30d", "12m"), "default", "24h")}},
+			Result: ref("MetricsHistory"), Errors: []int{404, 422}},
+
+		{Route: "GET /api/v1/servers/{id}/services", Tag: "services", Summary: "List expected services with their current status", Auth: authOperator,
+			Result: object(p("services", arrayOf(ref("ExpectedService"))), p("total", integer())), Errors: []int{404}},
+		{Route: "POST /api/v1/servers/{id}/services", Tag: "services", Summary: "Add an expected service", Auth: authOperator,
+			Body: ref("CreateServiceRequest"), Status: 201, Result: ref("ExpectedService"), Errors: []int{404, 409}},
+		{Route: "PUT /api/v1/servers/{id}/services/{name}", Tag: "services", Summary: "Update an expected service (only the fields given)", Auth: authOperator,
+			Body: ref("ExpectedServiceUpdate"), Result: ref("ExpectedService"), Errors: []int{404}},
+		{Route: "DELETE /api/v1/servers/{id}/services/{name}", Tag: "services", Summary: "Remove an expected service", Auth: authOperator,
+			Status: 204, Errors: []int{404}},
+		{Route: "GET /api/v1/servers/{id}/services/{name}/history", Tag: "services", Summary: "Status history, newest first", Auth: authOperator,
+			Query: []param{
+				{Name: "from", Desc: "Oldest sample time (ISO 8601).", Schema: dateTime()},
+				{Name: "to", Desc: "Newest sample time (ISO 8601).", Schema: dateTime()},
+				{Name: "limit", Desc: "Page size.", Schema: with(integer(), "minimum", 1, "maximum", 1000, "default", 100)},
+				{Name: "cursor", Desc: "next_cursor of the previous page.", Schema: str()},
+			},
+			Result: ref("ServiceHistoryPage"), Errors: []int{404, 422}},
+
+		{Route: "GET /api/openapi.json", Tag: "docs", Summary: "This OpenAPI 3.1 document", Auth: authOpen,
+			Result: schema{"type": "object"}},
+		{Route: "GET /api/docs", Tag: "docs", Summary: "API documentation page (works offline)", Auth: authOpen,
+			Content: "text/html", Result: str()},
+	}
+}

@@ -1,0 +1,154 @@
+package httpapi
+
+// Schemas of the bodies that handlers build by hand (anonymous structs and
+// maps), and the ranges and patterns the Go types cannot say. Keep each one
+// next to nothing but its handler's fields: when a handler changes a field,
+// change it here too.
+
+const (
+	slugPattern = "^[a-z0-9-]+$"
+	guidRegex   = "^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$"
+)
+
+func handWrittenSchemas() map[string]schema {
+	serverID := with(str(), "minLength", 1, "maxLength", 100, "pattern", slugPattern)
+	hostname := with(str(), "minLength", 1, "maxLength", 255)
+	return map[string]schema{
+		"Error": object(p("detail", with(object(
+			p("code", with(enum(errorCodes()...), "description", "Stable error code.")),
+			p("message", strDesc("What is wrong, safe to show.")),
+		), "additionalProperties", true))),
+		"ValidationError": object(p("detail", arrayOf(object(
+			p("type", strDesc("Kind of problem, e.g. value_error.")),
+			p("loc", with(arrayOf(schema{"type": []any{"string", "integer"}}), "description", `Where: ["body", field…], ["query", name] or ["path", name].`)),
+			p("msg", strDesc("What is wrong.")),
+		)))),
+		"Health": object(
+			p("status", enum("healthy", "degraded")),
+			p("version", str()),
+			p("uptime_seconds", integer()),
+			p("database", enum("connected", "disconnected")),
+			p("database_engine", enum("sqlite", "postgres")),
+			p("schema_version", nullable(integer())),
+			p("timestamp", with(dateTime(), "description", "YYYY-MM-DDTHH:MM:SSZ")),
+		),
+		"LoginRequest": object(p("api_key", str())),
+		"CreateServerRequest": object(
+			p("id", serverID),
+			p("hostname", hostname),
+			opt("display_name", nullable(with(str(), "maxLength", 255))),
+			opt("ip_address", nullable(with(str(), "maxLength", 45))),
+			opt("tdp_watts", nullable(with(integer(), "minimum", 0, "maximum", 10000))),
+			opt("machine_type", with(enum("server", "workstation"), "default", "server")),
+		),
+		"CreateServiceRequest": object(
+			p("service_name", with(str(), "minLength", 1, "maxLength", 255, "pattern", `^[A-Za-z0-9:_.\\-]+(@[A-Za-z0-9:_.\\-@]*)?$`,
+				"description", "systemd unit name; without a unit-type suffix it means a .service unit.")),
+			opt("display_name", nullable(with(str(), "maxLength", 255))),
+			opt("is_critical", with(boolean(), "default", false)),
+			opt("enabled", with(boolean(), "default", true)),
+		),
+		"MetricsHistory": object(
+			p("server_id", str()),
+			p("range", enum("24h", "7d", "30d", "12m")),
+			p("resolution", enum("5m", "1h", "4h", "1d")),
+			p("data_points", arrayOf(ref("MetricPoint"))),
+			p("total_points", integer()),
+		),
+		"ServiceHistoryPage": object(
+			p("server_id", str()),
+			p("service_name", str()),
+			p("history", arrayOf(ref("ServiceStatus"))),
+			p("limit", integer()),
+			p("next_cursor", with(nullable(str()), "description", "Pass as ?cursor= for the next page; null on the last page.")),
+		),
+		"CreateRegistrationTokenRequest": object(
+			opt("mode", with(enum("readonly", "readwrite"), "default", "readonly")),
+			opt("display_name", nullable(with(str(), "maxLength", 255))),
+			opt("monitored_services", nullable(arrayOf(strDesc("systemd unit name")))),
+			opt("expiry_minutes", with(integer(), "minimum", 5, "maximum", 60, "default", 15)),
+		),
+		"RegistrationTokenCreated": object(
+			p("id", with(integer(), "format", "int64")),
+			p("token", strDesc("The secret (hlh_rt_…); shown only here.")),
+			p("token_prefix", str()),
+			p("expires_at", dateTime()),
+			p("install_command", str()),
+		),
+		"ClaimRequest": object(
+			p("token", with(str(), "minLength", 40)),
+			p("server_id", serverID),
+			p("hostname", hostname),
+		),
+		"ClaimResponse": object(
+			p("success", boolean()),
+			p("server_id", str()),
+			p("server_guid", str()),
+			p("api_token", strDesc("The per-agent token (hlh_ag_…); shown only here.")),
+			p("config_yaml", strDesc("The agent's config file.")),
+			p("error", schema{"type": "null"}),
+		),
+		"AgentCredential": object(
+			p("server_guid", str()),
+			p("server_id", str()),
+			p("api_token_prefix", str()),
+			p("is_legacy", boolean()),
+			p("last_used_at", nullable(dateTime())),
+			p("is_revoked", boolean()),
+			p("created_at", dateTime()),
+		),
+	}
+}
+
+// schemaExtras adds the contract's limits to generated schemas, keyed
+// "Component.json_name".
+var schemaExtras = func() map[string]schema {
+	pct := schema{"minimum": 0, "maximum": 100}
+	nonNeg := schema{"minimum": 0}
+	m := map[string]schema{
+		"Heartbeat.server_id":                 {"minLength": 1, "maxLength": 100, "pattern": slugPattern},
+		"Heartbeat.hostname":                  {"minLength": 1, "maxLength": 255},
+		"Heartbeat.timestamp":                 {"description": "ISO 8601; without an offset it is read as UTC."},
+		"Heartbeat.server_guid":               {"pattern": guidRegex},
+		"Heartbeat.agent_version":             {"maxLength": 20},
+		"Heartbeat.agent_mode":                {"enum": []any{"readonly", "readwrite"}},
+		"Heartbeat.updates_available":         nonNeg,
+		"Heartbeat.security_updates":          nonNeg,
+		"HeartbeatResponse.expected_services": {"description": "Enabled expected services of the server (our extension)."},
+		"OSInfo.distribution":                 {"maxLength": 100},
+		"OSInfo.version":                      {"maxLength": 100},
+		"OSInfo.kernel":                       {"maxLength": 100},
+		"OSInfo.architecture":                 {"maxLength": 20},
+		"CPUInfo.cpu_model":                   {"maxLength": 255},
+		"CPUInfo.cpu_cores":                   {"minimum": 1, "maximum": 1024},
+		"ServiceReport.name":                  {"minLength": 1, "maxLength": 255},
+		"ServiceReport.status_reason":         {"maxLength": 255},
+		"ServiceReport.pid":                   nonNeg,
+		"ServiceReport.memory_mb":             nonNeg,
+		"ServiceReport.cpu_percent":           {"minimum": 0, "description": "Summed over cores, so above 100 is valid."},
+		"ServiceReport.restarts":              {"minimum": 0, "description": "systemd NRestarts (our extension)."},
+		"Filesystem.mount_point":              {"maxLength": 255},
+		"Filesystem.device":                   {"maxLength": 255},
+		"Filesystem.fs_type":                  {"maxLength": 50},
+		"Filesystem.percent":                  pct,
+		"NetworkInterface.name":               {"maxLength": 64},
+		"ServerUpdate.hostname":               {"minLength": 1, "maxLength": 255},
+		"ServerUpdate.display_name":           {"maxLength": 255},
+		"ServerUpdate.ip_address":             {"maxLength": 45},
+		"ServerUpdate.tdp_watts":              {"minimum": 0, "maximum": 10000},
+		"ServerUpdate.machine_type":           {"enum": []any{"server", "workstation"}},
+		"ExpectedServiceUpdate.display_name":  {"maxLength": 255, "description": "null clears it."},
+		"ServerResponse.status":               {"enum": []any{"online", "offline", "unknown"}},
+		"ServerResponse.machine_type":         {"enum": []any{"server", "workstation"}},
+	}
+	for _, f := range []string{"cpu_percent", "memory_percent", "disk_percent"} {
+		m["Metrics."+f] = pct
+	}
+	for _, f := range []string{"memory_total_mb", "memory_used_mb", "disk_total_gb", "disk_used_gb", "network_rx_bytes", "network_tx_bytes", "load_1m", "load_5m", "load_15m", "uptime_seconds"} {
+		m["Metrics."+f] = nonNeg
+	}
+	for _, f := range []string{"total_bytes", "used_bytes", "available_bytes"} {
+		m["Filesystem."+f] = nonNeg
+	}
+	return m
+}()
