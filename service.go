@@ -111,6 +111,10 @@ func ValidateUnitName(name string) error {
 	if len(name) == 0 || len(name) > 255 {
 		return FieldError("service_name", "service name must be 1-255 characters")
 	}
+	// systemd's limit applies to the full unit name, suffix included.
+	if n := len(UnitName(name)); n > 255 {
+		return FieldError("service_name", "service name is too long: with its implied .service suffix it has %d characters; systemd allows 255", n)
+	}
 	prefix := name
 	for _, suf := range unitSuffixes {
 		if strings.HasSuffix(name, suf) {

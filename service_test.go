@@ -20,7 +20,10 @@ func TestValidateUnitName(t *testing.T) {
 		{"docker.socket", true},
 		{"nextcloud_cron.timer", true},
 		{"a:b", true},
-		{strings.Repeat("a", 255), true},
+		{strings.Repeat("a", 247), true},
+		{strings.Repeat("a", 247) + ".service", true},
+		{strings.Repeat("a", 248), false}, // 256 with the implied .service
+		{strings.Repeat("a", 255), false},
 		{"", false},
 		{strings.Repeat("a", 256), false},
 		{"plex; rm -rf /", false},
