@@ -62,6 +62,8 @@ type IngestResult struct {
 	ServerRegistered bool
 	ExpectedServices []string
 	Changes          []ServiceChange
+	// PendingCommands are approved actions, now marked executing.
+	PendingCommands []PendingCommand
 }
 
 // AgentCredential is a per-agent token bound to one server.

@@ -35,7 +35,7 @@ func (s *Server) handleHeartbeat(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusOK, homelabcmd.HeartbeatResponse{
 		Status:              "ok",
 		ServerRegistered:    res.ServerRegistered,
-		PendingCommands:     []homelabcmd.PendingCommand{},
+		PendingCommands:     res.PendingCommands,
 		ResultsAcknowledged: []int64{},
 		ExpectedServices:    res.ExpectedServices,
 	})

@@ -25,6 +25,8 @@ func (s *Server) routes() {
 	s.mux.HandleFunc("POST /api/v1/agents/register/credentials/{guid}/rotate", op(s.handleRotateCredential))
 	s.mux.HandleFunc("POST /api/v1/agents/register/credentials/{guid}/revoke", op(s.handleRevokeCredential))
 	s.mux.HandleFunc("GET /api/v1/agents/download/{arch}", s.handleDownloadAgent)
+	s.mux.HandleFunc("GET /api/v1/agents/commands", s.handleAgentCommands)
+	s.mux.HandleFunc("POST /api/v1/agents/commands/{aid}/result", s.handleCommandResult)
 
 	s.mux.HandleFunc("GET /api/v1/servers", op(s.handleListServers))
 	s.mux.HandleFunc("POST /api/v1/servers", op(s.handleCreateServer))
@@ -40,6 +42,14 @@ func (s *Server) routes() {
 	s.mux.HandleFunc("PUT /api/v1/servers/{id}/services/{name}", op(s.handleUpdateService))
 	s.mux.HandleFunc("DELETE /api/v1/servers/{id}/services/{name}", op(s.handleDeleteService))
 	s.mux.HandleFunc("GET /api/v1/servers/{id}/services/{name}/history", op(s.handleServiceHistory))
+	s.mux.HandleFunc("POST /api/v1/servers/{id}/services/{name}/restart", op(s.handleRestart))
+	s.mux.HandleFunc("GET /api/v1/servers/{id}/actions", op(s.handleListActions))
+
+	s.mux.HandleFunc("GET /api/v1/actions", op(s.handleListActions))
+	s.mux.HandleFunc("GET /api/v1/actions/{aid}", op(s.handleGetAction))
+	s.mux.HandleFunc("POST /api/v1/actions/{aid}/approve", op(s.handleActionTransition("approve")))
+	s.mux.HandleFunc("POST /api/v1/actions/{aid}/reject", op(s.handleActionTransition("reject")))
+	s.mux.HandleFunc("POST /api/v1/actions/{aid}/cancel", op(s.handleActionTransition("cancel")))
 
 	s.mux.HandleFunc("GET /api/openapi.json", s.handleOpenAPI)
 	s.mux.HandleFunc("GET /api/docs", s.handleDocs)

@@ -33,6 +33,7 @@ type Store interface {
 	MetricsBetween(ctx context.Context, serverID string, from, to time.Time) ([]homelabcmd.MetricPoint, error)
 	AuthStore
 	RegistrationStore
+	ActionStore
 }
 
 // AuthStore keeps credentials, only ever as hashes.
@@ -54,6 +55,8 @@ type Server struct {
 
 	// ExternalURL is how agents reach the hub; "" derives it from requests.
 	ExternalURL string
+	// RestartPolicy holds the restart guard rails.
+	RestartPolicy homelabcmd.RestartPolicy
 
 	store      Store
 	apiKeyHash string
@@ -72,7 +75,7 @@ func NewServer(store Store, apiKeyHash string, events *live.Broker, logger *slog
 		events = live.NewBroker()
 	}
 	s := &Server{store: store, apiKeyHash: apiKeyHash, events: events, logger: logger, started: time.Now(),
-		mux: http.NewServeMux(), Version: homelabcmd.Version}
+		mux: http.NewServeMux(), Version: homelabcmd.Version, RestartPolicy: homelabcmd.DefaultRestartPolicy}
 	s.routes()
 	return s
 }

@@ -17,6 +17,8 @@ import (
 
 	_ "github.com/jackc/pgx/v5/stdlib" // registers the "pgx" driver
 	_ "modernc.org/sqlite"             // registers the "sqlite" driver (no cgo)
+
+	"github.com/homelabcmd/homelabcmd"
 )
 
 // DB is an open store. With SQLite it holds two pools: a single writer
@@ -28,6 +30,8 @@ type DB struct {
 	read  *sql.DB
 	// Now is the clock; tests replace it.
 	Now func() time.Time
+	// RestartPolicy holds the restart guard rails and grace period.
+	RestartPolicy homelabcmd.RestartPolicy
 
 	checkpointDone chan struct{}
 	ingestQueue    chan *ingestRequest
@@ -41,7 +45,7 @@ func Open(ctx context.Context, rawURL string) (*DB, error) {
 	if err != nil {
 		return nil, err
 	}
-	db := &DB{loc: loc, Now: time.Now}
+	db := &DB{loc: loc, Now: time.Now, RestartPolicy: homelabcmd.DefaultRestartPolicy}
 	switch loc.Engine {
 	case SQLite:
 		if err := os.MkdirAll(filepath.Dir(loc.Path), 0o750); err != nil {

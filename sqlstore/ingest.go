@@ -178,6 +178,18 @@ func ingestOne(ctx context.Context, tx *Tx, hb *homelabcmd.Heartbeat, meta homel
 	if res.ExpectedServices, err = enabledServiceNames(ctx, tx, serverID); err != nil {
 		return nil, err
 	}
+	var running []string
+	for _, r := range hb.Services {
+		if r.Status == homelabcmd.StatusRunning {
+			running = append(running, r.Name)
+		}
+	}
+	if err := verifyRestarts(ctx, tx, serverID, ts, running, tx.db.RestartPolicy.GracePeriod); err != nil {
+		return nil, err
+	}
+	if res.PendingCommands, err = claimCommands(ctx, tx, serverID); err != nil {
+		return nil, err
+	}
 	// Alert rules evaluate here, inside the heartbeat's transaction, so the
 	// history, current status, alerts and notifications commit together.
 	return res, nil

@@ -1,0 +1,92 @@
+package homelabcmd
+
+import "time"
+
+// Action statuses: pending → approved → executing → completed | failed, or
+// pending → rejected, or pending/approved → cancelled. approved and
+// executing time out to failed, so no action is stuck forever.
+const (
+	ActionPending   = "pending"
+	ActionApproved  = "approved"
+	ActionExecuting = "executing"
+	ActionCompleted = "completed"
+	ActionFailed    = "failed"
+	ActionRejected  = "rejected"
+	ActionCancelled = "cancelled"
+)
+
+// ActionRestartService is the one action type agents carry out.
+const ActionRestartService = "restart_service"
+
+// Action is a remediation the operator queued for an agent to carry out.
+type Action struct {
+	ID              int64         `json:"id"`
+	ServerID        string        `json:"server_id"`
+	ActionType      string        `json:"action_type"`
+	Status          string        `json:"status"`
+	ServiceName     *string       `json:"service_name"`
+	Command         string        `json:"command"`
+	AlertID         *int64        `json:"alert_id"`
+	CreatedAt       time.Time     `json:"created_at"`
+	CreatedBy       string        `json:"created_by"`
+	ApprovedAt      *time.Time    `json:"approved_at"`
+	ApprovedBy      *string       `json:"approved_by"`
+	RejectedAt      *time.Time    `json:"rejected_at"`
+	RejectedBy      *string       `json:"rejected_by"`
+	RejectionReason *string       `json:"rejection_reason"`
+	ExecutedAt      *time.Time    `json:"executed_at"`
+	CompletedAt     *time.Time    `json:"completed_at"`
+	ExitCode        *int          `json:"exit_code"`
+	Stdout          *string       `json:"stdout"`
+	Stderr          *string       `json:"stderr"`
+	FailureReason   *string       `json:"failure_reason"`
+	DurationMS      *int64        `json:"duration_ms"`
+	Verified        *bool         `json:"verified"`
+	VerifiedAt      *time.Time    `json:"verified_at"`
+	Events          []ActionEvent `json:"events"`
+}
+
+// ActionEvent is one audit-trail entry: who moved the action, when, to what.
+type ActionEvent struct {
+	At         time.Time `json:"at"`
+	Actor      string    `json:"actor"`
+	FromStatus *string   `json:"from_status"`
+	ToStatus   string    `json:"to_status"`
+	Detail     *string   `json:"detail"`
+}
+
+// ActionResult is what an agent reports after carrying out an action.
+type ActionResult struct {
+	Success    bool   `json:"success"`
+	ExitCode   *int   `json:"exit_code"`
+	Error      string `json:"error"`
+	Stdout     string `json:"stdout"`
+	Stderr     string `json:"stderr"`
+	DurationMS int64  `json:"duration_ms"`
+}
+
+// ActionFilter selects actions; empty fields match everything.
+type ActionFilter struct {
+	Status, ServerID, ActionType string
+	Limit, Offset                int
+}
+
+// RestartPolicy holds the guard rails of restarts.
+type RestartPolicy struct {
+	// MaxRestarts within Window refuses a further restart: a crash-looping
+	// service needs a human, not a fourth restart.
+	MaxRestarts int
+	Window      time.Duration
+	// PickupTimeout fails an approved or executing action the agent has not
+	// finished in time.
+	PickupTimeout time.Duration
+	// GracePeriod is how long a restarted unit has to report running.
+	GracePeriod time.Duration
+}
+
+// DefaultRestartPolicy: 3 restarts in 15 min, 10 min to pick up, 60 s grace.
+var DefaultRestartPolicy = RestartPolicy{MaxRestarts: 3, Window: 15 * time.Minute, PickupTimeout: 10 * time.Minute, GracePeriod: 60 * time.Second}
+
+// RestartCommand is the command shown for a restart; the agent never runs
+// it through a shell, it calls systemd's RestartUnit over D-Bus.
+func RestartCommand(service string) string { return "systemctl restart " + service }

@@ -1,0 +1,235 @@
+package httpapi
+
+import (
+	"context"
+	"net/http"
+	"strconv"
+	"time"
+
+	"github.com/homelabcmd/homelabcmd"
+	"github.com/homelabcmd/homelabcmd/live"
+)
+
+// ActionStore keeps remediation actions and their audit trail.
+type ActionStore interface {
+	CreateRestart(ctx context.Context, serverID, service, actor string, p homelabcmd.RestartPolicy) (*homelabcmd.Action, error)
+	FindAction(ctx context.Context, id int64) (*homelabcmd.Action, error)
+	ListActions(ctx context.Context, f homelabcmd.ActionFilter) ([]*homelabcmd.Action, int, error)
+	ApproveAction(ctx context.Context, id int64, actor string) (*homelabcmd.Action, error)
+	RejectAction(ctx context.Context, id int64, actor, reason string) (*homelabcmd.Action, error)
+	CancelAction(ctx context.Context, id int64, actor string) (*homelabcmd.Action, error)
+	ClaimCommands(ctx context.Context, serverID string) ([]homelabcmd.PendingCommand, error)
+	CompleteAction(ctx context.Context, serverID string, id int64, r homelabcmd.ActionResult) (*homelabcmd.Action, error)
+}
+
+// operatorActor names who acted in the audit trail.
+const operatorActor = "dashboard"
+
+func (s *Server) publishAction(a *homelabcmd.Action) {
+	s.events.Publish(live.Event{Type: live.ActionChanged, ServerID: a.ServerID,
+		Data: map[string]any{"action_id": a.ID, "status": a.Status, "service_name": a.ServiceName}})
+}
+
+// handleRestart queues a restart of a service (expected or not, running or
+// not, as in the original story).
+func (s *Server) handleRestart(w http.ResponseWriter, r *http.Request) {
+	a, err := s.store.CreateRestart(r.Context(), r.PathValue("id"), r.PathValue("name"), operatorActor, s.RestartPolicy)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	s.publishAction(a)
+	writeJSON(w, http.StatusCreated, map[string]any{"action_id": a.ID, "action_type": a.ActionType, "server_id": a.ServerID,
+		"service_name": a.ServiceName, "command": a.Command, "status": a.Status, "created_at": a.CreatedAt,
+		"approved_at": a.ApprovedAt, "approved_by": a.ApprovedBy})
+}
+
+func actionID(r *http.Request) (int64, error) {
+	id, err := strconv.ParseInt(r.PathValue("aid"), 10, 64)
+	if err != nil || id < 1 {
+		return 0, homelabcmd.FieldError("path.action_id", "action id must be a positive integer")
+	}
+	return id, nil
+}
+
+func (s *Server) handleListActions(w http.ResponseWriter, r *http.Request) {
+	q := r.URL.Query()
+	f := homelabcmd.ActionFilter{Status: q.Get("status"), ServerID: q.Get("server_id"), ActionType: q.Get("action_type")}
+	if id := r.PathValue("id"); id != "" {
+		if _, err := s.store.FindServer(r.Context(), id); err != nil {
+			s.writeError(w, r, err)
+			return
+		}
+		f.ServerID = id
+	}
+	var err error
+	if f.Limit, err = queryInt(q.Get("limit"), "limit", 50, 1, 100); err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	if f.Offset, err = queryInt(q.Get("offset"), "offset", 0, 0, 1<<30); err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	list, total, err := s.store.ListActions(r.Context(), f)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"actions": list, "total": total, "limit": f.Limit, "offset": f.Offset})
+}
+
+func (s *Server) handleGetAction(w http.ResponseWriter, r *http.Request) {
+	id, err := actionID(r)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	a, err := s.store.FindAction(r.Context(), id)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, a)
+}
+
+// handleActionTransition serves approve, reject and cancel.
+func (s *Server) handleActionTransition(op string) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		id, err := actionID(r)
+		if err != nil {
+			s.writeError(w, r, err)
+			return
+		}
+		var a *homelabcmd.Action
+		switch op {
+		case "approve":
+			a, err = s.store.ApproveAction(r.Context(), id, operatorActor)
+		case "cancel":
+			a, err = s.store.CancelAction(r.Context(), id, operatorActor)
+		case "reject":
+			var body struct {
+				Reason string `json:"reason"`
+			}
+			if err := decodeJSON(w, r, &body); err != nil {
+				s.writeError(w, r, err)
+				return
+			}
+			a, err = s.store.RejectAction(r.Context(), id, operatorActor, body.Reason)
+		}
+		if err != nil {
+			s.writeError(w, r, err)
+			return
+		}
+		s.publishAction(a)
+		writeJSON(w, http.StatusOK, a)
+	}
+}
+
+// commandPollMax bounds a long-poll; commandRecheck is how often a waiting
+// poll looks at the database anyway, so a restart queued on another hub
+// (several hubs share one PostgreSQL) still arrives within seconds.
+const (
+	commandPollMax = 55 * time.Second
+	commandRecheck = 2 * time.Second
+)
+
+// handleAgentCommands is the agent's open line to the hub: a long-poll that
+// answers as soon as an approved action exists for the agent's server (the
+// action is then executing), or with an empty list when wait runs out.
+func (s *Server) handleAgentCommands(w http.ResponseWriter, r *http.Request) {
+	serverID, err := s.agentServer(r)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	wait := 25 * time.Second
+	if v := r.URL.Query().Get("wait"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 0 || n > int(commandPollMax.Seconds()) {
+			s.writeError(w, r, homelabcmd.FieldError("query.wait", "wait must be 0-55 seconds"))
+			return
+		}
+		wait = time.Duration(n) * time.Second
+	}
+	ctx, cancel := context.WithTimeout(r.Context(), wait)
+	defer cancel()
+	events := s.events.Subscribe(ctx)
+	recheck := time.NewTicker(commandRecheck)
+	defer recheck.Stop()
+	for {
+		cmds, err := s.store.ClaimCommands(r.Context(), serverID)
+		if err != nil {
+			s.writeError(w, r, err)
+			return
+		}
+		if len(cmds) > 0 {
+			writeJSON(w, http.StatusOK, map[string]any{"commands": cmds})
+			return
+		}
+	wait:
+		select {
+		case <-ctx.Done():
+			writeJSON(w, http.StatusOK, map[string]any{"commands": []homelabcmd.PendingCommand{}})
+			return
+		case <-recheck.C:
+		case e, ok := <-events:
+			if !ok {
+				continue
+			}
+			if e.Type != live.ActionChanged || e.ServerID != serverID {
+				goto wait
+			}
+		}
+	}
+}
+
+// agentServer is the server an agent request speaks for: the one its token
+// is bound to, or with the operator key the server_id query parameter.
+func (s *Server) agentServer(r *http.Request) (string, error) {
+	bound, err := s.agentAuth(r)
+	if err != nil {
+		return "", err
+	}
+	q := r.URL.Query().Get("server_id")
+	if bound != "" {
+		if q != "" && q != bound {
+			return "", homelabcmd.Errorf(homelabcmd.EFORBIDDEN, "This agent token belongs to server '%s'", bound)
+		}
+		return bound, nil
+	}
+	if err := homelabcmd.ValidateServerID(q); err != nil {
+		return "", homelabcmd.FieldError("query.server_id", "server_id is required with the API key: %s", homelabcmd.ErrorMessage(err))
+	}
+	return q, nil
+}
+
+// handleCommandResult records the outcome of an action the agent carried out.
+func (s *Server) handleCommandResult(w http.ResponseWriter, r *http.Request) {
+	serverID, err := s.agentServer(r)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	id, err := actionID(r)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	var res homelabcmd.ActionResult
+	if err := decodeJSON(w, r, &res); err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	if res.DurationMS < 0 {
+		s.writeError(w, r, homelabcmd.FieldError("duration_ms", "must not be negative"))
+		return
+	}
+	a, err := s.store.CompleteAction(r.Context(), serverID, id, res)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	s.publishAction(a)
+	writeJSON(w, http.StatusOK, a)
+}
