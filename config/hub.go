@@ -11,6 +11,8 @@ import (
 	"time"
 
 	"go.yaml.in/yaml/v3"
+
+	"github.com/homelabcmd/homelabcmd"
 )
 
 // Hub holds the settings of `homelabcmd serve`.
@@ -25,12 +27,18 @@ type Hub struct {
 	LocalAgent     bool
 	LocalServerID  string
 	OfflineTimeout time.Duration
+	// Restart guard rails (see homelabcmd.RestartPolicy).
+	RestartGracePeriod time.Duration
+	RestartMax         int
+	RestartWindow      time.Duration
+	ActionTimeout      time.Duration
 }
 
 var hubOptions = []option{
 	{key: "host"}, {key: "port"}, {key: "database_url"}, {key: "api_key", secret: true},
 	{key: "external_url"}, {key: "log_level"}, {key: "log_format"},
 	{key: "local_agent"}, {key: "local_server_id"}, {key: "offline_timeout"},
+	{key: "restart_grace_period"}, {key: "restart_max"}, {key: "restart_window"}, {key: "action_timeout"},
 }
 
 // LoadHub reads the hub settings: defaults, then the YAML file named by
@@ -51,6 +59,10 @@ func LoadHub(args, environ []string, stderr io.Writer) (*Hub, error) {
 	fs.BoolVar(&c.LocalAgent, "local-agent", true, "also watch this machine with a built-in agent")
 	fs.StringVar(&c.LocalServerID, "local-server-id", "", "server id of the built-in agent (default: from the hostname)")
 	fs.DurationVar(&c.OfflineTimeout, "offline-timeout", 180*time.Second, "a server with no heartbeat for this long is offline")
+	fs.DurationVar(&c.RestartGracePeriod, "restart-grace-period", 60*time.Second, "after a restart, no service-down alert until this passes; the unit must report running within it")
+	fs.IntVar(&c.RestartMax, "restart-max", 3, "refuse a restart after this many restarts of a service within restart-window (0: no limit)")
+	fs.DurationVar(&c.RestartWindow, "restart-window", 15*time.Minute, "window of restart-max")
+	fs.DurationVar(&c.ActionTimeout, "action-timeout", 10*time.Minute, "an action the agent has not carried out by then fails with reason timeout")
 	fs.Usage = func() {
 		fmt.Fprintf(fs.Output(), "Usage: homelabcmd serve [flags]\n\nEvery flag can also be set as HOMELAB_CMD_<NAME> (e.g. HOMELAB_CMD_DATABASE_URL) or in the YAML file with its name in snake_case.\n\n")
 		fs.PrintDefaults()
@@ -89,6 +101,15 @@ func (c *Hub) Validate() error {
 	}
 	if c.OfflineTimeout < 30*time.Second {
 		return errors.New("offline_timeout: must be at least 30s")
+	}
+	if c.RestartGracePeriod < 0 || c.RestartGracePeriod > time.Hour {
+		return errors.New("restart_grace_period: must be between 0s and 1h")
+	}
+	if c.RestartMax < 0 || c.RestartWindow <= 0 {
+		return errors.New("restart_max must not be negative and restart_window must be positive")
+	}
+	if c.ActionTimeout < 30*time.Second {
+		return errors.New("action_timeout: must be at least 30s")
 	}
 	if c.APIKey != "" && len(c.APIKey) < 16 {
 		return errors.New("api_key: must be at least 16 characters; leave it unset to have one generated")
@@ -130,4 +151,10 @@ func parseYAML(b []byte) (map[string]string, error) {
 		}
 	}
 	return out, nil
+}
+
+// RestartPolicy returns the restart guard rails of this configuration.
+func (c *Hub) RestartPolicy() homelabcmd.RestartPolicy {
+	return homelabcmd.RestartPolicy{MaxRestarts: c.RestartMax, Window: c.RestartWindow,
+		PickupTimeout: c.ActionTimeout, GracePeriod: c.RestartGracePeriod}
 }

@@ -28,6 +28,8 @@ type Hub struct {
 	// (configured, or generated on this first start); "" otherwise, since
 	// only its hash is stored.
 	APIKey string
+
+	stopJobs func()
 }
 
 func runServe(ctx context.Context, args, env []string, stdout, stderr io.Writer) error {
@@ -52,6 +54,7 @@ func (h *Hub) Run(ctx context.Context) error {
 		return err
 	}
 	h.DB = db
+	db.RestartPolicy = h.Config.RestartPolicy()
 	if err := db.Migrate(ctx, h.Logger.With("component", "migrate")); err != nil {
 		return err
 	}
@@ -65,11 +68,13 @@ func (h *Hub) Run(ctx context.Context) error {
 	h.Events = live.NewBroker()
 	h.HTTP = httpapi.NewServer(db, keyHash, h.Events, h.Logger.With("component", "http"))
 	h.HTTP.ExternalURL = h.Config.ExternalURL
+	h.HTTP.RestartPolicy = h.Config.RestartPolicy()
 	h.HTTP.Addr = h.Config.Addr()
 	if err := h.HTTP.Open(); err != nil {
 		return fmt.Errorf("listen on %s: %w", h.HTTP.Addr, err)
 	}
 	h.Logger.Info("hub listening", "addr", h.HTTP.Addr, "url", h.HTTP.URL(), "version", homelabcmd.Version)
+	h.startJobs()
 	h.printWelcome()
 	return nil
 }
@@ -99,6 +104,9 @@ func (h *Hub) initAPIKey(ctx context.Context) (string, error) {
 func (h *Hub) Close() error {
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
+	if h.stopJobs != nil {
+		h.stopJobs()
+	}
 	var err error
 	if h.HTTP != nil {
 		err = h.HTTP.Close(ctx)
