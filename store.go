@@ -138,3 +138,12 @@ type Claim struct {
 	AgentToken string
 	Token      *RegistrationToken
 }
+
+// FleetServiceState is one enabled expected service and its current state.
+type FleetServiceState struct {
+	ServerID    string
+	ServiceName string
+	IsCritical  bool
+	Status      ServiceStatusValue
+	Restarts    *int
+}

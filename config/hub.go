@@ -32,6 +32,7 @@ type Hub struct {
 	RestartMax         int
 	RestartWindow      time.Duration
 	ActionTimeout      time.Duration
+	MetricsToken       string
 }
 
 var hubOptions = []option{
@@ -39,6 +40,7 @@ var hubOptions = []option{
 	{key: "external_url"}, {key: "log_level"}, {key: "log_format"},
 	{key: "local_agent"}, {key: "local_server_id"}, {key: "offline_timeout"},
 	{key: "restart_grace_period"}, {key: "restart_max"}, {key: "restart_window"}, {key: "action_timeout"},
+	{key: "metrics_token", secret: true},
 }
 
 // LoadHub reads the hub settings: defaults, then the YAML file named by
@@ -63,6 +65,7 @@ func LoadHub(args, environ []string, stderr io.Writer) (*Hub, error) {
 	fs.IntVar(&c.RestartMax, "restart-max", 3, "refuse a restart after this many restarts of a service within restart-window (0: no limit)")
 	fs.DurationVar(&c.RestartWindow, "restart-window", 15*time.Minute, "window of restart-max")
 	fs.DurationVar(&c.ActionTimeout, "action-timeout", 10*time.Minute, "an action the agent has not carried out by then fails with reason timeout")
+	fs.StringVar(&c.MetricsToken, "metrics-token", "", "bearer token Prometheus must send to GET /metrics (empty: open)")
 	fs.Usage = func() {
 		fmt.Fprintf(fs.Output(), "Usage: homelabcmd serve [flags]\n\nEvery flag can also be set as HOMELAB_CMD_<NAME> (e.g. HOMELAB_CMD_DATABASE_URL) or in the YAML file with its name in snake_case.\n\n")
 		fs.PrintDefaults()

@@ -57,6 +57,8 @@ type Server struct {
 	ExternalURL string
 	// RestartPolicy holds the restart guard rails.
 	RestartPolicy homelabcmd.RestartPolicy
+	// Observer counts heartbeats; a no-op unless set.
+	Observer IngestObserver
 
 	store      Store
 	apiKeyHash string
@@ -75,7 +77,7 @@ func NewServer(store Store, apiKeyHash string, events *live.Broker, logger *slog
 		events = live.NewBroker()
 	}
 	s := &Server{store: store, apiKeyHash: apiKeyHash, events: events, logger: logger, started: time.Now(),
-		mux: http.NewServeMux(), Version: homelabcmd.Version, RestartPolicy: homelabcmd.DefaultRestartPolicy}
+		mux: http.NewServeMux(), Version: homelabcmd.Version, RestartPolicy: homelabcmd.DefaultRestartPolicy, Observer: noObserver{}}
 	s.routes()
 	return s
 }

@@ -135,3 +135,44 @@ func (db *DB) MetricsBetween(ctx context.Context, serverID string, from, to time
 	}
 	return out, rows.Err()
 }
+
+// FleetServiceStates returns every enabled expected service with its
+// current state ("unknown" before any report), for the Prometheus exporter:
+// its label set is bounded by what the operator expects, not by what agents send.
+func (db *DB) FleetServiceStates(ctx context.Context) ([]homelabcmd.FleetServiceState, error) {
+	rows, err := db.read.QueryContext(ctx, `SELECT e.server_id, e.service_name, e.is_critical, COALESCE(c.status, 'unknown'), c.restarts
+		FROM expected_services e LEFT JOIN service_current_status c ON c.server_id = e.server_id AND c.service_name = e.service_name
+		WHERE e.enabled = TRUE ORDER BY e.server_id, e.service_name`)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []homelabcmd.FleetServiceState
+	for rows.Next() {
+		var s homelabcmd.FleetServiceState
+		if err := rows.Scan(&s.ServerID, &s.ServiceName, &s.IsCritical, &s.Status, &s.Restarts); err != nil {
+			return nil, err
+		}
+		out = append(out, s)
+	}
+	return out, rows.Err()
+}
+
+// OpenAlertCounts counts unresolved alerts by severity.
+func (db *DB) OpenAlertCounts(ctx context.Context) (map[string]int, error) {
+	rows, err := db.read.QueryContext(ctx, `SELECT severity, COUNT(*) FROM alerts WHERE status <> 'resolved' GROUP BY severity`)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	out := map[string]int{}
+	for rows.Next() {
+		var sev string
+		var n int
+		if err := rows.Scan(&sev, &n); err != nil {
+			return nil, err
+		}
+		out[sev] = n
+	}
+	return out, rows.Err()
+}

@@ -69,6 +69,7 @@ func (h *Hub) Run(ctx context.Context) error {
 	h.HTTP = httpapi.NewServer(db, keyHash, h.Events, h.Logger.With("component", "http"))
 	h.HTTP.ExternalURL = h.Config.ExternalURL
 	h.HTTP.RestartPolicy = h.Config.RestartPolicy()
+	h.serveMetrics()
 	h.HTTP.Addr = h.Config.Addr()
 	if err := h.HTTP.Open(); err != nil {
 		return fmt.Errorf("listen on %s: %w", h.HTTP.Addr, err)

@@ -1,0 +1,164 @@
+// Package promexport exposes the fleet and the hub itself to Prometheus.
+// Fleet gauges are read from the database at scrape time, so every hub
+// sharing one PostgreSQL reports the same fleet; hub internals (heartbeats,
+// ingest latency) are per process.
+package promexport
+
+import (
+	"context"
+	"log/slog"
+	"strconv"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/homelabcmd/homelabcmd"
+)
+
+// Source is what a scrape reads.
+type Source interface {
+	ServerOverviews(ctx context.Context) ([]*homelabcmd.ServerOverview, error)
+	FleetServiceStates(ctx context.Context) ([]homelabcmd.FleetServiceState, error)
+	OpenAlertCounts(ctx context.Context) (map[string]int, error)
+}
+
+var (
+	serviceUp = prometheus.NewDesc("homelabcmd_service_up",
+		"1 when an enabled expected service reports running, else 0.", []string{"server", "service", "critical"}, nil)
+	serviceState = prometheus.NewDesc("homelabcmd_service_state",
+		"1 for the current state of an enabled expected service, 0 for the others.", []string{"server", "service", "state"}, nil)
+	serviceRestarts = prometheus.NewDesc("homelabcmd_service_restarts_total",
+		"systemd's restart count (NRestarts) of an expected service, as the agent last reported it.", []string{"server", "service"}, nil)
+	serverUp = prometheus.NewDesc("homelabcmd_server_up",
+		"1 when the server is online (heartbeats arriving), else 0.", []string{"server"}, nil)
+	alertsOpen = prometheus.NewDesc("homelabcmd_alerts_open",
+		"Unresolved (open or acknowledged) alerts by severity.", []string{"severity"}, nil)
+	hostGauges = map[string]*prometheus.Desc{
+		"cpu":    prometheus.NewDesc("homelabcmd_server_cpu_percent", "Latest CPU use of a server.", []string{"server"}, nil),
+		"memory": prometheus.NewDesc("homelabcmd_server_memory_percent", "Latest memory use of a server.", []string{"server"}, nil),
+		"disk":   prometheus.NewDesc("homelabcmd_server_disk_percent", "Latest root disk use of a server.", []string{"server"}, nil),
+		"load1":  prometheus.NewDesc("homelabcmd_server_load1", "Latest 1-minute load average of a server.", []string{"server"}, nil),
+		"uptime": prometheus.NewDesc("homelabcmd_server_uptime_seconds", "Latest uptime of a server.", []string{"server"}, nil),
+	}
+	scrapeErrors = prometheus.NewDesc("homelabcmd_scrape_errors", "1 when the last scrape could not read the database.", nil, nil)
+)
+
+var states = []homelabcmd.ServiceStatusValue{homelabcmd.StatusRunning, homelabcmd.StatusStopped, homelabcmd.StatusFailed, homelabcmd.StatusUnknown}
+
+// Collector reads fleet gauges from the database on each scrape.
+type Collector struct {
+	src    Source
+	logger *slog.Logger
+}
+
+// NewCollector returns a collector over src.
+func NewCollector(src Source, logger *slog.Logger) *Collector {
+	return &Collector{src: src, logger: logger}
+}
+
+// Describe sends every descriptor.
+func (c *Collector) Describe(ch chan<- *prometheus.Desc) {
+	for _, d := range []*prometheus.Desc{serviceUp, serviceState, serviceRestarts, serverUp, alertsOpen, scrapeErrors} {
+		ch <- d
+	}
+	for _, d := range hostGauges {
+		ch <- d
+	}
+}
+
+// Collect reads the fleet and sends its gauges.
+func (c *Collector) Collect(ch chan<- prometheus.Metric) {
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	failed := 0.0
+	if err := c.collect(ctx, ch); err != nil {
+		c.logger.Error("prometheus scrape: read the fleet", "err", err)
+		failed = 1
+	}
+	ch <- prometheus.MustNewConstMetric(scrapeErrors, prometheus.GaugeValue, failed)
+}
+
+func (c *Collector) collect(ctx context.Context, ch chan<- prometheus.Metric) error {
+	servers, err := c.src.ServerOverviews(ctx)
+	if err != nil {
+		return err
+	}
+	for _, s := range servers {
+		ch <- prometheus.MustNewConstMetric(serverUp, prometheus.GaugeValue, boolValue(s.Status == homelabcmd.ServerOnline), s.ID)
+		if m := s.LatestMetrics; m != nil {
+			for key, v := range map[string]*float64{"cpu": m.CPUPercent, "memory": m.MemoryPercent, "disk": m.DiskPercent, "load1": m.Load1m} {
+				if v != nil {
+					ch <- prometheus.MustNewConstMetric(hostGauges[key], prometheus.GaugeValue, *v, s.ID)
+				}
+			}
+			if m.UptimeSeconds != nil {
+				ch <- prometheus.MustNewConstMetric(hostGauges["uptime"], prometheus.GaugeValue, float64(*m.UptimeSeconds), s.ID)
+			}
+		}
+	}
+	svcs, err := c.src.FleetServiceStates(ctx)
+	if err != nil {
+		return err
+	}
+	for _, s := range svcs {
+		crit := "false"
+		if s.IsCritical {
+			crit = "true"
+		}
+		ch <- prometheus.MustNewConstMetric(serviceUp, prometheus.GaugeValue, boolValue(s.Status == homelabcmd.StatusRunning), s.ServerID, s.ServiceName, crit)
+		for _, st := range states {
+			ch <- prometheus.MustNewConstMetric(serviceState, prometheus.GaugeValue, boolValue(s.Status == st), s.ServerID, s.ServiceName, string(st))
+		}
+		if s.Restarts != nil {
+			ch <- prometheus.MustNewConstMetric(serviceRestarts, prometheus.CounterValue, float64(*s.Restarts), s.ServerID, s.ServiceName)
+		}
+	}
+	counts, err := c.src.OpenAlertCounts(ctx)
+	if err != nil {
+		return err
+	}
+	for _, sev := range []string{homelabcmd.SeverityCritical, homelabcmd.SeverityHigh, homelabcmd.SeverityMedium, homelabcmd.SeverityLow} {
+		ch <- prometheus.MustNewConstMetric(alertsOpen, prometheus.GaugeValue, float64(counts[sev]), sev)
+	}
+	return nil
+}
+
+func boolValue(b bool) float64 {
+	if b {
+		return 1
+	}
+	return 0
+}
+
+// HubMetrics are the hub's own counters, updated on the hot path.
+type HubMetrics struct {
+	Heartbeats      *prometheus.CounterVec
+	IngestDuration  prometheus.Histogram
+	HeartbeatErrors *prometheus.CounterVec
+}
+
+// NewHubMetrics creates the hub's counters and registers them on reg.
+func NewHubMetrics(reg prometheus.Registerer) *HubMetrics {
+	m := &HubMetrics{
+		Heartbeats: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "homelabcmd_heartbeats_received_total",
+			Help: "Heartbeats stored, by authentication kind."}, []string{"auth"}),
+		HeartbeatErrors: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "homelabcmd_heartbeats_rejected_total",
+			Help: "Heartbeats refused, by HTTP status."}, []string{"status"}),
+		IngestDuration: prometheus.NewHistogram(prometheus.HistogramOpts{Name: "homelabcmd_ingest_duration_seconds",
+			Help:    "Time to store one heartbeat (queueing for the group commit included).",
+			Buckets: []float64{.001, .0025, .005, .01, .025, .05, .1, .25, .5, 1, 2.5}}),
+	}
+	reg.MustRegister(m.Heartbeats, m.HeartbeatErrors, m.IngestDuration)
+	return m
+}
+
+// HeartbeatStored counts a stored heartbeat and its latency.
+func (m *HubMetrics) HeartbeatStored(auth string, took time.Duration) {
+	m.Heartbeats.WithLabelValues(auth).Inc()
+	m.IngestDuration.Observe(took.Seconds())
+}
+
+// HeartbeatRejected counts a refused heartbeat by HTTP status.
+func (m *HubMetrics) HeartbeatRejected(status int) {
+	m.HeartbeatErrors.WithLabelValues(strconv.Itoa(status)).Inc()
+}

@@ -1,0 +1,92 @@
+package promexport_test
+
+import (
+	"context"
+	"io"
+	"log/slog"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/testutil"
+
+	"github.com/homelabcmd/homelabcmd"
+	"github.com/homelabcmd/homelabcmd/promexport"
+	"github.com/homelabcmd/homelabcmd/sqlstore"
+	"github.com/homelabcmd/homelabcmd/sqlstore/storetest"
+)
+
+func ptr[T any](v T) *T { return &v }
+
+func TestCollector(t *testing.T) {
+	storetest.ForEachEngine(t, func(t *testing.T, dbURL string) {
+		ctx := context.Background()
+		db, err := sqlstore.Open(ctx, dbURL)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer db.Close()
+		if err := db.Migrate(ctx, nil); err != nil {
+			t.Fatal(err)
+		}
+		plex := homelabcmd.NewExpectedService("nas", "plex")
+		plex.IsCritical = true
+		hb := &homelabcmd.Heartbeat{ServerID: "nas", Hostname: "nas", Timestamp: homelabcmd.Time{Time: time.Now()},
+			Metrics: &homelabcmd.Metrics{CPUPercent: ptr(12.5), UptimeSeconds: ptr(int64(3600))},
+			Services: []homelabcmd.ServiceReport{{Name: "plex", Status: homelabcmd.StatusFailed, Restarts: ptr(4)},
+				{Name: "not-expected", Status: homelabcmd.StatusRunning}}}
+		if _, err := db.Ingest(ctx, hb, homelabcmd.IngestMeta{}); err != nil {
+			t.Fatal(err)
+		}
+		for _, s := range []*homelabcmd.ExpectedService{plex, homelabcmd.NewExpectedService("nas", "smbd")} {
+			if err := db.CreateExpectedService(ctx, s); err != nil {
+				t.Fatal(err)
+			}
+		}
+		db.CreateAlert(ctx, &homelabcmd.Alert{ServerID: "nas", AlertType: homelabcmd.AlertService, Severity: homelabcmd.SeverityHigh,
+			Title: "Service plex is failed", ServiceName: ptr("plex")})
+
+		c := promexport.NewCollector(db, slog.New(slog.NewTextHandler(io.Discard, nil)))
+		if problems, err := testutil.CollectAndLint(c); err != nil || len(problems) > 0 {
+			t.Fatalf("lint: %v %v", problems, err)
+		}
+		want := `
+# HELP homelabcmd_service_up 1 when an enabled expected service reports running, else 0.
+# TYPE homelabcmd_service_up gauge
+homelabcmd_service_up{critical="false",server="nas",service="smbd"} 0
+homelabcmd_service_up{critical="true",server="nas",service="plex"} 0
+# HELP homelabcmd_service_restarts_total systemd's restart count (NRestarts) of an expected service, as the agent last reported it.
+# TYPE homelabcmd_service_restarts_total counter
+homelabcmd_service_restarts_total{server="nas",service="plex"} 4
+# HELP homelabcmd_server_up 1 when the server is online (heartbeats arriving), else 0.
+# TYPE homelabcmd_server_up gauge
+homelabcmd_server_up{server="nas"} 1
+# HELP homelabcmd_server_cpu_percent Latest CPU use of a server.
+# TYPE homelabcmd_server_cpu_percent gauge
+homelabcmd_server_cpu_percent{server="nas"} 12.5
+# HELP homelabcmd_alerts_open Unresolved (open or acknowledged) alerts by severity.
+# TYPE homelabcmd_alerts_open gauge
+homelabcmd_alerts_open{severity="critical"} 0
+homelabcmd_alerts_open{severity="high"} 1
+homelabcmd_alerts_open{severity="low"} 0
+homelabcmd_alerts_open{severity="medium"} 0
+`
+		if err := testutil.CollectAndCompare(c, strings.NewReader(want), "homelabcmd_service_up", "homelabcmd_service_restarts_total",
+			"homelabcmd_server_up", "homelabcmd_server_cpu_percent", "homelabcmd_alerts_open"); err != nil {
+			t.Fatal(err)
+		}
+		// Only expected services get series: 2 services × 4 states.
+		if n := testutil.CollectAndCount(c, "homelabcmd_service_state"); n != 8 {
+			t.Fatalf("%d service_state series, want 8", n)
+		}
+
+		reg := prometheus.NewRegistry()
+		m := promexport.NewHubMetrics(reg)
+		m.HeartbeatStored("api_key", 3*time.Millisecond)
+		m.HeartbeatRejected(422)
+		if n := testutil.CollectAndCount(reg); n != 3 {
+			t.Fatalf("hub metrics: %d series", n)
+		}
+	})
+}
