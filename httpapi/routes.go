@@ -3,6 +3,8 @@ package httpapi
 import (
 	"net/http"
 	"strconv"
+
+	"github.com/homelabcmd/homelabcmd/web"
 )
 
 // routes is the API's one route table. "op" marks the operator API (API key
@@ -54,7 +56,9 @@ func (s *Server) routes() {
 	s.mux.HandleFunc("GET /api/openapi.json", s.handleOpenAPI)
 	s.mux.HandleFunc("GET /api/docs", s.handleDocs)
 
+	s.mux.HandleFunc("GET /api/v1/events", op(s.handleEvents))
 	s.mux.HandleFunc("/api/", s.handleNotFound)
+	s.mux.Handle("/", web.Handler())
 }
 
 func (s *Server) handleNotFound(w http.ResponseWriter, r *http.Request) {

@@ -1,0 +1,143 @@
+// settings.js: alert thresholds and notification channels, with "send test".
+import { api, get, enc } from '../api.js';
+import { h, toast, errorNotice, notAvailable, showFieldErrors, clearFieldErrors, empty } from '../ui.js';
+
+const METRICS = [['cpu', 'CPU'], ['memory', 'Memory'], ['disk', 'Disk']];
+
+export function mount(root, ctx) {
+  ctx.setTitle('Settings');
+  const thresholdsBox = h('div', {}, h('p', { class: 'loading' }, 'Loading…'));
+  const channelsBox = h('div', {}, h('p', { class: 'loading' }, 'Loading…'));
+  root.append(h('div', { class: 'page-head' }, h('h1', {}, 'Settings')),
+    h('section', { class: 'panel', 'aria-labelledby': 'thr-h' }, h('div', { class: 'panel-head' }, h('h2', { id: 'thr-h' }, 'Alert thresholds')), thresholdsBox),
+    h('section', { class: 'panel', 'aria-labelledby': 'ch-h' }, h('div', { class: 'panel-head' }, h('h2', { id: 'ch-h' }, 'Notification channels')), channelsBox));
+
+  loadThresholds();
+  loadChannels();
+
+  async function loadThresholds() {
+    let t;
+    try {
+      t = await get('/config/thresholds');
+      t = t.thresholds || t;
+    } catch (err) {
+      if (!err.notAvailable) { thresholdsBox.replaceChildren(errorNotice(err)); return; }
+      try {
+        t = (await get('/config')).thresholds;
+      } catch (err2) {
+        thresholdsBox.replaceChildren(err2.notAvailable ? notAvailable('Threshold settings') : errorNotice(err2));
+        return;
+      }
+    }
+    if (ctx.alive) thresholdsBox.replaceChildren(thresholdsForm(t || {}));
+  }
+
+  function numberField(id, name, label, value, min, max, unit) {
+    return h('div', { class: 'field' },
+      h('label', { for: id }, label),
+      h('input', { id, name, type: 'number', inputmode: 'numeric', min, max, step: 1, value: value ?? '', 'aria-describedby': `${id}-unit` }),
+      h('p', { class: 'field-hint', id: `${id}-unit` }, unit));
+  }
+
+  function thresholdsForm(t) {
+    const form = h('form', { novalidate: true, id: 'thresholds-form' },
+      METRICS.map(([k, label]) => h('fieldset', {}, h('legend', {}, label),
+        h('div', { class: 'settings-grid' },
+          numberField(`thr-${k}-high`, `${k}.high_percent`, 'High at', t[k]?.high_percent, 0, 100, '% — high-severity alert'),
+          numberField(`thr-${k}-crit`, `${k}.critical_percent`, 'Critical at', t[k]?.critical_percent, 0, 100, '% — critical alert'),
+          numberField(`thr-${k}-sus`, `${k}.sustained_seconds`, 'Sustained for', t[k]?.sustained_seconds, 0, 600, 'seconds before it fires')))),
+      t.server_offline_seconds !== undefined ? h('div', { class: 'settings-grid' },
+        numberField('thr-offline', 'server_offline_seconds', 'Offline after', t.server_offline_seconds, 30, 86400, 'seconds without a heartbeat')) : null,
+      h('div', { class: 'form-actions' }, h('button', { type: 'submit', class: 'btn btn-primary' }, 'Save thresholds')));
+    form.addEventListener('submit', async (e) => {
+      e.preventDefault();
+      clearFieldErrors(form);
+      const body = {};
+      for (const input of form.querySelectorAll('input[type=number]')) {
+        if (input.value === '') continue;
+        const [a, b] = input.name.split('.');
+        const v = Number(input.value);
+        if (b) (body[a] ||= {})[b] = v;
+        else body[a] = v;
+      }
+      try {
+        const res = await api('PUT', '/config/thresholds', body);
+        const n = res && Array.isArray(res.updated) ? res.updated.length : null;
+        toast(n === 0 ? 'No changes' : 'Thresholds saved');
+      } catch (err) {
+        const rest = showFieldErrors(form, err);
+        if (rest.length || !Object.keys(err.fields).length) {
+          form.querySelector('.form-actions').before(h('p', { class: 'form-error', role: 'alert' }, rest.join(' ') || err.message));
+        }
+      }
+    });
+    return form;
+  }
+
+  async function loadChannels() {
+    try {
+      const d = await get('/notifications/channels');
+      if (ctx.alive) drawChannels(d.channels || d || []);
+    } catch (err) {
+      if (!ctx.alive) return;
+      if (!err.notAvailable) { channelsBox.replaceChildren(errorNotice(err)); return; }
+      legacyWebhook();
+    }
+  }
+
+  function drawChannels(list) {
+    if (!list.length) {
+      channelsBox.replaceChildren(empty('No notification channels', 'Add a channel in the hub configuration to be told when something breaks.'));
+      return;
+    }
+    channelsBox.replaceChildren(h('table', { class: 'table' },
+      h('thead', {}, h('tr', {}, ['Channel', 'Type', 'State', ''].map((t) => h('th', { scope: 'col' }, t)))),
+      h('tbody', {}, list.map((c) => {
+        const key = c.id ?? c.name;
+        return h('tr', { 'data-channel': key },
+          h('td', { 'data-label': 'Channel' }, h('strong', {}, c.name || String(key)), c.target ? h('div', { class: 'small muted' }, c.target) : null),
+          h('td', { 'data-label': 'Type' }, c.type || c.provider || '–'),
+          h('td', { 'data-label': 'State' }, c.enabled === false ? '⊘ Disabled' : '✓ Enabled'),
+          h('td', { class: 'actions' }, h('button', { type: 'button', class: 'btn btn-small', onclick: (e) => sendTest(`/notifications/channels/${enc(key)}/test`, null, e.currentTarget) }, 'Send test')));
+      }))));
+  }
+
+  // legacyWebhook is the original's single Slack webhook setting.
+  async function legacyWebhook() {
+    let n;
+    try {
+      n = (await get('/config')).notifications || {};
+    } catch (err) {
+      channelsBox.replaceChildren(err.notAvailable ? notAvailable('Notification settings') : errorNotice(err));
+      return;
+    }
+    const url = h('input', { id: 'slack-url', name: 'slack_webhook_url', type: 'url', value: n.slack_webhook_url || '', placeholder: 'https://hooks.slack.com/services/…', autocomplete: 'off' });
+    const form = h('form', { novalidate: true },
+      h('div', { class: 'field' }, h('label', { for: 'slack-url' }, 'Slack webhook URL'), url),
+      h('div', { class: 'form-actions' },
+        h('button', { type: 'button', class: 'btn', onclick: (e) => sendTest('/config/test-webhook', { webhook_url: url.value.trim() }, e.currentTarget) }, 'Send test'),
+        h('button', { type: 'submit', class: 'btn btn-primary' }, 'Save')));
+    form.addEventListener('submit', async (e) => {
+      e.preventDefault();
+      clearFieldErrors(form);
+      try {
+        await api('PUT', '/config/notifications', { slack_webhook_url: url.value.trim() });
+        toast('Notification settings saved');
+      } catch (err) { showFieldErrors(form, err); if (!Object.keys(err.fields).length) toast(err.message, 'error'); }
+    });
+    channelsBox.replaceChildren(form);
+  }
+
+  async function sendTest(path, body, btn) {
+    btn.disabled = true;
+    try {
+      const res = await api('POST', path, body || {});
+      if (res && res.success === false) toast(`Test failed: ${res.error || res.message || 'unknown error'}`, 'error');
+      else toast('Test notification sent');
+    } catch (err) {
+      toast(`Test failed: ${err.message}`, 'error');
+    } finally {
+      btn.disabled = false;
+    }
+  }
+}
