@@ -25,6 +25,7 @@ var commands = map[string]command{
 	"migrate": {"apply or roll back database migrations: up | up-to N | down | down-to N | status", runMigrate},
 	"version": {"print the version", runVersion},
 	"loadgen": {"simulate a fleet of agents against a hub and report throughput and latency", runLoadgen},
+	"agent":   {"watch this machine and report to a hub; 'agent install' sets it up as a service", runAgent},
 }
 
 func main() {
