@@ -28,6 +28,8 @@ type Hub struct {
 	// (configured, or generated on this first start); "" otherwise, since
 	// only its hash is stored.
 	APIKey string
+	// stopLocalAgent stops the built-in agent; nil when none runs.
+	stopLocalAgent func()
 
 	stopJobs func()
 }
@@ -77,6 +79,7 @@ func (h *Hub) Run(ctx context.Context) error {
 	h.Logger.Info("hub listening", "addr", h.HTTP.Addr, "url", h.HTTP.URL(), "version", homelabcmd.Version)
 	h.startJobs()
 	h.printWelcome()
+	h.startLocalAgent(ctx)
 	return nil
 }
 
@@ -105,6 +108,9 @@ func (h *Hub) initAPIKey(ctx context.Context) (string, error) {
 func (h *Hub) Close() error {
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
+	if h.stopLocalAgent != nil {
+		h.stopLocalAgent()
+	}
 	if h.stopJobs != nil {
 		h.stopJobs()
 	}
