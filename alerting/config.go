@@ -1,0 +1,96 @@
+// Package alerting decides when alerts open, escalate, remind and resolve.
+// Every rule is a pure function of the stored state, a report or a clock
+// tick, the configuration and the time; the caller does all I/O.
+package alerting
+
+import (
+	"time"
+
+	"github.com/homelabcmd/homelabcmd"
+)
+
+// MetricThreshold is the rule for one host metric. A value at or above
+// HighPercent (CriticalPercent) for SustainedSeconds opens a high (critical)
+// alert; a value below HighPercent resolves it.
+type MetricThreshold struct {
+	HighPercent     int `json:"high_percent"`
+	CriticalPercent int `json:"critical_percent"`
+	// SustainedSeconds is measured from the first breaching report; 0 fires
+	// on the first one.
+	SustainedSeconds int `json:"sustained_seconds"`
+	// SustainedHeartbeats is the deprecated form: given with
+	// SustainedSeconds 0 it becomes SustainedHeartbeats × 60 seconds.
+	SustainedHeartbeats *int `json:"sustained_heartbeats"`
+}
+
+// Reminders are how often an open, unacknowledged alert is re-notified.
+// Critical alerts use CriticalMinutes; every other severity HighMinutes.
+type Reminders struct {
+	CriticalMinutes int `json:"critical_minutes"`
+	HighMinutes     int `json:"high_minutes"`
+}
+
+// Thresholds is the operator-editable rule configuration, stored as JSON
+// (GET|PUT /api/v1/config/thresholds). Unlike the original, the hub honours
+// ServerOfflineSeconds.
+type Thresholds struct {
+	CPU                  MetricThreshold `json:"cpu"`
+	Memory               MetricThreshold `json:"memory"`
+	Disk                 MetricThreshold `json:"disk"`
+	ServerOfflineSeconds int             `json:"server_offline_seconds"`
+	Reminders            Reminders       `json:"reminders"`
+}
+
+// DefaultThresholds returns CPU and memory 85/95 % sustained 180 s, disk
+// 80/95 % at once, offline after 180 s, reminders every 30 min (critical)
+// and 4 h (others).
+func DefaultThresholds() Thresholds {
+	return Thresholds{
+		CPU:                  MetricThreshold{HighPercent: 85, CriticalPercent: 95, SustainedSeconds: 180},
+		Memory:               MetricThreshold{HighPercent: 85, CriticalPercent: 95, SustainedSeconds: 180},
+		Disk:                 MetricThreshold{HighPercent: 80, CriticalPercent: 95},
+		ServerOfflineSeconds: 180,
+		Reminders:            Reminders{CriticalMinutes: 30, HighMinutes: 240},
+	}
+}
+
+// Metric returns the threshold of one metric alert type.
+func (t *Thresholds) Metric(alertType string) MetricThreshold {
+	switch alertType {
+	case homelabcmd.AlertCPU:
+		return t.CPU
+	case homelabcmd.AlertMemory:
+		return t.Memory
+	}
+	return t.Disk
+}
+
+// Config is everything the rules need besides state and input.
+type Config struct {
+	Thresholds Thresholds
+	// RestartGrace: after a restart no service-down alert opens until it
+	// passes (default 60 s).
+	RestartGrace time.Duration
+	// MissingAfter is how many heartbeats in a row may leave an expected
+	// service out before it counts as missing (default 3).
+	MissingAfter int
+}
+
+// DefaultConfig returns the default thresholds, a 60 s grace period and
+// missing after 3 heartbeats.
+func DefaultConfig() Config {
+	return Config{Thresholds: DefaultThresholds(), RestartGrace: 60 * time.Second, MissingAfter: 3}
+}
+
+// OfflineTimeout is how long without a heartbeat makes a server offline.
+func (c *Config) OfflineTimeout() time.Duration {
+	return time.Duration(c.Thresholds.ServerOfflineSeconds) * time.Second
+}
+
+// ReminderInterval is the re-notification interval for a severity.
+func (c *Config) ReminderInterval(severity string) time.Duration {
+	if severity == homelabcmd.SeverityCritical {
+		return time.Duration(c.Thresholds.Reminders.CriticalMinutes) * time.Minute
+	}
+	return time.Duration(c.Thresholds.Reminders.HighMinutes) * time.Minute
+}

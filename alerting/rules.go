@@ -1,0 +1,273 @@
+package alerting
+
+import (
+	"time"
+
+	"github.com/homelabcmd/homelabcmd"
+)
+
+// Kind is what happened to an alert.
+type Kind string
+
+// The four transitions. Each one may notify.
+const (
+	Opened    Kind = "opened"
+	Escalated Kind = "escalated"
+	Reminder  Kind = "reminder"
+	Resolved  Kind = "resolved"
+)
+
+// Transition is one change the caller must store: for Opened a new alert
+// (ID 0), otherwise the stored alert with its new fields.
+type Transition struct {
+	Kind  Kind
+	Alert homelabcmd.Alert
+	// Notify is false for a paused (maintenance) server: the change is
+	// recorded but nobody is told.
+	Notify bool
+	// Since is when the condition began, for a resolved alert's duration.
+	Since *time.Time
+}
+
+// State is what the rules remember per (server, key) between reports; the
+// key is an alert dedup key ("cpu", "offline", "service:nginx", …).
+type State struct {
+	Key string
+	// FirstBreachAt starts a metric's sustain window.
+	FirstBreachAt *time.Time
+	// MissingCount counts heartbeats in a row that left a service out.
+	MissingCount int
+	// GraceUntil ends a restart grace period; it stays set after it ends
+	// until the service runs, so a later alert can say the restart failed.
+	GraceUntil *time.Time
+	// Restarts is the unit's last reported restart count.
+	Restarts *int
+	// LastNotifiedAt is when the open alert was last notified.
+	LastNotifiedAt *time.Time
+}
+
+// Equal reports whether two states hold the same values.
+func (s State) Equal(o State) bool {
+	return s.Key == o.Key && eqTime(s.FirstBreachAt, o.FirstBreachAt) && s.MissingCount == o.MissingCount &&
+		eqTime(s.GraceUntil, o.GraceUntil) && eqInt(s.Restarts, o.Restarts) && eqTime(s.LastNotifiedAt, o.LastNotifiedAt)
+}
+
+// Server is what the rules need to know about the reporting server.
+type Server struct {
+	ID          string
+	Name        string
+	MachineType string
+	Paused      bool
+}
+
+// Input is one heartbeat with the server's stored alerting state.
+type Input struct {
+	Server  Server
+	Metrics *homelabcmd.Metrics
+	// Services is nil when the agent does not report services at all;
+	// an empty, non-nil list means it reported none of them.
+	Services []homelabcmd.ServiceReport
+	// ReportedAt is the report's own timestamp. A report older than the
+	// offline timeout is a replay from a time the server was offline.
+	ReportedAt time.Time
+	// Expected are the server's expected services, enabled or not.
+	Expected []homelabcmd.ExpectedService
+	States   map[string]State
+	// Alerts are the unresolved alerts of the server by dedup key.
+	Alerts map[string]*homelabcmd.Alert
+	// HubRestarts are restarts the hub delivered within the grace period,
+	// by service name, at the time they were handed to the agent.
+	HubRestarts map[string]time.Time
+}
+
+// Result is what a heartbeat changes.
+type Result struct {
+	Transitions []Transition
+	// States are the states whose values changed, to be upserted.
+	States []State
+}
+
+type eval struct {
+	in     Input
+	cfg    Config
+	now    time.Time
+	stale  bool
+	out    Result
+	states map[string]State
+}
+
+// Evaluate applies every heartbeat rule: the offline alert resolves, metric
+// thresholds open, escalate and resolve, and enabled expected services open
+// service-down or missing alerts and resolve them. While the report is
+// stale (the server was offline) nothing opens but resolutions still go out.
+func Evaluate(in Input, cfg Config, now time.Time) Result {
+	e := &eval{in: in, cfg: cfg, now: now, states: map[string]State{}}
+	e.stale = !in.ReportedAt.IsZero() && now.Sub(in.ReportedAt) > cfg.OfflineTimeout()
+	if a := in.Alerts[homelabcmd.AlertOffline]; a != nil {
+		e.resolve(a, nil, nil)
+	}
+	if m := in.Metrics; m != nil {
+		e.metric(homelabcmd.AlertCPU, m.CPUPercent)
+		e.metric(homelabcmd.AlertMemory, m.MemoryPercent)
+		e.metric(homelabcmd.AlertDisk, m.DiskPercent)
+	}
+	if in.Services != nil {
+		e.services()
+	}
+	for k, st := range e.states {
+		if old, ok := in.States[k]; !ok || !old.Equal(st) {
+			e.out.States = append(e.out.States, st)
+		}
+	}
+	sortStates(e.out.States)
+	return e.out
+}
+
+func (e *eval) state(key string) State {
+	if st, ok := e.states[key]; ok {
+		return st
+	}
+	st, ok := e.in.States[key]
+	if !ok {
+		st = State{Key: key}
+	}
+	return st
+}
+
+func (e *eval) open(a homelabcmd.Alert, st *State) {
+	a.ServerID, a.Status, a.CreatedAt, a.UpdatedAt = e.in.Server.ID, homelabcmd.AlertOpen, e.now, e.now
+	a.Title = clip(a.Title, 255)
+	st.LastNotifiedAt = ptr(e.now)
+	e.out.Transitions = append(e.out.Transitions, Transition{Kind: Opened, Alert: a, Notify: !e.in.Server.Paused})
+}
+
+// resolve auto-resolves a, acknowledged or not. actual is the value that
+// ended it, if any.
+func (e *eval) resolve(a *homelabcmd.Alert, actual *float64, since *time.Time) {
+	r := *a
+	r.Status, r.ResolvedAt, r.UpdatedAt, r.AutoResolved = homelabcmd.AlertResolved, ptr(e.now), e.now, true
+	if actual != nil {
+		r.ActualValue = actual
+	}
+	if since == nil {
+		since = ptr(a.CreatedAt)
+	}
+	e.out.Transitions = append(e.out.Transitions, Transition{Kind: Resolved, Alert: r, Notify: !e.in.Server.Paused, Since: since})
+}
+
+// metric applies one host metric's thresholds (contract §6.2–6.3).
+func (e *eval) metric(typ string, v *float64) {
+	if v == nil {
+		return
+	}
+	th := e.cfg.Thresholds.Metric(typ)
+	st := e.state(typ)
+	a := e.in.Alerts[typ]
+	sev, limit := "", 0
+	switch {
+	case *v >= float64(th.CriticalPercent):
+		sev, limit = homelabcmd.SeverityCritical, th.CriticalPercent
+	case *v >= float64(th.HighPercent):
+		sev, limit = homelabcmd.SeverityHigh, th.HighPercent
+	}
+	if sev == "" {
+		if a != nil {
+			e.resolve(a, v, st.FirstBreachAt)
+		}
+		st.FirstBreachAt, st.LastNotifiedAt = nil, nil
+		e.states[typ] = st
+		return
+	}
+	if st.FirstBreachAt == nil {
+		st.FirstBreachAt = ptr(e.now)
+	}
+	threshold := float64(limit)
+	switch {
+	case a == nil:
+		if !e.stale && e.now.Sub(*st.FirstBreachAt) >= time.Duration(th.SustainedSeconds)*time.Second {
+			e.open(homelabcmd.Alert{AlertType: typ, Severity: sev, Title: metricTitle(typ, sev, e.in.Server.Name),
+				Message: ptr(metricMessage(typ, *v, limit, e.in.Server.Name)), ThresholdValue: &threshold, ActualValue: v}, &st)
+		}
+	case a.Severity == homelabcmd.SeverityHigh && sev == homelabcmd.SeverityCritical:
+		esc := *a
+		esc.Severity, esc.ThresholdValue, esc.ActualValue, esc.UpdatedAt = sev, &threshold, v, e.now
+		esc.Message = ptr(metricMessage(typ, *v, limit, e.in.Server.Name))
+		st.LastNotifiedAt = ptr(e.now)
+		e.out.Transitions = append(e.out.Transitions, Transition{Kind: Escalated, Alert: esc, Notify: !e.in.Server.Paused})
+	}
+	e.states[typ] = st
+}
+
+// services applies the service-down, missing and restart-grace rules to
+// every enabled expected service.
+func (e *eval) services() {
+	reported := make(map[string]homelabcmd.ServiceReport, len(e.in.Services))
+	for _, r := range e.in.Services {
+		reported[r.Name] = r
+	}
+	for _, exp := range e.in.Expected {
+		if !exp.Enabled {
+			continue
+		}
+		key := homelabcmd.AlertService + ":" + exp.ServiceName
+		st := e.state(key)
+		a := e.in.Alerts[key]
+		r, ok := reported[exp.ServiceName]
+		if !ok {
+			st.MissingCount++
+			if a == nil && !e.stale && e.cfg.MissingAfter > 0 && st.MissingCount >= e.cfg.MissingAfter {
+				e.open(serviceAlert(exp, e.in.Server.Name, missingText(exp.ServiceName, e.in.Server.Name, st.MissingCount)), &st)
+			}
+			e.states[key] = st
+			continue
+		}
+		st.MissingCount = 0
+		e.grace(&st, r)
+		switch {
+		case r.Status == homelabcmd.StatusRunning:
+			if a != nil {
+				e.resolve(a, nil, nil)
+			}
+			st.GraceUntil, st.LastNotifiedAt = nil, nil
+		case r.Status.IsDown() && a == nil && !e.stale:
+			if st.GraceUntil != nil && e.now.Before(*st.GraceUntil) {
+				break // restarting: give it until the grace period ends
+			}
+			text := downText(exp.ServiceName, e.in.Server.Name, string(r.Status))
+			if st.GraceUntil != nil {
+				text = failedRestartText(exp.ServiceName, e.in.Server.Name, string(r.Status), e.cfg.RestartGrace)
+				st.GraceUntil = nil
+			}
+			e.open(serviceAlert(exp, e.in.Server.Name, text), &st)
+		}
+		e.states[key] = st
+	}
+}
+
+// grace starts a restart grace period when the hub delivered a restart or
+// the unit's restart count rose. A rise starts one only when the unit has
+// run since the last one, so a crash loop still alerts once the first grace
+// period ends; a newer restart through the hub always gets its own.
+func (e *eval) grace(st *State, r homelabcmd.ServiceReport) {
+	if r.Restarts != nil {
+		if st.Restarts != nil && *r.Restarts > *st.Restarts && st.GraceUntil == nil {
+			st.GraceUntil = ptr(e.now.Add(e.cfg.RestartGrace))
+		}
+		st.Restarts = ptr(*r.Restarts)
+	}
+	if at, ok := e.in.HubRestarts[r.Name]; ok {
+		if end := at.Add(e.cfg.RestartGrace); e.now.Before(end) && (st.GraceUntil == nil || end.After(*st.GraceUntil)) {
+			st.GraceUntil = ptr(end)
+		}
+	}
+}
+
+func serviceAlert(exp homelabcmd.ExpectedService, server string, t text) homelabcmd.Alert {
+	sev := homelabcmd.SeverityMedium
+	if exp.IsCritical {
+		sev = homelabcmd.SeverityHigh
+	}
+	zero := 0.0
+	return homelabcmd.Alert{AlertType: homelabcmd.AlertService, Severity: sev, Title: t.title, Message: ptr(t.message),
+		ServiceName: ptr(exp.ServiceName), ThresholdValue: &zero, ActualValue: &zero}
+}

@@ -1,0 +1,119 @@
+package alerting
+
+import (
+	"github.com/homelabcmd/homelabcmd"
+)
+
+// MetricThresholdPatch is a partial update of one metric's rule.
+type MetricThresholdPatch struct {
+	HighPercent         *int `json:"high_percent"`
+	CriticalPercent     *int `json:"critical_percent"`
+	SustainedSeconds    *int `json:"sustained_seconds"`
+	SustainedHeartbeats *int `json:"sustained_heartbeats"`
+}
+
+// RemindersPatch is a partial update of the reminder intervals.
+type RemindersPatch struct {
+	CriticalMinutes *int `json:"critical_minutes"`
+	HighMinutes     *int `json:"high_minutes"`
+}
+
+// ThresholdsPatch is the body of PUT /config/thresholds: nil fields keep
+// their stored value.
+type ThresholdsPatch struct {
+	CPU                  *MetricThresholdPatch `json:"cpu"`
+	Memory               *MetricThresholdPatch `json:"memory"`
+	Disk                 *MetricThresholdPatch `json:"disk"`
+	ServerOfflineSeconds *int                  `json:"server_offline_seconds"`
+	Reminders            *RemindersPatch       `json:"reminders"`
+}
+
+// Apply merges p into t and validates the result. It returns the merged
+// thresholds and the dotted names of the fields whose value changed, or an
+// EINVALID error naming the offending field.
+func (t Thresholds) Apply(p ThresholdsPatch) (Thresholds, []string, error) {
+	out := t
+	updated := []string{}
+	set := func(name string, dst *int, v *int, lo, hi int) error {
+		if v == nil {
+			return nil
+		}
+		if *v < lo || *v > hi {
+			return homelabcmd.FieldError(name, "must be between %d and %d", lo, hi)
+		}
+		if *dst != *v {
+			*dst = *v
+			updated = append(updated, name)
+		}
+		return nil
+	}
+	for _, m := range []struct {
+		name  string
+		dst   *MetricThreshold
+		patch *MetricThresholdPatch
+	}{{"cpu", &out.CPU, p.CPU}, {"memory", &out.Memory, p.Memory}, {"disk", &out.Disk, p.Disk}} {
+		if m.patch == nil {
+			continue
+		}
+		if err := set(m.name+".high_percent", &m.dst.HighPercent, m.patch.HighPercent, 0, 100); err != nil {
+			return t, nil, err
+		}
+		if err := set(m.name+".critical_percent", &m.dst.CriticalPercent, m.patch.CriticalPercent, 0, 100); err != nil {
+			return t, nil, err
+		}
+		if err := set(m.name+".sustained_seconds", &m.dst.SustainedSeconds, m.patch.SustainedSeconds, 0, 600); err != nil {
+			return t, nil, err
+		}
+		if hb := m.patch.SustainedHeartbeats; hb != nil {
+			if *hb < 0 || *hb > 10 {
+				return t, nil, homelabcmd.FieldError(m.name+".sustained_heartbeats", "must be between 0 and 10")
+			}
+			m.dst.SustainedHeartbeats = hb
+			if m.dst.SustainedSeconds == 0 && *hb > 0 {
+				m.dst.SustainedSeconds = *hb * 60
+				updated = append(updated, m.name+".sustained_seconds")
+			}
+		}
+	}
+	if err := set("server_offline_seconds", &out.ServerOfflineSeconds, p.ServerOfflineSeconds, 30, 86400); err != nil {
+		return t, nil, err
+	}
+	if r := p.Reminders; r != nil {
+		if err := set("reminders.critical_minutes", &out.Reminders.CriticalMinutes, r.CriticalMinutes, 5, 1440); err != nil {
+			return t, nil, err
+		}
+		if err := set("reminders.high_minutes", &out.Reminders.HighMinutes, r.HighMinutes, 15, 1440); err != nil {
+			return t, nil, err
+		}
+	}
+	if err := out.Validate(); err != nil {
+		return t, nil, err
+	}
+	return out, updated, nil
+}
+
+// Validate checks the ranges and that each critical threshold lies above
+// its high threshold. EINVALID with the field name.
+func (t *Thresholds) Validate() error {
+	for _, m := range []struct {
+		name string
+		v    MetricThreshold
+	}{{"cpu", t.CPU}, {"memory", t.Memory}, {"disk", t.Disk}} {
+		if m.v.HighPercent < 0 || m.v.HighPercent > 100 || m.v.CriticalPercent < 0 || m.v.CriticalPercent > 100 {
+			return homelabcmd.FieldError(m.name, "percentages must be between 0 and 100")
+		}
+		if m.v.CriticalPercent <= m.v.HighPercent {
+			return homelabcmd.FieldError(m.name+".critical_percent", "critical_percent must be greater than high_percent")
+		}
+		if m.v.SustainedSeconds < 0 || m.v.SustainedSeconds > 600 {
+			return homelabcmd.FieldError(m.name+".sustained_seconds", "must be between 0 and 600")
+		}
+	}
+	if t.ServerOfflineSeconds < 30 || t.ServerOfflineSeconds > 86400 {
+		return homelabcmd.FieldError("server_offline_seconds", "must be between 30 and 86400")
+	}
+	if r := t.Reminders; r.CriticalMinutes < 5 || r.CriticalMinutes > 1440 || r.HighMinutes < 15 || r.HighMinutes > 1440 {
+		return homelabcmd.FieldError("reminders", "critical_minutes must be 5-1440 and high_minutes 15-1440")
+	}
+	return nil
+}
