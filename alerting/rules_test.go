@@ -37,17 +37,23 @@ func TestServiceRules(t *testing.T) {
 		{name: "unknown raises nothing", expected: []homelabcmd.ExpectedService{svc("plex", true, true)},
 			report: []homelabcmd.ServiceReport{rep("plex", homelabcmd.StatusUnknown)}},
 		{name: "unknown does not resolve", expected: []homelabcmd.ExpectedService{svc("plex", true, true)},
-			setup: func(s *sim) { s.beat(t0.Add(-time.Minute), nil, []homelabcmd.ServiceReport{rep("plex", homelabcmd.StatusStopped)}) },
+			setup: func(s *sim) {
+				s.beat(t0.Add(-time.Minute), nil, []homelabcmd.ServiceReport{rep("plex", homelabcmd.StatusStopped)})
+			},
 			report: []homelabcmd.ServiceReport{rep("plex", homelabcmd.StatusUnknown)}},
 		{name: "service that is not expected raises nothing", expected: []homelabcmd.ExpectedService{svc("plex", true, true)},
 			report: []homelabcmd.ServiceReport{rep("plex", homelabcmd.StatusRunning), rep("cups", homelabcmd.StatusStopped)}},
 		{name: "disabled expected service raises nothing", expected: []homelabcmd.ExpectedService{svc("plex", true, false)},
 			report: []homelabcmd.ServiceReport{rep("plex", homelabcmd.StatusStopped)}},
 		{name: "still down with an open alert: no second alert", expected: []homelabcmd.ExpectedService{svc("plex", true, true)},
-			setup: func(s *sim) { s.beat(t0.Add(-time.Minute), nil, []homelabcmd.ServiceReport{rep("plex", homelabcmd.StatusStopped)}) },
+			setup: func(s *sim) {
+				s.beat(t0.Add(-time.Minute), nil, []homelabcmd.ServiceReport{rep("plex", homelabcmd.StatusStopped)})
+			},
 			report: []homelabcmd.ServiceReport{rep("plex", homelabcmd.StatusFailed)}},
 		{name: "running resolves the open alert", expected: []homelabcmd.ExpectedService{svc("plex", true, true)},
-			setup: func(s *sim) { s.beat(t0.Add(-time.Minute), nil, []homelabcmd.ServiceReport{rep("plex", homelabcmd.StatusStopped)}) },
+			setup: func(s *sim) {
+				s.beat(t0.Add(-time.Minute), nil, []homelabcmd.ServiceReport{rep("plex", homelabcmd.StatusStopped)})
+			},
 			report: []homelabcmd.ServiceReport{rep("plex", homelabcmd.StatusRunning)}, want: []string{"resolved service:plex"},
 			check: func(t *testing.T, res Result) {
 				tr := res.Transitions[0]
