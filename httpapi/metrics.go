@@ -10,14 +10,16 @@ import (
 
 // metricRanges maps the contract's ranges to a window and a bucket size, so
 // a chart gets a few hundred points whatever the range.
+// Ranges of 30 days and more read the rollup tier, so they still have
+// points after raw samples are pruned.
 var metricRanges = map[string]struct {
 	window, bucket time.Duration
-	label          string
+	label, tier    string
 }{
-	"24h": {24 * time.Hour, 5 * time.Minute, "5m"},
-	"7d":  {7 * 24 * time.Hour, time.Hour, "1h"},
-	"30d": {30 * 24 * time.Hour, 4 * time.Hour, "4h"},
-	"12m": {365 * 24 * time.Hour, 24 * time.Hour, "1d"},
+	"24h": {24 * time.Hour, 5 * time.Minute, "5m", ""},
+	"7d":  {7 * 24 * time.Hour, time.Hour, "1h", ""},
+	"30d": {30 * 24 * time.Hour, 4 * time.Hour, "4h", "hourly"},
+	"12m": {365 * 24 * time.Hour, 24 * time.Hour, "1d", "daily"},
 }
 
 func (s *Server) handleMetrics(w http.ResponseWriter, r *http.Request) {
@@ -36,15 +38,32 @@ func (s *Server) handleMetrics(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	now := time.Now().UTC()
-	raw, err := s.store.MetricsBetween(r.Context(), id, now.Add(-spec.window), now)
+	from := now.Add(-spec.window)
+	var points []homelabcmd.MetricPoint
+	if spec.tier != "" {
+		// Rolled-up buckets, then raw samples newer than the last rollup.
+		tier, err := s.store.MetricsTier(r.Context(), id, spec.tier, from, now)
+		if err != nil {
+			s.writeError(w, r, err)
+			return
+		}
+		points = tier
+		if len(tier) > 0 {
+			from = tier[len(tier)-1].Timestamp.Add(rollupSize[spec.tier])
+		}
+	}
+	raw, err := s.store.MetricsBetween(r.Context(), id, from, now)
 	if err != nil {
 		s.writeError(w, r, err)
 		return
 	}
-	points := downsample(raw, spec.bucket)
+	points = downsample(append(points, raw...), spec.bucket)
 	writeJSON(w, http.StatusOK, map[string]any{"server_id": id, "range": rng, "resolution": spec.label,
 		"data_points": points, "total_points": len(points)})
 }
+
+// rollupSize is the bucket of each rollup tier.
+var rollupSize = map[string]time.Duration{"hourly": time.Hour, "daily": 24 * time.Hour}
 
 // downsample averages points into fixed UTC buckets (nulls excluded), oldest
 // first, rounded to 2 decimals.

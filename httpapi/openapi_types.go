@@ -14,6 +14,10 @@ func handWrittenSchemas() map[string]schema {
 	serverID := with(str(), "minLength", 1, "maxLength", 100, "pattern", slugPattern)
 	hostname := with(str(), "minLength", 1, "maxLength", 255)
 	return map[string]schema{
+		"RestartQueued": object(p("action_id", integer()), p("action_type", str()), p("server_id", str()), p("service_name", str()),
+			p("command", str()), p("status", enum("approved", "pending")), p("created_at", dateTime()),
+			p("approved_at", nullable(dateTime())), p("approved_by", nullable(str()))),
+		"ActionPage": object(p("actions", arrayOf(ref("Action"))), p("total", integer()), p("limit", integer()), p("offset", integer())),
 		"Error": object(p("detail", with(object(
 			p("code", with(enum(errorCodes()...), "description", "Stable error code.")),
 			p("message", strDesc("What is wrong, safe to show.")),
@@ -88,6 +92,23 @@ func handWrittenSchemas() map[string]schema {
 			p("config_yaml", strDesc("The agent's config file.")),
 			p("error", schema{"type": "null"}),
 		),
+		"ActionList": object(
+			p("actions", arrayOf(ref("Action"))),
+			p("total", integer()),
+			p("limit", integer()),
+			p("offset", integer()),
+		),
+		"RestartQueued": object(
+			p("action_id", with(integer(), "format", "int64")),
+			p("action_type", str()),
+			p("server_id", str()),
+			p("service_name", nullable(str())),
+			p("command", str()),
+			p("status", enum("pending", "approved")),
+			p("created_at", dateTime()),
+			p("approved_at", nullable(dateTime())),
+			p("approved_by", nullable(str())),
+		),
 		"AgentCredential": object(
 			p("server_guid", str()),
 			p("server_id", str()),
@@ -138,6 +159,7 @@ var schemaExtras = func() map[string]schema {
 		"ServerUpdate.tdp_watts":              {"minimum": 0, "maximum": 10000},
 		"ServerUpdate.machine_type":           {"enum": []any{"server", "workstation"}},
 		"ExpectedServiceUpdate.display_name":  {"maxLength": 255, "description": "null clears it."},
+		"Action.status":                       {"enum": []any{"pending", "approved", "executing", "completed", "failed", "rejected", "cancelled"}},
 		"ServerResponse.status":               {"enum": []any{"online", "offline", "unknown"}},
 		"ServerResponse.machine_type":         {"enum": []any{"server", "workstation"}},
 	}

@@ -44,6 +44,7 @@ func (s *Server) routes() {
 	s.mux.HandleFunc("PUT /api/v1/servers/{id}/services/{name}", op(s.handleUpdateService))
 	s.mux.HandleFunc("DELETE /api/v1/servers/{id}/services/{name}", op(s.handleDeleteService))
 	s.mux.HandleFunc("GET /api/v1/servers/{id}/services/{name}/history", op(s.handleServiceHistory))
+	s.mux.HandleFunc("GET /api/v1/servers/{id}/services/{name}/uptime", op(s.handleServiceUptime))
 	s.mux.HandleFunc("POST /api/v1/servers/{id}/services/{name}/restart", op(s.handleRestart))
 	s.mux.HandleFunc("GET /api/v1/servers/{id}/actions", op(s.handleListActions))
 

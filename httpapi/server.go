@@ -31,6 +31,8 @@ type Store interface {
 	ServerOverviews(ctx context.Context) ([]*homelabcmd.ServerOverview, error)
 	LatestMetrics(ctx context.Context, serverID string) (*homelabcmd.MetricsSample, error)
 	MetricsBetween(ctx context.Context, serverID string, from, to time.Time) ([]homelabcmd.MetricPoint, error)
+	MetricsTier(ctx context.Context, serverID, tier string, from, to time.Time) ([]homelabcmd.MetricPoint, error)
+	ServiceUptime(ctx context.Context, serverID, name string, since time.Time) (*float64, error)
 	AuthStore
 	RegistrationStore
 	ActionStore

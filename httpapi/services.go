@@ -3,6 +3,7 @@ package httpapi
 import (
 	"bytes"
 	"encoding/json"
+	"math"
 	"net/http"
 	"strconv"
 	"time"
@@ -163,4 +164,32 @@ func queryInt(v, name string, def, min, max int) (int, error) {
 		return 0, homelabcmd.FieldError("query."+name, "%s must be an integer from %d to %d", name, min, max)
 	}
 	return n, nil
+}
+
+// handleServiceUptime returns the share of time a service reported running
+// over 24 h, 7 d and 30 d (null where nothing is known), from its history.
+func (s *Server) handleServiceUptime(w http.ResponseWriter, r *http.Request) {
+	id, name := r.PathValue("id"), r.PathValue("name")
+	if _, err := s.store.FindServer(r.Context(), id); err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	now := time.Now()
+	out := map[string]any{"server_id": id, "service_name": name}
+	for _, p := range []struct {
+		key string
+		d   time.Duration
+	}{{"24h", 24 * time.Hour}, {"7d", 7 * 24 * time.Hour}, {"30d", 30 * 24 * time.Hour}} {
+		v, err := s.store.ServiceUptime(r.Context(), id, name, now.Add(-p.d))
+		if err != nil {
+			s.writeError(w, r, err)
+			return
+		}
+		if v != nil {
+			rounded := math.Round(*v*1000) / 1000
+			v = &rounded
+		}
+		out["uptime_"+p.key] = v
+	}
+	writeJSON(w, http.StatusOK, out)
 }

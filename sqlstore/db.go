@@ -32,6 +32,10 @@ type DB struct {
 	Now func() time.Time
 	// RestartPolicy holds the restart guard rails and grace period.
 	RestartPolicy homelabcmd.RestartPolicy
+	// HistorySampleEvery thins service history: while a service's state is
+	// unchanged, keep a sample at most this often (transitions always).
+	// Zero keeps every report.
+	HistorySampleEvery time.Duration
 
 	checkpointDone chan struct{}
 	ingestQueue    chan *ingestRequest

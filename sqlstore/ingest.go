@@ -295,11 +295,14 @@ func updateServerFromHeartbeat(ctx context.Context, tx *Tx, id string, hb *homel
 type currentRow struct {
 	status    homelabcmd.ServiceStatusValue
 	timestamp time.Time
+	sampledAt sql.NullTime
 }
 
-// storeServiceReports appends history rows and moves current status forward
-// (only when the report is at least as new as what is stored), returning the
-// services whose state changed.
+// storeServiceReports moves current status forward (only when the report is
+// at least as new as what is stored) and appends history: every transition,
+// every late report, and while the state is unchanged a sample at most every
+// DB.HistorySampleEvery (zero: every report). It returns the services whose
+// state changed.
 func storeServiceReports(ctx context.Context, tx *Tx, serverID string, ts time.Time, reports []homelabcmd.ServiceReport) ([]homelabcmd.ServiceChange, error) {
 	if len(reports) == 0 {
 		return nil, nil
@@ -317,14 +320,14 @@ func storeServiceReports(ctx context.Context, tx *Tx, serverID string, ts time.T
 	}
 
 	current := make(map[string]currentRow, len(uniq))
-	rows, err := tx.QueryContext(ctx, `SELECT service_name, status, timestamp FROM service_current_status WHERE server_id = $1`, serverID)
+	rows, err := tx.QueryContext(ctx, `SELECT service_name, status, timestamp, sampled_at FROM service_current_status WHERE server_id = $1`, serverID)
 	if err != nil {
 		return nil, err
 	}
 	for rows.Next() {
 		var name string
 		var c currentRow
-		if err := rows.Scan(&name, &c.status, &c.timestamp); err != nil {
+		if err := rows.Scan(&name, &c.status, &c.timestamp, &c.sampledAt); err != nil {
 			rows.Close()
 			return nil, err
 		}
@@ -335,40 +338,64 @@ func storeServiceReports(ctx context.Context, tx *Tx, serverID string, ts time.T
 		return nil, err
 	}
 
+	every := tx.db.HistorySampleEvery
 	hist := make([]string, 0, len(uniq))
 	cur := make([]string, 0, len(uniq))
 	histArgs := make([]any, 0, 8*len(uniq))
-	curArgs := make([]any, 0, 10*len(uniq))
+	curArgs := make([]any, 0, 11*len(uniq))
 	var changes []homelabcmd.ServiceChange
 	for _, r := range uniq {
-		n := len(histArgs)
-		hist = append(hist, "($"+itoa(n+1)+", $"+itoa(n+2)+", $"+itoa(n+3)+", $"+itoa(n+4)+", $"+itoa(n+5)+", $"+itoa(n+6)+", $"+itoa(n+7)+", $"+itoa(n+8)+")")
-		histArgs = append(histArgs, serverID, r.Name, r.Status, r.StatusReason, r.PID, r.MemoryMB, r.CPUPercent, ts)
-
 		old, seen := current[r.Name]
-		if seen && ts.Before(old.timestamp) {
+		late := seen && ts.Before(old.timestamp)
+		changed := !seen || old.status != r.Status
+		sample := every == 0 || late || changed || !old.sampledAt.Valid || ts.Sub(old.sampledAt.Time) >= every
+		if sample {
+			hist = append(hist, placeholders(len(histArgs), 8))
+			histArgs = append(histArgs, serverID, r.Name, r.Status, r.StatusReason, r.PID, r.MemoryMB, r.CPUPercent, ts)
+		}
+		if late {
 			continue // a late or replayed report: history only
 		}
-		if !seen || old.status != r.Status {
+		if changed {
 			changes = append(changes, homelabcmd.ServiceChange{ServiceName: r.Name, From: old.status, To: r.Status, Restarts: r.Restarts})
 		}
-		n = len(curArgs)
-		cur = append(cur, "($"+itoa(n+1)+", $"+itoa(n+2)+", $"+itoa(n+3)+", $"+itoa(n+4)+", $"+itoa(n+5)+", $"+itoa(n+6)+", $"+itoa(n+7)+", $"+itoa(n+8)+", $"+itoa(n+9)+", $"+itoa(n+10)+")")
-		curArgs = append(curArgs, serverID, r.Name, r.Status, r.StatusReason, r.PID, r.MemoryMB, r.CPUPercent, r.Restarts, ts, tx.now)
+		sampledAt := any(ts)
+		if !sample {
+			sampledAt = old.sampledAt.Time
+		}
+		cur = append(cur, placeholders(len(curArgs), 11))
+		curArgs = append(curArgs, serverID, r.Name, r.Status, r.StatusReason, r.PID, r.MemoryMB, r.CPUPercent, r.Restarts, ts, tx.now, sampledAt)
 	}
-	if _, err := tx.ExecContext(ctx, `INSERT INTO service_status (server_id, service_name, status, status_reason, pid, memory_mb, cpu_percent, timestamp)
-		VALUES `+strings.Join(hist, ", "), histArgs...); err != nil {
-		return nil, err
+	if len(hist) > 0 {
+		if _, err := tx.ExecContext(ctx, `INSERT INTO service_status (server_id, service_name, status, status_reason, pid, memory_mb, cpu_percent, timestamp)
+			VALUES `+strings.Join(hist, ", "), histArgs...); err != nil {
+			return nil, err
+		}
 	}
 	if len(cur) > 0 {
 		if _, err := tx.ExecContext(ctx, `INSERT INTO service_current_status (server_id, service_name, status, status_reason, pid,
-			memory_mb, cpu_percent, restarts, timestamp, updated_at) VALUES `+strings.Join(cur, ", ")+`
+			memory_mb, cpu_percent, restarts, timestamp, updated_at, sampled_at) VALUES `+strings.Join(cur, ", ")+`
 			ON CONFLICT (server_id, service_name) DO UPDATE SET status = excluded.status, status_reason = excluded.status_reason,
 			pid = excluded.pid, memory_mb = excluded.memory_mb, cpu_percent = excluded.cpu_percent, restarts = excluded.restarts,
-			timestamp = excluded.timestamp, updated_at = excluded.updated_at
+			timestamp = excluded.timestamp, updated_at = excluded.updated_at, sampled_at = excluded.sampled_at
 			WHERE service_current_status.timestamp <= excluded.timestamp`, curArgs...); err != nil {
 			return nil, err
 		}
 	}
 	return changes, nil
+}
+
+// placeholders returns "($n+1, …, $n+k)".
+func placeholders(n, k int) string {
+	var b strings.Builder
+	b.WriteByte('(')
+	for i := 1; i <= k; i++ {
+		if i > 1 {
+			b.WriteString(", ")
+		}
+		b.WriteByte('$')
+		b.WriteString(itoa(n + i))
+	}
+	b.WriteByte(')')
+	return b.String()
 }

@@ -1,0 +1,243 @@
+package sqlstore
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"hash/fnv"
+	"time"
+
+	"github.com/homelabcmd/homelabcmd"
+)
+
+// Retention says how long each tier of data is kept.
+type Retention struct {
+	Raw    time.Duration // raw metrics and service status samples
+	Hourly time.Duration // metrics_hourly
+	Daily  time.Duration // metrics_daily
+}
+
+// DefaultRetention: raw 30 days, hourly 1 year, daily 5 years.
+var DefaultRetention = Retention{Raw: 30 * 24 * time.Hour, Hourly: 365 * 24 * time.Hour, Daily: 5 * 365 * 24 * time.Hour}
+
+// pruneBatch bounds one DELETE, so a prune never holds the writer for long
+// and heartbeats slip in between batches.
+const pruneBatch = 2000
+
+// rollupRedo recomputes the last rolled-up buckets on every run, so a late
+// (replayed) heartbeat still lands in its hour.
+const rollupRedo = 6 * time.Hour
+
+// bucketExpr truncates the timestamp column to an hour or a day in UTC, in
+// each engine's own dialect (the one place the two differ outside DDL).
+func (db *DB) bucketExpr(unit string) string {
+	if db.loc.Engine == Postgres {
+		return "(date_trunc('" + unit + "', timestamp AT TIME ZONE 'UTC') AT TIME ZONE 'UTC')"
+	}
+	if unit == "hour" {
+		return "strftime('%Y-%m-%d %H:00:00+00:00', timestamp)"
+	}
+	return "strftime('%Y-%m-%d 00:00:00+00:00', timestamp)"
+}
+
+// Rollup computes hourly and daily min/avg/max of CPU, memory and disk for
+// every complete bucket since the last run (and the few before it). It
+// must run before Prune removes the raw rows it reads.
+func (db *DB) Rollup(ctx context.Context) error {
+	now := db.now()
+	for _, t := range []struct {
+		table, unit, key string
+		size             time.Duration
+	}{{"metrics_hourly", "hour", "rollup_hourly_until", time.Hour}, {"metrics_daily", "day", "rollup_daily_until", 24 * time.Hour}} {
+		until := now.Truncate(t.size) // only complete buckets
+		from := until.Add(-DefaultRetention.Raw)
+		if v, ok, err := db.GetConfig(ctx, t.key); err != nil {
+			return err
+		} else if ok {
+			if done, err := time.Parse(time.RFC3339, v); err == nil && done.Add(-rollupRedo).After(from) {
+				from = done.Add(-rollupRedo).Truncate(t.size)
+			}
+		}
+		if !from.Before(until) {
+			continue
+		}
+		b := db.bucketExpr(t.unit)
+		err := db.inTx(ctx, func(tx *Tx) error {
+			_, err := tx.ExecContext(ctx, `INSERT INTO `+t.table+` (server_id, timestamp, cpu_avg, cpu_min, cpu_max,
+				memory_avg, memory_min, memory_max, disk_avg, disk_min, disk_max, sample_count)
+				SELECT server_id, `+b+`, AVG(cpu_percent), MIN(cpu_percent), MAX(cpu_percent),
+					AVG(memory_percent), MIN(memory_percent), MAX(memory_percent),
+					AVG(disk_percent), MIN(disk_percent), MAX(disk_percent), COUNT(*)
+				FROM metrics WHERE timestamp >= $1 AND timestamp < $2 GROUP BY server_id, `+b+`
+				ON CONFLICT (server_id, timestamp) DO UPDATE SET cpu_avg = excluded.cpu_avg, cpu_min = excluded.cpu_min,
+					cpu_max = excluded.cpu_max, memory_avg = excluded.memory_avg, memory_min = excluded.memory_min,
+					memory_max = excluded.memory_max, disk_avg = excluded.disk_avg, disk_min = excluded.disk_min,
+					disk_max = excluded.disk_max, sample_count = excluded.sample_count`, from, until)
+			if err != nil {
+				return err
+			}
+			_, err = tx.ExecContext(ctx, `INSERT INTO config (key, value, updated_at) VALUES ($1, $2, $3)
+				ON CONFLICT (key) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at`, t.key, until.Format(time.RFC3339), tx.now)
+			return err
+		})
+		if err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// Prune deletes data past its retention in small batches. Raw metrics are
+// only deleted once rolled up. It returns the rows removed.
+func (db *DB) Prune(ctx context.Context, r Retention) (int64, error) {
+	now := db.now()
+	rawCut := now.Add(-r.Raw)
+	if v, ok, err := db.GetConfig(ctx, "rollup_hourly_until"); err != nil {
+		return 0, err
+	} else if done, perr := time.Parse(time.RFC3339, v); !ok || perr != nil {
+		rawCut = time.Time{} // never rolled up: keep raw metrics
+	} else if done.Before(rawCut) {
+		rawCut = done
+	}
+	var total int64
+	for _, p := range []struct {
+		table string
+		cut   time.Time
+	}{{"metrics", rawCut}, {"service_status", now.Add(-r.Raw)}, {"metrics_hourly", now.Add(-r.Hourly)}, {"metrics_daily", now.Add(-r.Daily)}} {
+		if p.cut.IsZero() {
+			continue
+		}
+		for {
+			var n int64
+			err := db.inTx(ctx, func(tx *Tx) error {
+				res, err := tx.ExecContext(ctx, `DELETE FROM `+p.table+` WHERE id IN (SELECT id FROM `+p.table+` WHERE timestamp < $1 LIMIT `+itoa(pruneBatch)+`)`, p.cut)
+				if err != nil {
+					return err
+				}
+				n, err = res.RowsAffected()
+				return err
+			})
+			if err != nil {
+				return total, err
+			}
+			total += n
+			if n < pruneBatch || ctx.Err() != nil {
+				break
+			}
+		}
+	}
+	return total, ctx.Err()
+}
+
+// RunExclusive runs fn unless another hub on the same PostgreSQL is running
+// the job of that name; on SQLite (one hub per file) it always runs. It
+// reports whether fn ran. The lock is a session advisory lock, released
+// when fn returns or the hub dies, so another hub carries on.
+func (db *DB) RunExclusive(ctx context.Context, name string, fn func(ctx context.Context) error) (bool, error) {
+	if db.loc.Engine != Postgres {
+		return true, fn(ctx)
+	}
+	h := fnv.New64a()
+	h.Write([]byte("homelabcmd:" + name))
+	key := int64(h.Sum64() >> 1)
+	conn, err := db.write.Conn(ctx)
+	if err != nil {
+		return false, err
+	}
+	defer conn.Close()
+	var got bool
+	if err := conn.QueryRowContext(ctx, `SELECT pg_try_advisory_lock($1)`, key).Scan(&got); err != nil || !got {
+		return false, err
+	}
+	defer conn.ExecContext(context.Background(), `SELECT pg_advisory_unlock($1)`, key)
+	return true, fn(ctx)
+}
+
+// ServiceUptime returns the share of time (0-100) a service reported
+// running in [since, its latest report], from its history transitions, or
+// nil when nothing is known for the window.
+func (db *DB) ServiceUptime(ctx context.Context, serverID, name string, since time.Time) (*float64, error) {
+	var end time.Time
+	err := db.read.QueryRowContext(ctx, `SELECT timestamp FROM service_current_status WHERE server_id = $1 AND service_name = $2`, serverID, name).Scan(&end)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, nil
+	} else if err != nil {
+		return nil, err
+	}
+	// The state at the window's start is the last sample before it.
+	rows, err := db.read.QueryContext(ctx, `SELECT status, timestamp FROM (
+			SELECT status, timestamp FROM service_status WHERE server_id = $1 AND service_name = $2 AND timestamp < $3
+			ORDER BY timestamp DESC LIMIT 1) AS before_window
+		UNION ALL
+		SELECT status, timestamp FROM service_status WHERE server_id = $1 AND service_name = $2 AND timestamp >= $3
+		ORDER BY timestamp`, serverID, name, utc(since))
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var running, observed time.Duration
+	var prevStatus homelabcmd.ServiceStatusValue
+	var prev time.Time
+	first := true
+	for rows.Next() {
+		var st homelabcmd.ServiceStatusValue
+		var ts time.Time
+		if err := rows.Scan(&st, &ts); err != nil {
+			return nil, err
+		}
+		if ts.Before(since) {
+			ts = since
+		}
+		if !first {
+			span := ts.Sub(prev)
+			observed += span
+			if prevStatus == homelabcmd.StatusRunning {
+				running += span
+			}
+		}
+		prevStatus, prev, first = st, ts, false
+	}
+	if err := rows.Err(); err != nil || first {
+		return nil, err
+	}
+	if end.After(prev) {
+		observed += end.Sub(prev)
+		if prevStatus == homelabcmd.StatusRunning {
+			running += end.Sub(prev)
+		}
+	}
+	if observed <= 0 {
+		v := 0.0
+		if prevStatus == homelabcmd.StatusRunning {
+			v = 100
+		}
+		return &v, nil
+	}
+	v := float64(running) / float64(observed) * 100
+	return &v, nil
+}
+
+// MetricsTier returns rolled-up points ("hourly" or "daily" averages) of a
+// server in [from, to], oldest first.
+func (db *DB) MetricsTier(ctx context.Context, serverID, tier string, from, to time.Time) ([]homelabcmd.MetricPoint, error) {
+	table := "metrics_hourly"
+	if tier == "daily" {
+		table = "metrics_daily"
+	}
+	rows, err := db.read.QueryContext(ctx, `SELECT timestamp, cpu_avg, memory_avg, disk_avg FROM `+table+`
+		WHERE server_id = $1 AND timestamp >= $2 AND timestamp <= $3 ORDER BY timestamp`, serverID, utc(from), utc(to))
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	out := []homelabcmd.MetricPoint{}
+	for rows.Next() {
+		var p homelabcmd.MetricPoint
+		if err := rows.Scan(&p.Timestamp, &p.CPUPercent, &p.MemoryPercent, &p.DiskPercent); err != nil {
+			return nil, err
+		}
+		p.Timestamp = p.Timestamp.UTC()
+		out = append(out, p)
+	}
+	return out, rows.Err()
+}
