@@ -17,6 +17,13 @@ export function h(tag, attrs, ...children) {
   return el;
 }
 
+/** fill replaces el's children; like h, it skips null and flattens arrays. */
+export function fill(el, ...children) {
+  el.replaceChildren();
+  append(el, children);
+  return el;
+}
+
 function append(el, children) {
   for (const c of children) {
     if (c === undefined || c === null || c === false) continue;

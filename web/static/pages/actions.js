@@ -1,7 +1,7 @@
 // actions.js: remediation actions. Pending approvals with approve / reject,
 // then the history, each with its audit trail and output.
 import { api, get } from '../api.js';
-import { h, ago, time, empty, errorNotice, notAvailable, debounce, toast, dialog } from '../ui.js';
+import { h, fill, ago, time, empty, errorNotice, notAvailable, debounce, toast, dialog } from '../ui.js';
 
 const LOOK = {
   pending: ['⏸', 'Pending approval', 'warn'],
@@ -65,6 +65,7 @@ export function mount(root, ctx) {
               h('button', { type: 'button', class: 'btn btn-small btn-danger', onclick: () => reject(a) }, 'Reject'),
               ' ',
             ] : null,
+            a.status === 'approved' ? [h('button', { type: 'button', class: 'btn btn-small', onclick: () => cancel(a) }, 'Cancel'), ' '] : null,
             toggle));
       })));
   }
@@ -73,7 +74,7 @@ export function mount(root, ctx) {
     let full = a;
     try { full = await get(`/actions/${a.id}`); } catch { /* list row is enough */ }
     const trail = auditTrail(full);
-    box.replaceChildren(
+    fill(box,
       h('ol', { class: 'audit', 'aria-label': 'Audit trail' }, trail.map(([when, what]) => h('li', {}, time(when), ' — ', what))),
       typeof full.exit_code === 'number' ? h('div', { class: 'small' }, `Exit code ${full.exit_code}${full.duration_ms != null ? ` after ${(full.duration_ms / 1000).toFixed(1)} s` : ''}`) : null,
       full.failure_reason ? h('div', { class: 'small status-text-bad' }, `✕ ${full.failure_reason}`) : null,
@@ -86,6 +87,14 @@ export function mount(root, ctx) {
     try {
       await api('POST', `/actions/${a.id}/approve`);
       toast(`${label(a)} approved`);
+      load();
+    } catch (err) { toast(err.message, 'error'); }
+  }
+
+  async function cancel(a) {
+    try {
+      await api('POST', `/actions/${a.id}/cancel`);
+      toast(`${label(a)} cancelled`);
       load();
     } catch (err) { toast(err.message, 'error'); }
   }

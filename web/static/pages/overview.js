@@ -15,7 +15,9 @@ const FILTERS = [
 export function health(s) {
   const svc = s.service_summary || {};
   if (s.status === 'offline' || (svc.down || 0) > 0) return 'bad';
-  if ((s.active_alert_count || 0) > 0 || s.is_paused) return 'warn';
+  const m = s.latest_metrics || {};
+  const hot = [m.cpu_percent, m.memory_percent, m.disk_percent].some((v) => typeof v === 'number' && v >= 90);
+  if ((s.active_alert_count || 0) > 0 || s.is_paused || hot) return 'warn';
   if (s.status !== 'online') return 'unknown';
   return 'ok';
 }
@@ -26,7 +28,7 @@ export function mount(root, ctx) {
   let servers = null;
   let alertsBySeverity = null;
   const q = ctx.query;
-  const search = h('input', { type: 'search', id: 'server-search', placeholder: 'Search name, hostname or IP', value: q.get('q') || '', 'aria-label': 'Search servers' });
+  const search = h('input', { type: 'search', id: 'server-search', placeholder: 'Search servers', value: q.get('q') || '', 'aria-label': 'Search servers' });
   const filter = h('select', { id: 'server-filter', 'aria-label': 'Show' },
     FILTERS.map(([v, label]) => h('option', { value: v, selected: (q.get('show') || 'all') === v }, label)));
   const summary = h('section', { class: 'summary', 'aria-label': 'Fleet summary' });

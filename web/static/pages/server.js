@@ -71,7 +71,7 @@ export function mount(root, ctx) {
 
   function drawFacts() {
     const s = server, m = s.latest_metrics || {};
-    const fact = (k, v) => [h('dt', {}, k), h('dd', {}, v ?? '–')];
+    const fact = (k, v) => h('div', {}, h('dt', {}, k), h('dd', {}, v ?? '–'));
     factsPanel.replaceChildren(
       h('h2', { id: 'facts-h', class: 'sr-only' }, 'Server facts'),
       h('div', { class: 'meters', style: { marginBottom: '1rem', maxWidth: '36rem' } },

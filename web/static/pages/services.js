@@ -105,10 +105,12 @@ export function servicesPanel(id, ctx) {
       toast(pending ? `Restart of ${svc.service_name} is waiting for approval (server paused)` : `Restart of ${svc.service_name} queued`);
       draw();
     } catch (err) {
-      if (err.status === 409) {
+      if (err.status === 409 && (err.data.existing_action_id || err.data.detail?.existing_action_id || !err.data.reason)) {
         queued.add(svc.service_name);
         toast('Restart already pending', 'warn');
         draw();
+      } else if (err.status === 409) {
+        toast(err.message, 'error'); // e.g. a crash loop: needs a person
       } else if (err.notAvailable) {
         toast('Restarting services is not available on this hub yet', 'error');
       } else {
@@ -217,7 +219,7 @@ export function servicesPanel(id, ctx) {
       box.replaceChildren(
         h('h3', { class: 'sr-only' }, `State changes of ${svc.service_name}`),
         h('ol', { class: 'timeline', 'aria-label': `State changes of ${svc.service_name}, newest first` }, items),
-        data.next_cursor ? h('button', { type: 'button', class: 'btn btn-small btn-ghost', onclick: () => loadHistory(svc, box, data.next_cursor, samples) }, 'Load older') : null);
+        data.next_cursor ? h('button', { type: 'button', class: 'btn btn-small btn-ghost', onclick: () => loadHistory(svc, box, data.next_cursor, samples) }, 'Load older') : '');
     } catch (err) {
       if (ctx.alive) box.replaceChildren(errorNotice(err));
     }
