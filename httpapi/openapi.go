@@ -181,9 +181,6 @@ func openAPIComponents() map[string]any {
 	add[homelabcmd.ActionEvent](g, "ActionEvent")
 	add[homelabcmd.Action](g, "Action")
 	add[homelabcmd.ActionResult](g, "ActionResult")
-	add[homelabcmd.ActionEvent](g, "ActionEvent")
-	add[homelabcmd.Action](g, "Action")
-	add[homelabcmd.ActionResult](g, "ActionResult")
 	g.schemas["Heartbeat"].(schema)["description"] = "An agent's report. Unknown fields (packages, command_results, metrics.reboot_required, …) are accepted and ignored."
 	for name, s := range handWrittenSchemas() {
 		g.set(name, s)

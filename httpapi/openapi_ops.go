@@ -43,7 +43,6 @@ var pathParamDocs = map[string]string{
 	"tid":  "Registration token id.",
 	"arch": "Go architecture name, e.g. amd64 or arm64.",
 	"aid":  "Action id (positive integer).",
-	"aid":  "Action id.",
 }
 
 // tagDocs describes the operation groups, in display order.
@@ -55,7 +54,6 @@ var tagDocs = [][2]string{
 	{"servers", "Monitored machines."},
 	{"services", "Expected services per server with their live status and history."},
 	{"metrics", "Host metrics history."},
-	{"actions", "Remediation actions (service restarts) with their audit trail; agents carry them out."},
 	{"events", "Live updates for dashboards as server-sent events."},
 	{"actions", "Remediation actions (service restarts): queue, approval, audit trail."},
 	{"docs", "This document and its rendering."},
@@ -164,32 +162,6 @@ func apiOperations() []operation {
 		{Route: "POST /api/v1/agents/commands/{aid}/result", Tag: "agents", Summary: "Report the result of a command", Auth: authAgent,
 			Body: ref("ActionResult"), Result: ref("Action"), Errors: []int{403, 404, 409}},
 
-		{Route: "POST /api/v1/servers/{id}/services/{name}/restart", Tag: "actions", Summary: "Queue a service restart", Auth: authOperator,
-			Status: 201, Result: ref("RestartQueued"), Errors: []int{404, 409},
-			Doc: "Auto-approved unless the server is paused. 409 when a restart is already queued or the restart limit was reached."},
-		{Route: "GET /api/v1/servers/{id}/actions", Tag: "actions", Summary: "List a server's actions, newest first", Auth: authOperator,
-			Query: actionQuery, Result: ref("ActionList"), Errors: []int{404, 422}},
-		{Route: "GET /api/v1/actions", Tag: "actions", Summary: "List actions, newest first", Auth: authOperator,
-			Query: append([]param{{Name: "server_id", Desc: "Only this server's actions.", Schema: str()}}, actionQuery...), Result: ref("ActionList"), Errors: []int{422}},
-		{Route: "GET /api/v1/actions/{aid}", Tag: "actions", Summary: "Get an action with its audit trail", Auth: authOperator,
-			Result: ref("Action"), Errors: []int{404, 422}},
-		{Route: "POST /api/v1/actions/{aid}/approve", Tag: "actions", Summary: "Approve a pending action", Auth: authOperator,
-			Result: ref("Action"), Errors: []int{404, 409, 422}},
-		{Route: "POST /api/v1/actions/{aid}/reject", Tag: "actions", Summary: "Reject a pending action", Auth: authOperator,
-			Body: object(p("reason", with(str(), "minLength", 1, "maxLength", 1000))), Result: ref("Action"), Errors: []int{404, 409}},
-		{Route: "POST /api/v1/actions/{aid}/cancel", Tag: "actions", Summary: "Cancel a pending or approved action", Auth: authOperator,
-			Result: ref("Action"), Errors: []int{404, 409, 422}},
-		{Route: "GET /api/v1/agents/commands", Tag: "agents", Summary: "Long-poll for approved commands", Auth: authAgent,
-			Doc: "Answers as soon as an approved action exists for the agent's server (it is then executing), or with an empty list when wait runs out.",
-			Query: []param{
-				{Name: "wait", Desc: "Seconds to wait for a command.", Schema: with(integer(), "minimum", 0, "maximum", 55, "default", 25)},
-				{Name: "server_id", Desc: "Required with the API key; with an agent token it must be the token's server if given.", Schema: str()},
-			},
-			Result: object(p("commands", arrayOf(ref("PendingCommand")))), Errors: []int{403, 422}},
-		{Route: "POST /api/v1/agents/commands/{aid}/result", Tag: "agents", Summary: "Report the outcome of a command", Auth: authAgent,
-			Query: []param{{Name: "server_id", Desc: "Required with the API key.", Schema: str()}},
-			Body:  ref("ActionResult"), Result: ref("Action"), Errors: []int{403, 404, 409}},
-
 		{Route: "GET /api/v1/events", Tag: "events", Summary: "Live event stream (server-sent events)", Auth: authOperator,
 			Content: "text/event-stream", Result: strDesc("Events server.updated, service.changed, alert.changed and action.changed; each data line is {\"type\",\"server_id\",\"data\"}."),
 			Doc: "Keeps the connection open; a comment line every 15 s keeps proxies from closing it."},
@@ -207,12 +179,4 @@ var actionQuery = []param{
 	{Name: "action_type", Desc: "Only this action type.", Schema: str()},
 	{Name: "limit", Desc: "Page size.", Schema: with(integer(), "minimum", 1, "maximum", 100, "default", 50)},
 	{Name: "offset", Desc: "Rows to skip.", Schema: with(integer(), "minimum", 0, "default", 0)},
-}
-
-// actionQuery filters and pages action lists.
-var actionQuery = []param{
-	{Name: "status", Desc: "Only actions in this state.", Schema: enum("pending", "approved", "executing", "completed", "failed", "rejected", "cancelled")},
-	{Name: "action_type", Desc: "Only this type, e.g. restart_service.", Schema: str()},
-	{Name: "limit", Desc: "Page size.", Schema: with(integer(), "minimum", 1, "maximum", 100, "default", 50)},
-	{Name: "offset", Desc: "Items to skip.", Schema: with(integer(), "minimum", 0, "default", 0)},
 }

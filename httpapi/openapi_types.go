@@ -92,23 +92,6 @@ func handWrittenSchemas() map[string]schema {
 			p("config_yaml", strDesc("The agent's config file.")),
 			p("error", schema{"type": "null"}),
 		),
-		"ActionList": object(
-			p("actions", arrayOf(ref("Action"))),
-			p("total", integer()),
-			p("limit", integer()),
-			p("offset", integer()),
-		),
-		"RestartQueued": object(
-			p("action_id", with(integer(), "format", "int64")),
-			p("action_type", str()),
-			p("server_id", str()),
-			p("service_name", nullable(str())),
-			p("command", str()),
-			p("status", enum("pending", "approved")),
-			p("created_at", dateTime()),
-			p("approved_at", nullable(dateTime())),
-			p("approved_by", nullable(str())),
-		),
 		"AgentCredential": object(
 			p("server_guid", str()),
 			p("server_id", str()),
