@@ -293,8 +293,18 @@ func (t Time) MarshalJSON() ([]byte, error) {
 	return json.Marshal(t.UTC().Format(time.RFC3339Nano))
 }
 
-// ParseTime parses RFC 3339, or a naive ISO 8601 time as UTC.
+// ParseTime parses RFC 3339, or a naive ISO 8601 time as UTC. The result
+// must fall in the years 0001-9999 UTC, which every store and ISO 8601
+// itself can hold (an offset can push "9999-12-31T23:59:59-01:00" past it).
 func ParseTime(s string) (time.Time, error) {
+	v, err := parseISOTime(s)
+	if err == nil && (v.Year() < 1 || v.Year() > 9999) {
+		return time.Time{}, fmt.Errorf("time %q is outside the years 0001-9999 in UTC", s)
+	}
+	return v, err
+}
+
+func parseISOTime(s string) (time.Time, error) {
 	if v, err := time.Parse(time.RFC3339Nano, s); err == nil {
 		return v.UTC(), nil
 	}
