@@ -219,6 +219,20 @@ describe('dashboard', { timeout: 180000 }, () => {
     await page.waitForSelector('dialog[open]', { state: 'detached' });
   });
 
+  test('the live stream reconnects by itself after the hub restarts', async () => {
+    await page.goto(hub.url + '/servers/nas-1');
+    await page.locator('li.svc[data-service="plex"]').waitFor();
+    await page.waitForSelector('.live-state[data-state="live"]');
+    await page.evaluate(() => { window.__noReload = true; });
+    const t0 = Date.now();
+    await hub.restart(500);
+    await page.waitForSelector('.live-state[data-state="live"]', { timeout: 15000 });
+    console.log(`stream back ${Date.now() - t0} ms after the restart began`);
+    await hub.heartbeat('nas-1', { services: [running('plex'), running('sonarr', 1001)] });
+    await page.waitForSelector('li.svc[data-service="plex"][data-status="running"]', { timeout: 1000 });
+    assert.ok(await page.evaluate(() => window.__noReload), 'the page must not reload');
+  });
+
   test('readable on a phone', async () => {
     const phone = await browser.newContext({ viewport: { width: 390, height: 844 }, deviceScaleFactor: 2, isMobile: true, hasTouch: true });
     await phone.addCookies((await context.cookies()).filter((c) => c.name === 'homelabcmd_session'));

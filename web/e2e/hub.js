@@ -35,33 +35,46 @@ export async function startHub() {
   const port = await freePort();
   const url = `http://127.0.0.1:${port}`;
   let output = '';
-  const proc = spawn(bin, ['serve', '--host', '127.0.0.1', '--port', String(port), '--local-agent=false'], {
-    cwd: dir,
-    env: { ...process.env, HOMELAB_CMD_API_KEY: API_KEY },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  proc.stdout.on('data', (d) => { output += d; });
-  proc.stderr.on('data', (d) => { output += d; });
-  const exited = new Promise((resolve) => proc.once('exit', resolve));
-  const deadline = Date.now() + 20000;
-  for (;;) {
-    if (proc.exitCode !== null) throw new Error(`hub exited early:\n${output}`);
-    try {
-      const r = await fetch(`${url}/api/v1/system/health`);
-      if (r.ok) break;
-    } catch { /* not listening yet */ }
-    if (Date.now() > deadline) throw new Error(`hub did not answer within 20 s:\n${output}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
+  let proc, exited;
+  const launch = async () => {
+    proc = spawn(bin, ['serve', '--host', '127.0.0.1', '--port', String(port), '--local-agent=false'], {
+      cwd: dir,
+      env: { ...process.env, HOMELAB_CMD_API_KEY: API_KEY },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    proc.stdout.on('data', (d) => { output += d; });
+    proc.stderr.on('data', (d) => { output += d; });
+    exited = new Promise((resolve) => proc.once('exit', resolve));
+    const deadline = Date.now() + 20000;
+    for (;;) {
+      if (proc.exitCode !== null) throw new Error(`hub exited early:\n${output}`);
+      try {
+        const r = await fetch(`${url}/api/v1/system/health`);
+        if (r.ok) break;
+      } catch { /* not listening yet */ }
+      if (Date.now() > deadline) throw new Error(`hub did not answer within 20 s:\n${output}`);
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  };
+  const halt = async () => {
+    proc.kill('SIGTERM');
+    const timer = setTimeout(() => proc.kill('SIGKILL'), 15000);
+    await exited;
+    clearTimeout(timer);
+  };
+  await launch();
   return {
     url,
     output: () => output,
     async stop() {
-      proc.kill('SIGTERM');
-      const timer = setTimeout(() => proc.kill('SIGKILL'), 15000);
-      await exited;
-      clearTimeout(timer);
+      await halt();
       rmSync(dir, { recursive: true, force: true });
+    },
+    /** restart stops the hub and starts it again on the same port and data. */
+    async restart(downMs = 0) {
+      await halt();
+      await new Promise((r) => setTimeout(r, downMs));
+      await launch();
     },
     /** api calls the hub with the operator key; returns {status, body}. */
     async api(method, p, body) {
