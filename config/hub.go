@@ -33,6 +33,12 @@ type Hub struct {
 	RestartWindow      time.Duration
 	ActionTimeout      time.Duration
 	MetricsToken       string
+	// Data tiers: raw samples, hourly and daily rollups, and how sparse
+	// service history is while a state is unchanged.
+	RetentionRaw          time.Duration
+	RetentionHourly       time.Duration
+	RetentionDaily        time.Duration
+	HistorySampleInterval time.Duration
 }
 
 var hubOptions = []option{
@@ -41,6 +47,7 @@ var hubOptions = []option{
 	{key: "local_agent"}, {key: "local_server_id"}, {key: "offline_timeout"},
 	{key: "restart_grace_period"}, {key: "restart_max"}, {key: "restart_window"}, {key: "action_timeout"},
 	{key: "metrics_token", secret: true},
+	{key: "retention_raw"}, {key: "retention_hourly"}, {key: "retention_daily"}, {key: "history_sample_interval"},
 }
 
 // LoadHub reads the hub settings: defaults, then the YAML file named by
@@ -66,6 +73,10 @@ func LoadHub(args, environ []string, stderr io.Writer) (*Hub, error) {
 	fs.DurationVar(&c.RestartWindow, "restart-window", 15*time.Minute, "window of restart-max")
 	fs.DurationVar(&c.ActionTimeout, "action-timeout", 10*time.Minute, "an action the agent has not carried out by then fails with reason timeout")
 	fs.StringVar(&c.MetricsToken, "metrics-token", "", "bearer token Prometheus must send to GET /metrics (empty: open)")
+	fs.DurationVar(&c.RetentionRaw, "retention-raw", 30*24*time.Hour, "keep raw metrics and service status samples this long")
+	fs.DurationVar(&c.RetentionHourly, "retention-hourly", 365*24*time.Hour, "keep hourly metric rollups this long")
+	fs.DurationVar(&c.RetentionDaily, "retention-daily", 5*365*24*time.Hour, "keep daily metric rollups this long")
+	fs.DurationVar(&c.HistorySampleInterval, "history-sample-interval", 10*time.Minute, "while a service's state is unchanged, keep a history sample at most this often (every transition is kept; 0: every report)")
 	fs.Usage = func() {
 		fmt.Fprintf(fs.Output(), "Usage: homelabcmd serve [flags]\n\nEvery flag can also be set as HOMELAB_CMD_<NAME> (e.g. HOMELAB_CMD_DATABASE_URL) or in the YAML file with its name in snake_case.\n\n")
 		fs.PrintDefaults()
@@ -113,6 +124,12 @@ func (c *Hub) Validate() error {
 	}
 	if c.ActionTimeout < 30*time.Second {
 		return errors.New("action_timeout: must be at least 30s")
+	}
+	if c.RetentionRaw < time.Hour || c.RetentionHourly < c.RetentionRaw || c.RetentionDaily < c.RetentionHourly {
+		return errors.New("retention: need retention_raw ≥ 1h and retention_raw ≤ retention_hourly ≤ retention_daily")
+	}
+	if c.HistorySampleInterval < 0 {
+		return errors.New("history_sample_interval: must not be negative")
 	}
 	if c.APIKey != "" && len(c.APIKey) < 16 {
 		return errors.New("api_key: must be at least 16 characters; leave it unset to have one generated")

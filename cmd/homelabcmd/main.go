@@ -22,8 +22,9 @@ type command struct {
 // commands is the one table of subcommands.
 var commands = map[string]command{
 	"serve":   {"run the hub (API, dashboard, built-in agent)", runServe},
-	"migrate": {"apply or roll back database migrations: up | up-to N | down | down-to N | status", runMigrate},
+	"migrate": {"database migrations: up | up-to N | down | down-to N | status | copy --from URL --to URL", runMigrate},
 	"version": {"print the version", runVersion},
+	"backup":  {"write a consistent copy of a live SQLite database: --to FILE", runBackup},
 	"loadgen": {"simulate a fleet of agents against a hub and report throughput and latency", runLoadgen},
 	"agent":   {"watch this machine and report to a hub; 'agent install' sets it up as a service", runAgent},
 }

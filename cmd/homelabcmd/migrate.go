@@ -16,11 +16,14 @@ import (
 
 // runMigrate: homelabcmd migrate [--database-url URL] up | up-to N | down | down-to N | status
 func runMigrate(ctx context.Context, args, env []string, stdout, stderr io.Writer) error {
+	if len(args) > 0 && args[0] == "copy" {
+		return runMigrateCopy(ctx, args[1:], stdout, stderr)
+	}
 	fs := flag.NewFlagSet("migrate", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	dbURL := fs.String("database-url", envOr(env, config.EnvPrefix+"DATABASE_URL", sqlstore.DefaultURL), "database URL (also HOMELAB_CMD_DATABASE_URL)")
 	fs.Usage = func() {
-		fmt.Fprintln(fs.Output(), "Usage: homelabcmd migrate [--database-url URL] up | up-to N | down | down-to N | status")
+		fmt.Fprintln(fs.Output(), "Usage: homelabcmd migrate [--database-url URL] up | up-to N | down | down-to N | status\n       homelabcmd migrate copy --from URL --to URL")
 		fs.PrintDefaults()
 	}
 	if err := fs.Parse(args); err != nil {

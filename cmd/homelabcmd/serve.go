@@ -57,6 +57,7 @@ func (h *Hub) Run(ctx context.Context) error {
 	}
 	h.DB = db
 	db.RestartPolicy = h.Config.RestartPolicy()
+	db.HistorySampleEvery = h.Config.HistorySampleInterval
 	if err := db.Migrate(ctx, h.Logger.With("component", "migrate")); err != nil {
 		return err
 	}
