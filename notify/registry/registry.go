@@ -1,0 +1,178 @@
+// Package registry is the one place that lists the notification providers:
+// it parses and validates a channel's JSON config, builds its notifier and
+// masks its secrets for display.
+package registry
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"slices"
+
+	"github.com/homelabcmd/homelabcmd"
+	"github.com/homelabcmd/homelabcmd/notify"
+	"github.com/homelabcmd/homelabcmd/notify/discord"
+	"github.com/homelabcmd/homelabcmd/notify/email"
+	"github.com/homelabcmd/homelabcmd/notify/gotify"
+	"github.com/homelabcmd/homelabcmd/notify/ntfy"
+	"github.com/homelabcmd/homelabcmd/notify/slack"
+	"github.com/homelabcmd/homelabcmd/notify/webhook"
+)
+
+// Config is what every provider config offers.
+type Config interface {
+	// Validate fills defaults and returns a sentinel error when invalid.
+	Validate() error
+	// Secrets points at the fields that must never be shown or logged.
+	Secrets() []*string
+}
+
+type provider struct {
+	config func() Config
+	build  func(c Config, client *http.Client, logger *slog.Logger) (notify.Notifier, error)
+}
+
+// providers is the registry: adding a provider means one line here.
+var providers = map[string]provider{
+	"slack": {func() Config { return new(slack.Config) }, func(c Config, h *http.Client, l *slog.Logger) (notify.Notifier, error) {
+		return slack.New(*c.(*slack.Config), h, l)
+	}},
+	"discord": {func() Config { return new(discord.Config) }, func(c Config, h *http.Client, l *slog.Logger) (notify.Notifier, error) {
+		return discord.New(*c.(*discord.Config), h, l)
+	}},
+	"ntfy": {func() Config { return new(ntfy.Config) }, func(c Config, h *http.Client, l *slog.Logger) (notify.Notifier, error) {
+		return ntfy.New(*c.(*ntfy.Config), h, l)
+	}},
+	"gotify": {func() Config { return new(gotify.Config) }, func(c Config, h *http.Client, l *slog.Logger) (notify.Notifier, error) {
+		return gotify.New(*c.(*gotify.Config), h, l)
+	}},
+	"email": {func() Config { return new(email.Config) }, func(c Config, _ *http.Client, l *slog.Logger) (notify.Notifier, error) {
+		return email.New(*c.(*email.Config), l)
+	}},
+	"webhook": {func() Config { return new(webhook.Config) }, func(c Config, h *http.Client, l *slog.Logger) (notify.Notifier, error) {
+		return webhook.New(*c.(*webhook.Config), h, l)
+	}},
+}
+
+// Kinds lists the provider names, sorted.
+func Kinds() []string {
+	out := make([]string, 0, len(providers))
+	for k := range providers {
+		out = append(out, k)
+	}
+	slices.Sort(out)
+	return out
+}
+
+// Parse decodes raw strictly (unknown fields are an error) and validates
+// it. EINVALID naming "type" or "config".
+func Parse(kind string, raw json.RawMessage) (Config, error) {
+	c, err := decode(kind, raw)
+	if err != nil {
+		return nil, err
+	}
+	if err := c.Validate(); err != nil {
+		return nil, homelabcmd.FieldError("config", "%s", err.Error())
+	}
+	return c, nil
+}
+
+func decode(kind string, raw json.RawMessage) (Config, error) {
+	p, ok := providers[kind]
+	if !ok {
+		return nil, homelabcmd.FieldError("type", "unknown channel type %q; one of %v", kind, Kinds())
+	}
+	c := p.config()
+	dec := json.NewDecoder(bytes.NewReader(raw))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(c); err != nil {
+		return nil, homelabcmd.FieldError("config", "invalid %s config: %s", kind, notify.Scrub(err.Error(), secretsOf(raw)...))
+	}
+	return c, nil
+}
+
+// Normalize parses raw and returns it re-encoded with defaults filled in.
+func Normalize(kind string, raw json.RawMessage) (json.RawMessage, error) {
+	c, err := Parse(kind, raw)
+	if err != nil {
+		return nil, err
+	}
+	return json.Marshal(c)
+}
+
+// Build returns the notifier of a stored channel config.
+func Build(kind string, raw json.RawMessage, client *http.Client, logger *slog.Logger) (notify.Notifier, error) {
+	c, err := Parse(kind, raw)
+	if err != nil {
+		return nil, err
+	}
+	return providers[kind].build(c, client, logger)
+}
+
+// Secrets returns the non-empty secret values of a config, for scrubbing.
+func Secrets(kind string, raw json.RawMessage) []string {
+	c, err := Parse(kind, raw)
+	if err != nil {
+		return secretsOf(raw)
+	}
+	var out []string
+	for _, p := range c.Secrets() {
+		if *p != "" {
+			out = append(out, *p)
+		}
+	}
+	return out
+}
+
+// Redact returns the config with every non-empty secret replaced by
+// notify.Mask, safe to show in the API.
+func Redact(kind string, raw json.RawMessage) (json.RawMessage, error) {
+	c, err := Parse(kind, raw)
+	if err != nil {
+		return nil, err
+	}
+	for _, p := range c.Secrets() {
+		if *p != "" {
+			*p = notify.Mask
+		}
+	}
+	return json.Marshal(c)
+}
+
+// KeepSecrets lets an update send back the masked config it read: every
+// secret still equal to notify.Mask takes its value from old.
+func KeepSecrets(kind string, updated, old json.RawMessage) (json.RawMessage, error) {
+	c, err := decode(kind, updated)
+	if err != nil {
+		return nil, err
+	}
+	prev, err := Parse(kind, old)
+	if err != nil {
+		return nil, fmt.Errorf("stored %s config: %w", kind, err)
+	}
+	ps, olds := c.Secrets(), prev.Secrets()
+	for i, p := range ps {
+		if *p == notify.Mask {
+			*p = *olds[i]
+		}
+	}
+	if err := c.Validate(); err != nil {
+		return nil, homelabcmd.FieldError("config", "%s", err.Error())
+	}
+	return json.Marshal(c)
+}
+
+// secretsOf is a fallback for configs that do not parse: every string value.
+func secretsOf(raw json.RawMessage) []string {
+	var m map[string]any
+	_ = json.Unmarshal(raw, &m)
+	var out []string
+	for _, v := range m {
+		if s, ok := v.(string); ok && len(s) >= 8 {
+			out = append(out, s)
+		}
+	}
+	return out
+}
