@@ -172,6 +172,9 @@ func (s *Server) handleAgentCommands(w http.ResponseWriter, r *http.Request) {
 		case <-ctx.Done():
 			writeJSON(w, http.StatusOK, map[string]any{"commands": []homelabcmd.PendingCommand{}})
 			return
+		case <-s.shutdown:
+			writeJSON(w, http.StatusOK, map[string]any{"commands": []homelabcmd.PendingCommand{}})
+			return
 		case <-recheck.C:
 		case e, ok := <-events:
 			if !ok {

@@ -36,6 +36,8 @@ func (s *Server) handleEvents(w http.ResponseWriter, r *http.Request) {
 	defer tick.Stop()
 	for {
 		select {
+		case <-s.shutdown:
+			return // the hub is stopping: end the stream so shutdown need not wait
 		case <-r.Context().Done():
 			return
 		case e, ok := <-events:

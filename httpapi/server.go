@@ -62,6 +62,10 @@ type Server struct {
 	// Observer counts heartbeats; a no-op unless set.
 	Observer IngestObserver
 
+	// shutdown closes when the server stops, ending long-lived responses
+	// (event streams, command long-polls) that Shutdown would wait for.
+	shutdown chan struct{}
+
 	store      Store
 	apiKeyHash string
 	events     *live.Broker
@@ -78,7 +82,7 @@ func NewServer(store Store, apiKeyHash string, events *live.Broker, logger *slog
 	if events == nil {
 		events = live.NewBroker()
 	}
-	s := &Server{store: store, apiKeyHash: apiKeyHash, events: events, logger: logger, started: time.Now(),
+	s := &Server{shutdown: make(chan struct{}), store: store, apiKeyHash: apiKeyHash, events: events, logger: logger, started: time.Now(),
 		mux: http.NewServeMux(), Version: homelabcmd.Version, RestartPolicy: homelabcmd.DefaultRestartPolicy, Observer: noObserver{}}
 	s.routes()
 	return s
@@ -102,6 +106,7 @@ func (s *Server) Open() error {
 		IdleTimeout:       120 * time.Second,
 		ErrorLog:          slog.NewLogLogger(s.logger.Handler(), slog.LevelWarn),
 	}
+	s.srv.RegisterOnShutdown(func() { close(s.shutdown) })
 	go func() {
 		if err := s.srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
 			s.logger.Error("http server stopped", "err", err)

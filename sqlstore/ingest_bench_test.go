@@ -27,7 +27,15 @@ func benchHeartbeat(server int, ts time.Time, services int) *homelabcmd.Heartbea
 // concurrent agents through the group-commit path, on a SQLite file.
 // Reports heartbeats/s and service rows/s.
 func BenchmarkIngest(b *testing.B) {
+	b.Run("history=every", func(b *testing.B) { benchIngest(b, 0) })
+	b.Run("history=10m", func(b *testing.B) { benchIngest(b, 10*time.Minute) })
+}
+
+// benchIngest runs the ingest benchmark with a history sample interval
+// (0: a history row per service per heartbeat).
+func benchIngest(b *testing.B, sampleEvery time.Duration) {
 	db := mustOpen(b, "sqlite:///"+filepath.Join(b.TempDir(), "bench.db"), true)
+	db.HistorySampleEvery = sampleEvery
 	ctx := context.Background()
 	const servers = 200
 	var seq atomic.Int64
