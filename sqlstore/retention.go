@@ -99,6 +99,25 @@ func (db *DB) Prune(ctx context.Context, r Retention) (int64, error) {
 	} else if done.Before(rawCut) {
 		rawCut = done
 	}
+	// Per server, through the (server_id, timestamp) indices the tables
+	// already have, rather than a time index that would cost every row space.
+	var servers []string
+	rows, err := db.read.QueryContext(ctx, `SELECT id FROM servers`)
+	if err != nil {
+		return 0, err
+	}
+	for rows.Next() {
+		var id string
+		if err := rows.Scan(&id); err != nil {
+			rows.Close()
+			return 0, err
+		}
+		servers = append(servers, id)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return 0, err
+	}
 	var total int64
 	for _, p := range []struct {
 		table string
@@ -107,22 +126,25 @@ func (db *DB) Prune(ctx context.Context, r Retention) (int64, error) {
 		if p.cut.IsZero() {
 			continue
 		}
-		for {
-			var n int64
-			err := db.inTx(ctx, func(tx *Tx) error {
-				res, err := tx.ExecContext(ctx, `DELETE FROM `+p.table+` WHERE id IN (SELECT id FROM `+p.table+` WHERE timestamp < $1 LIMIT `+itoa(pruneBatch)+`)`, p.cut)
-				if err != nil {
+		for _, server := range servers {
+			for {
+				var n int64
+				err := db.inTx(ctx, func(tx *Tx) error {
+					res, err := tx.ExecContext(ctx, `DELETE FROM `+p.table+` WHERE id IN (SELECT id FROM `+p.table+
+						` WHERE server_id = $1 AND timestamp < $2 LIMIT `+itoa(pruneBatch)+`)`, server, p.cut)
+					if err != nil {
+						return err
+					}
+					n, err = res.RowsAffected()
 					return err
+				})
+				if err != nil {
+					return total, err
 				}
-				n, err = res.RowsAffected()
-				return err
-			})
-			if err != nil {
-				return total, err
-			}
-			total += n
-			if n < pruneBatch || ctx.Err() != nil {
-				break
+				total += n
+				if n < pruneBatch || ctx.Err() != nil {
+					break
+				}
 			}
 		}
 	}

@@ -27,13 +27,7 @@ CREATE TABLE metrics_daily (
     CONSTRAINT uq_metrics_daily_server_ts UNIQUE (server_id, timestamp)
 );
 
--- Retention prunes by time across all servers.
-CREATE INDEX idx_metrics_timestamp ON metrics (timestamp);
-CREATE INDEX idx_service_status_timestamp ON service_status (timestamp);
-
 -- +goose Down
-DROP INDEX idx_service_status_timestamp;
-DROP INDEX idx_metrics_timestamp;
 DROP TABLE metrics_daily;
 DROP TABLE metrics_hourly;
 ALTER TABLE service_current_status DROP COLUMN sampled_at;
