@@ -19,6 +19,7 @@ import (
 	_ "modernc.org/sqlite"             // registers the "sqlite" driver (no cgo)
 
 	"github.com/homelabcmd/homelabcmd"
+	"github.com/homelabcmd/homelabcmd/alerting"
 )
 
 // DB is an open store. With SQLite it holds two pools: a single writer
@@ -32,6 +33,9 @@ type DB struct {
 	Now func() time.Time
 	// RestartPolicy holds the restart guard rails and grace period.
 	RestartPolicy homelabcmd.RestartPolicy
+	// Alerting holds the alert rule defaults; stored thresholds override
+	// them, and a zero value means alerting.DefaultConfig.
+	Alerting alerting.Config
 	// HistorySampleEvery thins service history: while a service's state is
 	// unchanged, keep a sample at most this often (transitions always).
 	// Zero keeps every report.
