@@ -27,15 +27,41 @@ type Event struct {
 // Broker is an in-process publish/subscribe hub. The zero value is not
 // usable; call NewBroker.
 type Broker struct {
-	mu   sync.Mutex
-	subs map[chan Event]struct{}
+	mu    sync.Mutex
+	subs  map[chan Event]struct{}
+	relay Relay
+}
+
+// Relay carries events to the other hubs sharing the database (see
+// package pgnotify); they hand them back through Deliver.
+type Relay interface {
+	Send(e Event)
+}
+
+// SetRelay makes every Publish also go to the other hubs.
+func (b *Broker) SetRelay(r Relay) {
+	b.mu.Lock()
+	b.relay = r
+	b.mu.Unlock()
 }
 
 // NewBroker returns an empty broker.
 func NewBroker() *Broker { return &Broker{subs: map[chan Event]struct{}{}} }
 
-// Publish delivers e to every subscriber that has room in its buffer.
+// Publish delivers e to this hub's subscribers and, through the relay, to
+// the other hubs'.
 func (b *Broker) Publish(e Event) {
+	b.mu.Lock()
+	relay := b.relay
+	b.mu.Unlock()
+	if relay != nil {
+		relay.Send(e)
+	}
+	b.Deliver(e)
+}
+
+// Deliver gives e to every local subscriber that has room in its buffer.
+func (b *Broker) Deliver(e Event) {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	for ch := range b.subs {

@@ -129,6 +129,9 @@ func sqliteDSN(path string, writer bool) string {
 // Engine reports which engine the store runs on.
 func (db *DB) Engine() Engine { return db.loc.Engine }
 
+// PostgresDSN is the PostgreSQL connection string, "" for SQLite.
+func (db *DB) PostgresDSN() string { return db.loc.DSN }
+
 // Path is the SQLite file, "" for PostgreSQL.
 func (db *DB) Path() string { return db.loc.Path }
 
