@@ -11,6 +11,7 @@ import (
 	"github.com/homelabcmd/homelabcmd/config"
 	"github.com/homelabcmd/homelabcmd/httpapi"
 	"github.com/homelabcmd/homelabcmd/live"
+	"github.com/homelabcmd/homelabcmd/pgnotify"
 	"github.com/homelabcmd/homelabcmd/sqlstore"
 )
 
@@ -31,7 +32,8 @@ type Hub struct {
 	// stopLocalAgent stops the built-in agent; nil when none runs.
 	stopLocalAgent func()
 
-	stopJobs func()
+	stopJobs  func()
+	stopRelay func()
 }
 
 func runServe(ctx context.Context, args, env []string, stdout, stderr io.Writer) error {
@@ -69,6 +71,12 @@ func (h *Hub) Run(ctx context.Context) error {
 		return err
 	}
 	h.Events = live.NewBroker()
+	if db.Engine() == sqlstore.Postgres {
+		// Several hubs may share this database: relay live events between them.
+		relayCtx, cancel := context.WithCancel(context.Background())
+		h.stopRelay = cancel
+		pgnotify.Start(relayCtx, db.PostgresDSN(), homelabcmd.NewGUID(), h.Events, h.Logger.With("component", "pgnotify"))
+	}
 	h.HTTP = httpapi.NewServer(db, keyHash, h.Events, h.Logger.With("component", "http"))
 	h.HTTP.ExternalURL = h.Config.ExternalURL
 	h.HTTP.RestartPolicy = h.Config.RestartPolicy()
@@ -114,6 +122,9 @@ func (h *Hub) Close() error {
 	}
 	if h.stopJobs != nil {
 		h.stopJobs()
+	}
+	if h.stopRelay != nil {
+		h.stopRelay()
 	}
 	var err error
 	if h.HTTP != nil {
