@@ -22,6 +22,7 @@ func (h *Hub) startJobs() {
 	ctx, cancel := context.WithCancel(context.Background())
 	var wg sync.WaitGroup
 	h.stopJobs = func() { cancel(); wg.Wait() }
+	h.startAlertJobs(ctx, &wg)
 	wg.Add(1)
 	go func() {
 		defer wg.Done()

@@ -59,6 +59,7 @@ func (h *Hub) Run(ctx context.Context) error {
 	}
 	h.DB = db
 	db.RestartPolicy = h.Config.RestartPolicy()
+	db.Alerting = alertingConfig(h.Config)
 	db.HistorySampleEvery = h.Config.HistorySampleInterval
 	if err := db.Migrate(ctx, h.Logger.With("component", "migrate")); err != nil {
 		return err
