@@ -193,6 +193,7 @@ func (a *Agent) Run(ctx context.Context) error {
 
 	emit := func(full bool) {
 		hb := a.Collect(ctx, full)
+		a.Logger.Debug("heartbeat collected", "timestamp", hb.Timestamp.Format(time.RFC3339Nano), "full", full, "services", len(hb.Services))
 		if a.Emit != nil {
 			a.Emit(hb)
 		}

@@ -1,4 +1,4 @@
-package main
+package agentcmd
 
 import (
 	"bytes"
@@ -28,7 +28,7 @@ After=network-online.target
 
 [Service]
 Type=notify
-ExecStart={{.Binary}} agent --config {{.Config}}
+ExecStart={{.Exec}} --config {{.Config}}
 Restart=always
 RestartSec=10
 
@@ -75,10 +75,10 @@ type installConfig struct {
 	TLSInsecure       bool     `yaml:"tls_insecure_skip_verify,omitempty"`
 }
 
-// runAgentInstall writes the agent's config and systemd unit, then asks
-// systemd (over D-Bus, no shell) to reload, enable and start it.
-func runAgentInstall(ctx context.Context, args, env []string, stdout, stderr io.Writer) error {
-	fset := flag.NewFlagSet("agent install", flag.ContinueOnError)
+// Install writes the agent's config and systemd unit, then asks systemd
+// (over D-Bus, no shell) to reload, enable and start it.
+func Install(ctx context.Context, prog string, args []string, stdout, stderr io.Writer) error {
+	fset := flag.NewFlagSet(prog+" install", flag.ContinueOnError)
 	fset.SetOutput(stderr)
 	var c installConfig
 	fset.StringVar(&c.HubURL, "hub", "", "hub URL, e.g. http://hub.lan:8080 (required)")
@@ -134,7 +134,11 @@ func runAgentInstall(ctx context.Context, args, env []string, stdout, stderr io.
 		return fmt.Errorf("the config would not load:\n%w", err)
 	}
 	var unit bytes.Buffer
-	agentUnit.Execute(&unit, map[string]string{"Hub": c.HubURL, "Binary": *binary, "Config": *configPath,
+	execLine := *binary
+	if _, sub, ok := strings.Cut(prog, " "); ok {
+		execLine += " " + sub // "homelabcmd agent": the subcommand
+	}
+	agentUnit.Execute(&unit, map[string]string{"Hub": c.HubURL, "Exec": execLine, "Config": *configPath,
 		"StateDir": *stateDir, "StateName": strings.TrimPrefix(*stateDir, "/var/lib/")})
 	header := "# homelabcmd agent configuration, written by `homelabcmd agent install`.\n# Keys: see the README's Agent section. Environment variables HOMELAB_CMD_AGENT_<KEY> override them.\n"
 	if *printOnly {

@@ -6,6 +6,7 @@ import (
 
 	"github.com/homelabcmd/homelabcmd"
 	"github.com/homelabcmd/homelabcmd/agent"
+	"github.com/homelabcmd/homelabcmd/agent/agentcmd"
 )
 
 // configKeyLocalAgentGUID remembers the GUID of the hub's built-in agent, so
@@ -26,7 +27,7 @@ func (h *Hub) startLocalAgent(ctx context.Context) {
 		logger.Error("built-in agent not started", "err", err)
 		return
 	}
-	a, closeUnits, err := buildAgent(cfg, logger, false)
+	a, closeUnits, err := agentcmd.Build(cfg, logger, false)
 	if err != nil {
 		logger.Error("built-in agent not started", "err", err)
 		return
@@ -52,7 +53,7 @@ func (h *Hub) localAgentConfig(ctx context.Context) (*agent.Config, error) {
 	cfg.HubURL = h.HTTP.URL()
 	cfg.ServerID = h.Config.LocalServerID
 	if cfg.ServerID == "" {
-		cfg.ServerID = Slug(cfg.Hostname)
+		cfg.ServerID = agentcmd.Slug(cfg.Hostname)
 	}
 	if cfg.Hostname == "" {
 		cfg.Hostname = cfg.ServerID

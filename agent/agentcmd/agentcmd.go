@@ -1,0 +1,158 @@
+// Package agentcmd is the agent's command line, shared by `homelabcmd agent`
+// and the slim `homelabcmd-agent` binary: flags, config loading, one-shot
+// and dry runs, `install`, and the wiring of the agent's parts.
+package agentcmd
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"io/fs"
+	"log/slog"
+	"os"
+	"strings"
+	"time"
+
+	"github.com/coreos/go-systemd/v22/daemon"
+	"github.com/homelabcmd/homelabcmd"
+	"github.com/homelabcmd/homelabcmd/agent"
+	"github.com/homelabcmd/homelabcmd/agent/sysinfo"
+	"github.com/homelabcmd/homelabcmd/agent/systemd"
+	"github.com/homelabcmd/homelabcmd/client"
+)
+
+// Run is the agent command: watch this machine and report to a hub, or with
+// "install" first, set that up as a systemd service. prog is how the
+// command is invoked ("homelabcmd agent" or "homelabcmd-agent"); it is also
+// what the installed unit runs.
+func Run(ctx context.Context, prog string, args, env []string, stdout, stderr io.Writer) error {
+	if len(args) > 0 && args[0] == "install" {
+		return Install(ctx, prog, args[1:], stdout, stderr)
+	}
+	fset := flag.NewFlagSet(prog, flag.ContinueOnError)
+	fset.SetOutput(stderr)
+	configPath := fset.String("config", envValue(env, agent.EnvPrefix+"CONFIG", agent.DefaultConfigPath), "YAML config file (also "+agent.EnvPrefix+"CONFIG)")
+	once := fset.Bool("once", false, "collect and send one heartbeat, then exit")
+	dryRun := fset.Bool("dry-run", false, "print heartbeats as JSON on stdout instead of sending them (logs go to stderr)")
+	verbose := fset.Bool("v", false, "debug logging")
+	fset.Usage = func() {
+		fmt.Fprintf(fset.Output(), "Usage: %s [--config FILE] [--once] [--dry-run] [-v]\n       %s install --hub URL --server-id ID [--api-key KEY | --api-token T --server-guid G] …\n\n"+
+			"Every config key can be overridden with %s<KEY> (e.g. %sHUB_URL).\n\n", prog, prog, agent.EnvPrefix, agent.EnvPrefix)
+		fset.PrintDefaults()
+	}
+	if err := fset.Parse(args); err != nil {
+		return err
+	}
+	if fset.NArg() > 0 {
+		return fmt.Errorf("unexpected argument %q", fset.Arg(0))
+	}
+	data, err := os.ReadFile(*configPath)
+	if err != nil && !(errors.Is(err, fs.ErrNotExist) && *dryRun) {
+		return fmt.Errorf("config file: %w", err)
+	}
+	cfg, err := agent.ParseConfig(data, env, *dryRun)
+	if err != nil {
+		return fmt.Errorf("%s:\n%w", *configPath, err)
+	}
+	if *verbose {
+		cfg.LogLevel = "debug"
+	}
+	var level slog.Level
+	_ = level.UnmarshalText([]byte(cfg.LogLevel))
+	logger := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: level}))
+	a, closeAgent, err := Build(cfg, logger, !*dryRun)
+	if err != nil {
+		return err
+	}
+	defer closeAgent()
+	if *dryRun {
+		a.Sender = nil
+		enc := json.NewEncoder(stdout)
+		enc.SetIndent("", "  ")
+		a.Emit = func(hb *homelabcmd.Heartbeat) { enc.Encode(hb) }
+	}
+	if *once {
+		return agentOnce(ctx, a)
+	}
+	logger.Info("agent started", "hub", cfg.HubURL, "server_id", cfg.ServerID, "interval", cfg.HeartbeatInterval,
+		"monitored_services", strings.Join(cfg.MonitoredServices, ","), "version", homelabcmd.Version)
+	if _, err := daemon.SdNotify(false, daemon.SdNotifyReady); err != nil {
+		logger.Debug("sd_notify", "err", err)
+	}
+	return a.Run(ctx)
+}
+
+// agentOnce collects one full heartbeat and prints or sends it. A send that
+// fails for a retryable reason leaves the heartbeat in the outbox.
+func agentOnce(ctx context.Context, a *agent.Agent) error {
+	// cpu_percent is a difference of two readings: take the first one now.
+	a.Host.Metrics(ctx)
+	select {
+	case <-time.After(time.Second):
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+	hb := a.Collect(ctx, true)
+	if a.Emit != nil {
+		a.Emit(hb)
+	}
+	if a.Sender == nil {
+		return nil
+	}
+	resp, err := a.Sender.HeartbeatJSON(ctx, agent.Marshal(hb))
+	if err != nil {
+		if client.IsRetryable(err) && a.Outbox != nil {
+			if e := a.Outbox.Append(hb.Timestamp.Time, agent.Marshal(hb)); e == nil {
+				return fmt.Errorf("%w (kept in the outbox for the service to replay)", err)
+			}
+		}
+		return err
+	}
+	a.Logger.Info("heartbeat sent", "server_registered", resp.ServerRegistered, "expected_services", strings.Join(resp.ExpectedServices, ","))
+	return nil
+}
+
+// Build wires an agent from its config: systemd over D-Bus, gopsutil, the
+// hub client and (withOutbox) the on-disk outbox. The returned func
+// releases the D-Bus connection. Errors name the config key at fault.
+func Build(cfg *agent.Config, logger *slog.Logger, withOutbox bool) (*agent.Agent, func(), error) {
+	units := systemd.NewClient(cfg.SystemdBusAddress, logger.With("part", "systemd"))
+	a := &agent.Agent{Config: cfg, Units: units, Host: sysinfo.New(), Logger: logger}
+	if cfg.HubURL != "" {
+		httpClient, err := cfg.HTTPClient()
+		if err != nil {
+			units.Close()
+			return nil, nil, err
+		}
+		if cfg.TLSInsecureSkipVerify {
+			logger.Warn("TLS certificate verification is OFF (tls_insecure_skip_verify); anyone on the path can read the credential")
+		}
+		c := client.New(cfg.HubURL)
+		c.HTTP = httpClient
+		c.APIKey, c.AgentToken, c.ServerGUID = cfg.APIKey, cfg.AgentToken, cfg.ServerGUID
+		a.Sender = c
+	}
+	if withOutbox {
+		ob, err := agent.OpenOutbox(cfg.OutboxDir, cfg.OutboxMaxBytes, cfg.OutboxMaxAge, logger.With("part", "outbox"))
+		if err != nil {
+			units.Close()
+			return nil, nil, fmt.Errorf("outbox_dir: %w", err)
+		}
+		a.Outbox = ob
+	}
+	// Connect now so that a missing bus is logged at start, once.
+	_ = units.Connect()
+	return a, units.Close, nil
+}
+
+func envValue(env []string, name, def string) string {
+	for _, kv := range env {
+		if k, v, ok := strings.Cut(kv, "="); ok && k == name {
+			return v
+		}
+	}
+	return def
+}
