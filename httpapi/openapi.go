@@ -47,7 +47,7 @@ var pathParamRE = regexp.MustCompile(`\{([^}.]+)(\.\.\.)?\}`)
 // openAPIDocument builds the whole document from apiOperations.
 func openAPIDocument(version string) map[string]any {
 	paths := map[string]any{}
-	for _, op := range apiOperations() {
+	for _, op := range append(apiOperations(), alertOperations()...) {
 		method, path, _ := strings.Cut(op.Route, " ")
 		item, _ := paths[path].(map[string]any)
 		if item == nil {

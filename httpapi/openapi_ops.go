@@ -43,6 +43,8 @@ var pathParamDocs = map[string]string{
 	"tid":  "Registration token id.",
 	"arch": "Go architecture name, e.g. amd64 or arm64.",
 	"aid":  "Action id (positive integer).",
+	"alid": "Alert id (positive integer).",
+	"cid":  "Notification channel id (positive integer).",
 }
 
 // tagDocs describes the operation groups, in display order.
@@ -56,6 +58,8 @@ var tagDocs = [][2]string{
 	{"metrics", "Host metrics history."},
 	{"events", "Live updates for dashboards as server-sent events."},
 	{"actions", "Remediation actions (service restarts): queue, approval, audit trail."},
+	{"alerts", "Alerts: list, acknowledge, resolve; alert thresholds."},
+	{"notifications", "Notification channels (Slack, Discord, ntfy, Gotify, e-mail, signed webhook)."},
 	{"docs", "This document and its rendering."},
 }
 

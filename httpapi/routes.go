@@ -54,6 +54,19 @@ func (s *Server) routes() {
 	s.mux.HandleFunc("POST /api/v1/actions/{aid}/reject", op(s.handleActionTransition("reject")))
 	s.mux.HandleFunc("POST /api/v1/actions/{aid}/cancel", op(s.handleActionTransition("cancel")))
 
+	s.mux.HandleFunc("GET /api/v1/alerts", op(s.handleListAlerts))
+	s.mux.HandleFunc("GET /api/v1/alerts/{alid}", op(s.handleGetAlert))
+	s.mux.HandleFunc("POST /api/v1/alerts/{alid}/acknowledge", op(s.handleAcknowledgeAlert))
+	s.mux.HandleFunc("POST /api/v1/alerts/{alid}/resolve", op(s.handleResolveAlert))
+	s.mux.HandleFunc("GET /api/v1/config/thresholds", op(s.handleGetThresholds))
+	s.mux.HandleFunc("PUT /api/v1/config/thresholds", op(s.handlePutThresholds))
+	s.mux.HandleFunc("GET /api/v1/notifications/channels", op(s.handleListChannels))
+	s.mux.HandleFunc("POST /api/v1/notifications/channels", op(s.handleCreateChannel))
+	s.mux.HandleFunc("GET /api/v1/notifications/channels/{cid}", op(s.handleGetChannel))
+	s.mux.HandleFunc("PUT /api/v1/notifications/channels/{cid}", op(s.handleUpdateChannel))
+	s.mux.HandleFunc("DELETE /api/v1/notifications/channels/{cid}", op(s.handleDeleteChannel))
+	s.mux.HandleFunc("POST /api/v1/notifications/channels/{cid}/test", op(s.handleTestChannel))
+
 	s.mux.HandleFunc("GET /api/openapi.json", s.handleOpenAPI)
 	s.mux.HandleFunc("GET /api/docs", s.handleDocs)
 

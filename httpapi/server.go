@@ -36,6 +36,7 @@ type Store interface {
 	AuthStore
 	RegistrationStore
 	ActionStore
+	AlertingStore
 }
 
 // AuthStore keeps credentials, only ever as hashes.

@@ -1,0 +1,141 @@
+package httpapi_test
+
+import (
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"sync/atomic"
+	"testing"
+	"time"
+)
+
+func TestAlertsAPI(t *testing.T) {
+	forEachAPI(t, func(t *testing.T, a *api) {
+		now := time.Now().UTC()
+		expectStatus(t, a.op("POST", "/api/v1/servers", map[string]any{"id": "nas", "hostname": "nas.lan", "display_name": "NAS"}), 201)
+		expectStatus(t, a.op("POST", "/api/v1/servers/nas/services", map[string]any{"service_name": "plex", "is_critical": true}), 201)
+		expectStatus(t, a.op("POST", "/api/v1/agents/heartbeat", hb("nas", now, svc("plex", "stopped"))), 200)
+
+		list := a.op("GET", "/api/v1/alerts?status=open&alert_type=service", nil)
+		expectStatus(t, list, 200)
+		var page struct {
+			Alerts []map[string]any `json:"alerts"`
+			Total  int              `json:"total"`
+		}
+		if err := json.Unmarshal(list.Body, &page); err != nil || page.Total != 1 || len(page.Alerts) != 1 {
+			t.Fatalf("list = %s", list.Body)
+		}
+		al := page.Alerts[0]
+		if al["service_name"] != "plex" || al["severity"] != "high" || al["server_name"] != "NAS" || al["can_acknowledge"] != true {
+			t.Fatalf("alert = %v", al)
+		}
+		id := int64(al["id"].(float64))
+		path := fmt.Sprintf("/api/v1/alerts/%d", id)
+
+		// Acknowledge while the service is still down: allowed, idempotent.
+		ack := a.op("POST", path+"/acknowledge", nil)
+		expectStatus(t, ack, 200)
+		first := ack.json(t)["acknowledged_at"]
+		if again := a.op("POST", path+"/acknowledge", nil).json(t); again["acknowledged_at"] != first || again["status"] != "acknowledged" {
+			t.Fatalf("second acknowledge = %v", again)
+		}
+		// The service runs again: the acknowledged alert resolves by itself.
+		expectStatus(t, a.op("POST", "/api/v1/agents/heartbeat", hb("nas", now.Add(time.Second), svc("plex", "running"))), 200)
+		got := a.op("GET", path, nil).json(t)
+		if got["status"] != "resolved" || got["auto_resolved"] != true || got["can_resolve"] != false {
+			t.Fatalf("after running: %v", got)
+		}
+		expectCode(t, a.op("POST", path+"/acknowledge", nil), 400, "BAD_REQUEST")
+
+		// Manual resolve of a new alert.
+		expectStatus(t, a.op("POST", "/api/v1/agents/heartbeat", hb("nas", now.Add(2*time.Second), svc("plex", "failed"))), 200)
+		page.Alerts = nil
+		_ = json.Unmarshal(a.op("GET", "/api/v1/alerts?status=open", nil).Body, &page)
+		if len(page.Alerts) != 1 {
+			t.Fatalf("open alerts after a second failure: %d", len(page.Alerts))
+		}
+		res := a.op("POST", fmt.Sprintf("/api/v1/alerts/%d/resolve", int64(page.Alerts[0]["id"].(float64))), nil).json(t)
+		if res["status"] != "resolved" || res["auto_resolved"] != false {
+			t.Fatalf("resolve = %v", res)
+		}
+
+		expectCode(t, a.op("GET", "/api/v1/alerts/999999", nil), 404, "NOT_FOUND")
+		expectFieldError(t, a.op("GET", "/api/v1/alerts/abc", nil), "path.alid")
+		expectFieldError(t, a.op("GET", "/api/v1/alerts?status=closed", nil), "query.status")
+		expectFieldError(t, a.op("GET", "/api/v1/alerts?limit=101", nil), "query.limit")
+		expectStatus(t, a.do("GET", "/api/v1/alerts", nil), 401)
+	})
+}
+
+func TestThresholdsAPI(t *testing.T) {
+	forEachAPI(t, func(t *testing.T, a *api) {
+		got := a.op("GET", "/api/v1/config/thresholds", nil).json(t)
+		if cpu := got["cpu"].(map[string]any); cpu["high_percent"] != 85.0 || cpu["sustained_seconds"] != 180.0 {
+			t.Fatalf("defaults = %v", got)
+		}
+		put := a.op("PUT", "/api/v1/config/thresholds", map[string]any{"cpu": map[string]any{"high_percent": 80}, "server_offline_seconds": 300})
+		expectStatus(t, put, 200)
+		body := put.json(t)
+		if fmt.Sprint(body["updated"]) != "[cpu.high_percent server_offline_seconds]" {
+			t.Fatalf("updated = %v", body["updated"])
+		}
+		if th := a.op("GET", "/api/v1/config/thresholds", nil).json(t); th["server_offline_seconds"] != 300.0 {
+			t.Fatalf("stored = %v", th)
+		}
+		expectFieldError(t, a.op("PUT", "/api/v1/config/thresholds", map[string]any{"disk": map[string]any{"critical_percent": 70}}), "body.disk.critical_percent")
+		expectFieldError(t, a.op("PUT", "/api/v1/config/thresholds", map[string]any{"cpu": map[string]any{"high_percent": 101}}), "body.cpu.high_percent")
+		expectFieldError(t, a.op("PUT", "/api/v1/config/thresholds", map[string]any{"server_offline_seconds": 10}), "body.server_offline_seconds")
+	})
+}
+
+func TestChannelsAPI(t *testing.T) {
+	forEachAPI(t, func(t *testing.T, a *api) {
+		var hits atomic.Int32
+		status := atomic.Int32{}
+		status.Store(200)
+		rcv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			_, _ = io.Copy(io.Discard, r.Body)
+			hits.Add(1)
+			w.WriteHeader(int(status.Load()))
+		}))
+		defer rcv.Close()
+		secretURL := rcv.URL + "/services/T0/B0/verysecrettoken"
+		created := a.op("POST", "/api/v1/notifications/channels", map[string]any{"name": "ops", "type": "slack", "config": map[string]any{"webhook_url": secretURL}, "min_severity": "high"})
+		expectStatus(t, created, 201)
+		if strings.Contains(string(created.Body), "verysecrettoken") {
+			t.Fatalf("create answer shows the secret: %s", created.Body)
+		}
+		ch := created.json(t)
+		path := fmt.Sprintf("/api/v1/notifications/channels/%d", int64(ch["id"].(float64)))
+		if ch["send_resolved"] != true || ch["enabled"] != true || ch["min_severity"] != "high" {
+			t.Fatalf("channel = %v", ch)
+		}
+		list := a.op("GET", "/api/v1/notifications/channels", nil)
+		if strings.Contains(string(list.Body), "verysecrettoken") || !strings.Contains(string(list.Body), `"total":1`) {
+			t.Fatalf("list = %s", list.Body)
+		}
+		// Sending back the masked config keeps the secret: the test still reaches the receiver.
+		masked := a.op("GET", path, nil).json(t)
+		upd := a.op("PUT", path, map[string]any{"config": masked["config"], "send_resolved": false})
+		expectStatus(t, upd, 200)
+		if upd.json(t)["send_resolved"] != false {
+			t.Fatalf("update = %s", upd.Body)
+		}
+		if r := a.op("POST", path+"/test", nil).json(t); r["success"] != true || hits.Load() != 1 {
+			t.Fatalf("test = %v, hits %d", r, hits.Load())
+		}
+		status.Store(500)
+		r := a.op("POST", path+"/test", nil)
+		if body := r.json(t); body["success"] != false || body["retryable"] != true || strings.Contains(string(r.Body), "verysecrettoken") {
+			t.Fatalf("failing test = %s", r.Body)
+		}
+		expectFieldError(t, a.op("POST", "/api/v1/notifications/channels", map[string]any{"name": "x", "type": "pager", "config": map[string]any{}}), "body.type")
+		expectFieldError(t, a.op("POST", "/api/v1/notifications/channels", map[string]any{"name": "y", "type": "slack", "config": map[string]any{}}), "body.config")
+		expectCode(t, a.op("POST", "/api/v1/notifications/channels", map[string]any{"name": "ops", "type": "slack", "config": map[string]any{"webhook_url": secretURL}}), 409, "CONFLICT")
+		expectStatus(t, a.op("DELETE", path, nil), 204)
+		expectCode(t, a.op("GET", path, nil), 404, "NOT_FOUND")
+	})
+}

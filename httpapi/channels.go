@@ -1,0 +1,154 @@
+package httpapi
+
+import (
+	"context"
+	"encoding/json"
+	"net/http"
+	"time"
+
+	"github.com/homelabcmd/homelabcmd/notify"
+	"github.com/homelabcmd/homelabcmd/notify/registry"
+)
+
+// channelResponse shows a channel with its secrets masked.
+func channelResponse(c *notify.Channel) (*notify.Channel, error) {
+	out := *c
+	red, err := registry.Redact(c.Type, c.Config)
+	if err != nil {
+		return nil, err
+	}
+	out.Config = red
+	return &out, nil
+}
+
+func (s *Server) handleListChannels(w http.ResponseWriter, r *http.Request) {
+	list, err := s.store.ListChannels(r.Context())
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	out := make([]*notify.Channel, 0, len(list))
+	for i := range list {
+		c, err := channelResponse(&list[i])
+		if err != nil {
+			s.writeError(w, r, err)
+			return
+		}
+		out = append(out, c)
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"channels": out, "total": len(out), "types": registry.Kinds()})
+}
+
+func (s *Server) handleGetChannel(w http.ResponseWriter, r *http.Request) {
+	id, err := pathID(r, "cid", "channel")
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	c, err := s.store.FindChannel(r.Context(), id)
+	if err == nil {
+		c, err = channelResponse(c)
+	}
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, c)
+}
+
+// createChannelRequest has pointer switches so that omitted ones default on.
+type createChannelRequest struct {
+	Name         string          `json:"name"`
+	Type         string          `json:"type"`
+	Config       json.RawMessage `json:"config"`
+	MinSeverity  string          `json:"min_severity"`
+	SendResolved *bool           `json:"send_resolved"`
+	Enabled      *bool           `json:"enabled"`
+}
+
+func (s *Server) handleCreateChannel(w http.ResponseWriter, r *http.Request) {
+	var req createChannelRequest
+	if err := decodeJSON(w, r, &req); err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	c := &notify.Channel{Name: req.Name, Type: req.Type, Config: req.Config, MinSeverity: req.MinSeverity, SendResolved: true, Enabled: true}
+	if req.SendResolved != nil {
+		c.SendResolved = *req.SendResolved
+	}
+	if req.Enabled != nil {
+		c.Enabled = *req.Enabled
+	}
+	err := s.store.CreateChannel(r.Context(), c)
+	if err == nil {
+		c, err = channelResponse(c)
+	}
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusCreated, c)
+}
+
+func (s *Server) handleUpdateChannel(w http.ResponseWriter, r *http.Request) {
+	id, err := pathID(r, "cid", "channel")
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	var upd notify.ChannelUpdate
+	if err := decodeJSON(w, r, &upd); err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	c, err := s.store.UpdateChannel(r.Context(), id, upd)
+	if err == nil {
+		c, err = channelResponse(c)
+	}
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, c)
+}
+
+func (s *Server) handleDeleteChannel(w http.ResponseWriter, r *http.Request) {
+	id, err := pathID(r, "cid", "channel")
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	if err := s.store.DeleteChannel(r.Context(), id); err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	w.WriteHeader(http.StatusNoContent)
+}
+
+// handleTestChannel sends a test message at once (not through the outbox)
+// and reports the outcome; the error text holds no secret.
+func (s *Server) handleTestChannel(w http.ResponseWriter, r *http.Request) {
+	id, err := pathID(r, "cid", "channel")
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	c, err := s.store.FindChannel(r.Context(), id)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	n, err := registry.Build(c.Type, c.Config, nil, s.logger)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	ctx, cancel := context.WithTimeout(r.Context(), 10*time.Second)
+	defer cancel()
+	if err := n.Notify(ctx, testMessage(time.Now())); err != nil {
+		msg := notify.Scrub(err.Error(), registry.Secrets(c.Type, c.Config)...)
+		writeJSON(w, http.StatusOK, map[string]any{"success": false, "error": msg, "retryable": notify.Retryable(err)})
+		return
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"success": true, "message": "Test message sent successfully"})
+}

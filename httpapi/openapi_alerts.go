@@ -1,0 +1,62 @@
+package httpapi
+
+// alertOperations documents the alerting and notification routes
+// (alerts.go, thresholds.go, channels.go).
+func alertOperations() []operation {
+	sev := enum("critical", "high", "medium", "low")
+	alert := object(p("id", integer()), p("server_id", str()), p("server_name", str()),
+		p("alert_type", enum("service", "offline", "cpu", "memory", "disk")), p("severity", sev),
+		p("status", enum("open", "acknowledged", "resolved")), p("title", str()), p("message", nullable(str())),
+		p("service_name", nullable(str())), p("threshold_value", nullable(schema{"type": "number"})), p("actual_value", nullable(schema{"type": "number"})),
+		p("created_at", dateTime()), p("updated_at", dateTime()), p("acknowledged_at", nullable(dateTime())), p("resolved_at", nullable(dateTime())),
+		p("auto_resolved", boolean()), p("can_acknowledge", boolean()), p("can_resolve", boolean()))
+	pct := with(integer(), "minimum", 0, "maximum", 100)
+	metric := object(p("high_percent", pct), p("critical_percent", pct), p("sustained_seconds", with(integer(), "minimum", 0, "maximum", 600)),
+		opt("sustained_heartbeats", nullable(with(integer(), "minimum", 0, "maximum", 10))))
+	thresholds := object(p("cpu", metric), p("memory", metric), p("disk", metric),
+		p("server_offline_seconds", with(integer(), "minimum", 30, "maximum", 86400)),
+		p("reminders", object(p("critical_minutes", with(integer(), "minimum", 5, "maximum", 1440)), p("high_minutes", with(integer(), "minimum", 15, "maximum", 1440)))))
+	kinds := enum("discord", "email", "gotify", "ntfy", "slack", "webhook")
+	channel := object(p("id", integer()), p("name", str()), p("type", kinds),
+		p("config", with(object(), "description", "Provider config; secrets (tokens, passwords, webhook URLs) show as ********. Send them back unchanged to keep them.", "additionalProperties", true)),
+		p("min_severity", sev), p("send_resolved", boolean()), p("enabled", boolean()), p("created_at", dateTime()), p("updated_at", dateTime()))
+	channelBody := object(p("name", with(str(), "minLength", 1, "maxLength", 100)), p("type", kinds), p("config", with(object(), "additionalProperties", true)),
+		opt("min_severity", with(sev, "default", "medium")), opt("send_resolved", with(boolean(), "default", true)), opt("enabled", with(boolean(), "default", true)))
+	page := []param{
+		{Name: "limit", Desc: "Page size.", Schema: with(integer(), "minimum", 1, "maximum", 100, "default", 50)},
+		{Name: "offset", Desc: "Rows to skip.", Schema: with(integer(), "minimum", 0, "default", 0)},
+	}
+	return []operation{
+		{Route: "GET /api/v1/alerts", Tag: "alerts", Summary: "List alerts, newest first", Auth: authOperator,
+			Query: append([]param{
+				{Name: "status", Desc: "Only this status.", Schema: enum("open", "acknowledged", "resolved")},
+				{Name: "severity", Desc: "Only this severity.", Schema: sev},
+				{Name: "server_id", Desc: "Only this server.", Schema: str()},
+				{Name: "alert_type", Desc: "Only this type.", Schema: enum("service", "offline", "cpu", "memory", "disk")},
+			}, page...),
+			Result: object(p("alerts", arrayOf(alert)), p("total", integer()), p("limit", integer()), p("offset", integer())), Errors: []int{422}},
+		{Route: "GET /api/v1/alerts/{alid}", Tag: "alerts", Summary: "Get an alert", Auth: authOperator, Result: alert, Errors: []int{404, 422}},
+		{Route: "POST /api/v1/alerts/{alid}/acknowledge", Tag: "alerts", Summary: "Acknowledge an alert (stops reminders)", Auth: authOperator,
+			Doc:    "Allowed while the service is still down; the alert still resolves by itself when the condition clears. Idempotent.",
+			Result: object(p("id", integer()), p("status", enum("acknowledged")), p("acknowledged_at", dateTime())), Errors: []int{400, 404, 422}},
+		{Route: "POST /api/v1/alerts/{alid}/resolve", Tag: "alerts", Summary: "Resolve an alert by hand", Auth: authOperator,
+			Doc:    "If the condition persists, the next evaluation opens a new alert. Idempotent.",
+			Result: object(p("id", integer()), p("status", enum("resolved")), p("resolved_at", dateTime()), p("auto_resolved", boolean())), Errors: []int{404, 422}},
+		{Route: "GET /api/v1/config/thresholds", Tag: "alerts", Summary: "Alert thresholds", Auth: authOperator, Result: thresholds},
+		{Route: "PUT /api/v1/config/thresholds", Tag: "alerts", Summary: "Update alert thresholds (only the fields given)", Auth: authOperator,
+			Body: thresholds, Result: object(p("updated", arrayOf(str())), p("thresholds", thresholds)),
+			Doc: "critical_percent must stay above high_percent; sustained_heartbeats (deprecated) becomes sustained_seconds = n × 60 when sustained_seconds is 0."},
+		{Route: "GET /api/v1/notifications/channels", Tag: "notifications", Summary: "List notification channels", Auth: authOperator,
+			Result: object(p("channels", arrayOf(channel)), p("total", integer()), p("types", arrayOf(kinds)))},
+		{Route: "POST /api/v1/notifications/channels", Tag: "notifications", Summary: "Add a notification channel", Auth: authOperator,
+			Body: channelBody, Status: 201, Result: channel, Errors: []int{409}},
+		{Route: "GET /api/v1/notifications/channels/{cid}", Tag: "notifications", Summary: "Get a channel", Auth: authOperator, Result: channel, Errors: []int{404, 422}},
+		{Route: "PUT /api/v1/notifications/channels/{cid}", Tag: "notifications", Summary: "Update a channel (only the fields given)", Auth: authOperator,
+			Body:   object(opt("name", str()), opt("config", with(object(), "additionalProperties", true)), opt("min_severity", sev), opt("send_resolved", boolean()), opt("enabled", boolean())),
+			Result: channel, Errors: []int{404, 409}},
+		{Route: "DELETE /api/v1/notifications/channels/{cid}", Tag: "notifications", Summary: "Delete a channel and its queued notifications", Auth: authOperator,
+			Status: 204, Errors: []int{404, 422}},
+		{Route: "POST /api/v1/notifications/channels/{cid}/test", Tag: "notifications", Summary: "Send a test message now", Auth: authOperator,
+			Result: object(p("success", boolean()), opt("message", str()), opt("error", str()), opt("retryable", boolean())), Errors: []int{404, 422}},
+	}
+}

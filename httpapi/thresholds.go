@@ -1,0 +1,30 @@
+package httpapi
+
+import (
+	"net/http"
+
+	"github.com/homelabcmd/homelabcmd/alerting"
+)
+
+func (s *Server) handleGetThresholds(w http.ResponseWriter, r *http.Request) {
+	th, err := s.store.Thresholds(r.Context())
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, th)
+}
+
+func (s *Server) handlePutThresholds(w http.ResponseWriter, r *http.Request) {
+	var p alerting.ThresholdsPatch
+	if err := decodeJSON(w, r, &p); err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	th, updated, err := s.store.UpdateThresholds(r.Context(), p)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"updated": updated, "thresholds": th})
+}
