@@ -140,7 +140,7 @@ func Install(ctx context.Context, prog string, args []string, stdout, stderr io.
 	}
 	agentUnit.Execute(&unit, map[string]string{"Hub": c.HubURL, "Exec": execLine, "Config": *configPath,
 		"StateDir": *stateDir, "StateName": strings.TrimPrefix(*stateDir, "/var/lib/")})
-	header := "# homelabcmd agent configuration, written by `homelabcmd agent install`.\n# Keys: see the README's Agent section. Environment variables HOMELAB_CMD_AGENT_<KEY> override them.\n"
+	header := "# homelabcmd agent configuration, written by `" + prog + " install`.\n# Keys: see the README's Agent section. Environment variables HOMELAB_CMD_AGENT_<KEY> override them.\n"
 	if *printOnly {
 		fmt.Fprintf(stdout, "# %s\n%s%s\n# %s\n%s", *configPath, header, cfgYAML, *unitPath, unit.String())
 		return nil
