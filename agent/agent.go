@@ -17,6 +17,9 @@ import (
 // heartbeat. It bounds the added latency of a change.
 const EventDelay = 200 * time.Millisecond
 
+// CollectTimeout bounds one collection (D-Bus calls, filesystem stats).
+const CollectTimeout = 15 * time.Second
+
 // UnitSource is the agent's view of systemd (systemd.Client in production).
 type UnitSource interface {
 	// Units returns the state of each full unit name, in order; an error
@@ -52,6 +55,11 @@ type Agent struct {
 	Now      func() time.Time
 	// Emit, when set, receives every heartbeat made (dry runs print them).
 	Emit func(hb *homelabcmd.Heartbeat)
+	// Watchdog, when above zero, is systemd's WatchdogSec: the loop calls
+	// Ping a third as often, from the loop itself, so a stuck loop (not
+	// just a live process) gets the agent restarted.
+	Watchdog time.Duration
+	Ping     func()
 
 	mu       sync.Mutex
 	expected []string // enabled expected services from the hub's last answer
@@ -192,7 +200,10 @@ func (a *Agent) Run(ctx context.Context) error {
 	defer wg.Wait()
 
 	emit := func(full bool) {
-		hb := a.Collect(ctx, full)
+		// A hung D-Bus or filesystem call must not stop the loop for good.
+		cctx, cancel := context.WithTimeout(ctx, CollectTimeout)
+		hb := a.Collect(cctx, full)
+		cancel()
 		a.Logger.Debug("heartbeat collected", "timestamp", hb.Timestamp.Format(time.RFC3339Nano), "full", full, "services", len(hb.Services))
 		if a.Emit != nil {
 			a.Emit(hb)
@@ -212,11 +223,20 @@ func (a *Agent) Run(ctx context.Context) error {
 	ticker := time.NewTicker(a.Config.HeartbeatInterval)
 	defer ticker.Stop()
 	var fire <-chan time.Time
+	var watchdog <-chan time.Time
+	if a.Watchdog > 0 && a.Ping != nil {
+		t := time.NewTicker(a.Watchdog / 3)
+		defer t.Stop()
+		watchdog = t.C
+		a.Ping()
+	}
 	emit(true)
 	for {
 		select {
 		case <-ctx.Done():
 			return nil
+		case <-watchdog:
+			a.Ping()
 		case <-ticker.C:
 			emit(true)
 		case unit := <-changes:

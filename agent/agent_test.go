@@ -327,3 +327,24 @@ func TestBackoffGrowsWithJitterAndCap(t *testing.T) {
 		}
 	}
 }
+
+// The watchdog is pinged from the loop while it runs.
+func TestWatchdogPingedFromLoop(t *testing.T) {
+	hub := newFakeHub(t)
+	pings := make(chan struct{}, 100)
+	c := client.New(hub.srv.URL)
+	c.APIKey = "test-key-0123456789"
+	a := &Agent{Config: testConfig(time.Hour), Host: fakeHost{}, Sender: c, Logger: discard(),
+		Watchdog: 30 * time.Millisecond, Ping: func() { pings <- struct{}{} }}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() { a.Run(ctx); close(done) }()
+	defer func() { cancel(); <-done }()
+	for i := range 3 {
+		select {
+		case <-pings:
+		case <-time.After(10 * time.Second):
+			t.Fatalf("only %d watchdog pings", i)
+		}
+	}
+}

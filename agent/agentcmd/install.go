@@ -31,6 +31,7 @@ Type=notify
 ExecStart={{.Exec}} --config {{.Config}}
 Restart=always
 RestartSec=10
+WatchdogSec=3min
 
 # Hardening: a read-only system, one writable state folder for the outbox.
 NoNewPrivileges=yes
