@@ -171,14 +171,20 @@ func (db *DB) RunExclusive(ctx context.Context, name string, fn func(ctx context
 	if db.loc.Engine != Postgres {
 		return true, fn(ctx)
 	}
-	h := fnv.New64a()
-	h.Write([]byte("homelabcmd:" + name))
-	key := int64(h.Sum64() >> 1)
 	conn, err := db.write.Conn(ctx)
 	if err != nil {
 		return false, err
 	}
 	defer conn.Close()
+	// Advisory locks are server-wide: key them by database and schema too,
+	// so two installations on one PostgreSQL server do not take turns.
+	var scope string
+	if err := conn.QueryRowContext(ctx, `SELECT current_database() || '.' || current_schema()`).Scan(&scope); err != nil {
+		return false, err
+	}
+	h := fnv.New64a()
+	h.Write([]byte("homelabcmd:" + scope + ":" + name))
+	key := int64(h.Sum64() >> 1)
 	var got bool
 	if err := conn.QueryRowContext(ctx, `SELECT pg_try_advisory_lock($1)`, key).Scan(&got); err != nil || !got {
 		return false, err
