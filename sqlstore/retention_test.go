@@ -145,3 +145,48 @@ func TestRollupThenPrune(t *testing.T) {
 		}
 	})
 }
+
+// A year of one server, an hourly heartbeat, with the retention job run once
+// a simulated day: every table stays bounded by its retention, and the
+// rollups cover the whole year.
+func TestYearOfRetentionStaysBounded(t *testing.T) {
+	ctx := context.Background()
+	db := mustOpen(t, "sqlite:///"+t.TempDir()+"/year.db", true)
+	db.HistorySampleEvery = 10 * time.Minute
+	start := time.Date(2025, 11, 1, 0, 0, 0, 0, time.UTC)
+	r := Retention{Raw: 30 * 24 * time.Hour, Hourly: 90 * 24 * time.Hour, Daily: 5 * 365 * 24 * time.Hour}
+	maxRaw := 0
+	for h := range 365 * 24 {
+		ts := start.Add(time.Duration(h) * time.Hour)
+		db.Now = func() time.Time { return ts }
+		st := homelabcmd.StatusRunning
+		if h%24 == 3 {
+			st = homelabcmd.StatusFailed
+		}
+		if _, err := db.Ingest(ctx, heartbeat("nas", ts, report("plex", st)), homelabcmd.IngestMeta{}); err != nil {
+			t.Fatal(err)
+		}
+		if h%24 == 23 { // the daily job
+			if err := db.Rollup(ctx); err != nil {
+				t.Fatal(err)
+			}
+			if _, err := db.Prune(ctx, r); err != nil {
+				t.Fatal(err)
+			}
+			maxRaw = max(maxRaw, countRows(t, db, `SELECT COUNT(*) FROM metrics`))
+		}
+	}
+	// Raw rows never exceed 30 days (+ the day before the job ran).
+	if limit := 31 * 24; maxRaw > limit {
+		t.Fatalf("raw metrics peaked at %d rows, retention allows %d", maxRaw, limit)
+	}
+	if n := countRows(t, db, `SELECT COUNT(*) FROM service_status`); n > 31*24 {
+		t.Fatalf("%d history rows after a year", n)
+	}
+	if n := countRows(t, db, `SELECT COUNT(*) FROM metrics_hourly`); n > 91*24 || n < 89*24 {
+		t.Fatalf("%d hourly rollups, want about 90 days' worth", n)
+	}
+	if n := countRows(t, db, `SELECT COUNT(*) FROM metrics_daily`); n < 360 || n > 366 {
+		t.Fatalf("%d daily rollups, want a year's", n)
+	}
+}
