@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"log/slog"
+	"runtime/debug"
 	"sort"
 	"sync"
 	"time"
@@ -16,6 +17,9 @@ import (
 // sends, so that a burst of changes (stop, then start) leaves as one
 // heartbeat. It bounds the added latency of a change.
 const EventDelay = 200 * time.Millisecond
+
+// releaseDelay leaves delivery time to finish before memory is released.
+const releaseDelay = 3 * time.Second
 
 // CollectTimeout bounds one collection (D-Bus calls, filesystem stats).
 const CollectTimeout = 15 * time.Second
@@ -60,6 +64,10 @@ type Agent struct {
 	// just a live process) gets the agent restarted.
 	Watchdog time.Duration
 	Ping     func()
+	// ReleaseMemory returns freed memory to the OS a little after each
+	// heartbeat: the agent then idles for the whole interval, so holding
+	// on to the garbage of one collection only costs RSS.
+	ReleaseMemory bool
 
 	mu       sync.Mutex
 	expected []string // enabled expected services from the hub's last answer
@@ -230,15 +238,26 @@ func (a *Agent) Run(ctx context.Context) error {
 		watchdog = t.C
 		a.Ping()
 	}
+	var release <-chan time.Time
+	after := func() {
+		if a.ReleaseMemory {
+			release = time.After(releaseDelay)
+		}
+	}
 	emit(true)
+	after()
 	for {
 		select {
 		case <-ctx.Done():
 			return nil
+		case <-release:
+			release = nil
+			debug.FreeOSMemory()
 		case <-watchdog:
 			a.Ping()
 		case <-ticker.C:
 			emit(true)
+			after()
 		case unit := <-changes:
 			if fire == nil && a.watches(unit) {
 				a.Logger.Debug("unit changed", "unit", unit)
@@ -247,6 +266,7 @@ func (a *Agent) Run(ctx context.Context) error {
 		case <-fire:
 			fire = nil
 			emit(false)
+			after()
 		}
 	}
 }

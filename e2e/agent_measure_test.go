@@ -71,7 +71,11 @@ func TestMeasureAgentResources(t *testing.T) {
 		}
 		cmdline = []string{slim}
 	}
-	_, _, a := setupWatchedCmd(t, cmdline, 60, units...)
+	interval := 60
+	if v, err := strconv.Atoi(os.Getenv("HOMELAB_MEASURE_INTERVAL")); err == nil {
+		interval = v
+	}
+	_, _, a := setupWatchedCmd(t, cmdline, interval, units...)
 	pid := a.cmd.Process.Pid
 	time.Sleep(5 * time.Second) // past start-up
 	cpu0, wall0 := cpuTicks(t, pid), time.Now()
@@ -82,11 +86,12 @@ func TestMeasureAgentResources(t *testing.T) {
 	}
 	cpu1, wall := cpuTicks(t, pid), time.Since(wall0)
 	hwm := statusKB(t, pid, "VmHWM")
+	t.Logf("at the end: RssAnon %d KB, RssFile %d KB", statusKB(t, pid, "RssAnon"), statusKB(t, pid, "RssFile"))
 	sort.Ints(rss)
 	// USER_HZ is 100 on Linux: /proc reports CPU time in 10 ms ticks.
 	cpuSec := float64(cpu1-cpu0) / 100
-	t.Logf("%s over %v (20 units, 60 s interval): CPU %.2f s = %.4f %% of one core; RSS min %d KB, median %d KB, max %d KB; peak (VmHWM) %d KB; heartbeats sent %d",
-		strings.Join(cmdline, " "), wall.Round(time.Second), cpuSec, cpuSec/wall.Seconds()*100, rss[0], rss[len(rss)/2], rss[len(rss)-1], hwm,
+	t.Logf("%s over %v (20 units, %d s interval): CPU %.2f s = %.4f %% of one core; RSS min %d KB, median %d KB, max %d KB; peak (VmHWM) %d KB; heartbeats sent %d",
+		strings.Join(cmdline, " "), wall.Round(time.Second), interval, cpuSec, cpuSec/wall.Seconds()*100, rss[0], rss[len(rss)/2], rss[len(rss)-1], hwm,
 		strings.Count(a.Output(), "heartbeat collected"))
 }
 

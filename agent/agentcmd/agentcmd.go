@@ -82,6 +82,7 @@ func Run(ctx context.Context, prog string, args, env []string, stdout, stderr io
 	if _, err := daemon.SdNotify(false, daemon.SdNotifyReady); err != nil {
 		logger.Debug("sd_notify", "err", err)
 	}
+	a.ReleaseMemory = true
 	if wd, err := daemon.SdWatchdogEnabled(false); err == nil && wd > 0 {
 		a.Watchdog = wd
 		a.Ping = func() { daemon.SdNotify(false, daemon.SdNotifyWatchdog) }
