@@ -39,6 +39,8 @@ type Hub struct {
 	RetentionHourly       time.Duration
 	RetentionDaily        time.Duration
 	HistorySampleInterval time.Duration
+	// ChannelsFile declares notification channels in YAML (see ChannelSpec).
+	ChannelsFile string
 }
 
 var hubOptions = []option{
@@ -48,6 +50,7 @@ var hubOptions = []option{
 	{key: "restart_grace_period"}, {key: "restart_max"}, {key: "restart_window"}, {key: "action_timeout"},
 	{key: "metrics_token", secret: true},
 	{key: "retention_raw"}, {key: "retention_hourly"}, {key: "retention_daily"}, {key: "history_sample_interval"},
+	{key: "channels_file"},
 }
 
 // LoadHub reads the hub settings: defaults, then the YAML file named by
@@ -77,6 +80,7 @@ func LoadHub(args, environ []string, stderr io.Writer) (*Hub, error) {
 	fs.DurationVar(&c.RetentionHourly, "retention-hourly", 365*24*time.Hour, "keep hourly metric rollups this long")
 	fs.DurationVar(&c.RetentionDaily, "retention-daily", 5*365*24*time.Hour, "keep daily metric rollups this long")
 	fs.DurationVar(&c.HistorySampleInterval, "history-sample-interval", 10*time.Minute, "while a service's state is unchanged, keep a history sample at most this often (every transition is kept; 0: every report)")
+	fs.StringVar(&c.ChannelsFile, "channels-file", "", "YAML list of notification channels to create or update on start")
 	fs.Usage = func() {
 		fmt.Fprintf(fs.Output(), "Usage: homelabcmd serve [flags]\n\nEvery flag can also be set as HOMELAB_CMD_<NAME> (e.g. HOMELAB_CMD_DATABASE_URL) or in the YAML file with its name in snake_case.\n\n")
 		fs.PrintDefaults()

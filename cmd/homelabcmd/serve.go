@@ -71,6 +71,9 @@ func (h *Hub) Run(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
+	if err := h.applyChannelsFile(ctx); err != nil {
+		return err
+	}
 	h.Events = live.NewBroker()
 	if db.Engine() == sqlstore.Postgres {
 		// Several hubs may share this database: relay live events between them.
