@@ -189,48 +189,6 @@ func TestAgentUnitChangeReachesHubWithinOneSecond(t *testing.T) {
 	}
 }
 
-// startHubOnPort is StartHub on a given port, so that an agent configured
-// with the hub's URL finds it again after a restart.
-func startHubOnPort(t *testing.T, dir string, env []string, port int) *Hub {
-	t.Helper()
-	h := &Hub{URL: fmt.Sprintf("http://127.0.0.1:%d", port), Dir: dir, done: make(chan struct{})}
-	h.cmd = exec.Command(binary, "serve", "--host", "127.0.0.1", "--port", fmt.Sprint(port))
-	h.cmd.Dir = dir
-	h.cmd.Env = append(os.Environ(), env...)
-	pr, pw := io.Pipe()
-	h.cmd.Stdout, h.cmd.Stderr = pw, pw
-	if err := h.cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	go func() {
-		sc := bufio.NewScanner(pr)
-		for sc.Scan() {
-			h.mu.Lock()
-			h.output.WriteString(sc.Text() + "\n")
-			h.mu.Unlock()
-		}
-	}()
-	go func() { h.cmd.Wait(); pw.Close(); close(h.done) }()
-	t.Cleanup(func() { h.Stop(t) })
-	deadline := time.Now().Add(30 * time.Second)
-	for time.Now().Before(deadline) {
-		select {
-		case <-h.done:
-			t.Fatalf("hub exited early:\n%s", h.Output())
-		default:
-		}
-		if resp, err := http.Get(h.URL + "/api/v1/system/health"); err == nil {
-			resp.Body.Close()
-			if resp.StatusCode == 200 {
-				return h
-			}
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
-	t.Fatalf("hub did not answer within 30s:\n%s", h.Output())
-	return nil
-}
-
 var collectedRE = regexp.MustCompile(`msg="heartbeat collected" timestamp=(\S+)`)
 
 // The hub is killed while the agent runs on; after the hub is back, every

@@ -63,7 +63,13 @@ func (h *Hub) Output() string {
 // on a free port, and waits until it answers the health check.
 func StartHub(t *testing.T, dir string, env []string, args ...string) *Hub {
 	t.Helper()
-	port := freePort(t)
+	return startHubOnPort(t, dir, env, freePort(t), args...)
+}
+
+// startHubOnPort is StartHub on a given port, so that an agent configured
+// with the hub's URL finds it again after a restart.
+func startHubOnPort(t *testing.T, dir string, env []string, port int, args ...string) *Hub {
+	t.Helper()
 	h := &Hub{URL: fmt.Sprintf("http://127.0.0.1:%d", port), Dir: dir, done: make(chan struct{})}
 	h.cmd = exec.Command(binary, append([]string{"serve", "--host", "127.0.0.1", "--port", fmt.Sprint(port)}, args...)...)
 	h.cmd.Dir = dir
@@ -96,7 +102,7 @@ func StartHub(t *testing.T, dir string, env []string, args ...string) *Hub {
 				return h
 			}
 		}
-		time.Sleep(50 * time.Millisecond)
+		time.Sleep(20 * time.Millisecond)
 	}
 	t.Fatalf("hub did not answer within 30s:\n%s", h.Output())
 	return nil
