@@ -118,8 +118,14 @@ func (db *DB) ServerOverviews(ctx context.Context) ([]*homelabcmd.ServerOverview
 
 // MetricsBetween returns a server's samples in [from, to], oldest first.
 func (db *DB) MetricsBetween(ctx context.Context, serverID string, from, to time.Time) ([]homelabcmd.MetricPoint, error) {
-	rows, err := db.read.QueryContext(ctx, `SELECT timestamp, cpu_percent, memory_percent, disk_percent FROM metrics
-		WHERE server_id = $1 AND timestamp >= $2 AND timestamp <= $3 ORDER BY timestamp`, serverID, utc(from), utc(to))
+	return db.metricPoints(ctx, `SELECT timestamp, cpu_percent, memory_percent, disk_percent FROM metrics
+		WHERE server_id = $1 AND timestamp >= $2 AND timestamp <= $3 ORDER BY timestamp`, serverID, from, to)
+}
+
+// metricPoints runs a query of (timestamp, cpu, memory, disk) rows for one
+// server and time window.
+func (db *DB) metricPoints(ctx context.Context, query, serverID string, from, to time.Time) ([]homelabcmd.MetricPoint, error) {
+	rows, err := db.read.QueryContext(ctx, query, serverID, utc(from), utc(to))
 	if err != nil {
 		return nil, err
 	}

@@ -264,20 +264,6 @@ func (db *DB) MetricsTier(ctx context.Context, serverID, tier string, from, to t
 	if tier == "daily" {
 		table = "metrics_daily"
 	}
-	rows, err := db.read.QueryContext(ctx, `SELECT timestamp, cpu_avg, memory_avg, disk_avg FROM `+table+`
-		WHERE server_id = $1 AND timestamp >= $2 AND timestamp <= $3 ORDER BY timestamp`, serverID, utc(from), utc(to))
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	out := []homelabcmd.MetricPoint{}
-	for rows.Next() {
-		var p homelabcmd.MetricPoint
-		if err := rows.Scan(&p.Timestamp, &p.CPUPercent, &p.MemoryPercent, &p.DiskPercent); err != nil {
-			return nil, err
-		}
-		p.Timestamp = p.Timestamp.UTC()
-		out = append(out, p)
-	}
-	return out, rows.Err()
+	return db.metricPoints(ctx, `SELECT timestamp, cpu_avg, memory_avg, disk_avg FROM `+table+`
+		WHERE server_id = $1 AND timestamp >= $2 AND timestamp <= $3 ORDER BY timestamp`, serverID, from, to)
 }
