@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"net"
+	"strconv"
 	"time"
 
 	"github.com/homelabcmd/homelabcmd"
@@ -158,8 +160,11 @@ func (h *Hub) printWelcome() {
 		return
 	}
 	url := h.HTTP.URL()
+	agentURL := url
 	if h.Config.ExternalURL != "" {
-		url = h.Config.ExternalURL
+		url, agentURL = h.Config.ExternalURL, h.Config.ExternalURL
+	} else if ip := lanAddress(); ip != "" && (h.Config.Host == "" || h.Config.Host == "0.0.0.0" || h.Config.Host == "::") {
+		agentURL = "http://" + net.JoinHostPort(ip, strconv.Itoa(h.HTTP.Port()))
 	}
 	key := h.APIKey
 	keyNote := "(shown once: keep it; only its hash is stored)"
@@ -175,9 +180,24 @@ homelabcmd hub %s is running.
   API:        %s/api/v1   (header X-API-Key)
   API key:    %s  %s
 
-Point an agent on another machine at this hub (use this machine's LAN address):
+Point an agent on another machine at this hub:
   homelabcmd agent install --hub %s --server-id <name> --api-key %s
-or create a one-time registration token in the dashboard and run its install command.
+or create a one-time registration token in the dashboard ("Add server") and run its install command.
 
-`, homelabcmd.Version, url, url, key, keyNote, url, key)
+`, homelabcmd.Version, url, url, key, keyNote, agentURL, key)
+}
+
+// lanAddress is this machine's first private IPv4 address, which agents on
+// other machines can reach; "" when there is none.
+func lanAddress() string {
+	addrs, err := net.InterfaceAddrs()
+	if err != nil {
+		return ""
+	}
+	for _, a := range addrs {
+		if ipn, ok := a.(*net.IPNet); ok && ipn.IP.To4() != nil && ipn.IP.IsPrivate() {
+			return ipn.IP.String()
+		}
+	}
+	return ""
 }
