@@ -42,8 +42,8 @@ type HostSource interface {
 	CPUInfo(ctx context.Context) *homelabcmd.CPUInfo
 }
 
-// CommandHandler carries out the hub's pending commands (restart_service,
-// in a later version). It must not block for long.
+// CommandHandler carries out the hub's pending commands (Executor.Handle).
+// It must not block for long.
 type CommandHandler func(ctx context.Context, cmds []homelabcmd.PendingCommand)
 
 // Agent collects heartbeats and hands them to delivery. Set the fields, then
@@ -55,8 +55,11 @@ type Agent struct {
 	Sender   Sender  // nil: heartbeats are only passed to Emit
 	Outbox   *Outbox // nil: undelivered heartbeats are kept only in memory
 	Commands CommandHandler
-	Logger   *slog.Logger
-	Now      func() time.Time
+	// Line, with Commands set, is held open to the hub so that a queued
+	// action arrives at once rather than with the next heartbeat.
+	Line   CommandSource
+	Logger *slog.Logger
+	Now    func() time.Time
 	// Emit, when set, receives every heartbeat made (dry runs print them).
 	Emit func(hb *homelabcmd.Heartbeat)
 	// Watchdog, when above zero, is systemd's WatchdogSec: the loop calls
@@ -70,7 +73,8 @@ type Agent struct {
 	ReleaseMemory bool
 
 	mu       sync.Mutex
-	expected []string // enabled expected services from the hub's last answer
+	kick     chan struct{} // Beat asks Run for a heartbeat now
+	expected []string      // enabled expected services from the hub's last answer
 	reporter *systemd.Reporter
 	osInfo   *homelabcmd.OSInfo
 	cpuInfo  *homelabcmd.CPUInfo
@@ -100,6 +104,24 @@ func (a *Agent) WatchList() []string {
 	}
 	sort.Strings(out)
 	return out
+}
+
+// Beat asks the running loop for a heartbeat now (without filesystems and
+// interfaces), e.g. so the hub sees a restarted unit. It never blocks.
+func (a *Agent) Beat() {
+	select {
+	case a.kickChan() <- struct{}{}:
+	default: // one is already asked for
+	}
+}
+
+func (a *Agent) kickChan() chan struct{} {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	if a.kick == nil {
+		a.kick = make(chan struct{}, 1)
+	}
+	return a.kick
 }
 
 // SetExpected records the hub's expected services (from a heartbeat answer).
@@ -205,6 +227,10 @@ func (a *Agent) Run(ctx context.Context) error {
 		wg.Add(1)
 		go func() { defer wg.Done(); d.run(ctx) }()
 	}
+	if a.Line != nil && a.Commands != nil {
+		wg.Add(1)
+		go func() { defer wg.Done(); a.pollCommands(ctx) }()
+	}
 	defer wg.Wait()
 
 	emit := func(full bool) {
@@ -231,6 +257,7 @@ func (a *Agent) Run(ctx context.Context) error {
 	ticker := time.NewTicker(a.Config.HeartbeatInterval)
 	defer ticker.Stop()
 	var fire <-chan time.Time
+	kick := a.kickChan()
 	var watchdog <-chan time.Time
 	if a.Watchdog > 0 && a.Ping != nil {
 		t := time.NewTicker(a.Watchdog / 3)
@@ -258,6 +285,8 @@ func (a *Agent) Run(ctx context.Context) error {
 		case <-ticker.C:
 			emit(true)
 			after()
+		case <-kick:
+			emit(false)
 		case unit := <-changes:
 			if fire == nil && a.watches(unit) {
 				a.Logger.Debug("unit changed", "unit", unit)

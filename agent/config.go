@@ -39,7 +39,10 @@ type Config struct {
 	Hostname          string
 	HeartbeatInterval time.Duration
 	MonitoredServices []string
-	Mode              string // readonly or readwrite, sent as agent_mode
+	// RestartAllowlist names units the hub may restart besides those in
+	// MonitoredServices; no other unit is ever restarted.
+	RestartAllowlist []string
+	Mode             string // readonly or readwrite, sent as agent_mode
 
 	OutboxDir      string
 	OutboxMaxBytes int64
@@ -93,6 +96,7 @@ var keys = map[string]key{
 	"hostname":           {set: func(c *Config, v any) error { return setString(&c.Hostname, v) }},
 	"heartbeat_interval": {set: func(c *Config, v any) error { return setDuration(&c.HeartbeatInterval, v, time.Second) }},
 	"monitored_services": {set: func(c *Config, v any) error { return setList(&c.MonitoredServices, v) }},
+	"restart_allowlist":  {set: func(c *Config, v any) error { return setList(&c.RestartAllowlist, v) }},
 	"mode": {set: func(c *Config, v any) error {
 		err := setString(&c.Mode, v)
 		c.Mode = strings.ToLower(c.Mode)
@@ -219,6 +223,11 @@ func (c *Config) Validate(forDryRun bool) error {
 	for i, s := range c.MonitoredServices {
 		if err := homelabcmd.ValidateUnitName(s); err != nil {
 			bad(fmt.Sprintf("monitored_services[%d]", i), "%s", homelabcmd.ErrorMessage(err))
+		}
+	}
+	for i, s := range c.RestartAllowlist {
+		if err := homelabcmd.ValidateUnitName(s); err != nil {
+			bad(fmt.Sprintf("restart_allowlist[%d]", i), "%s", homelabcmd.ErrorMessage(err))
 		}
 	}
 	if c.Mode != "readonly" && c.Mode != "readwrite" {

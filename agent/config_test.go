@@ -123,3 +123,37 @@ func TestParseConfigErrorsNameTheKey(t *testing.T) {
 		t.Fatalf("dry run: %v", err)
 	}
 }
+
+func TestParseConfigRestartAllowlist(t *testing.T) {
+	tests := []struct {
+		name, yaml string
+		want       []string
+		errPart    string
+	}{
+		{"list", "restart_allowlist: [nginx, backup.timer]\n", []string{"nginx", "backup.timer"}, ""},
+		{"absent", "", nil, ""},
+		{"bad unit name", "restart_allowlist: [nginx, 'x;y']\n", nil, "restart_allowlist[1]:"},
+		{"not a list", "restart_allowlist: {a: 1}\n", nil, "restart_allowlist: must be a list"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			c, err := ParseConfig([]byte("hub_url: http://hub:8080\nserver_id: nas\napi_key: k\n"+tt.yaml), nil, false)
+			if tt.errPart != "" {
+				if err == nil || !strings.Contains(err.Error(), tt.errPart) {
+					t.Fatalf("err %v, want %q", err, tt.errPart)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			if diff := cmp.Diff(tt.want, c.RestartAllowlist); diff != "" {
+				t.Fatal(diff)
+			}
+		})
+	}
+	c, err := ParseConfig(nil, []string{"HOMELAB_CMD_AGENT_RESTART_ALLOWLIST=nginx, cron", "HOMELAB_CMD_AGENT_SERVER_ID=nas"}, true)
+	if err != nil || len(c.RestartAllowlist) != 2 || c.RestartAllowlist[1] != "cron" {
+		t.Fatalf("from the environment: %v %+v", err, c)
+	}
+}

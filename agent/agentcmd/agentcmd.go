@@ -12,6 +12,7 @@ import (
 	"io"
 	"io/fs"
 	"log/slog"
+	"net/http"
 	"os"
 	"strings"
 	"time"
@@ -39,7 +40,7 @@ func Run(ctx context.Context, prog string, args, env []string, stdout, stderr io
 	dryRun := fset.Bool("dry-run", false, "print heartbeats as JSON on stdout instead of sending them (logs go to stderr)")
 	verbose := fset.Bool("v", false, "debug logging")
 	fset.Usage = func() {
-		fmt.Fprintf(fset.Output(), "Usage: %s [--config FILE] [--once] [--dry-run] [-v]\n       %s install --hub URL --server-id ID [--api-key KEY | --api-token T --server-guid G] …\n\n"+
+		fmt.Fprintf(fset.Output(), "Usage: %s [--config FILE] [--once] [--dry-run] [-v]\n       %s install --hub URL --server-id ID [--registration-token T | --api-key KEY | --api-token T --server-guid G] …\n\n"+
 			"Every config key can be overridden with %s<KEY> (e.g. %sHUB_URL).\n\n", prog, prog, agent.EnvPrefix, agent.EnvPrefix)
 		fset.PrintDefaults()
 	}
@@ -69,7 +70,7 @@ func Run(ctx context.Context, prog string, args, env []string, stdout, stderr io
 	}
 	defer closeAgent()
 	if *dryRun {
-		a.Sender = nil
+		a.Sender, a.Commands, a.Line = nil, nil, nil
 		enc := json.NewEncoder(stdout)
 		enc.SetIndent("", "  ")
 		a.Emit = func(hb *homelabcmd.Heartbeat) { enc.Encode(hb) }
@@ -117,6 +118,10 @@ func agentOnce(ctx context.Context, a *agent.Agent) error {
 		return err
 	}
 	a.Logger.Info("heartbeat sent", "server_registered", resp.ServerRegistered, "expected_services", strings.Join(resp.ExpectedServices, ","))
+	// The hub handed these out once: carry them out (Build's release waits).
+	if len(resp.PendingCommands) > 0 && a.Commands != nil {
+		a.Commands(ctx, resp.PendingCommands)
+	}
 	return nil
 }
 
@@ -126,6 +131,7 @@ func agentOnce(ctx context.Context, a *agent.Agent) error {
 func Build(cfg *agent.Config, logger *slog.Logger, withOutbox bool) (*agent.Agent, func(), error) {
 	units := systemd.NewClient(cfg.SystemdBusAddress, logger.With("part", "systemd"))
 	a := &agent.Agent{Config: cfg, Units: units, Host: sysinfo.New(), Logger: logger}
+	release := units.Close
 	if cfg.HubURL != "" {
 		httpClient, err := cfg.HTTPClient()
 		if err != nil {
@@ -139,6 +145,13 @@ func Build(cfg *agent.Config, logger *slog.Logger, withOutbox bool) (*agent.Agen
 		c.HTTP = httpClient
 		c.APIKey, c.AgentToken, c.ServerGUID = cfg.APIKey, cfg.AgentToken, cfg.ServerGUID
 		a.Sender = c
+		// The command line's long-poll outlives the 10 s request timeout.
+		line := *c
+		line.HTTP = &http.Client{Transport: httpClient.Transport, Timeout: agent.CommandWait + 20*time.Second}
+		exec := &agent.Executor{Config: cfg, Units: units, Hub: c, Logger: logger.With("part", "executor"), AfterRestart: a.Beat}
+		a.Commands, a.Line = exec.Handle, &line
+		closeUnits := units.Close
+		release = func() { exec.Wait(); closeUnits() }
 	}
 	if withOutbox {
 		ob, err := agent.OpenOutbox(cfg.OutboxDir, cfg.OutboxMaxBytes, cfg.OutboxMaxAge, logger.With("part", "outbox"))
@@ -150,7 +163,7 @@ func Build(cfg *agent.Config, logger *slog.Logger, withOutbox bool) (*agent.Agen
 	}
 	// Connect now so that a missing bus is logged at start, once.
 	_ = units.Connect()
-	return a, units.Close, nil
+	return a, release, nil
 }
 
 func envValue(env []string, name, def string) string {

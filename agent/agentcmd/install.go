@@ -69,15 +69,19 @@ type installConfig struct {
 	APIKey            string   `yaml:"api_key,omitempty"`
 	APIToken          string   `yaml:"api_token,omitempty"`
 	ServerGUID        string   `yaml:"server_guid,omitempty"`
+	Mode              string   `yaml:"mode,omitempty"`
 	HeartbeatInterval int      `yaml:"heartbeat_interval"`
 	MonitoredServices []string `yaml:"monitored_services"`
+	RestartAllowlist  []string `yaml:"restart_allowlist,omitempty"`
 	OutboxDir         string   `yaml:"outbox_dir"`
 	TLSCAFile         string   `yaml:"tls_ca_file,omitempty"`
 	TLSInsecure       bool     `yaml:"tls_insecure_skip_verify,omitempty"`
 }
 
 // Install writes the agent's config and systemd unit, then asks systemd
-// (over D-Bus, no shell) to reload, enable and start it.
+// (over D-Bus, no shell) to reload, enable and start it. With
+// --registration-token it first claims the agent's own credential from the
+// hub (what the hub's install.sh runs).
 func Install(ctx context.Context, prog string, args []string, stdout, stderr io.Writer) error {
 	fset := flag.NewFlagSet(prog+" install", flag.ContinueOnError)
 	fset.SetOutput(stderr)
@@ -87,7 +91,9 @@ func Install(ctx context.Context, prog string, args []string, stdout, stderr io.
 	fset.StringVar(&c.APIKey, "api-key", "", "the hub's operator API key")
 	fset.StringVar(&c.APIToken, "api-token", "", "a per-agent token (with --server-guid) instead of the API key")
 	fset.StringVar(&c.ServerGUID, "server-guid", "", "this agent's GUID, for --api-token")
+	regToken := fset.String("registration-token", "", "a one-time registration token from the dashboard: claims this agent's own token and GUID from the hub")
 	services := fset.String("services", "", "comma-separated units to watch (the hub's expected services are added automatically)")
+	allow := fset.String("restart-allowlist", "", "comma-separated units the hub may restart besides the watched ones")
 	fset.IntVar(&c.HeartbeatInterval, "interval", 60, "seconds between full heartbeats")
 	fset.StringVar(&c.TLSCAFile, "ca-file", "", "PEM CA certificate for a hub with a private CA")
 	fset.BoolVar(&c.TLSInsecure, "insecure-skip-verify", false, "do not verify the hub's TLS certificate (not recommended)")
@@ -105,13 +111,7 @@ func Install(ctx context.Context, prog string, args []string, stdout, stderr io.
 		host, _ := os.Hostname()
 		c.ServerID = Slug(host)
 	}
-	if *services != "" {
-		for _, s := range strings.Split(*services, ",") {
-			if s = strings.TrimSpace(s); s != "" {
-				c.MonitoredServices = append(c.MonitoredServices, s)
-			}
-		}
-	}
+	c.MonitoredServices, c.RestartAllowlist = splitList(*services), splitList(*allow)
 	if c.MonitoredServices == nil {
 		c.MonitoredServices = []string{}
 	}
@@ -125,6 +125,24 @@ func Install(ctx context.Context, prog string, args []string, stdout, stderr io.
 	}
 	if !filepath.IsAbs(*binary) || !strings.HasPrefix(*stateDir, "/var/lib/") {
 		return errors.New("--binary must be an absolute path and --state-dir a folder under /var/lib/")
+	}
+	if *regToken != "" {
+		// The token can be claimed once: check everything else first.
+		switch {
+		case *printOnly:
+			return errors.New("--print cannot be used with --registration-token: the token can be claimed only once")
+		case c.APIKey != "" || c.APIToken != "":
+			return errors.New("--registration-token replaces --api-key and --api-token; give only one")
+		case c.HubURL == "":
+			return errors.New("--hub is required with --registration-token")
+		}
+		if _, err := os.Stat(*configPath); err == nil && !*force {
+			return fmt.Errorf("%s exists; use --force to overwrite it", *configPath)
+		}
+		if err := claimRegistration(ctx, &c, *regToken); err != nil {
+			return err
+		}
+		fmt.Fprintf(stdout, "registered with %s as server %s (GUID %s)\n", c.HubURL, c.ServerID, c.ServerGUID)
 	}
 	cfgYAML, err := yaml.Marshal(c)
 	if err != nil {
@@ -195,6 +213,17 @@ func enableAndStart(ctx context.Context, unitPath string) error {
 		return fmt.Errorf("start job: %s", r)
 	}
 	return nil
+}
+
+// splitList splits a comma-separated flag into trimmed, non-empty items.
+func splitList(v string) []string {
+	var out []string
+	for _, s := range strings.Split(v, ",") {
+		if s = strings.TrimSpace(s); s != "" {
+			out = append(out, s)
+		}
+	}
+	return out
 }
 
 // Slug turns a hostname into a server id: lowercase, [a-z0-9-] only, at

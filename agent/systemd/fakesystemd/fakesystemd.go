@@ -51,6 +51,7 @@ type Systemd struct {
 	nextJob     uint32
 	subscribers map[string]bool
 	calls       map[string]int
+	failStart   map[string]bool // units whose start jobs fail
 }
 
 // Serve connects to the bus at address, takes the name
@@ -60,7 +61,7 @@ func Serve(address string) (*Systemd, error) {
 	if err != nil {
 		return nil, fmt.Errorf("connect to %s: %w", address, err)
 	}
-	s := &Systemd{conn: conn, units: map[string]*Unit{}, nextPID: 1000, subscribers: map[string]bool{}, calls: map[string]int{}}
+	s := &Systemd{conn: conn, units: map[string]*Unit{}, nextPID: 1000, subscribers: map[string]bool{}, calls: map[string]int{}, failStart: map[string]bool{}}
 	if err := conn.Export(manager{s}, managerPath, managerIf); err != nil {
 		conn.Close()
 		return nil, err
@@ -253,4 +254,26 @@ func unescape(s string) string {
 		b.WriteByte(s[i])
 	}
 	return b.String()
+}
+
+// FailStarts makes start and restart jobs of a unit fail (the unit ends
+// failed, the job result is "failed") until called again with false.
+func (s *Systemd) FailStarts(name string, fail bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.failStart[sd.PathBusEscape(name)] = fail
+}
+
+// startJob is the start half of a job: the unit runs, or fails when told to.
+func (s *Systemd) startJob(name string) string {
+	s.mu.Lock()
+	fail := s.failStart[sd.PathBusEscape(name)]
+	s.mu.Unlock()
+	if fail {
+		s.SetState(name, "activating", "start")
+		s.Fail(name)
+		return "failed"
+	}
+	s.Start(name)
+	return "done"
 }

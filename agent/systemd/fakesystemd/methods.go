@@ -86,8 +86,9 @@ func (m manager) Unsubscribe(sender dbus.Sender) *dbus.Error {
 	return nil
 }
 
-// job runs f as a job on a unit and announces it with JobRemoved.
-func (m manager) job(method, name string, f func()) (dbus.ObjectPath, *dbus.Error) {
+// job runs f as a job on a unit and announces it with JobRemoved and the
+// result f returns ("done", "failed", …).
+func (m manager) job(method, name string, f func() string) (dbus.ObjectPath, *dbus.Error) {
 	m.count(method)
 	if u := m.s.lookup(sd.PathBusEscape(name)); u.LoadState == "not-found" {
 		return "", dbus.NewError("org.freedesktop.systemd1.NoSuchUnit", []any{"Unit " + name + " not found."})
@@ -98,27 +99,29 @@ func (m manager) job(method, name string, f func()) (dbus.ObjectPath, *dbus.Erro
 	m.s.mu.Unlock()
 	path := dbus.ObjectPath(strings.TrimSuffix(string(managerPath), "/") + "/job/" + itoa(id))
 	go func() {
-		f()
-		m.s.conn.Emit(managerPath, managerIf+".JobRemoved", id, path, name, "done")
+		result := f()
+		m.s.conn.Emit(managerPath, managerIf+".JobRemoved", id, path, name, result)
 	}()
 	return path, nil
 }
 
 func (m manager) StartUnit(name, mode string) (dbus.ObjectPath, *dbus.Error) {
-	return m.job("StartUnit", name, func() { m.s.Start(name) })
+	return m.job("StartUnit", name, func() string { return m.s.startJob(name) })
 }
 
 func (m manager) StopUnit(name, mode string) (dbus.ObjectPath, *dbus.Error) {
-	return m.job("StopUnit", name, func() { m.s.Stop(name) })
+	return m.job("StopUnit", name, func() string { m.s.Stop(name); return "done" })
 }
 
-// RestartUnit stops and starts the unit (a manual restart does not count in
-// NRestarts, as in systemd).
+// RestartUnit stops and starts the unit: it runs again with a new main PID
+// (a manual restart does not count in NRestarts, as in systemd, which counts
+// only its automatic restarts). With FailStarts the start fails: the unit
+// ends failed and the job result is "failed".
 func (m manager) RestartUnit(name, mode string) (dbus.ObjectPath, *dbus.Error) {
-	return m.job("RestartUnit", name, func() {
+	return m.job("RestartUnit", name, func() string {
 		m.s.SetState(name, "deactivating", "stop")
 		m.s.Stop(name)
-		m.s.Start(name)
+		return m.s.startJob(name)
 	})
 }
 

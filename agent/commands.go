@@ -1,0 +1,199 @@
+package agent
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"math/rand/v2"
+	"sync"
+	"time"
+
+	"github.com/homelabcmd/homelabcmd"
+	"github.com/homelabcmd/homelabcmd/client"
+)
+
+// Restarter restarts a unit (full name) and returns systemd's job result
+// (systemd.Client in production).
+type Restarter interface {
+	Restart(ctx context.Context, unit string) (string, error)
+}
+
+// ResultReporter sends an action's result to the hub (client.Client).
+type ResultReporter interface {
+	ReportResult(ctx context.Context, serverID string, actionID int64, r homelabcmd.ActionResult) error
+}
+
+const (
+	// RestartTimeout bounds a restart job when the hub names no timeout.
+	RestartTimeout = 90 * time.Second
+	// ResultRetryFor is how long an undelivered result is retried: the
+	// hub's default action timeout, after which it has failed the action
+	// anyway and would refuse the result.
+	ResultRetryFor = 10 * time.Minute
+	// resultMaxBackoff caps the wait between result deliveries.
+	resultMaxBackoff = 30 * time.Second
+	// recentActions is how many executed action ids the agent remembers.
+	recentActions = 512
+)
+
+// Executor carries out the hub's commands: restart_service, for units in
+// the agent's allow-list only, through systemd's RestartUnit (never a
+// shell), then reports the result. Each action id runs at most once.
+type Executor struct {
+	Config *Config
+	Units  Restarter      // nil: every restart fails with "no systemd connection"
+	Hub    ResultReporter // nil: results are only logged
+	Logger *slog.Logger
+	// AfterRestart is called once a restart's result is delivered, so that a
+	// heartbeat shows the hub the unit's new state (Agent.Beat).
+	AfterRestart func()
+
+	mu     sync.Mutex
+	recent map[int64]bool
+	order  []int64
+	wg     sync.WaitGroup
+}
+
+// Handle starts each command not seen before and returns at once; it is the
+// agent's CommandHandler for both the heartbeat answer and the long-poll.
+func (e *Executor) Handle(ctx context.Context, cmds []homelabcmd.PendingCommand) {
+	for _, cmd := range cmds {
+		if !e.first(cmd.ActionID) {
+			e.Logger.Warn("the hub sent an action this agent already carried out; not running it again", "action_id", cmd.ActionID)
+			continue
+		}
+		e.wg.Add(1)
+		go func() {
+			defer e.wg.Done()
+			received := time.Now()
+			// A started restart is finished and reported even while the
+			// agent shuts down: systemd runs the job either way.
+			res := e.Execute(context.WithoutCancel(ctx), cmd)
+			delivered := e.report(ctx, cmd.ActionID, res, received.Add(ResultRetryFor))
+			if delivered && res.Success && e.AfterRestart != nil {
+				e.AfterRestart()
+			}
+		}()
+	}
+}
+
+// Wait blocks until every started command has been carried out and its
+// result delivered or given up.
+func (e *Executor) Wait() { e.wg.Wait() }
+
+// first records an action id and reports whether it was new.
+func (e *Executor) first(id int64) bool {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	if e.recent == nil {
+		e.recent = map[int64]bool{}
+	}
+	if e.recent[id] {
+		return false
+	}
+	e.recent[id] = true
+	e.order = append(e.order, id)
+	if len(e.order) > recentActions {
+		delete(e.recent, e.order[0])
+		e.order = e.order[1:]
+	}
+	return true
+}
+
+// Allowed reports whether a unit may be restarted: it is in
+// monitored_services or restart_allowlist (compared as full unit names).
+func (e *Executor) Allowed(name string) bool {
+	unit := homelabcmd.UnitName(name)
+	for _, list := range [][]string{e.Config.MonitoredServices, e.Config.RestartAllowlist} {
+		for _, n := range list {
+			if homelabcmd.UnitName(n) == unit {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// Execute carries out one command and returns its result; refusals are
+// failed results whose error says why and that nothing was run.
+func (e *Executor) Execute(ctx context.Context, cmd homelabcmd.PendingCommand) homelabcmd.ActionResult {
+	start := time.Now()
+	fail := func(format string, args ...any) homelabcmd.ActionResult {
+		msg := fmt.Sprintf(format, args...)
+		e.Logger.Warn("action failed", "action_id", cmd.ActionID, "reason", msg)
+		return homelabcmd.ActionResult{Error: msg, Stderr: msg, DurationMS: time.Since(start).Milliseconds()}
+	}
+	if cmd.ActionType != homelabcmd.ActionRestartService {
+		return fail("refused: this agent does not know the action type %q; nothing was run", cmd.ActionType)
+	}
+	name := cmd.Parameters["service_name"]
+	if err := homelabcmd.ValidateUnitName(name); err != nil {
+		return fail("refused: %s; nothing was run", homelabcmd.ErrorMessage(err))
+	}
+	unit := homelabcmd.UnitName(name)
+	if !e.Allowed(name) {
+		return fail("refused: %s is not in this agent's monitored_services or restart_allowlist; nothing was run", unit)
+	}
+	if e.Units == nil {
+		return fail("no systemd connection; %s was not restarted", unit)
+	}
+	timeout := RestartTimeout
+	if cmd.TimeoutSeconds > 0 {
+		timeout = time.Duration(cmd.TimeoutSeconds) * time.Second
+	}
+	jctx, cancel := context.WithTimeout(ctx, timeout)
+	defer cancel()
+	e.Logger.Info("restarting a unit for the hub", "action_id", cmd.ActionID, "unit", unit)
+	result, err := e.Units.Restart(jctx, unit)
+	if err != nil {
+		return fail("RestartUnit %s: %v", unit, err)
+	}
+	if result != "done" {
+		return fail("the restart job of %s ended with result %q (see journalctl -u %s)", unit, result, unit)
+	}
+	took := time.Since(start)
+	e.Logger.Info("unit restarted", "action_id", cmd.ActionID, "unit", unit, "took", took.Round(time.Millisecond))
+	return homelabcmd.ActionResult{Success: true, Stdout: "systemd restart job of " + unit + ": done", DurationMS: took.Milliseconds()}
+}
+
+// report delivers a result, retrying network failures and 5xx with backoff
+// until deadline or shutdown. A 4xx is final: the hub already settled the
+// action (timed out, cancelled) or does not know it. It reports whether
+// the hub took the result.
+func (e *Executor) report(ctx context.Context, id int64, res homelabcmd.ActionResult, deadline time.Time) bool {
+	if e.Hub == nil {
+		return false
+	}
+	wait := MinBackoff
+	for attempt := 1; ; attempt++ {
+		rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 15*time.Second)
+		err := e.Hub.ReportResult(rctx, e.Config.ServerID, id, res)
+		cancel()
+		if err == nil {
+			if attempt > 1 {
+				e.Logger.Info("action result delivered", "action_id", id, "attempts", attempt)
+			}
+			return true
+		}
+		var ce *client.Error
+		if errors.As(err, &ce) && !ce.Retryable {
+			e.Logger.Error("the hub refused the action result", "action_id", id, "err", err)
+			return false
+		}
+		if time.Now().Add(wait).After(deadline) {
+			e.Logger.Error("giving up delivering the action result; the hub times the action out", "action_id", id, "err", err)
+			return false
+		}
+		if attempt == 1 {
+			e.Logger.Warn("cannot deliver the action result; retrying", "action_id", id, "err", err)
+		}
+		select {
+		case <-ctx.Done():
+			e.Logger.Warn("shutting down before the action result was delivered; the hub times the action out", "action_id", id)
+			return false
+		case <-time.After(wait/2 + rand.N(wait/2+1)):
+		}
+		wait = min(2*wait, resultMaxBackoff)
+	}
+}
