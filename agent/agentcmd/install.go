@@ -54,7 +54,10 @@ LockPersonality=yes
 MemoryDenyWriteExecute=yes
 SystemCallArchitectures=native
 SystemCallFilter=@system-service
-CapabilityBoundingSet=
+# systemd lets a root client restart units over D-Bus only with CAP_SYS_ADMIN
+# (or through polkit, which many servers lack): the agent keeps that one
+# capability for RestartUnit and no other.
+CapabilityBoundingSet=CAP_SYS_ADMIN
 # AF_UNIX reaches systemd over D-Bus; AF_NETLINK lists network interfaces.
 RestrictAddressFamilies=AF_UNIX AF_INET AF_INET6 AF_NETLINK
 
