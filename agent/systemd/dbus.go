@@ -59,7 +59,12 @@ func (c *Client) connLocked() (*sd.Conn, error) {
 	}
 	c.dropLocked()
 	conn, err := sd.NewConnection(c.dial)
+	// The subscriber is set before Subscribe: go-systemd's signal dispatcher
+	// reads it without its lock, so it must not change once signals flow.
+	updates := make(chan *sd.PropertiesUpdate, 256)
+	errs := make(chan error, 16)
 	if err == nil {
+		conn.SetPropertiesSubscriber(updates, errs)
 		if err = conn.Subscribe(); err != nil {
 			conn.Close()
 		}
@@ -79,9 +84,6 @@ func (c *Client) connLocked() (*sd.Conn, error) {
 	c.failing = false
 	c.conn = conn
 	c.stop = make(chan struct{})
-	updates := make(chan *sd.PropertiesUpdate, 256)
-	errs := make(chan error, 16)
-	conn.SetPropertiesSubscriber(updates, errs)
 	go c.forward(updates, errs, c.stop)
 	return conn, nil
 }
