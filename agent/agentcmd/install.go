@@ -18,8 +18,8 @@ import (
 )
 
 // agentUnit is the hardened systemd unit of the agent. The agent runs as
-// root without capabilities: it reads unit states over D-Bus (AF_UNIX) and
-// /proc, and writes only its state folder (the outbox).
+// root with only CAP_SYS_ADMIN (for RestartUnit): it reads unit states over
+// D-Bus (AF_UNIX) and /proc, and writes only its state folder (the outbox).
 var agentUnit = template.Must(template.New("unit").Parse(`[Unit]
 Description=homelabcmd agent (reports this machine to the hub at {{.Hub}})
 Documentation=https://github.com/homelabcmd/homelabcmd#agent
