@@ -1,9 +1,11 @@
 package systemd
 
 import (
+	"bytes"
 	"context"
 	"io"
 	"log/slog"
+	"strings"
 	"testing"
 	"time"
 
@@ -90,10 +92,16 @@ func TestClientAgainstFakeSystemd(t *testing.T) {
 }
 
 // With no bus the client fails every call (reported as unknown by the
-// agent) and recovers once systemd is reachable.
+// agent), logging the reason once, not on every call.
 func TestClientWithoutBus(t *testing.T) {
-	c := NewClient("unix:path="+t.TempDir()+"/none", discard())
+	var logs bytes.Buffer
+	c := NewClient("unix:path="+t.TempDir()+"/none", slog.New(slog.NewTextHandler(&logs, nil)))
 	defer c.Close()
+	defer func() {
+		if n := strings.Count(logs.String(), "level=WARN"); n != 1 {
+			t.Errorf("%d warnings for one outage:\n%s", n, logs.String())
+		}
+	}()
 	if _, err := c.Units(context.Background(), []string{"a.service"}); err == nil {
 		t.Fatal("no error without a bus")
 	}
