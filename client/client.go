@@ -55,6 +55,7 @@ type Error struct {
 	Err        error // the underlying network error, if any
 }
 
+// Error describes the failure without the credential.
 func (e *Error) Error() string {
 	if e.StatusCode == 0 {
 		return "hub unreachable: " + e.Message
@@ -65,6 +66,7 @@ func (e *Error) Error() string {
 	return fmt.Sprintf("hub answered %d: %s", e.StatusCode, e.Message)
 }
 
+// Unwrap returns the underlying network error, if any.
 func (e *Error) Unwrap() error { return e.Err }
 
 // IsRetryable reports whether err is worth retrying later: a network
