@@ -64,6 +64,9 @@ type IngestResult struct {
 	Changes          []ServiceChange
 	// PendingCommands are approved actions, now marked executing.
 	PendingCommands []PendingCommand
+	// AlertTransitions counts alerts opened, escalated or resolved (and so
+	// notifications queued) by this heartbeat.
+	AlertTransitions int
 }
 
 // AgentCredential is a per-agent token bound to one server.

@@ -39,6 +39,10 @@ func (s *Server) handleHeartbeat(w http.ResponseWriter, r *http.Request) {
 	}
 	s.Observer.HeartbeatStored(auth, time.Since(start))
 	s.events.Publish(live.Event{Type: live.ServerUpdated, ServerID: res.ServerID})
+	if res.AlertTransitions > 0 {
+		// Dashboards refresh their alerts; dispatchers wake for the outbox.
+		s.events.Publish(live.Event{Type: live.AlertChanged, ServerID: res.ServerID})
+	}
 	for _, c := range res.Changes {
 		s.events.Publish(live.Event{Type: live.ServiceChanged, ServerID: res.ServerID,
 			Data: map[string]any{"service_name": c.ServiceName, "status": c.To, "previous_status": c.From}})

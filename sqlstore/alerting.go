@@ -70,41 +70,41 @@ func (db *DB) UpdateThresholds(ctx context.Context, p alerting.ThresholdsPatch) 
 // transaction and writes the alert rows, rule state and outbox rows there.
 // The servers row is already updated (and so locked on PostgreSQL) by this
 // transaction, which serialises evaluations of one server across hubs.
-func evaluateAlerts(ctx context.Context, tx *Tx, serverID string, hb *homelabcmd.Heartbeat, ts time.Time) error {
+func evaluateAlerts(ctx context.Context, tx *Tx, serverID string, hb *homelabcmd.Heartbeat, ts time.Time) (int, error) {
 	cfg, err := tx.db.alertConfig(ctx, tx)
 	if err != nil {
-		return err
+		return 0, err
 	}
 	srv, err := alertServer(ctx, tx, serverID)
 	if err != nil {
-		return err
+		return 0, err
 	}
 	in := alerting.Input{Server: srv, Metrics: hb.Metrics, Services: hb.Services, ReportedAt: ts}
 	if in.Expected, err = expectedForRules(ctx, tx, serverID); err != nil {
-		return err
+		return 0, err
 	}
 	if in.States, err = loadRuleStates(ctx, tx, serverID); err != nil {
-		return err
+		return 0, err
 	}
 	if in.Alerts, err = unresolvedAlerts(ctx, tx, serverID); err != nil {
-		return err
+		return 0, err
 	}
 	if in.HubRestarts, err = recentRestarts(ctx, tx, serverID, tx.now.Add(-cfg.RestartGrace)); err != nil {
-		return err
+		return 0, err
 	}
 	res := alerting.Evaluate(in, cfg, tx.now)
 	for _, st := range res.States {
 		if err := saveRuleState(ctx, tx, serverID, st); err != nil {
-			return err
+			return 0, err
 		}
 	}
 	o := &outboxWriter{}
 	for _, tr := range res.Transitions {
 		if err := applyTransition(ctx, tx, o, srv.Name, tr); err != nil {
-			return err
+			return 0, err
 		}
 	}
-	return nil
+	return len(res.Transitions), nil
 }
 
 func alertServer(ctx context.Context, q querier, id string) (alerting.Server, error) {

@@ -192,7 +192,7 @@ func ingestOne(ctx context.Context, tx *Tx, hb *homelabcmd.Heartbeat, meta homel
 	}
 	// Alert rules evaluate here, inside the heartbeat's transaction, so the
 	// history, current status, alerts and notifications commit together.
-	if err := evaluateAlerts(ctx, tx, serverID, hb, ts); err != nil {
+	if res.AlertTransitions, err = evaluateAlerts(ctx, tx, serverID, hb, ts); err != nil {
 		return nil, err
 	}
 	return res, nil

@@ -10,6 +10,7 @@ import (
 	"github.com/homelabcmd/homelabcmd"
 	"github.com/homelabcmd/homelabcmd/alerting"
 	"github.com/homelabcmd/homelabcmd/config"
+	"github.com/homelabcmd/homelabcmd/live"
 	"github.com/homelabcmd/homelabcmd/notify/dispatch"
 )
 
@@ -34,9 +35,23 @@ func alertingConfig(c *config.Hub) alerting.Config {
 // checks (one hub at a time on a shared PostgreSQL).
 func (h *Hub) startAlertJobs(ctx context.Context, wg *sync.WaitGroup) {
 	host, _ := os.Hostname()
+	wake := make(chan struct{}, 1)
 	d := &dispatch.Dispatcher{Store: h.DB, Owner: fmt.Sprintf("%s-%d-%s", host, os.Getpid(), homelabcmd.NewGUID()[:8]),
-		Logger: h.Logger.With("component", "notify")}
-	wg.Add(3)
+		Logger: h.Logger.With("component", "notify"), Wake: wake}
+	wg.Add(4)
+	go func() {
+		// An alert transition (on this hub, or relayed from another) means
+		// notifications were queued: wake the dispatcher now.
+		defer wg.Done()
+		for e := range h.Events.Subscribe(ctx) {
+			if e.Type == live.AlertChanged {
+				select {
+				case wake <- struct{}{}:
+				default:
+				}
+			}
+		}
+	}()
 	go func() {
 		defer wg.Done()
 		d.Run(ctx)

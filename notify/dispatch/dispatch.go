@@ -42,6 +42,10 @@ type Dispatcher struct {
 	Backoff []time.Duration
 	// Now is the clock (default time.Now).
 	Now func() time.Time
+	// Wake, when set, makes Run look at the outbox at once instead of at
+	// the next poll (the hub signals it when a heartbeat queued
+	// notifications), so delivery does not wait up to Poll.
+	Wake <-chan struct{}
 }
 
 // DefaultBackoff retries after 5 s, 15 s, 45 s, 2 min, 5 min, 15 min.
@@ -90,6 +94,7 @@ func (d *Dispatcher) Run(ctx context.Context) {
 		case <-ctx.Done():
 			return
 		case <-t.C:
+		case <-d.Wake:
 		}
 	}
 }
