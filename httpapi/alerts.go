@@ -8,6 +8,7 @@ import (
 
 	"github.com/homelabcmd/homelabcmd"
 	"github.com/homelabcmd/homelabcmd/alerting"
+	"github.com/homelabcmd/homelabcmd/live"
 	"github.com/homelabcmd/homelabcmd/notify"
 )
 
@@ -137,6 +138,7 @@ func (s *Server) handleAcknowledgeAlert(w http.ResponseWriter, r *http.Request) 
 		s.writeError(w, r, err)
 		return
 	}
+	s.events.Publish(live.Event{Type: live.AlertChanged, ServerID: a.ServerID, Data: map[string]any{"alert_id": a.ID, "status": a.Status}})
 	writeJSON(w, http.StatusOK, map[string]any{"id": a.ID, "status": a.Status, "acknowledged_at": a.AcknowledgedAt})
 }
 
@@ -151,6 +153,7 @@ func (s *Server) handleResolveAlert(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, err)
 		return
 	}
+	s.events.Publish(live.Event{Type: live.AlertChanged, ServerID: a.ServerID, Data: map[string]any{"alert_id": a.ID, "status": a.Status}})
 	writeJSON(w, http.StatusOK, map[string]any{"id": a.ID, "status": a.Status, "resolved_at": a.ResolvedAt, "auto_resolved": a.AutoResolved})
 }
 

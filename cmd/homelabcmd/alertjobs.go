@@ -68,6 +68,7 @@ func (h *Hub) startAlertJobs(ctx context.Context, wg *sync.WaitGroup) {
 				h.Logger.Error("offline check", "err", err)
 			} else if n > 0 {
 				h.Logger.Warn("servers went offline", "count", n)
+				h.Events.Publish(live.Event{Type: live.AlertChanged})
 			}
 		})
 	}()
