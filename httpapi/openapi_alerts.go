@@ -4,6 +4,10 @@ package httpapi
 // (alerts.go, thresholds.go, channels.go).
 func alertOperations() []operation {
 	sev := enum("critical", "high", "medium", "low")
+	legacyNotifications := object(p("slack_webhook_url", str()),
+		p("cooldowns", object(p("critical_minutes", integer()), p("high_minutes", integer()))),
+		p("notify_on_critical", boolean()), p("notify_on_high", boolean()), p("notify_on_auto_resolve", boolean()),
+		p("notify_on_remediation", boolean()), p("notify_on_action_failure", boolean()), p("notify_on_action_success", boolean()))
 	alert := object(p("id", integer()), p("server_id", str()), p("server_name", str()),
 		p("alert_type", enum("service", "offline", "cpu", "memory", "disk")), p("severity", sev),
 		p("status", enum("open", "acknowledged", "resolved")), p("title", str()), p("message", nullable(str())),
@@ -42,6 +46,14 @@ func alertOperations() []operation {
 		{Route: "POST /api/v1/alerts/{alid}/resolve", Tag: "alerts", Summary: "Resolve an alert by hand", Auth: authOperator,
 			Doc:    "If the condition persists, the next evaluation opens a new alert. Idempotent.",
 			Result: object(p("id", integer()), p("status", enum("resolved")), p("resolved_at", dateTime()), p("auto_resolved", boolean())), Errors: []int{404, 422}},
+		{Route: "GET /api/v1/config", Tag: "alerts", Summary: "Thresholds and the original's notifications setting", Auth: authOperator,
+			Doc:    "Compatibility with the original hub: notifications.slack_webhook_url is \"********\" when a channel named \"slack\" exists; cooldowns are the reminder intervals.",
+			Result: object(p("thresholds", thresholds), p("notifications", legacyNotifications))},
+		{Route: "PUT /api/v1/config/notifications", Tag: "alerts", Summary: "Update the original's notifications setting", Auth: authOperator,
+			Doc: "slack_webhook_url creates, updates or (empty) removes the channel named \"slack\"; cooldowns set the reminder intervals (critical 5-1440, high 15-1440 minutes); notify_on_auto_resolve is that channel's send_resolved.",
+			Body: object(p("slack_webhook_url", str()), p("cooldowns", object(p("critical_minutes", integer()), p("high_minutes", integer()))),
+				p("notify_on_auto_resolve", boolean())),
+			Result: object(p("updated", arrayOf(str())), p("notifications", legacyNotifications))},
 		{Route: "GET /api/v1/config/thresholds", Tag: "alerts", Summary: "Alert thresholds", Auth: authOperator, Result: thresholds},
 		{Route: "PUT /api/v1/config/thresholds", Tag: "alerts", Summary: "Update alert thresholds (only the fields given)", Auth: authOperator,
 			Body: thresholds, Result: object(p("updated", arrayOf(str())), p("thresholds", thresholds)),

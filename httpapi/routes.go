@@ -58,6 +58,8 @@ func (s *Server) routes() {
 	s.mux.HandleFunc("GET /api/v1/alerts/{alid}", op(s.handleGetAlert))
 	s.mux.HandleFunc("POST /api/v1/alerts/{alid}/acknowledge", op(s.handleAcknowledgeAlert))
 	s.mux.HandleFunc("POST /api/v1/alerts/{alid}/resolve", op(s.handleResolveAlert))
+	s.mux.HandleFunc("GET /api/v1/config", op(s.handleGetConfig))
+	s.mux.HandleFunc("PUT /api/v1/config/notifications", op(s.handlePutLegacyNotifications))
 	s.mux.HandleFunc("GET /api/v1/config/thresholds", op(s.handleGetThresholds))
 	s.mux.HandleFunc("PUT /api/v1/config/thresholds", op(s.handlePutThresholds))
 	s.mux.HandleFunc("GET /api/v1/notifications/channels", op(s.handleListChannels))

@@ -1,0 +1,148 @@
+package httpapi
+
+import (
+	"context"
+	"encoding/json"
+	"net/http"
+
+	"github.com/homelabcmd/homelabcmd"
+	"github.com/homelabcmd/homelabcmd/alerting"
+	"github.com/homelabcmd/homelabcmd/notify"
+)
+
+// The original hub kept one Slack webhook and two reminder intervals in a
+// "notifications" setting (contract §3.8). Here channels are first-class;
+// GET /config and PUT /config/notifications map that setting onto a channel
+// named "slack" and the reminder intervals, so the original's scripts and
+// settings page keep working.
+
+// legacySlackChannel is the channel the original's slack_webhook_url maps to.
+const legacySlackChannel = "slack"
+
+func (s *Server) legacyNotifications(ctx context.Context, th alerting.Thresholds) (map[string]any, error) {
+	list, err := s.store.ListChannels(ctx)
+	if err != nil {
+		return nil, err
+	}
+	url, sendResolved := "", true
+	for _, c := range list {
+		if c.Name == legacySlackChannel && c.Type == "slack" {
+			url, sendResolved = "********", c.SendResolved // a secret: never shown
+		}
+	}
+	return map[string]any{
+		"slack_webhook_url":  url,
+		"cooldowns":          map[string]int{"critical_minutes": th.Reminders.CriticalMinutes, "high_minutes": th.Reminders.HighMinutes},
+		"notify_on_critical": true, "notify_on_high": true, "notify_on_auto_resolve": sendResolved,
+		"notify_on_remediation": false, "notify_on_action_failure": false, "notify_on_action_success": false,
+	}, nil
+}
+
+// handleGetConfig answers the original's GET /config: thresholds and the
+// notifications setting.
+func (s *Server) handleGetConfig(w http.ResponseWriter, r *http.Request) {
+	th, err := s.store.Thresholds(r.Context())
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	n, err := s.legacyNotifications(r.Context(), th)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"thresholds": th, "notifications": n})
+}
+
+// handlePutLegacyNotifications takes the original's partial notifications
+// setting: slack_webhook_url creates, updates or (when empty) removes the
+// "slack" channel; cooldowns set the reminder intervals;
+// notify_on_auto_resolve is the channel's "send resolved".
+func (s *Server) handlePutLegacyNotifications(w http.ResponseWriter, r *http.Request) {
+	var body struct {
+		SlackWebhookURL     *string                  `json:"slack_webhook_url"`
+		Cooldowns           *alerting.RemindersPatch `json:"cooldowns"`
+		NotifyOnAutoResolve *bool                    `json:"notify_on_auto_resolve"`
+	}
+	if err := decodeJSON(w, r, &body); err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	ctx := r.Context()
+	updated := []string{}
+	th, err := s.store.Thresholds(ctx)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	if body.Cooldowns != nil {
+		var changed []string
+		if th, changed, err = s.store.UpdateThresholds(ctx, alerting.ThresholdsPatch{Reminders: body.Cooldowns}); err != nil {
+			s.writeError(w, r, renameField(err, "reminders", "cooldowns"))
+			return
+		}
+		for _, c := range changed {
+			updated = append(updated, "cooldowns"+c[len("reminders"):])
+		}
+	}
+	if body.SlackWebhookURL != nil || body.NotifyOnAutoResolve != nil {
+		if err := s.applyLegacySlack(ctx, body.SlackWebhookURL, body.NotifyOnAutoResolve); err != nil {
+			s.writeError(w, r, err)
+			return
+		}
+		if body.SlackWebhookURL != nil {
+			updated = append(updated, "slack_webhook_url")
+		}
+		if body.NotifyOnAutoResolve != nil {
+			updated = append(updated, "notify_on_auto_resolve")
+		}
+	}
+	n, err := s.legacyNotifications(ctx, th)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"updated": updated, "notifications": n})
+}
+
+func (s *Server) applyLegacySlack(ctx context.Context, url *string, sendResolved *bool) error {
+	list, err := s.store.ListChannels(ctx)
+	if err != nil {
+		return err
+	}
+	var existing *notify.Channel
+	for i := range list {
+		if list[i].Name == legacySlackChannel {
+			existing = &list[i]
+		}
+	}
+	switch {
+	case url != nil && *url == "" && existing != nil:
+		return s.store.DeleteChannel(ctx, existing.ID)
+	case url != nil && *url == "":
+		return nil
+	case existing != nil:
+		upd := notify.ChannelUpdate{SendResolved: sendResolved}
+		if url != nil {
+			upd.Config, _ = json.Marshal(map[string]string{"webhook_url": *url})
+		}
+		_, err := s.store.UpdateChannel(ctx, existing.ID, upd)
+		return err
+	case url == nil:
+		return homelabcmd.FieldError("slack_webhook_url", "no Slack webhook is set yet; send slack_webhook_url first")
+	}
+	cfg, _ := json.Marshal(map[string]string{"webhook_url": *url})
+	c := &notify.Channel{Name: legacySlackChannel, Type: "slack", Config: cfg, MinSeverity: homelabcmd.SeverityHigh, SendResolved: true, Enabled: true}
+	if sendResolved != nil {
+		c.SendResolved = *sendResolved
+	}
+	return s.store.CreateChannel(ctx, c)
+}
+
+// renameField reports a validation error under the name the client sent.
+func renameField(err error, from, to string) error {
+	if e, ok := err.(*homelabcmd.Error); ok && len(e.Field) >= len(from) && e.Field[:len(from)] == from {
+		return &homelabcmd.Error{Code: e.Code, Field: to + e.Field[len(from):], Message: e.Message, Data: e.Data}
+	}
+	return err
+}
