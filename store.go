@@ -150,3 +150,12 @@ type FleetServiceState struct {
 	Status      ServiceStatusValue
 	Restarts    *int
 }
+
+// PendingBreach is a metric over its high threshold whose sustain window has
+// not run out yet, so no alert is open for it yet.
+type PendingBreach struct {
+	ServerID      string
+	ServerName    string
+	Metric        string
+	FirstBreachAt time.Time
+}

@@ -25,6 +25,7 @@ type AlertingStore interface {
 	CreateChannel(ctx context.Context, c *notify.Channel) error
 	UpdateChannel(ctx context.Context, id int64, upd notify.ChannelUpdate) (*notify.Channel, error)
 	DeleteChannel(ctx context.Context, id int64) error
+	PendingBreaches(ctx context.Context) ([]homelabcmd.PendingBreach, error)
 }
 
 // alertResponse is an alert as the contract shows it.
@@ -161,4 +162,52 @@ func (s *Server) handleResolveAlert(w http.ResponseWriter, r *http.Request) {
 func testMessage(now time.Time) *notify.Message {
 	return &notify.Message{ID: "test-" + strconv.FormatInt(now.UnixNano(), 36), Event: notify.EventTest, Severity: homelabcmd.SeverityLow,
 		Title: "HomelabCmd Test", Text: "Notification channel configured successfully!", At: now.UTC()}
+}
+
+// handlePendingAlerts lists metric breaches still inside their sustain
+// window (the original's GET /alerts/pending): what will alert, and when.
+func (s *Server) handlePendingAlerts(w http.ResponseWriter, r *http.Request) {
+	ctx := r.Context()
+	th, err := s.store.Thresholds(ctx)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	breaches, err := s.store.PendingBreaches(ctx)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	now := time.Now().UTC()
+	out := []map[string]any{}
+	latest := map[string]*homelabcmd.MetricsSample{}
+	for _, b := range breaches {
+		m, ok := latest[b.ServerID]
+		if !ok {
+			if m, err = s.store.LatestMetrics(ctx, b.ServerID); err != nil {
+				s.writeError(w, r, err)
+				return
+			}
+			latest[b.ServerID] = m
+		}
+		rule, value := th.CPU, (*float64)(nil)
+		switch b.Metric {
+		case homelabcmd.AlertMemory:
+			rule = th.Memory
+		case homelabcmd.AlertDisk:
+			rule = th.Disk
+		}
+		if m != nil {
+			value = map[string]*float64{homelabcmd.AlertCPU: m.CPUPercent, homelabcmd.AlertMemory: m.MemoryPercent, homelabcmd.AlertDisk: m.DiskPercent}[b.Metric]
+		}
+		severity := homelabcmd.SeverityHigh
+		if value != nil && *value >= float64(rule.CriticalPercent) {
+			severity = homelabcmd.SeverityCritical
+		}
+		elapsed := int(now.Sub(b.FirstBreachAt).Seconds())
+		out = append(out, map[string]any{"server_id": b.ServerID, "server_name": b.ServerName, "metric_type": b.Metric,
+			"current_value": value, "threshold_value": rule.HighPercent, "severity": severity, "first_breach_at": b.FirstBreachAt,
+			"sustained_seconds": rule.SustainedSeconds, "elapsed_seconds": elapsed, "time_until_alert": max(0, rule.SustainedSeconds-elapsed)})
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"pending": out, "total": len(out)})
 }

@@ -3,6 +3,7 @@ package httpapi_test
 import (
 	"strings"
 	"testing"
+	"time"
 )
 
 // The original hub's GET /config and PUT /config/notifications map onto a
@@ -37,6 +38,42 @@ func TestLegacyNotificationsConfig(t *testing.T) {
 		expectStatus(t, a.op("PUT", "/api/v1/config/notifications", map[string]any{"slack_webhook_url": ""}), 200)
 		if ch := a.op("GET", "/api/v1/notifications/channels", nil).json(t)["channels"].([]any); len(ch) != 0 {
 			t.Fatalf("channel left after clearing the URL: %v", ch)
+		}
+	})
+}
+
+// A CPU breach inside its sustain window shows in GET /alerts/pending, and
+// leaves it once the alert opens.
+func TestPendingAlerts(t *testing.T) {
+	forEachAPI(t, func(t *testing.T, a *api) {
+		now := time.Now().UTC()
+		beat := func(at time.Time, cpu float64) {
+			t.Helper()
+			m := hb("nas", at)
+			m["metrics"] = map[string]any{"cpu_percent": cpu, "memory_percent": 20.0, "disk_percent": 30.0}
+			expectStatus(t, a.op("POST", "/api/v1/agents/heartbeat", m), 200)
+		}
+		beat(now, 97)
+		p := a.op("GET", "/api/v1/alerts/pending", nil).json(t)
+		list := p["pending"].([]any)
+		if p["total"] != 1.0 {
+			t.Fatalf("pending %v", p)
+		}
+		e := list[0].(map[string]any)
+		if e["metric_type"] != "cpu" || e["severity"] != "critical" || e["current_value"] != 97.0 || e["threshold_value"] != 85.0 ||
+			e["sustained_seconds"] != 180.0 || e["time_until_alert"].(float64) > 180 {
+			t.Fatalf("pending entry %v", e)
+		}
+		// Past the sustain window (on the hub's clock) the alert opens and the
+		// breach is no longer pending.
+		a.db.Now = func() time.Time { return time.Now().Add(200 * time.Second) }
+		defer func() { a.db.Now = time.Now }()
+		beat(now.Add(200*time.Second), 97)
+		if p := a.op("GET", "/api/v1/alerts/pending", nil).json(t); p["total"] != 0.0 {
+			t.Fatalf("still pending after the alert opened: %v", p)
+		}
+		if n := a.op("GET", "/api/v1/alerts?alert_type=cpu", nil).json(t)["total"]; n != 1.0 {
+			t.Fatalf("cpu alerts %v", n)
 		}
 	})
 }

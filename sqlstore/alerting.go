@@ -294,3 +294,27 @@ func message(tr alerting.Transition, a homelabcmd.Alert, serverName string, now 
 	}
 	return m
 }
+
+// PendingBreaches lists the metric breaches still inside their sustain
+// window, for GET /alerts/pending.
+func (db *DB) PendingBreaches(ctx context.Context) ([]homelabcmd.PendingBreach, error) {
+	rows, err := db.read.QueryContext(ctx, `SELECT r.server_id, COALESCE(s.display_name, s.hostname), r.rule_key, r.first_breach_at
+		FROM alert_rule_state r JOIN servers s ON s.id = r.server_id
+		WHERE r.rule_key IN ('cpu', 'memory', 'disk') AND r.first_breach_at IS NOT NULL
+		AND NOT EXISTS (SELECT 1 FROM alerts a WHERE a.server_id = r.server_id AND a.dedup_key = r.rule_key AND a.status <> 'resolved')
+		ORDER BY r.first_breach_at`)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	out := []homelabcmd.PendingBreach{}
+	for rows.Next() {
+		var p homelabcmd.PendingBreach
+		if err := rows.Scan(&p.ServerID, &p.ServerName, &p.Metric, &p.FirstBreachAt); err != nil {
+			return nil, err
+		}
+		p.FirstBreachAt = p.FirstBreachAt.UTC()
+		out = append(out, p)
+	}
+	return out, rows.Err()
+}
