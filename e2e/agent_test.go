@@ -1,18 +1,15 @@
 package e2e
 
 import (
-	"bufio"
 	"context"
 	"encoding/json"
 	"fmt"
-	"io"
 	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"regexp"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -23,17 +20,7 @@ const testAPIKey = "e2e-operator-key-0123456789"
 
 // Agent is a running `homelabcmd agent` process.
 type Agent struct {
-	cmd    *exec.Cmd
-	mu     sync.Mutex
-	output strings.Builder
-	done   chan struct{}
-}
-
-// Output is everything the agent logged so far.
-func (a *Agent) Output() string {
-	a.mu.Lock()
-	defer a.mu.Unlock()
-	return a.output.String()
+	*process
 }
 
 // StartAgent writes config to a file and runs `homelabcmd agent` on it
@@ -50,22 +37,7 @@ func startAgentCmd(t *testing.T, cmdline []string, config string, args ...string
 	if err := os.WriteFile(path, []byte(config), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	a := &Agent{done: make(chan struct{})}
-	a.cmd = exec.Command(cmdline[0], append(append(cmdline[1:], "--config", path), args...)...)
-	pr, pw := io.Pipe()
-	a.cmd.Stdout, a.cmd.Stderr = pw, pw
-	if err := a.cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	go func() {
-		sc := bufio.NewScanner(pr)
-		for sc.Scan() {
-			a.mu.Lock()
-			a.output.WriteString(sc.Text() + "\n")
-			a.mu.Unlock()
-		}
-	}()
-	go func() { a.cmd.Wait(); pw.Close(); close(a.done) }()
+	a := &Agent{startProcess(t, exec.Command(cmdline[0], append(append(cmdline[1:], "--config", path), args...)...))}
 	t.Cleanup(func() {
 		a.cmd.Process.Signal(os.Interrupt)
 		select {

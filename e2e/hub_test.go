@@ -42,10 +42,9 @@ func TestMain(m *testing.M) {
 	os.Exit(code)
 }
 
-// Hub is a running hub process.
-type Hub struct {
-	URL    string
-	Dir    string
+// process is a running child process whose output (stdout and stderr) is
+// collected line by line.
+type process struct {
 	cmd    *exec.Cmd
 	mu     sync.Mutex
 	output strings.Builder
@@ -53,10 +52,38 @@ type Hub struct {
 }
 
 // Output is everything the process printed so far.
-func (h *Hub) Output() string {
-	h.mu.Lock()
-	defer h.mu.Unlock()
-	return h.output.String()
+func (p *process) Output() string {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.output.String()
+}
+
+// startProcess starts cmd, collecting its output; done closes when it exits.
+func startProcess(t *testing.T, cmd *exec.Cmd) *process {
+	t.Helper()
+	p := &process{cmd: cmd, done: make(chan struct{})}
+	pr, pw := io.Pipe()
+	cmd.Stdout, cmd.Stderr = pw, pw
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	go func() {
+		sc := bufio.NewScanner(pr)
+		for sc.Scan() {
+			p.mu.Lock()
+			p.output.WriteString(sc.Text() + "\n")
+			p.mu.Unlock()
+		}
+	}()
+	go func() { cmd.Wait(); pw.Close(); close(p.done) }()
+	return p
+}
+
+// Hub is a running hub process.
+type Hub struct {
+	*process
+	URL string
+	Dir string
 }
 
 // StartHub runs `homelabcmd serve` in dir with extra args and environment,
@@ -70,24 +97,10 @@ func StartHub(t *testing.T, dir string, env []string, args ...string) *Hub {
 // with the hub's URL finds it again after a restart.
 func startHubOnPort(t *testing.T, dir string, env []string, port int, args ...string) *Hub {
 	t.Helper()
-	h := &Hub{URL: fmt.Sprintf("http://127.0.0.1:%d", port), Dir: dir, done: make(chan struct{})}
-	h.cmd = exec.Command(binary, append([]string{"serve", "--host", "127.0.0.1", "--port", fmt.Sprint(port)}, args...)...)
-	h.cmd.Dir = dir
-	h.cmd.Env = append(os.Environ(), env...)
-	pr, pw := io.Pipe()
-	h.cmd.Stdout, h.cmd.Stderr = pw, pw
-	if err := h.cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	go func() {
-		sc := bufio.NewScanner(pr)
-		for sc.Scan() {
-			h.mu.Lock()
-			h.output.WriteString(sc.Text() + "\n")
-			h.mu.Unlock()
-		}
-	}()
-	go func() { h.cmd.Wait(); pw.Close(); close(h.done) }()
+	cmd := exec.Command(binary, append([]string{"serve", "--host", "127.0.0.1", "--port", fmt.Sprint(port)}, args...)...)
+	cmd.Dir = dir
+	cmd.Env = append(os.Environ(), env...)
+	h := &Hub{process: startProcess(t, cmd), URL: fmt.Sprintf("http://127.0.0.1:%d", port), Dir: dir}
 	t.Cleanup(func() { h.Stop(t) })
 	deadline := time.Now().Add(30 * time.Second)
 	for time.Now().Before(deadline) {
