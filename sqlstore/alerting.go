@@ -70,7 +70,7 @@ func (db *DB) UpdateThresholds(ctx context.Context, p alerting.ThresholdsPatch) 
 // transaction and writes the alert rows, rule state and outbox rows there.
 // The servers row is already updated (and so locked on PostgreSQL) by this
 // transaction, which serialises evaluations of one server across hubs.
-func evaluateAlerts(ctx context.Context, tx *Tx, serverID string, hb *homelabcmd.Heartbeat, ts time.Time) (int, error) {
+func evaluateAlerts(ctx context.Context, tx *Tx, serverID string, hb *homelabcmd.Heartbeat, ts time.Time, expected []homelabcmd.ExpectedService) (int, error) {
 	cfg, err := tx.db.alertConfig(ctx, tx)
 	if err != nil {
 		return 0, err
@@ -79,10 +79,7 @@ func evaluateAlerts(ctx context.Context, tx *Tx, serverID string, hb *homelabcmd
 	if err != nil {
 		return 0, err
 	}
-	in := alerting.Input{Server: srv, Metrics: hb.Metrics, Services: hb.Services, ReportedAt: ts}
-	if in.Expected, err = expectedForRules(ctx, tx, serverID); err != nil {
-		return 0, err
-	}
+	in := alerting.Input{Server: srv, Metrics: hb.Metrics, Services: hb.Services, ReportedAt: ts, Expected: expected}
 	if in.States, err = loadRuleStates(ctx, tx, serverID); err != nil {
 		return 0, err
 	}

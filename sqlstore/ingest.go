@@ -175,8 +175,17 @@ func ingestOne(ctx context.Context, tx *Tx, hb *homelabcmd.Heartbeat, meta homel
 	if res.Changes, err = storeServiceReports(ctx, tx, serverID, ts, hb.Services); err != nil {
 		return nil, err
 	}
-	if res.ExpectedServices, err = enabledServiceNames(ctx, tx, serverID); err != nil {
+	// One read of the expected services serves the response (what the agent
+	// must watch) and the alert rules.
+	expected, err := expectedForRules(ctx, tx, serverID)
+	if err != nil {
 		return nil, err
+	}
+	res.ExpectedServices = []string{}
+	for _, e := range expected {
+		if e.Enabled {
+			res.ExpectedServices = append(res.ExpectedServices, e.ServiceName)
+		}
 	}
 	var running []string
 	for _, r := range hb.Services {
@@ -192,7 +201,7 @@ func ingestOne(ctx context.Context, tx *Tx, hb *homelabcmd.Heartbeat, meta homel
 	}
 	// Alert rules evaluate here, inside the heartbeat's transaction, so the
 	// history, current status, alerts and notifications commit together.
-	if res.AlertTransitions, err = evaluateAlerts(ctx, tx, serverID, hb, ts); err != nil {
+	if res.AlertTransitions, err = evaluateAlerts(ctx, tx, serverID, hb, ts, expected); err != nil {
 		return nil, err
 	}
 	return res, nil

@@ -137,29 +137,6 @@ func (db *DB) DeleteExpectedService(ctx context.Context, serverID, name string) 
 	})
 }
 
-// EnabledServiceNames returns the names of a server's enabled expected
-// services, which the agent is told to watch.
-func (db *DB) EnabledServiceNames(ctx context.Context, serverID string) ([]string, error) {
-	return enabledServiceNames(ctx, db.read, serverID)
-}
-
-func enabledServiceNames(ctx context.Context, q querier, serverID string) ([]string, error) {
-	rows, err := q.QueryContext(ctx, `SELECT service_name FROM expected_services WHERE server_id = $1 AND enabled = TRUE ORDER BY service_name`, serverID)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	out := []string{}
-	for rows.Next() {
-		var n string
-		if err := rows.Scan(&n); err != nil {
-			return nil, err
-		}
-		out = append(out, n)
-	}
-	return out, rows.Err()
-}
-
 func serverExists(ctx context.Context, q querier, id string) error {
 	var one int
 	err := q.QueryRowContext(ctx, `SELECT 1 FROM servers WHERE id = $1`, id).Scan(&one)
