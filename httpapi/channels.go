@@ -72,7 +72,8 @@ func (s *Server) handleCreateChannel(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, err)
 		return
 	}
-	c := &notify.Channel{Name: req.Name, Type: req.Type, Config: req.Config, MinSeverity: req.MinSeverity, SendResolved: true, Enabled: true}
+	c := notify.NewChannel(req.Name, req.Type, req.Config)
+	c.MinSeverity = req.MinSeverity
 	if req.SendResolved != nil {
 		c.SendResolved = *req.SendResolved
 	}

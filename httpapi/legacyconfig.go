@@ -132,7 +132,8 @@ func (s *Server) applyLegacySlack(ctx context.Context, url *string, sendResolved
 		return homelabcmd.FieldError("slack_webhook_url", "no Slack webhook is set yet; send slack_webhook_url first")
 	}
 	cfg, _ := json.Marshal(map[string]string{"webhook_url": *url})
-	c := &notify.Channel{Name: legacySlackChannel, Type: "slack", Config: cfg, MinSeverity: homelabcmd.SeverityHigh, SendResolved: true, Enabled: true}
+	c := notify.NewChannel(legacySlackChannel, "slack", cfg)
+	c.MinSeverity = homelabcmd.SeverityHigh
 	if sendResolved != nil {
 		c.SendResolved = *sendResolved
 	}

@@ -23,6 +23,13 @@ type Channel struct {
 	UpdatedAt    time.Time `json:"updated_at"`
 }
 
+// NewChannel returns a channel with the defaults every way of making one
+// shares (the API, the channels file, the original's Slack setting): enabled,
+// resolutions sent, minimum severity filled in by Validate.
+func NewChannel(name, kind string, cfg json.RawMessage) *Channel {
+	return &Channel{Name: name, Type: kind, Config: cfg, SendResolved: true, Enabled: true}
+}
+
 // ChannelUpdate is a partial update: nil fields are left unchanged.
 type ChannelUpdate struct {
 	Name         *string         `json:"name"`

@@ -45,7 +45,8 @@ func (h *Hub) applyChannelsFile(ctx context.Context) error {
 			}
 			continue
 		}
-		c := &notify.Channel{Name: s.Name, Type: s.Type, Config: cfg, MinSeverity: s.MinSeverity, SendResolved: true, Enabled: true}
+		c := notify.NewChannel(s.Name, s.Type, cfg)
+		c.MinSeverity = s.MinSeverity
 		if s.SendResolved != nil {
 			c.SendResolved = *s.SendResolved
 		}
