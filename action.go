@@ -1,6 +1,10 @@
 package homelabcmd
 
-import "time"
+import (
+	"strconv"
+	"strings"
+	"time"
+)
 
 // Action statuses: pending → approved → executing → completed | failed, or
 // pending → rejected, or pending/approved → cancelled. approved and
@@ -90,3 +94,33 @@ var DefaultRestartPolicy = RestartPolicy{MaxRestarts: 3, Window: 15 * time.Minut
 // RestartCommand is the command shown for a restart; the agent never runs
 // it through a shell, it calls systemd's RestartUnit over D-Bus.
 func RestartCommand(service string) string { return "systemctl restart " + service }
+
+// CheckMove is the action state machine: it allows a move to status to
+// only from one of the statuses in from. ECONFLICT otherwise.
+func (a *Action) CheckMove(from []string, to string) error {
+	for _, f := range from {
+		if a.Status == f {
+			return nil
+		}
+	}
+	return Errorf(ECONFLICT, "Cannot move action %d from '%s' to '%s' (it must be %s)", a.ID, a.Status, to, strings.Join(from, " or "))
+}
+
+// AllowRestart is the crash-loop guard rail: after MaxRestarts within
+// Window (recent counts them) a further restart is refused (ECONFLICT with
+// reason crash_loop), since a crash-looping service needs a person.
+func (p RestartPolicy) AllowRestart(service string, recent int) error {
+	if p.MaxRestarts > 0 && recent >= p.MaxRestarts {
+		return &Error{Code: ECONFLICT, Message: "Service '" + service + "' was restarted " + strconv.Itoa(recent) +
+			" times in the last " + p.Window.String() + "; it looks like a crash loop and needs a person, not another restart",
+			Data: map[string]any{"reason": "crash_loop"}}
+	}
+	return nil
+}
+
+// RestartConflict is the error for a second restart of a service while
+// one (id) is still active.
+func RestartConflict(id int64) error {
+	return &Error{Code: ECONFLICT, Message: "A restart action for this service is already queued",
+		Data: map[string]any{"existing_action_id": id}}
+}

@@ -29,36 +29,11 @@ type Transition struct {
 	Since *time.Time
 }
 
-// State is what the rules remember per (server, key) between reports; the
-// key is an alert dedup key ("cpu", "offline", "service:nginx", …).
-type State struct {
-	Key string
-	// FirstBreachAt starts a metric's sustain window.
-	FirstBreachAt *time.Time
-	// MissingCount counts heartbeats in a row that left a service out.
-	MissingCount int
-	// GraceUntil ends a restart grace period; it stays set after it ends
-	// until the service runs, so a later alert can say the restart failed.
-	GraceUntil *time.Time
-	// Restarts is the unit's last reported restart count.
-	Restarts *int
-	// LastNotifiedAt is when the open alert was last notified.
-	LastNotifiedAt *time.Time
-}
-
-// Equal reports whether two states hold the same values.
-func (s State) Equal(o State) bool {
-	return s.Key == o.Key && eqTime(s.FirstBreachAt, o.FirstBreachAt) && s.MissingCount == o.MissingCount &&
-		eqTime(s.GraceUntil, o.GraceUntil) && eqInt(s.Restarts, o.Restarts) && eqTime(s.LastNotifiedAt, o.LastNotifiedAt)
-}
+// State is what the rules remember per (server, key) between reports.
+type State = homelabcmd.RuleState
 
 // Server is what the rules need to know about the reporting server.
-type Server struct {
-	ID          string
-	Name        string
-	MachineType string
-	Paused      bool
-}
+type Server = homelabcmd.ServerRef
 
 // Input is one heartbeat with the server's stored alerting state.
 type Input struct {

@@ -62,12 +62,6 @@ func clip(s string, n int) string {
 
 func ptr[T any](v T) *T { return &v }
 
-func eqTime(a, b *time.Time) bool {
-	return a == nil && b == nil || a != nil && b != nil && a.Equal(*b)
-}
-
-func eqInt(a, b *int) bool { return a == nil && b == nil || a != nil && b != nil && *a == *b }
-
 func sortStates(s []State) {
 	slices.SortFunc(s, func(a, b State) int { return strings.Compare(a.Key, b.Key) })
 }

@@ -12,33 +12,21 @@ import (
 
 // ActionStore keeps remediation actions and their audit trail.
 type ActionStore interface {
-	CreateRestart(ctx context.Context, serverID, service, actor string, p homelabcmd.RestartPolicy) (*homelabcmd.Action, error)
 	FindAction(ctx context.Context, id int64) (*homelabcmd.Action, error)
 	ListActions(ctx context.Context, f homelabcmd.ActionFilter) ([]*homelabcmd.Action, int, error)
-	ApproveAction(ctx context.Context, id int64, actor string) (*homelabcmd.Action, error)
-	RejectAction(ctx context.Context, id int64, actor, reason string) (*homelabcmd.Action, error)
-	CancelAction(ctx context.Context, id int64, actor string) (*homelabcmd.Action, error)
-	ClaimCommands(ctx context.Context, serverID string) ([]homelabcmd.PendingCommand, error)
-	CompleteAction(ctx context.Context, serverID string, id int64, r homelabcmd.ActionResult) (*homelabcmd.Action, error)
 }
 
 // operatorActor names who acted in the audit trail.
 const operatorActor = "dashboard"
 
-func (s *Server) publishAction(a *homelabcmd.Action) {
-	s.events.Publish(live.Event{Type: live.ActionChanged, ServerID: a.ServerID,
-		Data: map[string]any{"action_id": a.ID, "status": a.Status, "service_name": a.ServiceName}})
-}
-
 // handleRestart queues a restart of a service (expected or not, running or
 // not, as in the original story).
 func (s *Server) handleRestart(w http.ResponseWriter, r *http.Request) {
-	a, err := s.store.CreateRestart(r.Context(), r.PathValue("id"), r.PathValue("name"), operatorActor, s.RestartPolicy)
+	a, err := s.engine.CreateRestart(r.Context(), r.PathValue("id"), r.PathValue("name"), operatorActor)
 	if err != nil {
 		s.writeError(w, r, err)
 		return
 	}
-	s.publishAction(a)
 	writeJSON(w, http.StatusCreated, map[string]any{"action_id": a.ID, "action_type": a.ActionType, "server_id": a.ServerID,
 		"service_name": a.ServiceName, "command": a.Command, "status": a.Status, "created_at": a.CreatedAt,
 		"approved_at": a.ApprovedAt, "approved_by": a.ApprovedBy})
@@ -104,9 +92,9 @@ func (s *Server) handleActionTransition(op string) http.HandlerFunc {
 		var a *homelabcmd.Action
 		switch op {
 		case "approve":
-			a, err = s.store.ApproveAction(r.Context(), id, operatorActor)
+			a, err = s.engine.ApproveAction(r.Context(), id, operatorActor)
 		case "cancel":
-			a, err = s.store.CancelAction(r.Context(), id, operatorActor)
+			a, err = s.engine.CancelAction(r.Context(), id, operatorActor)
 		case "reject":
 			var body struct {
 				Reason string `json:"reason"`
@@ -115,13 +103,12 @@ func (s *Server) handleActionTransition(op string) http.HandlerFunc {
 				s.writeError(w, r, err)
 				return
 			}
-			a, err = s.store.RejectAction(r.Context(), id, operatorActor, body.Reason)
+			a, err = s.engine.RejectAction(r.Context(), id, operatorActor, body.Reason)
 		}
 		if err != nil {
 			s.writeError(w, r, err)
 			return
 		}
-		s.publishAction(a)
 		writeJSON(w, http.StatusOK, a)
 	}
 }
@@ -158,7 +145,7 @@ func (s *Server) handleAgentCommands(w http.ResponseWriter, r *http.Request) {
 	recheck := time.NewTicker(commandRecheck)
 	defer recheck.Stop()
 	for {
-		cmds, err := s.store.ClaimCommands(r.Context(), serverID)
+		cmds, err := s.engine.ClaimCommands(r.Context(), serverID)
 		if err != nil {
 			s.writeError(w, r, err)
 			return
@@ -228,11 +215,10 @@ func (s *Server) handleCommandResult(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, homelabcmd.FieldError("duration_ms", "must not be negative"))
 		return
 	}
-	a, err := s.store.CompleteAction(r.Context(), serverID, id, res)
+	a, err := s.engine.CompleteAction(r.Context(), serverID, id, res)
 	if err != nil {
 		s.writeError(w, r, err)
 		return
 	}
-	s.publishAction(a)
 	writeJSON(w, http.StatusOK, a)
 }

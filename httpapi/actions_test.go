@@ -159,7 +159,7 @@ func TestRestartActions(t *testing.T) {
 			// The other server's approved restart is never picked up: time passes.
 			a.db.Now = func() time.Time { return time.Now().Add(11 * time.Minute) }
 			defer func() { a.db.Now = time.Now }()
-			n, err := a.db.ExpireActions(t.Context(), homelabcmd.DefaultRestartPolicy)
+			n, err := a.engine.ExpireActions(t.Context())
 			if err != nil || n != 1 {
 				t.Fatalf("expired %d, %v", n, err)
 			}

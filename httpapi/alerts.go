@@ -7,8 +7,6 @@ import (
 	"time"
 
 	"github.com/homelabcmd/homelabcmd"
-	"github.com/homelabcmd/homelabcmd/alerting"
-	"github.com/homelabcmd/homelabcmd/live"
 	"github.com/homelabcmd/homelabcmd/notify"
 )
 
@@ -16,16 +14,10 @@ import (
 type AlertingStore interface {
 	ListAlerts(ctx context.Context, f homelabcmd.AlertFilter) ([]*homelabcmd.Alert, int, error)
 	FindAlert(ctx context.Context, id int64) (*homelabcmd.Alert, error)
-	AcknowledgeAlert(ctx context.Context, id int64) (*homelabcmd.Alert, error)
-	ResolveAlert(ctx context.Context, id int64) (*homelabcmd.Alert, error)
-	Thresholds(ctx context.Context) (alerting.Thresholds, error)
-	UpdateThresholds(ctx context.Context, p alerting.ThresholdsPatch) (alerting.Thresholds, []string, error)
-	ListChannels(ctx context.Context) ([]notify.Channel, error)
-	FindChannel(ctx context.Context, id int64) (*notify.Channel, error)
-	CreateChannel(ctx context.Context, c *notify.Channel) error
-	UpdateChannel(ctx context.Context, id int64, upd notify.ChannelUpdate) (*notify.Channel, error)
+	ListChannels(ctx context.Context) ([]homelabcmd.Channel, error)
+	FindChannel(ctx context.Context, id int64) (*homelabcmd.Channel, error)
 	DeleteChannel(ctx context.Context, id int64) error
-	PendingBreaches(ctx context.Context) ([]homelabcmd.PendingBreach, error)
+	PendingBreaches(ctx context.Context, metrics []string) ([]homelabcmd.PendingBreach, error)
 }
 
 // alertResponse is an alert as the contract shows it.
@@ -134,12 +126,11 @@ func (s *Server) handleAcknowledgeAlert(w http.ResponseWriter, r *http.Request) 
 		s.writeError(w, r, err)
 		return
 	}
-	a, err := s.store.AcknowledgeAlert(r.Context(), id)
+	a, err := s.engine.AcknowledgeAlert(r.Context(), id)
 	if err != nil {
 		s.writeError(w, r, err)
 		return
 	}
-	s.events.Publish(live.Event{Type: live.AlertChanged, ServerID: a.ServerID, Data: map[string]any{"alert_id": a.ID, "status": a.Status}})
 	writeJSON(w, http.StatusOK, map[string]any{"id": a.ID, "status": a.Status, "acknowledged_at": a.AcknowledgedAt})
 }
 
@@ -149,12 +140,11 @@ func (s *Server) handleResolveAlert(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, err)
 		return
 	}
-	a, err := s.store.ResolveAlert(r.Context(), id)
+	a, err := s.engine.ResolveAlert(r.Context(), id)
 	if err != nil {
 		s.writeError(w, r, err)
 		return
 	}
-	s.events.Publish(live.Event{Type: live.AlertChanged, ServerID: a.ServerID, Data: map[string]any{"alert_id": a.ID, "status": a.Status}})
 	writeJSON(w, http.StatusOK, map[string]any{"id": a.ID, "status": a.Status, "resolved_at": a.ResolvedAt, "auto_resolved": a.AutoResolved})
 }
 
@@ -168,12 +158,12 @@ func testMessage(now time.Time) *notify.Message {
 // window (the original's GET /alerts/pending): what will alert, and when.
 func (s *Server) handlePendingAlerts(w http.ResponseWriter, r *http.Request) {
 	ctx := r.Context()
-	th, err := s.store.Thresholds(ctx)
+	th, err := s.engine.Thresholds(ctx)
 	if err != nil {
 		s.writeError(w, r, err)
 		return
 	}
-	breaches, err := s.store.PendingBreaches(ctx)
+	breaches, err := s.store.PendingBreaches(ctx, []string{homelabcmd.AlertCPU, homelabcmd.AlertMemory, homelabcmd.AlertDisk})
 	if err != nil {
 		s.writeError(w, r, err)
 		return

@@ -14,6 +14,8 @@ import (
 
 	"github.com/homelabcmd/homelabcmd"
 	"github.com/homelabcmd/homelabcmd/httpapi"
+	"github.com/homelabcmd/homelabcmd/hub"
+	"github.com/homelabcmd/homelabcmd/live"
 	"github.com/homelabcmd/homelabcmd/sqlstore"
 	"github.com/homelabcmd/homelabcmd/sqlstore/storetest"
 )
@@ -22,9 +24,10 @@ const testKey = "test-operator-key-0123456789"
 
 // api is a hub's router over a real, migrated database.
 type api struct {
-	t   *testing.T
-	srv *httptest.Server
-	db  *sqlstore.DB
+	t      *testing.T
+	srv    *httptest.Server
+	db     *sqlstore.DB
+	engine *hub.Engine
 }
 
 func forEachAPI(t *testing.T, fn func(t *testing.T, a *api)) {
@@ -37,12 +40,26 @@ func forEachAPI(t *testing.T, fn func(t *testing.T, a *api)) {
 		if err := db.Migrate(ctx, nil); err != nil {
 			t.Fatal(err)
 		}
-		logger := slog.New(slog.NewTextHandler(io.Discard, nil))
-		s := httpapi.NewServer(db, homelabcmd.HashSecret(testKey), nil, logger)
+		s, engine := newServer(db)
 		hs := httptest.NewServer(s.Handler())
 		t.Cleanup(func() { hs.Close(); db.Close() })
-		fn(t, &api{t: t, srv: hs, db: db})
+		fn(t, &api{t: t, srv: hs, db: db, engine: engine})
 	})
+}
+
+// newServer wires the API as the hub does: the engine over db, and one
+// broker that db delivers committed events to.
+func newServer(db *sqlstore.DB) (*httpapi.Server, *hub.Engine) {
+	events := live.NewBroker()
+	db.Events = events
+	logger := slog.New(slog.NewTextHandler(io.Discard, nil))
+	engine := hub.New(db, events, hub.Options{Logger: logger})
+	return httpapi.NewServer(db, engine, homelabcmd.HashSecret(testKey), events, logger), engine
+}
+
+func newHandler(db *sqlstore.DB) http.Handler {
+	s, _ := newServer(db)
+	return s.Handler()
 }
 
 type response struct {

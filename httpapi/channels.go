@@ -6,12 +6,13 @@ import (
 	"net/http"
 	"time"
 
+	"github.com/homelabcmd/homelabcmd"
 	"github.com/homelabcmd/homelabcmd/notify"
 	"github.com/homelabcmd/homelabcmd/notify/registry"
 )
 
 // channelResponse shows a channel with its secrets masked.
-func channelResponse(c *notify.Channel) (*notify.Channel, error) {
+func channelResponse(c *homelabcmd.Channel) (*homelabcmd.Channel, error) {
 	out := *c
 	red, err := registry.Redact(c.Type, c.Config)
 	if err != nil {
@@ -27,7 +28,7 @@ func (s *Server) handleListChannels(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, err)
 		return
 	}
-	out := make([]*notify.Channel, 0, len(list))
+	out := make([]*homelabcmd.Channel, 0, len(list))
 	for i := range list {
 		c, err := channelResponse(&list[i])
 		if err != nil {
@@ -80,7 +81,7 @@ func (s *Server) handleCreateChannel(w http.ResponseWriter, r *http.Request) {
 	if req.Enabled != nil {
 		c.Enabled = *req.Enabled
 	}
-	err := s.store.CreateChannel(r.Context(), c)
+	err := s.engine.CreateChannel(r.Context(), c)
 	if err == nil {
 		c, err = channelResponse(c)
 	}
@@ -97,12 +98,12 @@ func (s *Server) handleUpdateChannel(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, err)
 		return
 	}
-	var upd notify.ChannelUpdate
+	var upd homelabcmd.ChannelUpdate
 	if err := decodeJSON(w, r, &upd); err != nil {
 		s.writeError(w, r, err)
 		return
 	}
-	c, err := s.store.UpdateChannel(r.Context(), id, upd)
+	c, err := s.engine.UpdateChannel(r.Context(), id, upd)
 	if err == nil {
 		c, err = channelResponse(c)
 	}

@@ -44,6 +44,9 @@ func (s *Server) handleEvents(w http.ResponseWriter, r *http.Request) {
 			if !ok {
 				return
 			}
+			if e.Internal() {
+				continue
+			}
 			data, err := json.Marshal(e)
 			if err != nil {
 				s.logger.Error("encode live event", "type", e.Type, "err", err)

@@ -6,7 +6,6 @@ import (
 	"time"
 
 	"github.com/homelabcmd/homelabcmd"
-	"github.com/homelabcmd/homelabcmd/live"
 )
 
 // handleHeartbeat stores an agent's report and answers with the commands and
@@ -28,7 +27,7 @@ func (s *Server) handleHeartbeat(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	peer, _, _ := net.SplitHostPort(r.RemoteAddr)
-	res, err := s.store.Ingest(r.Context(), &hb, homelabcmd.IngestMeta{BoundServerID: bound, PeerIP: peer})
+	res, err := s.engine.Ingest(r.Context(), &hb, homelabcmd.IngestMeta{BoundServerID: bound, PeerIP: peer})
 	if err != nil {
 		fail(err)
 		return
@@ -38,15 +37,6 @@ func (s *Server) handleHeartbeat(w http.ResponseWriter, r *http.Request) {
 		auth = "api_key"
 	}
 	s.Observer.HeartbeatStored(auth, time.Since(start))
-	s.events.Publish(live.Event{Type: live.ServerUpdated, ServerID: res.ServerID})
-	if res.AlertTransitions > 0 {
-		// Dashboards refresh their alerts; dispatchers wake for the outbox.
-		s.events.Publish(live.Event{Type: live.AlertChanged, ServerID: res.ServerID})
-	}
-	for _, c := range res.Changes {
-		s.events.Publish(live.Event{Type: live.ServiceChanged, ServerID: res.ServerID,
-			Data: map[string]any{"service_name": c.ServiceName, "status": c.To, "previous_status": c.From}})
-	}
 	writeJSON(w, http.StatusOK, homelabcmd.HeartbeatResponse{
 		Status:              "ok",
 		ServerRegistered:    res.ServerRegistered,

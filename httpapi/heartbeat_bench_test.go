@@ -5,8 +5,6 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"io"
-	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"path/filepath"
@@ -14,8 +12,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/homelabcmd/homelabcmd"
-	"github.com/homelabcmd/homelabcmd/httpapi"
 	"github.com/homelabcmd/homelabcmd/sqlstore"
 )
 
@@ -32,7 +28,7 @@ func BenchmarkHeartbeatHandler(b *testing.B) {
 	if err := db.Migrate(context.Background(), nil); err != nil {
 		b.Fatal(err)
 	}
-	h := httpapi.NewServer(db, homelabcmd.HashSecret(testKey), nil, slog.New(slog.NewTextHandler(io.Discard, nil))).Handler()
+	h := newHandler(db)
 	const servers = 200
 	bodies := make([][]byte, servers)
 	for i := range bodies {

@@ -17,12 +17,12 @@ import (
 // validatingStore is the part of a Store the heartbeat handler reaches with
 // the operator key: Ingest validates first, as sqlstore's does, and keeps
 // the heartbeat it accepted.
-type validatingStore struct {
-	Store
+type validatingEngine struct {
+	Engine
 	accepted *homelabcmd.Heartbeat
 }
 
-func (s *validatingStore) Ingest(_ context.Context, hb *homelabcmd.Heartbeat, _ homelabcmd.IngestMeta) (*homelabcmd.IngestResult, error) {
+func (s *validatingEngine) Ingest(_ context.Context, hb *homelabcmd.Heartbeat, _ homelabcmd.IngestMeta) (*homelabcmd.IngestResult, error) {
 	if err := hb.Validate(); err != nil {
 		return nil, err
 	}
@@ -48,8 +48,8 @@ func decodeHeartbeat(body []byte) (*homelabcmd.Heartbeat, error) {
 func FuzzHeartbeat(f *testing.F) {
 	f.Add([]byte(`{"server_id":"x","hostname":"x","timestamp":"2026-01-18T10:30:00Z"}`))
 	const key = "fuzz-operator-key"
-	store := &validatingStore{}
-	s := NewServer(store, homelabcmd.HashSecret(key), nil, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	store := &validatingEngine{}
+	s := NewServer(nil, store, homelabcmd.HashSecret(key), nil, slog.New(slog.NewTextHandler(io.Discard, nil)))
 	f.Fuzz(func(t *testing.T, body []byte) {
 		hb, err := decodeHeartbeat(body)
 		if err != nil {

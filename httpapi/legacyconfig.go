@@ -41,7 +41,7 @@ func (s *Server) legacyNotifications(ctx context.Context, th alerting.Thresholds
 // handleGetConfig answers the original's GET /config: thresholds and the
 // notifications setting.
 func (s *Server) handleGetConfig(w http.ResponseWriter, r *http.Request) {
-	th, err := s.store.Thresholds(r.Context())
+	th, err := s.engine.Thresholds(r.Context())
 	if err != nil {
 		s.writeError(w, r, err)
 		return
@@ -70,14 +70,14 @@ func (s *Server) handlePutLegacyNotifications(w http.ResponseWriter, r *http.Req
 	}
 	ctx := r.Context()
 	updated := []string{}
-	th, err := s.store.Thresholds(ctx)
+	th, err := s.engine.Thresholds(ctx)
 	if err != nil {
 		s.writeError(w, r, err)
 		return
 	}
 	if body.Cooldowns != nil {
 		var changed []string
-		if th, changed, err = s.store.UpdateThresholds(ctx, alerting.ThresholdsPatch{Reminders: body.Cooldowns}); err != nil {
+		if th, changed, err = s.engine.UpdateThresholds(ctx, alerting.ThresholdsPatch{Reminders: body.Cooldowns}); err != nil {
 			s.writeError(w, r, renameField(err, "reminders", "cooldowns"))
 			return
 		}
@@ -110,7 +110,7 @@ func (s *Server) applyLegacySlack(ctx context.Context, url *string, sendResolved
 	if err != nil {
 		return err
 	}
-	var existing *notify.Channel
+	var existing *homelabcmd.Channel
 	for i := range list {
 		if list[i].Name == legacySlackChannel {
 			existing = &list[i]
@@ -122,11 +122,11 @@ func (s *Server) applyLegacySlack(ctx context.Context, url *string, sendResolved
 	case url != nil && *url == "":
 		return nil
 	case existing != nil:
-		upd := notify.ChannelUpdate{SendResolved: sendResolved}
+		upd := homelabcmd.ChannelUpdate{SendResolved: sendResolved}
 		if url != nil {
 			upd.Config, _ = json.Marshal(map[string]string{"webhook_url": *url})
 		}
-		_, err := s.store.UpdateChannel(ctx, existing.ID, upd)
+		_, err := s.engine.UpdateChannel(ctx, existing.ID, upd)
 		return err
 	case url == nil:
 		return homelabcmd.FieldError("slack_webhook_url", "no Slack webhook is set yet; send slack_webhook_url first")
@@ -137,7 +137,7 @@ func (s *Server) applyLegacySlack(ctx context.Context, url *string, sendResolved
 	if sendResolved != nil {
 		c.SendResolved = *sendResolved
 	}
-	return s.store.CreateChannel(ctx, c)
+	return s.engine.CreateChannel(ctx, c)
 }
 
 // renameField reports a validation error under the name the client sent.

@@ -118,7 +118,7 @@ func constString(e ast.Expr, consts map[string]string) (string, bool) {
 // openAPIDoc fetches the served document through the real router.
 func openAPIDoc(t *testing.T) (*httpapi.Server, map[string]any) {
 	t.Helper()
-	s := httpapi.NewServer(nil, "", nil, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	s := httpapi.NewServer(nil, nil, "", nil, slog.New(slog.NewTextHandler(io.Discard, nil)))
 	rec := httptest.NewRecorder()
 	s.Handler().ServeHTTP(rec, httptest.NewRequest("GET", "/api/openapi.json", nil))
 	if rec.Code != 200 || !strings.HasPrefix(rec.Header().Get("Content-Type"), "application/json") {
@@ -289,7 +289,7 @@ func resolvePointer(doc map[string]any, ref string) any {
 }
 
 func TestDocsPage(t *testing.T) {
-	s := httpapi.NewServer(nil, "", nil, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	s := httpapi.NewServer(nil, nil, "", nil, slog.New(slog.NewTextHandler(io.Discard, nil)))
 	rec := httptest.NewRecorder()
 	s.Handler().ServeHTTP(rec, httptest.NewRequest("GET", "/api/docs", nil))
 	body := rec.Body.String()

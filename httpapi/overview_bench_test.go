@@ -5,8 +5,6 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"io"
-	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"path/filepath"
@@ -16,7 +14,6 @@ import (
 	"time"
 
 	"github.com/homelabcmd/homelabcmd"
-	"github.com/homelabcmd/homelabcmd/httpapi"
 	"github.com/homelabcmd/homelabcmd/sqlstore"
 )
 
@@ -35,7 +32,7 @@ func BenchmarkOverview(b *testing.B) {
 	if err := db.Migrate(ctx, nil); err != nil {
 		b.Fatal(err)
 	}
-	h := httpapi.NewServer(db, homelabcmd.HashSecret(testKey), nil, slog.New(slog.NewTextHandler(io.Discard, nil))).Handler()
+	h := newHandler(db)
 
 	// Seed through the API: servers register on their first heartbeat; then
 	// expected services; then an hour of history, one service in ten down.

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/homelabcmd/homelabcmd"
+	"github.com/homelabcmd/homelabcmd/alerting"
 	"github.com/homelabcmd/homelabcmd/live"
 )
 
@@ -27,7 +28,6 @@ type Store interface {
 	Database
 	homelabcmd.ServerStore
 	homelabcmd.ServiceStore
-	Ingest(ctx context.Context, hb *homelabcmd.Heartbeat, meta homelabcmd.IngestMeta) (*homelabcmd.IngestResult, error)
 	ServerOverviews(ctx context.Context) ([]*homelabcmd.ServerOverview, error)
 	LatestMetrics(ctx context.Context, serverID string) (*homelabcmd.MetricsSample, error)
 	MetricsBetween(ctx context.Context, serverID string, from, to time.Time) ([]homelabcmd.MetricPoint, error)
@@ -37,6 +37,24 @@ type Store interface {
 	RegistrationStore
 	ActionStore
 	AlertingStore
+}
+
+// Engine is the hub's use cases (package hub): everything that writes
+// with consequences (alerts, notifications, actions, live events).
+type Engine interface {
+	Ingest(ctx context.Context, hb *homelabcmd.Heartbeat, meta homelabcmd.IngestMeta) (*homelabcmd.IngestResult, error)
+	CreateRestart(ctx context.Context, serverID, service, actor string) (*homelabcmd.Action, error)
+	ApproveAction(ctx context.Context, id int64, actor string) (*homelabcmd.Action, error)
+	RejectAction(ctx context.Context, id int64, actor, reason string) (*homelabcmd.Action, error)
+	CancelAction(ctx context.Context, id int64, actor string) (*homelabcmd.Action, error)
+	ClaimCommands(ctx context.Context, serverID string) ([]homelabcmd.PendingCommand, error)
+	CompleteAction(ctx context.Context, serverID string, id int64, r homelabcmd.ActionResult) (*homelabcmd.Action, error)
+	AcknowledgeAlert(ctx context.Context, id int64) (*homelabcmd.Alert, error)
+	ResolveAlert(ctx context.Context, id int64) (*homelabcmd.Alert, error)
+	Thresholds(ctx context.Context) (alerting.Thresholds, error)
+	UpdateThresholds(ctx context.Context, p alerting.ThresholdsPatch) (alerting.Thresholds, []string, error)
+	CreateChannel(ctx context.Context, c *homelabcmd.Channel) error
+	UpdateChannel(ctx context.Context, id int64, upd homelabcmd.ChannelUpdate) (*homelabcmd.Channel, error)
 }
 
 // AuthStore keeps credentials, only ever as hashes.
@@ -58,8 +76,6 @@ type Server struct {
 
 	// ExternalURL is how agents reach the hub; "" derives it from requests.
 	ExternalURL string
-	// RestartPolicy holds the restart guard rails.
-	RestartPolicy homelabcmd.RestartPolicy
 	// Observer counts heartbeats; a no-op unless set.
 	Observer IngestObserver
 
@@ -68,6 +84,7 @@ type Server struct {
 	shutdown chan struct{}
 
 	store      Store
+	engine     Engine
 	apiKeyHash string
 	events     *live.Broker
 	logger     *slog.Logger
@@ -77,14 +94,16 @@ type Server struct {
 	mux        *http.ServeMux
 }
 
-// NewServer returns a server over store; apiKeyHash is the SHA-256 of the
-// operator API key. Call Open to listen.
-func NewServer(store Store, apiKeyHash string, events *live.Broker, logger *slog.Logger) *Server {
+// NewServer returns a server that reads store and acts through engine;
+// apiKeyHash is the SHA-256 of the operator API key; events is the broker
+// the store delivers committed events to (dashboards and command
+// long-polls subscribe). Call Open to listen.
+func NewServer(store Store, engine Engine, apiKeyHash string, events *live.Broker, logger *slog.Logger) *Server {
 	if events == nil {
 		events = live.NewBroker()
 	}
-	s := &Server{shutdown: make(chan struct{}), store: store, apiKeyHash: apiKeyHash, events: events, logger: logger, started: time.Now(),
-		mux: http.NewServeMux(), Version: homelabcmd.Version, RestartPolicy: homelabcmd.DefaultRestartPolicy, Observer: noObserver{}}
+	s := &Server{shutdown: make(chan struct{}), store: store, engine: engine, apiKeyHash: apiKeyHash, events: events, logger: logger, started: time.Now(),
+		mux: http.NewServeMux(), Version: homelabcmd.Version, Observer: noObserver{}}
 	s.routes()
 	return s
 }

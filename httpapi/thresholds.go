@@ -7,7 +7,7 @@ import (
 )
 
 func (s *Server) handleGetThresholds(w http.ResponseWriter, r *http.Request) {
-	th, err := s.store.Thresholds(r.Context())
+	th, err := s.engine.Thresholds(r.Context())
 	if err != nil {
 		s.writeError(w, r, err)
 		return
@@ -21,7 +21,7 @@ func (s *Server) handlePutThresholds(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, err)
 		return
 	}
-	th, updated, err := s.store.UpdateThresholds(r.Context(), p)
+	th, updated, err := s.engine.UpdateThresholds(r.Context(), p)
 	if err != nil {
 		s.writeError(w, r, err)
 		return

@@ -1,6 +1,8 @@
-// Package pgnotify relays live events between hubs that share one
-// PostgreSQL database through LISTEN/NOTIFY, so a dashboard or an agent's
-// command long-poll sees what happened whichever hub it is connected to.
+// Package pgnotify carries live events between hubs that share one
+// PostgreSQL database through LISTEN/NOTIFY, so a dashboard, an agent's
+// command long-poll or a notification dispatcher hears what happened
+// whichever hub committed it. The store sends them with pg_notify inside
+// the transaction that made the change (Payloads); Listen delivers them.
 package pgnotify
 
 import (
@@ -13,12 +15,13 @@ import (
 
 	"github.com/jackc/pgx/v5"
 
+	"github.com/homelabcmd/homelabcmd"
 	"github.com/homelabcmd/homelabcmd/live"
 )
 
-// channelFor names the NOTIFY channel: one per schema, since NOTIFY is
+// Channel names the NOTIFY channel: one per schema, since NOTIFY is
 // database-wide and hubs on different schemas are different deployments.
-func channelFor(dsn string) string {
+func Channel(dsn string) string {
 	name := "homelabcmd_events"
 	if u, err := url.Parse(dsn); err == nil {
 		if sp := u.Query().Get("search_path"); sp != "" {
@@ -33,88 +36,79 @@ func channelFor(dsn string) string {
 	return name
 }
 
-// envelope tags an event with the hub that published it, so a hub ignores
-// its own notifications (it already delivered them locally).
+// envelope carries the events one transaction announced, tagged with the
+// hub that committed it, so a hub skips its own notifications (it already
+// delivered them locally).
 type envelope struct {
-	Origin string     `json:"o"`
-	Event  live.Event `json:"e"`
+	Origin string             `json:"o"`
+	Events []homelabcmd.Event `json:"e"`
 }
 
-// Relay sends this hub's events to the others and delivers theirs.
-type Relay struct {
+// maxPayload keeps a NOTIFY payload under PostgreSQL's 8000-byte limit.
+const maxPayload = 7900
+
+// Payloads encodes events for pg_notify on Channel(dsn), several to a
+// payload. An event too large for a payload is left out: every event is
+// also in the database, and live views catch up on their next read.
+func Payloads(origin string, events []homelabcmd.Event) []string {
+	var out []string
+	var batch []homelabcmd.Event
+	flush := func() {
+		if len(batch) == 0 {
+			return
+		}
+		if b, err := json.Marshal(envelope{Origin: origin, Events: batch}); err == nil && len(b) <= maxPayload {
+			out = append(out, string(b))
+		} else if len(batch) > 1 { // too big together: halve
+			half := batch[len(batch)/2:]
+			batch = batch[:len(batch)/2]
+			out = append(out, Payloads(origin, batch)...)
+			out = append(out, Payloads(origin, half)...)
+		}
+		batch = nil
+	}
+	size := 0
+	for _, e := range events {
+		b, err := json.Marshal(e)
+		if err != nil {
+			continue
+		}
+		if size+len(b) > maxPayload-64 {
+			flush()
+			size = 0
+		}
+		batch = append(batch, e)
+		size += len(b) + 1
+	}
+	flush()
+	return out
+}
+
+// Listener delivers the other hubs' events to this hub's broker.
+type Listener struct {
 	dsn    string
 	origin string
 	broker *live.Broker
 	logger *slog.Logger
-	out    chan live.Event
 	ch     string
 }
 
-// Start connects, listens, and relays until ctx ends. origin must be unique
-// per hub process. Connection losses are retried with backoff.
-func Start(ctx context.Context, dsn, origin string, broker *live.Broker, logger *slog.Logger) *Relay {
-	r := &Relay{dsn: dsn, origin: origin, broker: broker, logger: logger, out: make(chan live.Event, 1024), ch: channelFor(dsn)}
-	go r.listen(ctx)
-	go r.send(ctx)
-	broker.SetRelay(r)
-	return r
+// Listen connects, listens and delivers until ctx ends. origin is this
+// hub's (sqlstore.DB.Origin). Connection losses are retried with backoff.
+func Listen(ctx context.Context, dsn, origin string, broker *live.Broker, logger *slog.Logger) *Listener {
+	l := &Listener{dsn: dsn, origin: origin, broker: broker, logger: logger, ch: Channel(dsn)}
+	go l.listen(ctx)
+	return l
 }
 
-// Send queues e for the other hubs; when the queue is full the event is
-// dropped (every event is also in the database; live views catch up on
-// their next read).
-func (r *Relay) Send(e live.Event) {
-	select {
-	case r.out <- e:
-	default:
-	}
-}
-
-func (r *Relay) send(ctx context.Context) {
-	var conn *pgx.Conn
-	defer func() {
-		if conn != nil {
-			conn.Close(context.Background())
-		}
-	}()
-	for {
-		select {
-		case <-ctx.Done():
-			return
-		case e := <-r.out:
-			payload, err := json.Marshal(envelope{Origin: r.origin, Event: e})
-			if err != nil || len(payload) > 7900 { // NOTIFY payloads stop at 8000 bytes
-				continue
-			}
-			for attempt := 0; attempt < 3; attempt++ {
-				if conn == nil {
-					if conn, err = pgx.Connect(ctx, r.dsn); err != nil {
-						conn = nil
-						time.Sleep(time.Second)
-						continue
-					}
-				}
-				if _, err = conn.Exec(ctx, "SELECT pg_notify($1, $2)", r.ch, string(payload)); err == nil {
-					break
-				}
-				conn.Close(context.Background())
-				conn = nil
-			}
-			if err != nil && ctx.Err() == nil {
-				r.logger.Warn("relay event to other hubs", "err", err)
-			}
-		}
-	}
-}
-
-func (r *Relay) listen(ctx context.Context) {
+func (l *Listener) listen(ctx context.Context) {
 	backoff := time.Second
 	for ctx.Err() == nil {
-		err := r.listenOnce(ctx)
+		err := l.listenOnce(ctx)
 		if ctx.Err() != nil {
 			return
 		}
-		r.logger.Warn("listening for other hubs' events stopped; retrying", "err", err, "in", backoff)
+		l.logger.Warn("listening for other hubs' events stopped; retrying", "err", err, "in", backoff)
 		select {
 		case <-ctx.Done():
 			return
@@ -124,13 +118,13 @@ func (r *Relay) listen(ctx context.Context) {
 	}
 }
 
-func (r *Relay) listenOnce(ctx context.Context) error {
-	conn, err := pgx.Connect(ctx, r.dsn)
+func (l *Listener) listenOnce(ctx context.Context) error {
+	conn, err := pgx.Connect(ctx, l.dsn)
 	if err != nil {
 		return err
 	}
 	defer conn.Close(context.Background())
-	if _, err := conn.Exec(ctx, "LISTEN "+r.ch); err != nil {
+	if _, err := conn.Exec(ctx, "LISTEN "+l.ch); err != nil {
 		return err
 	}
 	for {
@@ -139,9 +133,11 @@ func (r *Relay) listenOnce(ctx context.Context) error {
 			return err
 		}
 		var env envelope
-		if json.Unmarshal([]byte(n.Payload), &env) != nil || env.Origin == r.origin {
+		if json.Unmarshal([]byte(n.Payload), &env) != nil || env.Origin == l.origin {
 			continue
 		}
-		r.broker.Deliver(env.Event)
+		for _, e := range env.Events {
+			l.broker.Deliver(e)
+		}
 	}
 }

@@ -4,15 +4,18 @@ import (
 	"context"
 	"io"
 	"log/slog"
+	"strings"
 	"testing"
 	"time"
 
+	"github.com/homelabcmd/homelabcmd"
 	"github.com/homelabcmd/homelabcmd/live"
 	"github.com/homelabcmd/homelabcmd/pgnotify"
+	"github.com/homelabcmd/homelabcmd/sqlstore"
 	"github.com/homelabcmd/homelabcmd/sqlstore/storetest"
 )
 
-// Two hubs on one database: an event published on one reaches the other's
+// Two hubs on one database: an event committed on one reaches the other's
 // subscribers once, and is not echoed back to its own.
 func TestRelayBetweenHubs(t *testing.T) {
 	dsn := storetest.NewURL(t, "postgres")
@@ -20,15 +23,22 @@ func TestRelayBetweenHubs(t *testing.T) {
 	defer cancel()
 	logger := slog.New(slog.NewTextHandler(io.Discard, nil))
 	a, b := live.NewBroker(), live.NewBroker()
-	pgnotify.Start(ctx, dsn, "hub-a", a, logger)
-	pgnotify.Start(ctx, dsn, "hub-b", b, logger)
+	dbA := openStore(t, dsn, "hub-a", a)
+	pgnotify.Listen(ctx, dsn, "hub-a", a, logger)
+	pgnotify.Listen(ctx, dsn, "hub-b", b, logger)
 	subA, subB := a.Subscribe(ctx), b.Subscribe(ctx)
+	publish := func(e live.Event) {
+		t.Helper()
+		if err := dbA.InTx(ctx, func(tx homelabcmd.Tx) error { tx.Announce(e); return nil }); err != nil {
+			t.Fatal(err)
+		}
+	}
 
 	// LISTEN starts asynchronously: publish until the other hub hears one.
 	deadline := time.After(20 * time.Second)
 	var got live.Event
 	for got.Type == "" {
-		a.Publish(live.Event{Type: live.ActionChanged, ServerID: "nas", Data: map[string]any{"action_id": 7}})
+		publish(live.Event{Type: live.ActionChanged, ServerID: "nas", Data: map[string]any{"action_id": 7}})
 		select {
 		case got = <-subB:
 		case <-time.After(200 * time.Millisecond):
@@ -55,9 +65,44 @@ func TestRelayBetweenHubs(t *testing.T) {
 	drain(subA)
 	drain(subB)
 	for i := range 5 {
-		a.Publish(live.Event{Type: live.ServerUpdated, ServerID: "nas", Data: i})
+		publish(live.Event{Type: live.ServerUpdated, ServerID: "nas", Data: i})
 	}
 	if local, remote := drain(subA), drain(subB); local != 5 || remote != 5 {
 		t.Fatalf("hub a delivered %d of 5 locally, hub b received %d of 5", local, remote)
+	}
+}
+
+// openStore opens the store of one hub, delivering its commits' events to b.
+func openStore(t *testing.T, dsn, origin string, b *live.Broker) *sqlstore.DB {
+	t.Helper()
+	db, err := sqlstore.Open(context.Background(), dsn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	db.Origin, db.Events = origin, b
+	return db
+}
+
+// Many events in one transaction travel in as few payloads as fit, each
+// under PostgreSQL's limit, and none is lost.
+func TestPayloadsSplit(t *testing.T) {
+	var events []homelabcmd.Event
+	for i := range 500 {
+		events = append(events, homelabcmd.Event{Type: live.ServerUpdated, ServerID: strings.Repeat("x", 40), Data: i})
+	}
+	payloads := pgnotify.Payloads("hub-a", events)
+	if len(payloads) < 2 || len(payloads) > 10 {
+		t.Fatalf("%d payloads for 500 events", len(payloads))
+	}
+	n := 0
+	for _, p := range payloads {
+		if len(p) > 7900 {
+			t.Fatalf("payload of %d bytes", len(p))
+		}
+		n += strings.Count(p, `"type"`)
+	}
+	if n != 500 {
+		t.Fatalf("%d of 500 events in the payloads", n)
 	}
 }

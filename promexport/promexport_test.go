@@ -12,6 +12,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/testutil"
 
 	"github.com/homelabcmd/homelabcmd"
+	"github.com/homelabcmd/homelabcmd/hub"
 	"github.com/homelabcmd/homelabcmd/promexport"
 	"github.com/homelabcmd/homelabcmd/sqlstore"
 	"github.com/homelabcmd/homelabcmd/sqlstore/storetest"
@@ -36,7 +37,7 @@ func TestCollector(t *testing.T) {
 			Metrics: &homelabcmd.Metrics{CPUPercent: ptr(12.5), UptimeSeconds: ptr(int64(3600))},
 			Services: []homelabcmd.ServiceReport{{Name: "plex", Status: homelabcmd.StatusFailed, Restarts: ptr(4)},
 				{Name: "not-expected", Status: homelabcmd.StatusRunning}}}
-		if _, err := db.Ingest(ctx, hb, homelabcmd.IngestMeta{}); err != nil {
+		if _, err := hub.New(db, nil, hub.Options{}).Ingest(ctx, hb, homelabcmd.IngestMeta{}); err != nil {
 			t.Fatal(err)
 		}
 		for _, s := range []*homelabcmd.ExpectedService{plex, homelabcmd.NewExpectedService("nas", "smbd")} {

@@ -3,118 +3,33 @@ package sqlstore
 import (
 	"context"
 	"database/sql"
-	"encoding/json"
 	"errors"
+	"strings"
 	"time"
 
 	"github.com/homelabcmd/homelabcmd"
-	"github.com/homelabcmd/homelabcmd/alerting"
-	"github.com/homelabcmd/homelabcmd/notify"
 )
 
-const configKeyThresholds = "thresholds"
-
-// alertConfig returns the rule configuration: the stored thresholds over
-// the hub's defaults (db.Alerting), and the restart grace period.
-func (db *DB) alertConfig(ctx context.Context, q querier) (alerting.Config, error) {
-	cfg := db.Alerting
-	def := alerting.DefaultConfig()
-	if cfg.Thresholds.ServerOfflineSeconds == 0 {
-		cfg.Thresholds = def.Thresholds
-	}
-	if cfg.MissingAfter == 0 {
-		cfg.MissingAfter = def.MissingAfter
-	}
-	cfg.RestartGrace = db.RestartPolicy.GracePeriod
-	var raw string
-	err := q.QueryRowContext(ctx, `SELECT value FROM config WHERE key = $1`, configKeyThresholds).Scan(&raw)
-	if errors.Is(err, sql.ErrNoRows) {
-		return cfg, nil
-	} else if err != nil {
-		return cfg, err
-	}
-	if err := json.Unmarshal([]byte(raw), &cfg.Thresholds); err != nil {
-		return cfg, err
-	}
-	return cfg, nil
+// Setting returns a stored setting and whether it exists.
+func (tx *Tx) Setting(ctx context.Context, key string) (string, bool, error) {
+	return getConfig(ctx, tx, key)
 }
 
-// Thresholds returns the stored alert thresholds, or the defaults.
-func (db *DB) Thresholds(ctx context.Context) (alerting.Thresholds, error) {
-	cfg, err := db.alertConfig(ctx, db.read)
-	return cfg.Thresholds, err
+// PutSetting stores a setting, replacing any previous value.
+func (tx *Tx) PutSetting(ctx context.Context, key, value string) error {
+	_, err := tx.ExecContext(ctx, `INSERT INTO config (key, value, updated_at) VALUES ($1, $2, $3)
+		ON CONFLICT (key) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at`, key, value, tx.now)
+	return err
 }
 
-// UpdateThresholds merges a partial update into the stored thresholds and
-// returns them with the names of the changed fields. EINVALID.
-func (db *DB) UpdateThresholds(ctx context.Context, p alerting.ThresholdsPatch) (alerting.Thresholds, []string, error) {
-	var out alerting.Thresholds
-	var updated []string
-	err := db.inTx(ctx, func(tx *Tx) error {
-		cfg, err := db.alertConfig(ctx, tx)
-		if err != nil {
-			return err
-		}
-		if out, updated, err = cfg.Thresholds.Apply(p); err != nil {
-			return err
-		}
-		b, _ := json.Marshal(out)
-		_, err = tx.ExecContext(ctx, `INSERT INTO config (key, value, updated_at) VALUES ($1, $2, $3)
-			ON CONFLICT (key) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at`, configKeyThresholds, string(b), tx.now)
-		return err
-	})
-	return out, updated, err
+// FindServer returns a server. ENOTFOUND.
+func (tx *Tx) FindServer(ctx context.Context, id string) (*homelabcmd.Server, error) {
+	return findServer(ctx, tx, id)
 }
 
-// evaluateAlerts runs the heartbeat rules for a stored heartbeat inside its
-// transaction and writes the alert rows, rule state and outbox rows there.
-// The servers row is already updated (and so locked on PostgreSQL) by this
-// transaction, which serialises evaluations of one server across hubs.
-func evaluateAlerts(ctx context.Context, tx *Tx, serverID string, hb *homelabcmd.Heartbeat, ts time.Time, expected []homelabcmd.ExpectedService) (int, error) {
-	cfg, err := tx.db.alertConfig(ctx, tx)
-	if err != nil {
-		return 0, err
-	}
-	srv, err := alertServer(ctx, tx, serverID)
-	if err != nil {
-		return 0, err
-	}
-	in := alerting.Input{Server: srv, Metrics: hb.Metrics, Services: hb.Services, ReportedAt: ts, Expected: expected}
-	if in.States, err = loadRuleStates(ctx, tx, serverID); err != nil {
-		return 0, err
-	}
-	if in.Alerts, err = unresolvedAlerts(ctx, tx, serverID); err != nil {
-		return 0, err
-	}
-	if in.HubRestarts, err = recentRestarts(ctx, tx, serverID, tx.now.Add(-cfg.RestartGrace)); err != nil {
-		return 0, err
-	}
-	res := alerting.Evaluate(in, cfg, tx.now)
-	for _, st := range res.States {
-		if err := saveRuleState(ctx, tx, serverID, st); err != nil {
-			return 0, err
-		}
-	}
-	o := &outboxWriter{}
-	for _, tr := range res.Transitions {
-		if err := applyTransition(ctx, tx, o, srv.Name, tr); err != nil {
-			return 0, err
-		}
-	}
-	return len(res.Transitions), nil
-}
-
-func alertServer(ctx context.Context, q querier, id string) (alerting.Server, error) {
-	var s alerting.Server
-	var host string
-	var display sql.NullString
-	err := q.QueryRowContext(ctx, `SELECT id, hostname, display_name, machine_type, is_paused FROM servers WHERE id = $1`, id).
-		Scan(&s.ID, &host, &display, &s.MachineType, &s.Paused)
-	s.Name = host
-	if display.Valid && display.String != "" {
-		s.Name = display.String
-	}
-	return s, notFound(err, "Server '%s' not found", id)
+// ExpectedServices returns the server's expected services by name.
+func (tx *Tx) ExpectedServices(ctx context.Context, serverID string) ([]homelabcmd.ExpectedService, error) {
+	return expectedForRules(ctx, tx, serverID)
 }
 
 func expectedForRules(ctx context.Context, q querier, serverID string) ([]homelabcmd.ExpectedService, error) {
@@ -134,16 +49,18 @@ func expectedForRules(ctx context.Context, q querier, serverID string) ([]homela
 	return out, rows.Err()
 }
 
-func loadRuleStates(ctx context.Context, q querier, serverID string) (map[string]alerting.State, error) {
+// RuleStates returns the rules' memory of a server by key.
+func (tx *Tx) RuleStates(ctx context.Context, serverID string) (map[string]homelabcmd.RuleState, error) {
+	q := tx
 	rows, err := q.QueryContext(ctx, `SELECT rule_key, first_breach_at, missing_count, grace_until, restarts, last_notified_at
 		FROM alert_rule_state WHERE server_id = $1`, serverID)
 	if err != nil {
 		return nil, err
 	}
 	defer rows.Close()
-	out := map[string]alerting.State{}
+	out := map[string]homelabcmd.RuleState{}
 	for rows.Next() {
-		var st alerting.State
+		var st homelabcmd.RuleState
 		var first, grace, last sql.NullTime
 		var restarts sql.NullInt64
 		if err := rows.Scan(&st.Key, &first, &st.MissingCount, &grace, &restarts, &last); err != nil {
@@ -159,7 +76,8 @@ func loadRuleStates(ctx context.Context, q querier, serverID string) (map[string
 	return out, rows.Err()
 }
 
-func saveRuleState(ctx context.Context, tx *Tx, serverID string, st alerting.State) error {
+// SaveRuleState upserts one rule state.
+func (tx *Tx) SaveRuleState(ctx context.Context, serverID string, st homelabcmd.RuleState) error {
 	_, err := tx.ExecContext(ctx, `INSERT INTO alert_rule_state (server_id, rule_key, first_breach_at, missing_count, grace_until, restarts, last_notified_at, updated_at)
 		VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
 		ON CONFLICT (server_id, rule_key) DO UPDATE SET first_breach_at = excluded.first_breach_at, missing_count = excluded.missing_count,
@@ -168,11 +86,17 @@ func saveRuleState(ctx context.Context, tx *Tx, serverID string, st alerting.Sta
 	return err
 }
 
-func setLastNotified(ctx context.Context, tx *Tx, serverID, key string) error {
+// MarkNotified records that the alert under key was notified now.
+func (tx *Tx) MarkNotified(ctx context.Context, serverID, key string) error {
 	_, err := tx.ExecContext(ctx, `INSERT INTO alert_rule_state (server_id, rule_key, missing_count, last_notified_at, updated_at)
 		VALUES ($1, $2, 0, $3, $3) ON CONFLICT (server_id, rule_key) DO UPDATE SET last_notified_at = excluded.last_notified_at, updated_at = excluded.updated_at`,
 		serverID, key, tx.now)
 	return err
+}
+
+// UnresolvedAlerts returns the server's unresolved alerts by dedup key.
+func (tx *Tx) UnresolvedAlerts(ctx context.Context, serverID string) (map[string]*homelabcmd.Alert, error) {
+	return unresolvedAlerts(ctx, tx, serverID)
 }
 
 func unresolvedAlerts(ctx context.Context, q querier, serverID string) (map[string]*homelabcmd.Alert, error) {
@@ -192,9 +116,10 @@ func unresolvedAlerts(ctx context.Context, q querier, serverID string) (map[stri
 	return out, rows.Err()
 }
 
-// recentRestarts returns the restarts the hub handed to the agent within
-// the grace period (since then), by service.
-func recentRestarts(ctx context.Context, q querier, serverID string, since time.Time) (map[string]time.Time, error) {
+// HubRestartsSince returns the restarts the hub handed to the agent after
+// since, by service.
+func (tx *Tx) HubRestartsSince(ctx context.Context, serverID string, since time.Time) (map[string]time.Time, error) {
+	q := tx
 	rows, err := q.QueryContext(ctx, `SELECT service_name, executed_at FROM remediation_actions
 		WHERE server_id = $1 AND action_type = 'restart_service' AND executed_at IS NOT NULL AND executed_at > $2`, serverID, since)
 	if err != nil {
@@ -222,46 +147,34 @@ func nullTime(t *time.Time) any {
 	return utc(*t)
 }
 
-// applyTransition writes one transition. Every write is conditional on the
-// alert's current state, so a race with a manual resolve or another hub
-// changes nothing twice and notifies only the writer that won.
-func applyTransition(ctx context.Context, tx *Tx, o *outboxWriter, serverName string, tr alerting.Transition) error {
-	a := tr.Alert
-	changed := true
-	switch tr.Kind {
-	case alerting.Opened:
-		err := tx.QueryRowContext(ctx, `INSERT INTO alerts (server_id, alert_type, severity, status, title, message, service_name,
-			dedup_key, threshold_value, actual_value, created_at, updated_at, auto_resolved)
-			VALUES ($1, $2, $3, 'open', $4, $5, $6, $7, $8, $9, $10, $10, FALSE)
-			ON CONFLICT (server_id, dedup_key) WHERE status <> 'resolved' DO NOTHING RETURNING id`,
-			a.ServerID, a.AlertType, a.Severity, a.Title, a.Message, a.ServiceName, a.DedupKey(), a.ThresholdValue, a.ActualValue, tx.now).Scan(&a.ID)
-		if errors.Is(err, sql.ErrNoRows) {
-			changed = false
-		} else if err != nil {
-			return err
-		}
-	case alerting.Escalated:
-		res, err := tx.ExecContext(ctx, `UPDATE alerts SET severity = $1, threshold_value = $2, actual_value = $3, message = $4, updated_at = $5
-			WHERE id = $6 AND status <> 'resolved'`, a.Severity, a.ThresholdValue, a.ActualValue, a.Message, tx.now, a.ID)
-		if changed, err = affected(res, err); err != nil {
-			return err
-		}
-	case alerting.Resolved:
-		res, err := tx.ExecContext(ctx, `UPDATE alerts SET status = 'resolved', resolved_at = $1, updated_at = $1, auto_resolved = TRUE,
-			actual_value = $2 WHERE id = $3 AND status <> 'resolved'`, tx.now, a.ActualValue, a.ID)
-		if changed, err = affected(res, err); err != nil {
-			return err
-		}
-	case alerting.Reminder:
-		if err := setLastNotified(ctx, tx, a.ServerID, a.DedupKey()); err != nil {
-			return err
-		}
+// InsertAlert stores a new open alert; false when an unresolved alert with
+// its dedup key exists already (the partial unique index decides, so two
+// hubs cannot both open it).
+func (tx *Tx) InsertAlert(ctx context.Context, a *homelabcmd.Alert) (bool, error) {
+	err := tx.QueryRowContext(ctx, `INSERT INTO alerts (server_id, alert_type, severity, status, title, message, service_name,
+		dedup_key, threshold_value, actual_value, created_at, updated_at, auto_resolved)
+		VALUES ($1, $2, $3, 'open', $4, $5, $6, $7, $8, $9, $10, $10, FALSE)
+		ON CONFLICT (server_id, dedup_key) WHERE status <> 'resolved' DO NOTHING RETURNING id`,
+		a.ServerID, a.AlertType, a.Severity, a.Title, a.Message, a.ServiceName, a.DedupKey(), a.ThresholdValue, a.ActualValue, tx.now).Scan(&a.ID)
+	if errors.Is(err, sql.ErrNoRows) {
+		return false, nil
 	}
-	if !changed || !tr.Notify {
-		return nil
-	}
-	m := message(tr, a, serverName, tx.now)
-	return o.enqueue(ctx, tx, m)
+	return err == nil, err
+}
+
+// EscalateAlert stores a's new severity, values and message unless it was
+// resolved meanwhile.
+func (tx *Tx) EscalateAlert(ctx context.Context, a *homelabcmd.Alert) (bool, error) {
+	res, err := tx.ExecContext(ctx, `UPDATE alerts SET severity = $1, threshold_value = $2, actual_value = $3, message = $4, updated_at = $5
+		WHERE id = $6 AND status <> 'resolved'`, a.Severity, a.ThresholdValue, a.ActualValue, a.Message, tx.now, a.ID)
+	return affected(res, err)
+}
+
+// AutoResolveAlert resolves a (auto_resolved) unless it is resolved already.
+func (tx *Tx) AutoResolveAlert(ctx context.Context, a *homelabcmd.Alert) (bool, error) {
+	res, err := tx.ExecContext(ctx, `UPDATE alerts SET status = 'resolved', resolved_at = $1, updated_at = $1, auto_resolved = TRUE,
+		actual_value = $2 WHERE id = $3 AND status <> 'resolved'`, tx.now, a.ActualValue, a.ID)
+	return affected(res, err)
 }
 
 func affected(res sql.Result, err error) (bool, error) {
@@ -272,34 +185,22 @@ func affected(res sql.Result, err error) (bool, error) {
 	return n > 0, err
 }
 
-// message renders a transition for the notifiers.
-func message(tr alerting.Transition, a homelabcmd.Alert, serverName string, now time.Time) *notify.Message {
-	m := &notify.Message{Event: string(tr.Kind), AlertID: a.ID, AlertType: a.AlertType, Severity: a.Severity, Title: a.Title,
-		ServerID: a.ServerID, ServerName: serverName, Status: a.Status, Value: a.ActualValue, Threshold: a.ThresholdValue, At: now}
-	if a.Message != nil {
-		m.Text = *a.Message
+// PendingBreaches lists the breaches of the given metric rules still
+// inside their sustain window, for GET /alerts/pending.
+func (db *DB) PendingBreaches(ctx context.Context, metrics []string) ([]homelabcmd.PendingBreach, error) {
+	args := make([]any, len(metrics))
+	ph := make([]string, len(metrics))
+	for i, m := range metrics {
+		args[i], ph[i] = m, "$"+itoa(i+1)
 	}
-	if a.ServiceName != nil {
-		m.ServiceName = *a.ServiceName
+	if len(metrics) == 0 {
+		return []homelabcmd.PendingBreach{}, nil
 	}
-	if tr.Kind == alerting.Resolved {
-		m.Text = "Resolved: " + a.Title
-		if tr.Since != nil {
-			d := int64(now.Sub(*tr.Since) / time.Second)
-			m.Duration = &d
-		}
-	}
-	return m
-}
-
-// PendingBreaches lists the metric breaches still inside their sustain
-// window, for GET /alerts/pending.
-func (db *DB) PendingBreaches(ctx context.Context) ([]homelabcmd.PendingBreach, error) {
 	rows, err := db.read.QueryContext(ctx, `SELECT r.server_id, COALESCE(s.display_name, s.hostname), r.rule_key, r.first_breach_at
 		FROM alert_rule_state r JOIN servers s ON s.id = r.server_id
-		WHERE r.rule_key IN ('cpu', 'memory', 'disk') AND r.first_breach_at IS NOT NULL
+		WHERE r.rule_key IN (`+strings.Join(ph, ", ")+`) AND r.first_breach_at IS NOT NULL
 		AND NOT EXISTS (SELECT 1 FROM alerts a WHERE a.server_id = r.server_id AND a.dedup_key = r.rule_key AND a.status <> 'resolved')
-		ORDER BY r.first_breach_at`)
+		ORDER BY r.first_breach_at`, args...)
 	if err != nil {
 		return nil, err
 	}

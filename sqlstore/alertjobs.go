@@ -4,175 +4,103 @@ import (
 	"context"
 	"database/sql"
 	"strings"
+	"time"
 
 	"github.com/homelabcmd/homelabcmd"
-	"github.com/homelabcmd/homelabcmd/alerting"
 )
 
-// AcknowledgeAlert moves an open alert to acknowledged, which stops its
-// reminders but not its auto-resolve; it is allowed while the service is
-// still down. Acknowledging twice returns the first time. ENOTFOUND, and
-// EBADREQUEST for a resolved alert.
-func (db *DB) AcknowledgeAlert(ctx context.Context, id int64) (*homelabcmd.Alert, error) {
-	var out *homelabcmd.Alert
-	err := db.inTx(ctx, func(tx *Tx) error {
-		if _, err := tx.ExecContext(ctx, `UPDATE alerts SET status = 'acknowledged', acknowledged_at = $1, updated_at = $1
-			WHERE id = $2 AND status = 'open'`, tx.now, id); err != nil {
-			return err
-		}
-		a, err := scanAlert(tx.QueryRowContext(ctx, `SELECT `+alertColumns+` FROM alerts WHERE id = $1`, id))
-		if err = notFound(err, "Alert %d not found", id); err != nil {
-			return err
-		}
-		if a.Status == homelabcmd.AlertResolved {
-			return homelabcmd.Errorf(homelabcmd.EBADREQUEST, "Cannot acknowledge a resolved alert")
-		}
-		out = a
-		return nil
-	})
-	return out, err
+// AcknowledgeAlert acknowledges an open alert and returns it as stored
+// (unchanged when it is not open). ENOTFOUND.
+func (tx *Tx) AcknowledgeAlert(ctx context.Context, id int64) (*homelabcmd.Alert, error) {
+	if _, err := tx.ExecContext(ctx, `UPDATE alerts SET status = 'acknowledged', acknowledged_at = $1, updated_at = $1
+		WHERE id = $2 AND status = 'open'`, tx.now, id); err != nil {
+		return nil, err
+	}
+	return tx.findAlert(ctx, id)
 }
 
-// ResolveAlert resolves an open or acknowledged alert by hand
-// (auto_resolved false); resolving twice returns the stored values. If the
-// condition persists, the next evaluation opens a new alert. ENOTFOUND.
-func (db *DB) ResolveAlert(ctx context.Context, id int64) (*homelabcmd.Alert, error) {
-	var out *homelabcmd.Alert
-	err := db.inTx(ctx, func(tx *Tx) error {
-		if _, err := tx.ExecContext(ctx, `UPDATE alerts SET status = 'resolved', resolved_at = $1, updated_at = $1, auto_resolved = FALSE
-			WHERE id = $2 AND status <> 'resolved'`, tx.now, id); err != nil {
-			return err
-		}
-		a, err := scanAlert(tx.QueryRowContext(ctx, `SELECT `+alertColumns+` FROM alerts WHERE id = $1`, id))
-		out = a
-		return notFound(err, "Alert %d not found", id)
-	})
-	return out, err
+// ResolveAlert resolves an unresolved alert by hand (auto_resolved false)
+// and returns it as stored. ENOTFOUND.
+func (tx *Tx) ResolveAlert(ctx context.Context, id int64) (*homelabcmd.Alert, error) {
+	if _, err := tx.ExecContext(ctx, `UPDATE alerts SET status = 'resolved', resolved_at = $1, updated_at = $1, auto_resolved = FALSE
+		WHERE id = $2 AND status <> 'resolved'`, tx.now, id); err != nil {
+		return nil, err
+	}
+	return tx.findAlert(ctx, id)
 }
 
-// CheckOffline marks servers offline whose last heartbeat is older than the
-// offline timeout and opens their offline alerts (not for workstations),
-// with their notifications, in one transaction. It returns how many servers
-// went offline. Run it through RunExclusive so one hub does it at a time;
-// the conditional updates keep it safe even without.
-func (db *DB) CheckOffline(ctx context.Context) (int, error) {
-	n := 0
-	err := db.inTx(ctx, func(tx *Tx) error {
-		cfg, err := db.alertConfig(ctx, tx)
-		if err != nil {
-			return err
-		}
-		cut := tx.now.Add(-cfg.OfflineTimeout())
-		rows, err := tx.QueryContext(ctx, `SELECT id, hostname, display_name, machine_type, is_paused, status, last_seen FROM servers
-			WHERE status = 'online' AND last_seen < $1 AND is_inactive = FALSE`, cut)
-		if err != nil {
-			return err
-		}
-		var cands []alerting.ServerSeen
-		for rows.Next() {
-			var s alerting.ServerSeen
-			var display sql.NullString
-			var last sql.NullTime
-			if err := rows.Scan(&s.ID, &s.Name, &display, &s.MachineType, &s.Paused, &s.Status, &last); err != nil {
-				rows.Close()
-				return err
-			}
-			if display.Valid && display.String != "" {
-				s.Name = display.String
-			}
-			s.LastSeen = timePtr(last)
-			cands = append(cands, s)
-		}
-		rows.Close()
-		if err := rows.Err(); err != nil {
-			return err
-		}
-		o := &outboxWriter{}
-		for _, s := range cands {
-			alerts, err := unresolvedAlerts(ctx, tx, s.ID)
-			if err != nil {
-				return err
-			}
-			s.OfflineAlert = alerts[homelabcmd.AlertOffline]
-			off, tr := alerting.Offline(s, cfg, tx.now)
-			if !off {
-				continue
-			}
-			res, err := tx.ExecContext(ctx, `UPDATE servers SET status = 'offline', updated_at = $1 WHERE id = $2 AND status = 'online' AND last_seen < $3`,
-				tx.now, s.ID, cut)
-			if ok, err := affected(res, err); err != nil {
-				return err
-			} else if !ok {
-				continue // a heartbeat came in meanwhile
-			}
-			n++
-			if tr != nil {
-				if err := applyTransition(ctx, tx, o, s.Name, *tr); err != nil {
-					return err
-				}
-			}
-		}
-		return nil
-	})
-	return n, err
+func (tx *Tx) findAlert(ctx context.Context, id int64) (*homelabcmd.Alert, error) {
+	a, err := scanAlert(tx.QueryRowContext(ctx, `SELECT `+alertColumns+` FROM alerts WHERE id = $1`, id))
+	if err != nil {
+		return nil, notFound(err, "Alert %d not found", id)
+	}
+	return a, nil
 }
 
-// SendReminders queues a reminder for every open (not acknowledged) alert
-// of an unpaused server whose reminder interval has passed, and records
-// when. It returns how many it queued. Run it through RunExclusive.
-func (db *DB) SendReminders(ctx context.Context) (int, error) {
-	n := 0
-	err := db.inTx(ctx, func(tx *Tx) error {
-		cfg, err := db.alertConfig(ctx, tx)
-		if err != nil {
-			return err
+// StaleServers returns the online, active servers last seen before cut.
+func (tx *Tx) StaleServers(ctx context.Context, cut time.Time) ([]homelabcmd.ServerSeen, error) {
+	rows, err := tx.QueryContext(ctx, `SELECT id, hostname, display_name, machine_type, is_paused, status, last_seen FROM servers
+		WHERE status = 'online' AND last_seen < $1 AND is_inactive = FALSE`, cut)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []homelabcmd.ServerSeen
+	for rows.Next() {
+		var s homelabcmd.ServerSeen
+		var display sql.NullString
+		var last sql.NullTime
+		if err := rows.Scan(&s.ID, &s.Name, &display, &s.MachineType, &s.Paused, &s.Status, &last); err != nil {
+			return nil, err
 		}
-		rows, err := tx.QueryContext(ctx, `SELECT `+prefixed("a.", alertColumns)+`, st.last_notified_at, s.is_paused, s.hostname, s.display_name
-			FROM alerts a JOIN servers s ON s.id = a.server_id
-			LEFT JOIN alert_rule_state st ON st.server_id = a.server_id AND st.rule_key = a.dedup_key
-			WHERE a.status = 'open' ORDER BY a.id`)
-		if err != nil {
-			return err
+		if display.Valid && display.String != "" {
+			s.Name = display.String
 		}
-		type due struct {
-			tr   alerting.Transition
-			name string
+		s.LastSeen = timePtr(last)
+		out = append(out, s)
+	}
+	return out, rows.Err()
+}
+
+// MarkOffline marks a server offline if it is still online and last seen
+// before cut; false when a heartbeat came in meanwhile.
+func (tx *Tx) MarkOffline(ctx context.Context, id string, cut time.Time) (bool, error) {
+	res, err := tx.ExecContext(ctx, `UPDATE servers SET status = 'offline', updated_at = $1 WHERE id = $2 AND status = 'online' AND last_seen < $3`,
+		tx.now, id, cut)
+	return affected(res, err)
+}
+
+// OpenAlertsToRemind returns every open (not acknowledged) alert with when
+// it was last notified and its server, oldest first.
+func (tx *Tx) OpenAlertsToRemind(ctx context.Context) ([]homelabcmd.AlertToRemind, error) {
+	rows, err := tx.QueryContext(ctx, `SELECT `+prefixed("a.", alertColumns)+`, st.last_notified_at, s.is_paused, s.hostname, s.display_name, s.machine_type
+		FROM alerts a JOIN servers s ON s.id = a.server_id
+		LEFT JOIN alert_rule_state st ON st.server_id = a.server_id AND st.rule_key = a.dedup_key
+		WHERE a.status = 'open' ORDER BY a.id`)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []homelabcmd.AlertToRemind
+	for rows.Next() {
+		var r homelabcmd.AlertToRemind
+		a := &r.Alert
+		var ack, resd, last sql.NullTime
+		var display sql.NullString
+		if err := rows.Scan(&a.ID, &a.ServerID, &a.AlertType, &a.Severity, &a.Status, &a.Title, &a.Message, &a.ServiceName,
+			&a.ThresholdValue, &a.ActualValue, &a.CreatedAt, &a.UpdatedAt, &ack, &resd, &a.AutoResolved, &last,
+			&r.Server.Paused, &r.Server.Name, &display, &r.Server.MachineType); err != nil {
+			return nil, err
 		}
-		var list []due
-		for rows.Next() {
-			var a homelabcmd.Alert
-			var ack, resd, last sql.NullTime
-			var paused bool
-			var host string
-			var display sql.NullString
-			if err := rows.Scan(&a.ID, &a.ServerID, &a.AlertType, &a.Severity, &a.Status, &a.Title, &a.Message, &a.ServiceName,
-				&a.ThresholdValue, &a.ActualValue, &a.CreatedAt, &a.UpdatedAt, &ack, &resd, &a.AutoResolved, &last, &paused, &host, &display); err != nil {
-				rows.Close()
-				return err
-			}
-			a.CreatedAt = a.CreatedAt.UTC()
-			if tr, ok := alerting.Remind(&a, timePtr(last), paused, cfg, tx.now); ok {
-				name := host
-				if display.Valid && display.String != "" {
-					name = display.String
-				}
-				list = append(list, due{tr, name})
-			}
+		a.CreatedAt = a.CreatedAt.UTC()
+		r.LastNotified = timePtr(last)
+		r.Server.ID = a.ServerID
+		if display.Valid && display.String != "" {
+			r.Server.Name = display.String
 		}
-		rows.Close()
-		if err := rows.Err(); err != nil {
-			return err
-		}
-		o := &outboxWriter{}
-		for _, d := range list {
-			if err := applyTransition(ctx, tx, o, d.name, d.tr); err != nil {
-				return err
-			}
-		}
-		n = len(list)
-		return nil
-	})
-	return n, err
+		out = append(out, r)
+	}
+	return out, rows.Err()
 }
 
 func prefixed(p, cols string) string {

@@ -14,8 +14,12 @@ const configKeyAPIKeyHash = "api_key_sha256"
 
 // GetConfig returns a stored setting and whether it exists.
 func (db *DB) GetConfig(ctx context.Context, key string) (string, bool, error) {
+	return getConfig(ctx, db.read, key)
+}
+
+func getConfig(ctx context.Context, q querier, key string) (string, bool, error) {
 	var v string
-	err := db.read.QueryRowContext(ctx, `SELECT value FROM config WHERE key = $1`, key).Scan(&v)
+	err := q.QueryRowContext(ctx, `SELECT value FROM config WHERE key = $1`, key).Scan(&v)
 	if errors.Is(err, sql.ErrNoRows) {
 		return "", false, nil
 	}
@@ -24,11 +28,7 @@ func (db *DB) GetConfig(ctx context.Context, key string) (string, bool, error) {
 
 // SetConfig stores a setting, replacing any previous value.
 func (db *DB) SetConfig(ctx context.Context, key, value string) error {
-	return db.inTx(ctx, func(tx *Tx) error {
-		_, err := tx.ExecContext(ctx, `INSERT INTO config (key, value, updated_at) VALUES ($1, $2, $3)
-			ON CONFLICT (key) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at`, key, value, tx.now)
-		return err
-	})
+	return db.inTx(ctx, func(tx *Tx) error { return tx.PutSetting(ctx, key, value) })
 }
 
 // InitAPIKey makes sure an operator API key exists. On the first start it

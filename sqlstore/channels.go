@@ -4,14 +4,13 @@ import (
 	"context"
 	"encoding/json"
 
-	"github.com/homelabcmd/homelabcmd/notify"
-	"github.com/homelabcmd/homelabcmd/notify/registry"
+	"github.com/homelabcmd/homelabcmd"
 )
 
 const channelColumns = `id, name, type, config, min_severity, send_resolved, enabled, created_at, updated_at`
 
-func scanChannel(row scanner) (*notify.Channel, error) {
-	var c notify.Channel
+func scanChannel(row scanner) (*homelabcmd.Channel, error) {
+	var c homelabcmd.Channel
 	var cfg string
 	if err := row.Scan(&c.ID, &c.Name, &c.Type, &cfg, &c.MinSeverity, &c.SendResolved, &c.Enabled, &c.CreatedAt, &c.UpdatedAt); err != nil {
 		return nil, err
@@ -21,7 +20,7 @@ func scanChannel(row scanner) (*notify.Channel, error) {
 	return &c, nil
 }
 
-func listChannels(ctx context.Context, q querier, enabledOnly bool) ([]notify.Channel, error) {
+func listChannels(ctx context.Context, q querier, enabledOnly bool) ([]homelabcmd.Channel, error) {
 	where := ""
 	if enabledOnly {
 		where = " WHERE enabled = TRUE"
@@ -31,7 +30,7 @@ func listChannels(ctx context.Context, q querier, enabledOnly bool) ([]notify.Ch
 		return nil, err
 	}
 	defer rows.Close()
-	out := []notify.Channel{}
+	out := []homelabcmd.Channel{}
 	for rows.Next() {
 		c, err := scanChannel(rows)
 		if err != nil {
@@ -42,78 +41,46 @@ func listChannels(ctx context.Context, q querier, enabledOnly bool) ([]notify.Ch
 	return out, rows.Err()
 }
 
-func findChannel(ctx context.Context, q querier, id int64) (*notify.Channel, error) {
+func findChannel(ctx context.Context, q querier, id int64) (*homelabcmd.Channel, error) {
 	c, err := scanChannel(q.QueryRowContext(ctx, `SELECT `+channelColumns+` FROM notification_channels WHERE id = $1`, id))
 	return c, notFound(err, "Notification channel %d not found", id)
 }
 
 // ListChannels returns every notification channel with its secrets.
-func (db *DB) ListChannels(ctx context.Context) ([]notify.Channel, error) {
+func (db *DB) ListChannels(ctx context.Context) ([]homelabcmd.Channel, error) {
 	return listChannels(ctx, db.read, false)
 }
 
 // FindChannel returns one channel with its secrets, or ENOTFOUND.
-func (db *DB) FindChannel(ctx context.Context, id int64) (*notify.Channel, error) {
+func (db *DB) FindChannel(ctx context.Context, id int64) (*homelabcmd.Channel, error) {
 	return findChannel(ctx, db.read, id)
 }
 
-// CreateChannel validates and stores a channel. EINVALID, ECONFLICT (name).
-func (db *DB) CreateChannel(ctx context.Context, c *notify.Channel) error {
-	if err := c.Validate(); err != nil {
-		return err
-	}
-	cfg, err := registry.Normalize(c.Type, c.Config)
-	if err != nil {
-		return err
-	}
-	c.Config = cfg
-	return db.inTx(ctx, func(tx *Tx) error {
-		c.CreatedAt, c.UpdatedAt = tx.now, tx.now
-		err := tx.QueryRowContext(ctx, `INSERT INTO notification_channels (name, type, config, min_severity, send_resolved, enabled, created_at, updated_at)
-			VALUES ($1, $2, $3, $4, $5, $6, $7, $7) RETURNING id`, c.Name, c.Type, string(c.Config), c.MinSeverity, c.SendResolved, c.Enabled, tx.now).Scan(&c.ID)
-		return translate(err, "A notification channel named '"+c.Name+"' already exists", "")
-	})
+// Channels returns the channels with their secrets, only the enabled ones
+// if enabledOnly.
+func (tx *Tx) Channels(ctx context.Context, enabledOnly bool) ([]homelabcmd.Channel, error) {
+	return listChannels(ctx, tx, enabledOnly)
 }
 
-// UpdateChannel applies a partial update. A config that repeats the masked
-// secrets of a GET keeps the stored ones. ENOTFOUND, EINVALID, ECONFLICT.
-func (db *DB) UpdateChannel(ctx context.Context, id int64, upd notify.ChannelUpdate) (*notify.Channel, error) {
-	var out *notify.Channel
-	err := db.inTx(ctx, func(tx *Tx) error {
-		c, err := findChannel(ctx, tx, id)
-		if err != nil {
-			return err
-		}
-		if upd.Name != nil {
-			c.Name = *upd.Name
-		}
-		if upd.MinSeverity != nil {
-			c.MinSeverity = *upd.MinSeverity
-		}
-		if upd.SendResolved != nil {
-			c.SendResolved = *upd.SendResolved
-		}
-		if upd.Enabled != nil {
-			c.Enabled = *upd.Enabled
-		}
-		if err := c.Validate(); err != nil {
-			return err
-		}
-		if len(upd.Config) > 0 && string(upd.Config) != "null" {
-			if c.Config, err = registry.KeepSecrets(c.Type, upd.Config, c.Config); err != nil {
-				return err
-			}
-		}
-		c.UpdatedAt = tx.now
-		_, err = tx.ExecContext(ctx, `UPDATE notification_channels SET name = $1, config = $2, min_severity = $3, send_resolved = $4, enabled = $5, updated_at = $6
-			WHERE id = $7`, c.Name, string(c.Config), c.MinSeverity, c.SendResolved, c.Enabled, tx.now, id)
-		if err != nil {
-			return translate(err, "A notification channel named '"+c.Name+"' already exists", "")
-		}
-		out = c
-		return nil
-	})
-	return out, err
+// FindChannel returns one channel with its secrets, or ENOTFOUND.
+func (tx *Tx) FindChannel(ctx context.Context, id int64) (*homelabcmd.Channel, error) {
+	return findChannel(ctx, tx, id)
+}
+
+// InsertChannel stores a new channel. ECONFLICT (name).
+func (tx *Tx) InsertChannel(ctx context.Context, c *homelabcmd.Channel) error {
+	c.CreatedAt, c.UpdatedAt = tx.now, tx.now
+	err := tx.QueryRowContext(ctx, `INSERT INTO notification_channels (name, type, config, min_severity, send_resolved, enabled, created_at, updated_at)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $7) RETURNING id`, c.Name, c.Type, string(c.Config), c.MinSeverity, c.SendResolved, c.Enabled, tx.now).Scan(&c.ID)
+	return translate(err, "A notification channel named '"+c.Name+"' already exists", "")
+}
+
+// UpdateChannel stores c's fields. ECONFLICT (name).
+func (tx *Tx) UpdateChannel(ctx context.Context, c *homelabcmd.Channel) error {
+	c.UpdatedAt = tx.now
+	_, err := tx.ExecContext(ctx, `UPDATE notification_channels SET name = $1, config = $2, min_severity = $3, send_resolved = $4, enabled = $5, updated_at = $6
+		WHERE id = $7`, c.Name, string(c.Config), c.MinSeverity, c.SendResolved, c.Enabled, tx.now, c.ID)
+	return translate(err, "A notification channel named '"+c.Name+"' already exists", "")
 }
 
 // DeleteChannel removes a channel and its queued notifications. ENOTFOUND.

@@ -35,7 +35,7 @@ func seedEverything(t *testing.T, db *DB) {
 	if _, err := db.IssueAgentToken(ctx, "nas", homelabcmd.NewGUID()); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := db.CreateRestart(ctx, "nas", "plex", "dashboard", homelabcmd.DefaultRestartPolicy); err != nil {
+	if _, err := engine(db).CreateRestart(ctx, "nas", "plex", "dashboard"); err != nil {
 		t.Fatal(err)
 	}
 	if _, _, err := db.InitAPIKey(ctx); err != nil {

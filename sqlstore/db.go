@@ -19,7 +19,6 @@ import (
 	_ "modernc.org/sqlite"             // registers the "sqlite" driver (no cgo)
 
 	"github.com/homelabcmd/homelabcmd"
-	"github.com/homelabcmd/homelabcmd/alerting"
 )
 
 // DB is an open store. With SQLite it holds two pools: a single writer
@@ -31,11 +30,12 @@ type DB struct {
 	read  *sql.DB
 	// Now is the clock; tests replace it.
 	Now func() time.Time
-	// RestartPolicy holds the restart guard rails and grace period.
-	RestartPolicy homelabcmd.RestartPolicy
-	// Alerting holds the alert rule defaults; stored thresholds override
-	// them, and a zero value means alerting.DefaultConfig.
-	Alerting alerting.Config
+	// Events receives the events a transaction announced, after it
+	// commits; nil drops them.
+	Events Deliverer
+	// Origin names this process in the pg_notify envelopes it sends, so
+	// its own listener skips what it already delivered.
+	Origin string
 	// HistorySampleEvery thins service history: while a service's state is
 	// unchanged, keep a sample at most this often (transitions always).
 	// Zero keeps every report.
@@ -53,7 +53,7 @@ func Open(ctx context.Context, rawURL string) (*DB, error) {
 	if err != nil {
 		return nil, err
 	}
-	db := &DB{loc: loc, Now: time.Now, RestartPolicy: homelabcmd.DefaultRestartPolicy}
+	db := &DB{loc: loc, Now: time.Now, Origin: homelabcmd.NewGUID()}
 	switch loc.Engine {
 	case SQLite:
 		if err := os.MkdirAll(filepath.Dir(loc.Path), 0o750); err != nil {
@@ -168,12 +168,47 @@ func (db *DB) Ping(ctx context.Context) error {
 // precision both engines keep), so values read back compare equal.
 func (db *DB) now() time.Time { return db.Now().UTC().Truncate(time.Microsecond) }
 
-// Tx is a write transaction with the time fixed at its start.
+// Deliverer takes committed events (live.Broker).
+type Deliverer interface {
+	Deliver(e homelabcmd.Event)
+}
+
+// Tx is a write transaction with the time fixed at its start. It
+// implements homelabcmd.Tx for the hub engine.
 type Tx struct {
 	*sql.Tx
-	db    *DB
-	now   time.Time
-	stmts map[string]*sql.Stmt // closed by the driver at commit or rollback
+	db     *DB
+	now    time.Time
+	stmts  map[string]*sql.Stmt // closed by the driver at commit or rollback
+	events []homelabcmd.Event
+}
+
+var _ homelabcmd.Tx = (*Tx)(nil)
+
+// Now is the transaction's time.
+func (tx *Tx) Now() time.Time { return tx.now }
+
+// Announce queues e for delivery when the transaction commits.
+func (tx *Tx) Announce(e homelabcmd.Event) { tx.events = append(tx.events, e) }
+
+// commit commits and then delivers the announced events. On PostgreSQL
+// they are also sent with pg_notify inside the transaction, which the
+// server delivers to the other hubs exactly when (and only if) it commits.
+func (tx *Tx) commit(ctx context.Context) error {
+	if len(tx.events) > 0 && tx.db.loc.Engine == Postgres {
+		if err := tx.notifyOthers(ctx); err != nil {
+			return err
+		}
+	}
+	if err := tx.Tx.Commit(); err != nil {
+		return err
+	}
+	if d := tx.db.Events; d != nil {
+		for _, e := range tx.events {
+			d.Deliver(e)
+		}
+	}
+	return nil
 }
 
 // begin starts a write transaction. Callers must defer tx.Rollback().
@@ -268,7 +303,12 @@ func (db *DB) inTx(ctx context.Context, fn func(*Tx) error) error {
 	if err := fn(tx); err != nil {
 		return err
 	}
-	return tx.Commit()
+	return tx.commit(ctx)
+}
+
+// InTx runs fn in a write transaction; see homelabcmd.TxStore.
+func (db *DB) InTx(ctx context.Context, fn func(homelabcmd.Tx) error) error {
+	return db.inTx(ctx, func(tx *Tx) error { return fn(tx) })
 }
 
 // querier is what read helpers need: a *sql.DB, *sql.Tx or *Tx.

@@ -13,9 +13,7 @@ import (
 
 type ingestRequest struct {
 	ctx  context.Context
-	hb   *homelabcmd.Heartbeat
-	meta homelabcmd.IngestMeta
-	res  *homelabcmd.IngestResult
+	fn   func(homelabcmd.Tx) error
 	err  error
 	done chan struct{}
 }
@@ -23,27 +21,20 @@ type ingestRequest struct {
 // maxIngestBatch bounds how many heartbeats share one transaction.
 const maxIngestBatch = 256
 
-// Ingest stores one heartbeat: the server's last_seen and status, a metrics
-// sample, one history row per reported service and the current status (never
-// moved backwards by a late or replayed report). Concurrent heartbeats are
-// group-committed: a writer takes every request waiting and stores them in
-// one transaction, each under its own savepoint so one bad heartbeat fails
-// alone. Errors: EINVALID, ECONFLICT (GUID mismatch), EFORBIDDEN (token for
-// another server, or an inactive server).
-func (db *DB) Ingest(ctx context.Context, hb *homelabcmd.Heartbeat, meta homelabcmd.IngestMeta) (*homelabcmd.IngestResult, error) {
-	if err := hb.Validate(); err != nil {
-		return nil, err
-	}
-	req := &ingestRequest{ctx: ctx, hb: hb, meta: meta, done: make(chan struct{})}
+// InBatchTx runs fn in a group-committed transaction (see
+// homelabcmd.TxStore): a writer takes every request waiting and runs them
+// in one transaction, so concurrent heartbeats share one commit.
+func (db *DB) InBatchTx(ctx context.Context, fn func(homelabcmd.Tx) error) error {
+	req := &ingestRequest{ctx: ctx, fn: fn, done: make(chan struct{})}
 	select {
 	case db.ingestQueue <- req:
 	case <-ctx.Done():
-		return nil, ctx.Err()
+		return ctx.Err()
 	case <-db.closing:
-		return nil, errors.New("store is closing")
+		return errors.New("store is closing")
 	}
 	<-req.done // always answered, even if ctx ends: the write may have happened
-	return req.res, req.err
+	return req.err
 }
 
 // startIngesters runs the group-commit writers: one for SQLite (it has one
@@ -118,14 +109,7 @@ func (db *DB) ingestBatch(batch []*ingestRequest) {
 		return
 	}
 	for _, r := range live {
-		r.res, r.err = nil, nil
-		r.err = db.inTx(context.Background(), func(tx *Tx) (err error) {
-			r.res, err = ingestOne(context.Background(), tx, r.hb, r.meta)
-			return err
-		})
-		if r.err != nil {
-			r.res = nil
-		}
+		r.err = db.inTx(context.Background(), func(tx *Tx) error { return r.fn(tx) })
 	}
 }
 
@@ -138,102 +122,78 @@ func (db *DB) ingestTogether(batch []*ingestRequest) error {
 	}
 	defer tx.Rollback()
 	for _, r := range batch {
-		if r.res, err = ingestOne(ctx, tx, r.hb, r.meta); err != nil {
+		if err = r.fn(tx); err != nil {
 			return err
 		}
 	}
-	return tx.Commit()
+	return tx.commit(ctx)
 }
 
 // maxClockSkew: a report stamped further ahead than this is taken as "now",
 // so an agent with a wrong clock cannot freeze its own current status.
 const maxClockSkew = 5 * time.Minute
 
-func ingestOne(ctx context.Context, tx *Tx, hb *homelabcmd.Heartbeat, meta homelabcmd.IngestMeta) (*homelabcmd.IngestResult, error) {
-	res := &homelabcmd.IngestResult{}
-	serverID, registered, err := matchServer(ctx, tx, hb, meta)
+// SaveHeartbeat stores what a heartbeat reports; see homelabcmd.HeartbeatTx.
+func (tx *Tx) SaveHeartbeat(ctx context.Context, hb *homelabcmd.Heartbeat, meta homelabcmd.IngestMeta) (*homelabcmd.SavedHeartbeat, error) {
+	srv, registered, err := matchServer(ctx, tx, hb, meta)
 	if err != nil {
 		return nil, err
 	}
-	res.ServerID, res.ServerRegistered = serverID, registered
-	ts := utc(hb.Timestamp.Time)
-	if ts.After(tx.now.Add(maxClockSkew)) {
-		ts = tx.now
+	out := &homelabcmd.SavedHeartbeat{Server: srv, Registered: registered, ReportedAt: utc(hb.Timestamp.Time)}
+	if out.ReportedAt.After(tx.now.Add(maxClockSkew)) {
+		out.ReportedAt = tx.now
 	}
-	if err := updateServerFromHeartbeat(ctx, tx, serverID, hb, meta); err != nil {
+	ts := out.ReportedAt
+	if err := updateServerFromHeartbeat(ctx, tx, srv.ID, hb, meta); err != nil {
 		return nil, err
 	}
 	if m := hb.Metrics; m != nil {
 		if _, err := tx.ExecContext(ctx, `INSERT INTO metrics (server_id, timestamp, cpu_percent, memory_percent, memory_total_mb,
 			memory_used_mb, disk_percent, disk_total_gb, disk_used_gb, network_rx_bytes, network_tx_bytes, load_1m, load_5m, load_15m, uptime_seconds)
 			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)`,
-			serverID, ts, m.CPUPercent, m.MemoryPercent, m.MemoryTotalMB, m.MemoryUsedMB, m.DiskPercent, m.DiskTotalGB,
+			srv.ID, ts, m.CPUPercent, m.MemoryPercent, m.MemoryTotalMB, m.MemoryUsedMB, m.DiskPercent, m.DiskTotalGB,
 			m.DiskUsedGB, m.NetworkRxBytes, m.NetworkTxBytes, m.Load1m, m.Load5m, m.Load15m, m.UptimeSeconds); err != nil {
 			return nil, err
 		}
 	}
-	if res.Changes, err = storeServiceReports(ctx, tx, serverID, ts, hb.Services); err != nil {
+	if out.Changes, err = storeServiceReports(ctx, tx, srv.ID, ts, hb.Services); err != nil {
 		return nil, err
 	}
-	// One read of the expected services serves the response (what the agent
-	// must watch) and the alert rules.
-	expected, err := expectedForRules(ctx, tx, serverID)
-	if err != nil {
-		return nil, err
-	}
-	res.ExpectedServices = []string{}
-	for _, e := range expected {
-		if e.Enabled {
-			res.ExpectedServices = append(res.ExpectedServices, e.ServiceName)
-		}
-	}
-	var running []string
-	for _, r := range hb.Services {
-		if r.Status == homelabcmd.StatusRunning {
-			running = append(running, r.Name)
-		}
-	}
-	if err := verifyRestarts(ctx, tx, serverID, ts, running, tx.db.RestartPolicy.GracePeriod); err != nil {
-		return nil, err
-	}
-	if res.PendingCommands, err = claimCommands(ctx, tx, serverID); err != nil {
-		return nil, err
-	}
-	// Alert rules evaluate here, inside the heartbeat's transaction, so the
-	// history, current status, alerts and notifications commit together.
-	if res.AlertTransitions, err = evaluateAlerts(ctx, tx, serverID, hb, ts, expected); err != nil {
-		return nil, err
-	}
-	return res, nil
+	return out, nil
 }
 
 // matchServer finds the reporting server as the contract orders it: by GUID,
 // then by id (adopting the GUID when the server has none), else registers
 // it. It enforces that an agent token reports only for its own server.
-func matchServer(ctx context.Context, tx *Tx, hb *homelabcmd.Heartbeat, meta homelabcmd.IngestMeta) (id string, registered bool, err error) {
-	var guid sql.NullString
+func matchServer(ctx context.Context, tx *Tx, hb *homelabcmd.Heartbeat, meta homelabcmd.IngestMeta) (srv homelabcmd.ServerRef, registered bool, err error) {
+	var guid, display sql.NullString
 	var inactive bool
+	var id string
 	found := false
+	const cols = `SELECT id, guid, is_inactive, display_name, machine_type, is_paused FROM servers WHERE `
+	scan := func(r *sql.Row) error {
+		return r.Scan(&id, &guid, &inactive, &display, &srv.MachineType, &srv.Paused)
+	}
 	if hb.ServerGUID != nil {
-		err = tx.QueryRowContext(ctx, `SELECT id, guid, is_inactive FROM servers WHERE guid = $1`, *hb.ServerGUID).Scan(&id, &guid, &inactive)
+		err = scan(tx.QueryRowContext(ctx, cols+`guid = $1`, *hb.ServerGUID))
 		found = err == nil
 		if err != nil && !errors.Is(err, sql.ErrNoRows) {
-			return "", false, err
+			return srv, false, err
 		}
 	}
 	if !found {
-		err = tx.QueryRowContext(ctx, `SELECT id, guid, is_inactive FROM servers WHERE id = $1`, hb.ServerID).Scan(&id, &guid, &inactive)
+		err = scan(tx.QueryRowContext(ctx, cols+`id = $1`, hb.ServerID))
 		found = err == nil
 		if err != nil && !errors.Is(err, sql.ErrNoRows) {
-			return "", false, err
+			return srv, false, err
 		}
 		if found && hb.ServerGUID != nil {
 			if guid.Valid && guid.String != *hb.ServerGUID {
-				return "", false, homelabcmd.Errorf(homelabcmd.ECONFLICT, "Server '%s' already has a different GUID", id)
+				return srv, false, homelabcmd.Errorf(homelabcmd.ECONFLICT, "Server '%s' already has a different GUID", id)
 			}
 			if !guid.Valid {
 				if _, err := tx.ExecContext(ctx, `UPDATE servers SET guid = $1 WHERE id = $2`, *hb.ServerGUID, id); err != nil {
-					return "", false, err
+					return srv, false, err
 				}
 			}
 		}
@@ -243,20 +203,27 @@ func matchServer(ctx context.Context, tx *Tx, hb *homelabcmd.Heartbeat, meta hom
 		if found {
 			target = id
 		}
-		return "", false, homelabcmd.Errorf(homelabcmd.EFORBIDDEN, "This agent token belongs to server '%s' and cannot report for '%s'", meta.BoundServerID, target)
+		return srv, false, homelabcmd.Errorf(homelabcmd.EFORBIDDEN, "This agent token belongs to server '%s' and cannot report for '%s'", meta.BoundServerID, target)
+	}
+	// The heartbeat sets the hostname, so it names the server unless a
+	// display name does.
+	srv.ID, srv.Name = id, hb.Hostname
+	if display.Valid && display.String != "" {
+		srv.Name = display.String
 	}
 	if found {
 		if inactive {
-			return "", false, homelabcmd.Errorf(homelabcmd.EFORBIDDEN, "Server '%s' is inactive (agent removed). Uninstall the agent.", id)
+			return srv, false, homelabcmd.Errorf(homelabcmd.EFORBIDDEN, "Server '%s' is inactive (agent removed). Uninstall the agent.", id)
 		}
-		return id, false, nil
+		return srv, false, nil
 	}
 	_, err = tx.ExecContext(ctx, `INSERT INTO servers (id, guid, hostname, status, machine_type, is_paused, is_inactive, last_seen, created_at, updated_at)
 		VALUES ($1, $2, $3, 'online', 'server', FALSE, FALSE, $4, $4, $4)`, hb.ServerID, hb.ServerGUID, hb.Hostname, tx.now)
 	if err != nil {
-		return "", false, translate(err, "GUID is already registered to another server", "")
+		return srv, false, translate(err, "GUID is already registered to another server", "")
 	}
-	return hb.ServerID, true, nil
+	srv = homelabcmd.ServerRef{ID: hb.ServerID, Name: hb.Hostname, MachineType: homelabcmd.MachineServer}
+	return srv, true, nil
 }
 
 func updateServerFromHeartbeat(ctx context.Context, tx *Tx, id string, hb *homelabcmd.Heartbeat, meta homelabcmd.IngestMeta) error {

@@ -5,6 +5,7 @@ import (
 	"testing"
 
 	"github.com/homelabcmd/homelabcmd"
+	"github.com/homelabcmd/homelabcmd/hub"
 	"github.com/homelabcmd/homelabcmd/sqlstore/storetest"
 )
 
@@ -47,4 +48,13 @@ func countRows(tb testing.TB, db *DB, query string, args ...any) int {
 		tb.Fatalf("%s: %v", query, err)
 	}
 	return n
+}
+
+// engine is the hub engine over db: these tests put data in the way
+// production does (heartbeats, restarts) and read the store back.
+func engine(db *DB) *hub.Engine { return hub.New(db, nil, hub.Options{}) }
+
+// Ingest stores a heartbeat through the engine, as the API does.
+func (db *DB) Ingest(ctx context.Context, hb *homelabcmd.Heartbeat, meta homelabcmd.IngestMeta) (*homelabcmd.IngestResult, error) {
+	return engine(db).Ingest(ctx, hb, meta)
 }

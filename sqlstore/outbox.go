@@ -4,65 +4,52 @@ import (
 	"context"
 	"database/sql"
 	"encoding/json"
-	"strconv"
+	"errors"
 	"time"
 
-	"github.com/homelabcmd/homelabcmd/notify"
+	"github.com/homelabcmd/homelabcmd"
 )
 
-// outboxWriter enqueues notifications within one transaction, reading the
-// channels once.
-type outboxWriter struct {
-	channels []notify.Channel
-	loaded   bool
-}
-
-// enqueue writes one outbox row per enabled channel that wants m.
-func (o *outboxWriter) enqueue(ctx context.Context, tx *Tx, m *notify.Message) error {
-	if !o.loaded {
-		var err error
-		if o.channels, err = listChannels(ctx, tx, true); err != nil {
-			return err
-		}
-		o.loaded = true
-	}
+// Enqueue writes one outbox row, due now.
+func (tx *Tx) Enqueue(ctx context.Context, n homelabcmd.OutboxMessage) error {
 	var alertID any
-	if m.AlertID != 0 {
-		alertID = m.AlertID
+	if n.AlertID != 0 {
+		alertID = n.AlertID
 	}
-	payload, err := json.Marshal(m)
-	if err != nil {
-		return err
-	}
-	for i := range o.channels {
-		if !o.channels[i].Wants(m) {
-			continue
-		}
-		if _, err := tx.ExecContext(ctx, `INSERT INTO notification_outbox (channel_id, alert_id, event, payload, status, attempts, next_attempt_at, created_at)
-			VALUES ($1, $2, $3, $4, 'queued', 0, $5, $5)`, o.channels[i].ID, alertID, m.Event, string(payload), tx.now); err != nil {
-			return err
-		}
-	}
-	return nil
+	_, err := tx.ExecContext(ctx, `INSERT INTO notification_outbox (channel_id, alert_id, event, payload, status, attempts, next_attempt_at, created_at)
+		VALUES ($1, $2, $3, $4, 'queued', 0, $5, $5)`, n.ChannelID, alertID, n.Event, string(n.Payload), tx.now)
+	return err
 }
 
-// HasDueNotifications reports cheaply, on the read pool, whether any
-// outbox row is waiting or its claim expired, so idle polling never takes
-// SQLite's write lock.
-func (db *DB) HasDueNotifications(ctx context.Context) (bool, error) {
-	now := db.now()
-	var n int
-	err := db.read.QueryRowContext(ctx, `SELECT COUNT(*) FROM (SELECT 1 FROM notification_outbox
-		WHERE (status = 'queued' AND next_attempt_at <= $1) OR (status = 'sending' AND claimed_until < $1) LIMIT 1) due`, now).Scan(&n)
-	return n > 0, err
+// NextNotificationDue returns when the earliest outbox row is due (a
+// queued row's next attempt, or the end of a sending row's claim), or nil
+// when nothing waits. It reads the read pool, so a dispatcher sleeping
+// until then never takes SQLite's write lock.
+func (db *DB) NextNotificationDue(ctx context.Context) (*time.Time, error) {
+	// Two indexed lookups rather than MIN over a UNION: SQLite hands an
+	// aggregate back as text, a plain column as the time it holds.
+	var next *time.Time
+	for _, q := range []string{
+		`SELECT next_attempt_at FROM notification_outbox WHERE status = 'queued' ORDER BY next_attempt_at LIMIT 1`,
+		`SELECT claimed_until FROM notification_outbox WHERE status = 'sending' ORDER BY claimed_until LIMIT 1`,
+	} {
+		var at sql.NullTime
+		if err := db.read.QueryRowContext(ctx, q).Scan(&at); err != nil && !errors.Is(err, sql.ErrNoRows) {
+			return nil, err
+		}
+		if t := timePtr(at); t != nil && (next == nil || t.Before(*next)) {
+			next = t
+		}
+	}
+	return next, nil
 }
 
 // ClaimNotifications marks up to limit due rows as sending by owner until
 // now+lease and returns them. On PostgreSQL, FOR UPDATE SKIP LOCKED lets
 // several hubs claim disjoint rows; SQLite has one writer. A row whose
 // lease ran out (its hub died mid-send) is due again.
-func (db *DB) ClaimNotifications(ctx context.Context, owner string, lease time.Duration, limit int) ([]notify.Delivery, error) {
-	var out []notify.Delivery
+func (db *DB) ClaimNotifications(ctx context.Context, owner string, lease time.Duration, limit int) ([]homelabcmd.ClaimedNotification, error) {
+	var out []homelabcmd.ClaimedNotification
 	err := db.inTx(ctx, func(tx *Tx) error {
 		lock := ""
 		if db.loc.Engine == Postgres {
@@ -76,17 +63,13 @@ func (db *DB) ClaimNotifications(ctx context.Context, owner string, lease time.D
 		}
 		ids := map[int64][]int{}
 		for rows.Next() {
-			var d notify.Delivery
+			var d homelabcmd.ClaimedNotification
 			var payload string
 			if err := rows.Scan(&d.ID, &d.Channel.ID, &payload, &d.Attempts); err != nil {
 				rows.Close()
 				return err
 			}
-			if err := json.Unmarshal([]byte(payload), &d.Message); err != nil {
-				rows.Close()
-				return err
-			}
-			d.Message.ID = strconv.FormatInt(d.ID, 10)
+			d.Payload = json.RawMessage(payload)
 			ids[d.Channel.ID] = append(ids[d.Channel.ID], len(out))
 			out = append(out, d)
 		}
@@ -167,4 +150,10 @@ func (db *DB) ListOutbox(ctx context.Context, status string, limit int) ([]Outbo
 		out = append(out, e)
 	}
 	return out, rows.Err()
+}
+
+// HasDueNotifications reports whether any outbox row is due now.
+func (db *DB) HasDueNotifications(ctx context.Context) (bool, error) {
+	next, err := db.NextNotificationDue(ctx)
+	return err == nil && next != nil && !next.After(db.now()), err
 }

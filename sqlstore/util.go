@@ -32,3 +32,10 @@ func mustAffect(res sql.Result, err error, format string, args ...any) error {
 	}
 	return nil
 }
+
+func truncate(s string, n int) string {
+	if len(s) > n {
+		return s[:n]
+	}
+	return s
+}

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 
+	"github.com/homelabcmd/homelabcmd"
 	"github.com/homelabcmd/homelabcmd/config"
 	"github.com/homelabcmd/homelabcmd/notify"
 )
@@ -23,7 +24,7 @@ func (h *Hub) applyChannelsFile(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	byName := map[string]notify.Channel{}
+	byName := map[string]homelabcmd.Channel{}
 	for _, c := range existing {
 		byName[c.Name] = c
 	}
@@ -33,14 +34,14 @@ func (h *Hub) applyChannelsFile(ctx context.Context) error {
 			return fmt.Errorf("channels file: %s: config: %w", s.Name, err)
 		}
 		if old, ok := byName[s.Name]; ok {
-			upd := notify.ChannelUpdate{Config: cfg, SendResolved: s.SendResolved, Enabled: s.Enabled}
+			upd := homelabcmd.ChannelUpdate{Config: cfg, SendResolved: s.SendResolved, Enabled: s.Enabled}
 			if s.MinSeverity != "" {
 				upd.MinSeverity = &s.MinSeverity
 			}
 			if old.Type != s.Type {
 				return fmt.Errorf("channels file: %s: is a %s channel in the database, not %s; rename one of them", s.Name, old.Type, s.Type)
 			}
-			if _, err := h.DB.UpdateChannel(ctx, old.ID, upd); err != nil {
+			if _, err := h.Engine.UpdateChannel(ctx, old.ID, upd); err != nil {
 				return fmt.Errorf("channels file: %s: %w", s.Name, err)
 			}
 			continue
@@ -53,7 +54,7 @@ func (h *Hub) applyChannelsFile(ctx context.Context) error {
 		if s.Enabled != nil {
 			c.Enabled = *s.Enabled
 		}
-		if err := h.DB.CreateChannel(ctx, c); err != nil {
+		if err := h.Engine.CreateChannel(ctx, c); err != nil {
 			return fmt.Errorf("channels file: %s: %w", s.Name, err)
 		}
 	}

@@ -5,39 +5,36 @@ import (
 	"sync"
 	"time"
 
+	"github.com/homelabcmd/homelabcmd/alerting"
+	"github.com/homelabcmd/homelabcmd/config"
+	"github.com/homelabcmd/homelabcmd/pgnotify"
 	"github.com/homelabcmd/homelabcmd/sqlstore"
 )
-
-// actionSweepInterval is how often timed-out actions are failed and restart
-// verification is settled.
-const actionSweepInterval = 15 * time.Second
 
 // retentionInterval is how often rollups are brought up to date and old
 // data pruned.
 const retentionInterval = 10 * time.Minute
 
-// startJobs runs the hub's clock-driven work until Close. Each job is
-// idempotent, so several hubs on one PostgreSQL may all run it.
+// alertingConfig is the alert rule defaults from the hub configuration;
+// thresholds stored through the API override them.
+func alertingConfig(c *config.Hub) alerting.Config {
+	cfg := alerting.DefaultConfig()
+	cfg.Thresholds.ServerOfflineSeconds = int(c.OfflineTimeout / time.Second)
+	cfg.RestartGrace = c.RestartGracePeriod
+	return cfg
+}
+
+// startJobs runs until Close: the engine's clock jobs and dispatcher, the
+// other hubs' events on a shared PostgreSQL, and retention.
 func (h *Hub) startJobs() {
 	ctx, cancel := context.WithCancel(context.Background())
 	var wg sync.WaitGroup
 	h.stopJobs = func() { cancel(); wg.Wait() }
-	h.startAlertJobs(ctx, &wg)
-	wg.Add(1)
-	go func() {
-		defer wg.Done()
-		every(ctx, actionSweepInterval, func() {
-			n, err := h.DB.ExpireActions(ctx, h.Config.RestartPolicy())
-			if err != nil && ctx.Err() == nil {
-				h.Logger.Error("expire actions", "err", err)
-			} else if n > 0 {
-				h.Logger.Warn("actions timed out: the agent did not carry them out", "count", n)
-			}
-		})
-	}()
-	wg.Add(1)
-	go func() {
-		defer wg.Done()
+	if h.DB.Engine() == sqlstore.Postgres {
+		pgnotify.Listen(ctx, h.DB.PostgresDSN(), h.DB.Origin, h.Events, h.Logger.With("component", "pgnotify"))
+	}
+	wg.Go(func() { h.Engine.Run(ctx) })
+	wg.Go(func() {
 		retention := sqlstore.Retention{Raw: h.Config.RetentionRaw, Hourly: h.Config.RetentionHourly, Daily: h.Config.RetentionDaily}
 		run := func() {
 			// One hub at a time on a shared PostgreSQL; if that hub dies its
@@ -58,20 +55,15 @@ func (h *Hub) startJobs() {
 			}
 		}
 		run()
-		every(ctx, retentionInterval, run)
-	}()
-}
-
-// every runs fn every d until ctx ends.
-func every(ctx context.Context, d time.Duration, fn func()) {
-	t := time.NewTicker(d)
-	defer t.Stop()
-	for {
-		select {
-		case <-ctx.Done():
-			return
-		case <-t.C:
-			fn()
+		t := time.NewTicker(retentionInterval)
+		defer t.Stop()
+		for {
+			select {
+			case <-ctx.Done():
+				return
+			case <-t.C:
+				run()
+			}
 		}
-	}
+	})
 }

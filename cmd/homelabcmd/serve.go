@@ -12,8 +12,8 @@ import (
 	"github.com/homelabcmd/homelabcmd"
 	"github.com/homelabcmd/homelabcmd/config"
 	"github.com/homelabcmd/homelabcmd/httpapi"
+	"github.com/homelabcmd/homelabcmd/hub"
 	"github.com/homelabcmd/homelabcmd/live"
-	"github.com/homelabcmd/homelabcmd/pgnotify"
 	"github.com/homelabcmd/homelabcmd/sqlstore"
 )
 
@@ -25,6 +25,7 @@ type Hub struct {
 	Stdout io.Writer
 
 	DB     *sqlstore.DB
+	Engine *hub.Engine
 	HTTP   *httpapi.Server
 	Events *live.Broker
 	// APIKey is the operator key in plain text when this process knows it
@@ -34,8 +35,7 @@ type Hub struct {
 	// stopLocalAgent stops the built-in agent; nil when none runs.
 	stopLocalAgent func()
 
-	stopJobs  func()
-	stopRelay func()
+	stopJobs func()
 }
 
 func runServe(ctx context.Context, args, env []string, stdout, stderr io.Writer) error {
@@ -60,9 +60,11 @@ func (h *Hub) Run(ctx context.Context) error {
 		return err
 	}
 	h.DB = db
-	db.RestartPolicy = h.Config.RestartPolicy()
-	db.Alerting = alertingConfig(h.Config)
+	h.Events = live.NewBroker()
+	db.Events = h.Events // the store delivers what each commit announced
 	db.HistorySampleEvery = h.Config.HistorySampleInterval
+	h.Engine = hub.New(db, h.Events, hub.Options{Alerting: alertingConfig(h.Config), Restart: h.Config.RestartPolicy(),
+		Logger: h.Logger.With("component", "engine")})
 	if err := db.Migrate(ctx, h.Logger.With("component", "migrate")); err != nil {
 		return err
 	}
@@ -76,16 +78,8 @@ func (h *Hub) Run(ctx context.Context) error {
 	if err := h.applyChannelsFile(ctx); err != nil {
 		return err
 	}
-	h.Events = live.NewBroker()
-	if db.Engine() == sqlstore.Postgres {
-		// Several hubs may share this database: relay live events between them.
-		relayCtx, cancel := context.WithCancel(context.Background())
-		h.stopRelay = cancel
-		pgnotify.Start(relayCtx, db.PostgresDSN(), homelabcmd.NewGUID(), h.Events, h.Logger.With("component", "pgnotify"))
-	}
-	h.HTTP = httpapi.NewServer(db, keyHash, h.Events, h.Logger.With("component", "http"))
+	h.HTTP = httpapi.NewServer(db, h.Engine, keyHash, h.Events, h.Logger.With("component", "http"))
 	h.HTTP.ExternalURL = h.Config.ExternalURL
-	h.HTTP.RestartPolicy = h.Config.RestartPolicy()
 	h.serveMetrics()
 	h.HTTP.Addr = h.Config.Addr()
 	if err := h.HTTP.Open(); err != nil {
@@ -128,9 +122,6 @@ func (h *Hub) Close() error {
 	}
 	if h.stopJobs != nil {
 		h.stopJobs()
-	}
-	if h.stopRelay != nil {
-		h.stopRelay()
 	}
 	var err error
 	if h.HTTP != nil {

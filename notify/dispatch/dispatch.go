@@ -6,19 +6,24 @@ package dispatch
 
 import (
 	"context"
+	"encoding/json"
 	"log/slog"
 	"net/http"
+	"strconv"
 	"sync"
 	"time"
 
+	"github.com/homelabcmd/homelabcmd"
 	"github.com/homelabcmd/homelabcmd/notify"
 	"github.com/homelabcmd/homelabcmd/notify/registry"
 )
 
 // Store is the outbox the dispatcher works on (sqlstore.DB).
 type Store interface {
-	HasDueNotifications(ctx context.Context) (bool, error)
-	ClaimNotifications(ctx context.Context, owner string, lease time.Duration, limit int) ([]notify.Delivery, error)
+	// NextNotificationDue is when the earliest row falls due; nil when
+	// none waits.
+	NextNotificationDue(ctx context.Context) (*time.Time, error)
+	ClaimNotifications(ctx context.Context, owner string, lease time.Duration, limit int) ([]homelabcmd.ClaimedNotification, error)
 	CompleteNotification(ctx context.Context, id int64, owner string) error
 	FailNotification(ctx context.Context, id int64, owner, errText string, retryAt *time.Time) error
 }
@@ -29,9 +34,10 @@ type Dispatcher struct {
 	Owner  string // unique per hub process
 	Client *http.Client
 	Logger *slog.Logger
-	// Poll is how often it looks for due rows (default 100 ms); the check
-	// is one indexed read.
-	Poll time.Duration
+	// SafetyPoll is the longest it sleeps without looking at the outbox
+	// (default 30 s). It is a safety net: writers wake it through Wake when
+	// they commit outbox rows, and it sleeps until the next retry is due.
+	SafetyPoll time.Duration
 	// Lease is how long a claim lasts before another hub may take the row
 	// (default 60 s); it must exceed Timeout.
 	Lease time.Duration
@@ -42,9 +48,9 @@ type Dispatcher struct {
 	Backoff []time.Duration
 	// Now is the clock (default time.Now).
 	Now func() time.Time
-	// Wake, when set, makes Run look at the outbox at once instead of at
-	// the next poll (the hub signals it when a heartbeat queued
-	// notifications), so delivery does not wait up to Poll.
+	// Wake makes Run look at the outbox at once: the hub engine signals it
+	// when a transaction that queued notifications commits (on this hub or,
+	// through PostgreSQL, another).
 	Wake <-chan struct{}
 }
 
@@ -52,8 +58,8 @@ type Dispatcher struct {
 var DefaultBackoff = []time.Duration{5 * time.Second, 15 * time.Second, 45 * time.Second, 2 * time.Minute, 5 * time.Minute, 15 * time.Minute}
 
 func (d *Dispatcher) defaults() {
-	if d.Poll <= 0 {
-		d.Poll = 100 * time.Millisecond
+	if d.SafetyPoll <= 0 {
+		d.SafetyPoll = 30 * time.Second
 	}
 	if d.Lease <= 0 {
 		d.Lease = time.Minute
@@ -75,26 +81,39 @@ func (d *Dispatcher) defaults() {
 	}
 }
 
-// Run delivers until ctx ends.
+// Run delivers until ctx ends: when woken, when the next row falls due,
+// and at least every SafetyPoll.
 func (d *Dispatcher) Run(ctx context.Context) {
 	d.defaults()
-	t := time.NewTicker(d.Poll)
-	defer t.Stop()
+	timer := time.NewTimer(d.SafetyPoll)
+	defer timer.Stop()
 	for {
+		wait := d.SafetyPoll
 		for {
-			n, err := d.RunOnce(ctx)
-			if err != nil && ctx.Err() == nil {
-				d.Logger.Error("notification dispatch", "err", err)
+			n, next, err := d.runDue(ctx)
+			if err != nil {
+				if ctx.Err() == nil {
+					d.Logger.Error("notification dispatch", "err", err)
+				}
+				wait = min(wait, time.Second)
+				break
 			}
-			if n == 0 || err != nil {
+			if n == 0 {
+				if next != nil {
+					// Not before 10 ms: a row due "now" that another hub
+					// holds must not make this one spin.
+					wait = min(wait, max(next.Sub(d.Now()), 10*time.Millisecond))
+				}
 				break
 			}
 		}
+		timer.Reset(wait)
 		select {
 		case <-ctx.Done():
 			return
-		case <-t.C:
+		case <-timer.C:
 		case <-d.Wake:
+			timer.Stop() // since Go 1.23 no stale tick stays behind
 		}
 	}
 }
@@ -103,34 +122,53 @@ func (d *Dispatcher) Run(ctx context.Context) {
 // returning how many it claimed.
 func (d *Dispatcher) RunOnce(ctx context.Context) (int, error) {
 	d.defaults()
-	due, err := d.Store.HasDueNotifications(ctx)
-	if err != nil || !due {
-		return 0, err
+	n, _, err := d.runDue(ctx)
+	return n, err
+}
+
+// runDue delivers one batch if any row is due; with none due it returns
+// when the next falls due (nil: nothing waits).
+func (d *Dispatcher) runDue(ctx context.Context) (int, *time.Time, error) {
+	next, err := d.Store.NextNotificationDue(ctx)
+	if err != nil || next == nil || next.After(d.Now()) {
+		return 0, next, err
 	}
-	batch, err := d.Store.ClaimNotifications(ctx, d.Owner, d.Lease, 32)
+	claimed, err := d.Store.ClaimNotifications(ctx, d.Owner, d.Lease, 32)
 	if err != nil {
-		return 0, err
+		return 0, nil, err
 	}
 	var wg sync.WaitGroup
-	for i := range batch {
+	for _, c := range claimed {
+		del := &notify.Delivery{ID: c.ID, Channel: c.Channel, Attempts: c.Attempts}
+		if err := json.Unmarshal(c.Payload, &del.Message); err != nil {
+			d.Logger.Error("notification payload unreadable; dropped", "outbox_id", c.ID, "err", err)
+			d.record(ctx, del, err)
+			continue
+		}
+		del.Message.ID = strconv.FormatInt(c.ID, 10)
 		wg.Add(1)
-		go func(del *notify.Delivery) {
+		go func() {
 			defer wg.Done()
 			d.deliver(ctx, del)
-		}(&batch[i])
+		}()
 	}
 	wg.Wait()
-	return len(batch), nil
+	return len(claimed), nil, nil
 }
 
 func (d *Dispatcher) deliver(ctx context.Context, del *notify.Delivery) {
-	log := d.Logger.With("outbox_id", del.ID, "channel", del.Channel.Name, "type", del.Channel.Type, "event", del.Message.Event, "attempt", del.Attempts)
 	n, err := registry.Build(del.Channel.Type, del.Channel.Config, d.Client, d.Logger)
 	if err == nil {
 		sendCtx, cancel := context.WithTimeout(ctx, d.Timeout)
 		err = n.Notify(sendCtx, &del.Message)
 		cancel()
 	}
+	d.record(ctx, del, err)
+}
+
+// record stores the outcome of one attempt: sent, a retry, or failed.
+func (d *Dispatcher) record(ctx context.Context, del *notify.Delivery, err error) {
+	log := d.Logger.With("outbox_id", del.ID, "channel", del.Channel.Name, "type", del.Channel.Type, "event", del.Message.Event, "attempt", del.Attempts)
 	// Record the outcome even while shutting down, so a sent row is not
 	// sent again by the next claimer.
 	rec, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)

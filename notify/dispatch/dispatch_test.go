@@ -13,7 +13,7 @@ import (
 	"time"
 
 	"github.com/homelabcmd/homelabcmd"
-	"github.com/homelabcmd/homelabcmd/notify"
+	"github.com/homelabcmd/homelabcmd/hub"
 	"github.com/homelabcmd/homelabcmd/notify/dispatch"
 	"github.com/homelabcmd/homelabcmd/notify/webhook"
 	"github.com/homelabcmd/homelabcmd/sqlstore"
@@ -78,7 +78,7 @@ func setup(t *testing.T, db *sqlstore.DB, rcv *receiver, services int) {
 		}
 	}
 	cfg, _ := json.Marshal(webhook.Config{URL: rcv.srv.URL + "/hook", Secret: key})
-	if err := db.CreateChannel(ctx, &notify.Channel{Name: "hook", Type: "webhook", Config: cfg, MinSeverity: "low", SendResolved: true, Enabled: true}); err != nil {
+	if err := hub.New(db, nil, hub.Options{}).CreateChannel(ctx, &homelabcmd.Channel{Name: "hook", Type: "webhook", Config: cfg, MinSeverity: "low", SendResolved: true, Enabled: true}); err != nil {
 		t.Fatal(err)
 	}
 }
@@ -90,7 +90,7 @@ func flip(t *testing.T, db *sqlstore.DB, services int, st homelabcmd.ServiceStat
 	for i := range services {
 		hb.Services = append(hb.Services, homelabcmd.ServiceReport{Name: fmt.Sprintf("svc%d", i), Status: st})
 	}
-	if _, err := db.Ingest(context.Background(), hb, homelabcmd.IngestMeta{}); err != nil {
+	if _, err := hub.New(db, nil, hub.Options{}).Ingest(context.Background(), hb, homelabcmd.IngestMeta{}); err != nil {
 		t.Fatal(err)
 	}
 }

@@ -1,4 +1,4 @@
-package sqlstore
+package hub_test
 
 import (
 	"context"
@@ -16,16 +16,16 @@ type alertClock struct{ now time.Time }
 
 func (c *alertClock) advance(d time.Duration) { c.now = c.now.Add(d) }
 
-func setupAlerting(t *testing.T, db *DB) *alertClock {
+func setupAlerting(t *testing.T, db *fixture) *alertClock {
 	t.Helper()
 	c := &alertClock{now: time.Date(2026, 11, 26, 12, 0, 0, 0, time.UTC)}
 	db.Now = func() time.Time { return c.now }
 	return c
 }
 
-func mustChannel(t *testing.T, db *DB, name, minSev string, sendResolved bool) *notify.Channel {
+func mustChannel(t *testing.T, db *fixture, name, minSev string, sendResolved bool) *homelabcmd.Channel {
 	t.Helper()
-	c := &notify.Channel{Name: name, Type: "webhook", Config: json.RawMessage(`{"url":"http://127.0.0.1:1/h","secret":"0123456789abcdef"}`),
+	c := &homelabcmd.Channel{Name: name, Type: "webhook", Config: json.RawMessage(`{"url":"http://127.0.0.1:1/h","secret":"0123456789abcdef"}`),
 		MinSeverity: minSev, SendResolved: sendResolved, Enabled: true}
 	if err := db.CreateChannel(context.Background(), c); err != nil {
 		t.Fatal(err)
@@ -33,14 +33,14 @@ func mustChannel(t *testing.T, db *DB, name, minSev string, sendResolved bool) *
 	return c
 }
 
-func mustIngest(t *testing.T, db *DB, hb *homelabcmd.Heartbeat) {
+func mustIngest(t *testing.T, db *fixture, hb *homelabcmd.Heartbeat) {
 	t.Helper()
 	if _, err := db.Ingest(context.Background(), hb, homelabcmd.IngestMeta{}); err != nil {
 		t.Fatal(err)
 	}
 }
 
-func outboxEvents(t *testing.T, db *DB) []string {
+func outboxEvents(t *testing.T, db *fixture) []string {
 	t.Helper()
 	rows, err := db.ListOutbox(context.Background(), "", 1000)
 	if err != nil {
@@ -53,7 +53,7 @@ func outboxEvents(t *testing.T, db *DB) []string {
 	return out
 }
 
-func mustEvents(t *testing.T, db *DB, want ...string) {
+func mustEvents(t *testing.T, db *fixture, want ...string) {
 	t.Helper()
 	got := outboxEvents(t, db)
 	if len(got) != len(want) {
@@ -66,7 +66,7 @@ func mustEvents(t *testing.T, db *DB, want ...string) {
 	}
 }
 
-func mustExpect(t *testing.T, db *DB, server, name string, critical bool) {
+func mustExpect(t *testing.T, db *fixture, server, name string, critical bool) {
 	t.Helper()
 	s := homelabcmd.NewExpectedService(server, name)
 	s.IsCritical = critical
@@ -77,7 +77,7 @@ func mustExpect(t *testing.T, db *DB, server, name string, critical bool) {
 
 func TestServiceAlertsWithOutbox(t *testing.T) {
 	ctx := context.Background()
-	forEachDB(t, func(t *testing.T, db *DB) {
+	forEachDB(t, func(t *testing.T, db *fixture) {
 		clk := setupAlerting(t, db)
 		mustCreateServer(t, db, "nas")
 		mustExpect(t, db, "nas", "plex", true)
@@ -126,7 +126,7 @@ func TestServiceAlertsWithOutbox(t *testing.T) {
 
 func TestPausedServerRecordsWithoutNotifying(t *testing.T) {
 	ctx := context.Background()
-	forEachDB(t, func(t *testing.T, db *DB) {
+	forEachDB(t, func(t *testing.T, db *fixture) {
 		clk := setupAlerting(t, db)
 		mustCreateServer(t, db, "nas")
 		mustExpect(t, db, "nas", "plex", true)
@@ -144,7 +144,7 @@ func TestPausedServerRecordsWithoutNotifying(t *testing.T) {
 
 func TestOfflineAndReminderJobs(t *testing.T) {
 	ctx := context.Background()
-	forEachDB(t, func(t *testing.T, db *DB) {
+	forEachDB(t, func(t *testing.T, db *fixture) {
 		clk := setupAlerting(t, db)
 		mustChannel(t, db, "all", "medium", true)
 		mustIngest(t, db, heartbeat("nas", clk.now))
@@ -195,7 +195,7 @@ func TestOfflineAndReminderJobs(t *testing.T) {
 
 func TestMetricAlertsAndThresholds(t *testing.T) {
 	ctx := context.Background()
-	forEachDB(t, func(t *testing.T, db *DB) {
+	forEachDB(t, func(t *testing.T, db *fixture) {
 		clk := setupAlerting(t, db)
 		mustChannel(t, db, "all", "medium", true)
 		hb := func(disk float64) *homelabcmd.Heartbeat {
@@ -229,7 +229,7 @@ func TestMetricAlertsAndThresholds(t *testing.T) {
 
 func TestOutboxClaims(t *testing.T) {
 	ctx := context.Background()
-	forEachDB(t, func(t *testing.T, db *DB) {
+	forEachDB(t, func(t *testing.T, db *fixture) {
 		clk := setupAlerting(t, db)
 		mustCreateServer(t, db, "nas")
 		mustExpect(t, db, "nas", "plex", false)
@@ -240,7 +240,7 @@ func TestOutboxClaims(t *testing.T) {
 			t.Fatal("nothing due after an alert opened")
 		}
 		got, err := db.ClaimNotifications(ctx, "hub-a", time.Minute, 10)
-		if err != nil || len(got) != 1 || got[0].Message.ServiceName != "plex" || got[0].Channel.Name != "all" || got[0].Attempts != 1 {
+		if err != nil || len(got) != 1 || payload(t, got[0]).ServiceName != "plex" || got[0].Channel.Name != "all" || got[0].Attempts != 1 {
 			t.Fatalf("claim = %+v, %v", got, err)
 		}
 		if again, _ := db.ClaimNotifications(ctx, "hub-b", time.Minute, 10); len(again) != 0 {
@@ -282,4 +282,14 @@ func TestOutboxClaims(t *testing.T) {
 			t.Fatal("still due after being sent")
 		}
 	})
+}
+
+// payload decodes a claimed row's message.
+func payload(t *testing.T, c homelabcmd.ClaimedNotification) notify.Message {
+	t.Helper()
+	var m notify.Message
+	if err := json.Unmarshal(c.Payload, &m); err != nil {
+		t.Fatal(err)
+	}
+	return m
 }

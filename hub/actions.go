@@ -1,0 +1,225 @@
+package hub
+
+import (
+	"context"
+	"time"
+
+	"github.com/homelabcmd/homelabcmd"
+)
+
+// CreateRestart queues a restart of a service. It is approved at once
+// ("auto") unless the server is in maintenance, then it waits as pending.
+// ENOTFOUND (server), EINVALID (unit name), ECONFLICT with
+// existing_action_id when a restart of it is already active, or with a
+// reason when the service was restarted too often recently.
+func (e *Engine) CreateRestart(ctx context.Context, serverID, service, actor string) (*homelabcmd.Action, error) {
+	if err := homelabcmd.ValidateUnitName(service); err != nil {
+		return nil, err
+	}
+	p := e.restart
+	var out *homelabcmd.Action
+	err := e.store.InTx(ctx, func(tx homelabcmd.Tx) error {
+		srv, err := tx.FindServer(ctx, serverID)
+		if err != nil {
+			return err
+		}
+		if id, ok, err := tx.ActiveRestart(ctx, serverID, service); err != nil {
+			return err
+		} else if ok {
+			return homelabcmd.RestartConflict(id)
+		}
+		recent, err := tx.RestartsSince(ctx, serverID, service, since(tx, p.Window))
+		if err != nil {
+			return err
+		}
+		if err := p.AllowRestart(service, recent); err != nil {
+			return err
+		}
+		now := tx.Now()
+		a := &homelabcmd.Action{ServerID: serverID, ActionType: homelabcmd.ActionRestartService, Status: homelabcmd.ActionApproved,
+			ServiceName: &service, Command: homelabcmd.RestartCommand(service), CreatedAt: now, CreatedBy: actor,
+			ApprovedAt: &now, ApprovedBy: ptr("auto")}
+		detail := "approved automatically"
+		if srv.IsPaused {
+			a.Status, a.ApprovedAt, a.ApprovedBy = homelabcmd.ActionPending, nil, nil
+			detail = "server is in maintenance mode: waiting for approval"
+		}
+		if err := tx.InsertAction(ctx, a); err != nil {
+			// Another hub queued the same restart a moment ago.
+			if homelabcmd.ErrorCode(err) == homelabcmd.ECONFLICT {
+				if id, ok, err2 := tx.ActiveRestart(ctx, serverID, service); err2 == nil && ok {
+					return homelabcmd.RestartConflict(id)
+				}
+			}
+			return err
+		}
+		if err := tx.AddActionEvent(ctx, a.ID, homelabcmd.ActionEvent{Actor: actor, ToStatus: a.Status, Detail: &detail}); err != nil {
+			return err
+		}
+		out, err = tx.FindAction(ctx, a.ID)
+		announceAction(tx, out)
+		return err
+	})
+	return out, err
+}
+
+func announceAction(tx homelabcmd.Tx, a *homelabcmd.Action) {
+	if a == nil {
+		return
+	}
+	tx.Announce(homelabcmd.Event{Type: homelabcmd.EventActionChanged, ServerID: a.ServerID,
+		Data: map[string]any{"action_id": a.ID, "status": a.Status, "service_name": a.ServiceName}})
+}
+
+// move runs one step of the action state machine: the action must be in
+// one of from; update gives the new status and fields at the
+// transaction's time (or refuses the step). The step is recorded in the
+// audit trail. ENOTFOUND, ECONFLICT.
+func (e *Engine) move(ctx context.Context, id int64, actor string, from []string, detail string,
+	update func(cur *homelabcmd.Action, now time.Time) (homelabcmd.ActionUpdate, error)) (*homelabcmd.Action, error) {
+	var out *homelabcmd.Action
+	err := e.store.InTx(ctx, func(tx homelabcmd.Tx) error {
+		cur, err := tx.FindAction(ctx, id)
+		if err != nil {
+			return err
+		}
+		u, err := update(cur, tx.Now())
+		if err != nil {
+			return err
+		}
+		if err := cur.CheckMove(from, u.Status); err != nil {
+			return err
+		}
+		if ok, err := tx.MoveAction(ctx, id, cur.Status, u); err != nil {
+			return err
+		} else if !ok {
+			return homelabcmd.Errorf(homelabcmd.ECONFLICT, "Action %d changed meanwhile; try again", id)
+		}
+		ev := homelabcmd.ActionEvent{Actor: actor, FromStatus: &cur.Status, ToStatus: u.Status}
+		if detail != "" {
+			ev.Detail = &detail
+		}
+		if err := tx.AddActionEvent(ctx, id, ev); err != nil {
+			return err
+		}
+		out, err = tx.FindAction(ctx, id)
+		announceAction(tx, out)
+		return err
+	})
+	return out, err
+}
+
+// ApproveAction approves a pending action. ENOTFOUND, ECONFLICT.
+func (e *Engine) ApproveAction(ctx context.Context, id int64, actor string) (*homelabcmd.Action, error) {
+	return e.move(ctx, id, actor, []string{homelabcmd.ActionPending}, "approved", func(_ *homelabcmd.Action, now time.Time) (homelabcmd.ActionUpdate, error) {
+		return homelabcmd.ActionUpdate{Status: homelabcmd.ActionApproved, ApprovedAt: &now, ApprovedBy: &actor}, nil
+	})
+}
+
+// RejectAction rejects a pending action with a reason. ENOTFOUND, ECONFLICT, EINVALID.
+func (e *Engine) RejectAction(ctx context.Context, id int64, actor, reason string) (*homelabcmd.Action, error) {
+	if reason == "" || len(reason) > 1000 {
+		return nil, homelabcmd.FieldError("reason", "reason must be 1-1000 characters")
+	}
+	return e.move(ctx, id, actor, []string{homelabcmd.ActionPending}, reason, func(_ *homelabcmd.Action, now time.Time) (homelabcmd.ActionUpdate, error) {
+		return homelabcmd.ActionUpdate{Status: homelabcmd.ActionRejected, RejectedAt: &now, RejectedBy: &actor, Rejection: &reason}, nil
+	})
+}
+
+// CancelAction cancels a pending or approved action. ENOTFOUND, ECONFLICT.
+func (e *Engine) CancelAction(ctx context.Context, id int64, actor string) (*homelabcmd.Action, error) {
+	return e.move(ctx, id, actor, []string{homelabcmd.ActionPending, homelabcmd.ActionApproved}, "cancelled by "+actor,
+		func(_ *homelabcmd.Action, now time.Time) (homelabcmd.ActionUpdate, error) {
+			return homelabcmd.ActionUpdate{Status: homelabcmd.ActionCancelled, CompletedAt: &now, FailureReason: ptr("cancelled")}, nil
+		})
+}
+
+// CompleteAction records the agent's result of an executing action of its
+// own server. ENOTFOUND (also for another server's action), ECONFLICT.
+func (e *Engine) CompleteAction(ctx context.Context, serverID string, id int64, r homelabcmd.ActionResult) (*homelabcmd.Action, error) {
+	to, detail := homelabcmd.ActionCompleted, "restarted in "+(time.Duration(r.DurationMS)*time.Millisecond).String()
+	var reason *string
+	if !r.Success {
+		to, detail, reason = homelabcmd.ActionFailed, "agent: "+truncate(r.Error, 500), ptr("agent_error")
+	}
+	exit := r.ExitCode
+	if exit == nil {
+		code := 0
+		if !r.Success {
+			code = -1
+		}
+		exit = &code
+	}
+	stdout := truncate(r.Stdout, 10000)
+	stderr := r.Stderr
+	if stderr == "" {
+		stderr = r.Error
+	}
+	stderr = truncate(stderr, 10000)
+	return e.move(ctx, id, "agent:"+serverID, []string{homelabcmd.ActionExecuting}, detail, func(cur *homelabcmd.Action, now time.Time) (homelabcmd.ActionUpdate, error) {
+		if cur.ServerID != serverID { // an agent sees only its own server's actions
+			return homelabcmd.ActionUpdate{}, homelabcmd.Errorf(homelabcmd.ENOTFOUND, "Action %d not found", id)
+		}
+		return homelabcmd.ActionUpdate{Status: to, CompletedAt: &now, ExitCode: exit, Stdout: &stdout, Stderr: &stderr,
+			DurationMS: &r.DurationMS, FailureReason: reason}, nil
+	})
+}
+
+// ClaimCommands hands the approved actions of a server to its agent and
+// marks them executing, atomically, so each is carried out once even when
+// several hubs or connections race for it.
+func (e *Engine) ClaimCommands(ctx context.Context, serverID string) ([]homelabcmd.PendingCommand, error) {
+	var out []homelabcmd.PendingCommand
+	err := e.store.InTx(ctx, func(tx homelabcmd.Tx) (err error) {
+		out, err = e.claimCommands(ctx, tx, serverID)
+		return err
+	})
+	return out, err
+}
+
+func (e *Engine) claimCommands(ctx context.Context, tx homelabcmd.Tx, serverID string) ([]homelabcmd.PendingCommand, error) {
+	cmds, err := tx.ClaimCommands(ctx, serverID)
+	if err != nil {
+		return nil, err
+	}
+	from, detail := homelabcmd.ActionApproved, "delivered to the agent"
+	for _, c := range cmds {
+		ev := homelabcmd.ActionEvent{Actor: "agent:" + serverID, FromStatus: &from, ToStatus: homelabcmd.ActionExecuting, Detail: &detail}
+		if err := tx.AddActionEvent(ctx, c.ActionID, ev); err != nil {
+			return nil, err
+		}
+	}
+	return cmds, nil
+}
+
+// ExpireActions fails actions that were not picked up or finished within
+// the timeout, and settles verification of restarts whose grace period
+// passed without the unit reporting running. Safe to run on every hub.
+func (e *Engine) ExpireActions(ctx context.Context) (int, error) {
+	p := e.restart
+	n := 0
+	err := e.store.InTx(ctx, func(tx homelabcmd.Tx) error {
+		ids, err := tx.TimeOutActions(ctx, since(tx, p.PickupTimeout))
+		if err != nil {
+			return err
+		}
+		detail := "timeout: the agent did not carry it out within " + p.PickupTimeout.String()
+		for _, id := range ids {
+			if err := tx.AddActionEvent(ctx, id, homelabcmd.ActionEvent{Actor: "hub", ToStatus: homelabcmd.ActionFailed, Detail: &detail}); err != nil {
+				return err
+			}
+		}
+		n = len(ids)
+		return tx.SettleRestarts(ctx, since(tx, p.GracePeriod))
+	})
+	return n, err
+}
+
+func ptr[T any](v T) *T { return &v }
+
+func truncate(s string, n int) string {
+	if len(s) > n {
+		return s[:n]
+	}
+	return s
+}

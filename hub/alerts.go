@@ -1,0 +1,222 @@
+package hub
+
+import (
+	"context"
+
+	"github.com/homelabcmd/homelabcmd"
+	"github.com/homelabcmd/homelabcmd/alerting"
+	"github.com/homelabcmd/homelabcmd/notify"
+)
+
+// evaluate runs the heartbeat rules for a stored heartbeat inside its
+// transaction and stores the rule state, alert changes and notifications
+// there. The server row is already updated (and so locked on PostgreSQL)
+// by this transaction, which serialises evaluations of one server across
+// hubs. It returns how many transitions the rules produced.
+func (e *Engine) evaluate(ctx context.Context, tx homelabcmd.Tx, saved *homelabcmd.SavedHeartbeat, hb *homelabcmd.Heartbeat, expected []homelabcmd.ExpectedService) (int, error) {
+	cfg, err := e.alertConfigTx(ctx, tx)
+	if err != nil {
+		return 0, err
+	}
+	id := saved.Server.ID
+	in := alerting.Input{Server: saved.Server, Metrics: hb.Metrics, Services: hb.Services, ReportedAt: saved.ReportedAt, Expected: expected}
+	if in.States, err = tx.RuleStates(ctx, id); err != nil {
+		return 0, err
+	}
+	if in.Alerts, err = tx.UnresolvedAlerts(ctx, id); err != nil {
+		return 0, err
+	}
+	if in.HubRestarts, err = tx.HubRestartsSince(ctx, id, since(tx, cfg.RestartGrace)); err != nil {
+		return 0, err
+	}
+	res := alerting.Evaluate(in, cfg, tx.Now())
+	for _, st := range res.States {
+		if err := tx.SaveRuleState(ctx, id, st); err != nil {
+			return 0, err
+		}
+	}
+	o := &outbox{}
+	for _, tr := range res.Transitions {
+		if err := o.apply(ctx, tx, saved.Server.Name, tr); err != nil {
+			return 0, err
+		}
+	}
+	o.announce(tx)
+	return len(res.Transitions), nil
+}
+
+// outbox applies transitions in one transaction and queues their
+// notifications, reading the channels once.
+type outbox struct {
+	channels []homelabcmd.Channel
+	loaded   bool
+	queued   int
+}
+
+// apply stores one transition and queues its notifications. Every write is
+// conditional on the alert's current state, so a race with a manual
+// resolve or another hub changes nothing twice and notifies only the
+// writer that won.
+func (o *outbox) apply(ctx context.Context, tx homelabcmd.Tx, serverName string, tr alerting.Transition) error {
+	changed, err := true, error(nil)
+	switch tr.Kind {
+	case alerting.Opened:
+		changed, err = tx.InsertAlert(ctx, &tr.Alert)
+	case alerting.Escalated:
+		changed, err = tx.EscalateAlert(ctx, &tr.Alert)
+	case alerting.Resolved:
+		changed, err = tx.AutoResolveAlert(ctx, &tr.Alert)
+	case alerting.Reminder:
+		err = tx.MarkNotified(ctx, tr.Alert.ServerID, tr.Alert.DedupKey())
+	}
+	if err != nil || !changed || !tr.Notify {
+		return err
+	}
+	if !o.loaded {
+		if o.channels, err = tx.Channels(ctx, true); err != nil {
+			return err
+		}
+		o.loaded = true
+	}
+	rows, err := notify.Route(o.channels, notify.ForTransition(tr, serverName, tx.Now()))
+	if err != nil {
+		return err
+	}
+	for _, r := range rows {
+		if err := tx.Enqueue(ctx, r); err != nil {
+			return err
+		}
+	}
+	o.queued += len(rows)
+	return nil
+}
+
+// announce wakes the dispatchers when the transaction commits, if it
+// queued anything.
+func (o *outbox) announce(tx homelabcmd.Tx) {
+	if o.queued > 0 {
+		tx.Announce(homelabcmd.Event{Type: homelabcmd.EventNotificationQueued})
+	}
+}
+
+// AcknowledgeAlert moves an open alert to acknowledged, which stops its
+// reminders but not its auto-resolve; it is allowed while the service is
+// still down. Acknowledging twice returns the first time. ENOTFOUND, and
+// EBADREQUEST for a resolved alert.
+func (e *Engine) AcknowledgeAlert(ctx context.Context, id int64) (*homelabcmd.Alert, error) {
+	var out *homelabcmd.Alert
+	err := e.store.InTx(ctx, func(tx homelabcmd.Tx) error {
+		a, err := tx.AcknowledgeAlert(ctx, id)
+		if err != nil {
+			return err
+		}
+		if a.Status == homelabcmd.AlertResolved {
+			return homelabcmd.Errorf(homelabcmd.EBADREQUEST, "Cannot acknowledge a resolved alert")
+		}
+		out = a
+		announceAlert(tx, a)
+		return nil
+	})
+	return out, err
+}
+
+// ResolveAlert resolves an open or acknowledged alert by hand
+// (auto_resolved false); resolving twice returns the stored values. If the
+// condition persists, the next evaluation opens a new alert. ENOTFOUND.
+func (e *Engine) ResolveAlert(ctx context.Context, id int64) (*homelabcmd.Alert, error) {
+	var out *homelabcmd.Alert
+	err := e.store.InTx(ctx, func(tx homelabcmd.Tx) (err error) {
+		if out, err = tx.ResolveAlert(ctx, id); err == nil {
+			announceAlert(tx, out)
+		}
+		return err
+	})
+	return out, err
+}
+
+func announceAlert(tx homelabcmd.Tx, a *homelabcmd.Alert) {
+	tx.Announce(homelabcmd.Event{Type: homelabcmd.EventAlertChanged, ServerID: a.ServerID, Data: map[string]any{"alert_id": a.ID, "status": a.Status}})
+}
+
+// CheckOffline marks servers offline whose last heartbeat is older than the
+// offline timeout and opens their offline alerts (not for workstations),
+// with their notifications, in one transaction. It returns how many servers
+// went offline. Run it through RunExclusive so one hub does it at a time;
+// the conditional updates keep it safe even without.
+func (e *Engine) CheckOffline(ctx context.Context) (int, error) {
+	n := 0
+	err := e.store.InTx(ctx, func(tx homelabcmd.Tx) error {
+		n = 0
+		cfg, err := e.alertConfigTx(ctx, tx)
+		if err != nil {
+			return err
+		}
+		cut := since(tx, cfg.OfflineTimeout())
+		stale, err := tx.StaleServers(ctx, cut)
+		if err != nil {
+			return err
+		}
+		o := &outbox{}
+		for _, s := range stale {
+			alerts, err := tx.UnresolvedAlerts(ctx, s.ID)
+			if err != nil {
+				return err
+			}
+			seen := alerting.ServerSeen{Server: s.ServerRef, Status: s.Status, LastSeen: s.LastSeen, OfflineAlert: alerts[homelabcmd.AlertOffline]}
+			off, tr := alerting.Offline(seen, cfg, tx.Now())
+			if !off {
+				continue
+			}
+			if ok, err := tx.MarkOffline(ctx, s.ID, cut); err != nil {
+				return err
+			} else if !ok {
+				continue // a heartbeat came in meanwhile
+			}
+			n++
+			tx.Announce(homelabcmd.Event{Type: homelabcmd.EventServerUpdated, ServerID: s.ID})
+			if tr != nil {
+				if err := o.apply(ctx, tx, s.Name, *tr); err != nil {
+					return err
+				}
+			}
+		}
+		if n > 0 {
+			tx.Announce(homelabcmd.Event{Type: homelabcmd.EventAlertChanged})
+		}
+		o.announce(tx)
+		return nil
+	})
+	return n, err
+}
+
+// SendReminders queues a reminder for every open (not acknowledged) alert
+// of an unpaused server whose reminder interval has passed, and records
+// when. It returns how many it queued. Run it through RunExclusive.
+func (e *Engine) SendReminders(ctx context.Context) (int, error) {
+	n := 0
+	err := e.store.InTx(ctx, func(tx homelabcmd.Tx) error {
+		n = 0
+		cfg, err := e.alertConfigTx(ctx, tx)
+		if err != nil {
+			return err
+		}
+		open, err := tx.OpenAlertsToRemind(ctx)
+		if err != nil {
+			return err
+		}
+		o := &outbox{}
+		for _, r := range open {
+			tr, ok := alerting.Remind(&r.Alert, r.LastNotified, r.Server.Paused, cfg, tx.Now())
+			if !ok {
+				continue
+			}
+			if err := o.apply(ctx, tx, r.Server.Name, tr); err != nil {
+				return err
+			}
+			n++
+		}
+		o.announce(tx)
+		return nil
+	})
+	return n, err
+}

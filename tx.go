@@ -1,0 +1,252 @@
+package homelabcmd
+
+import (
+	"context"
+	"encoding/json"
+	"time"
+)
+
+// TxStore opens write transactions for the hub engine (package hub). The
+// store (package sqlstore) knows SQL and nothing else: which alert opens,
+// who gets notified and how an action moves are the engine's decisions.
+type TxStore interface {
+	// InTx runs fn in a write transaction and commits when fn returns
+	// nil; the events fn announced are delivered after the commit.
+	InTx(ctx context.Context, fn func(Tx) error) error
+	// InBatchTx is InTx for heartbeats: concurrent calls share one
+	// group-committed transaction. When one of a batch fails the batch is
+	// rolled back and each fn runs again alone, so fn must derive its
+	// results from tx on every run.
+	InBatchTx(ctx context.Context, fn func(Tx) error) error
+}
+
+// Tx is one write transaction. Its time is fixed at its start; the
+// methods return ENOTFOUND, ECONFLICT or EINVALID as their docs say.
+type Tx interface {
+	// Now is the transaction's time (UTC, microseconds).
+	Now() time.Time
+	// Announce queues an event to publish when the transaction commits
+	// (on PostgreSQL with pg_notify inside it, for the other hubs).
+	Announce(e Event)
+
+	HeartbeatTx
+	AlertTx
+	NotificationTx
+	ActionTx
+
+	// Setting returns a stored setting (JSON text) and whether it exists.
+	Setting(ctx context.Context, key string) (string, bool, error)
+	// PutSetting stores a setting, replacing any previous value.
+	PutSetting(ctx context.Context, key, value string) error
+	// FindServer returns a server. ENOTFOUND.
+	FindServer(ctx context.Context, id string) (*Server, error)
+}
+
+// HeartbeatTx stores what a heartbeat reports.
+type HeartbeatTx interface {
+	// SaveHeartbeat finds (or registers) the reporting server, updates it,
+	// stores the metrics sample and the service reports (current status
+	// moves forward only; history keeps late reports). EFORBIDDEN for a
+	// token used for another server or an inactive server; ECONFLICT for a
+	// GUID mismatch.
+	SaveHeartbeat(ctx context.Context, hb *Heartbeat, meta IngestMeta) (*SavedHeartbeat, error)
+	// ExpectedServices returns the server's expected services (name,
+	// critical, enabled) by name.
+	ExpectedServices(ctx context.Context, serverID string) ([]ExpectedService, error)
+	// VerifyRestarts marks completed restarts of the running services
+	// verified when they finished within grace before ts.
+	VerifyRestarts(ctx context.Context, serverID string, ts time.Time, running []string, grace time.Duration) error
+}
+
+// SavedHeartbeat is what storing a heartbeat found and changed.
+type SavedHeartbeat struct {
+	Server     ServerRef
+	Registered bool
+	// ReportedAt is the report's timestamp as stored (one from too far
+	// in the future is taken as the transaction's time).
+	ReportedAt time.Time
+	Changes    []ServiceChange
+}
+
+// ServerRef is what alert rules and notifications need of a server.
+type ServerRef struct {
+	ID          string
+	Name        string // display name, else hostname
+	MachineType string
+	Paused      bool
+}
+
+// AlertTx keeps alerts and the rules' memory.
+type AlertTx interface {
+	RuleStates(ctx context.Context, serverID string) (map[string]RuleState, error)
+	SaveRuleState(ctx context.Context, serverID string, st RuleState) error
+	// MarkNotified records that the alert under key was notified now.
+	MarkNotified(ctx context.Context, serverID, key string) error
+	// UnresolvedAlerts returns the server's open or acknowledged alerts by
+	// dedup key.
+	UnresolvedAlerts(ctx context.Context, serverID string) (map[string]*Alert, error)
+	// HubRestartsSince returns, by service, when the hub last handed a
+	// restart to the agent after since.
+	HubRestartsSince(ctx context.Context, serverID string, since time.Time) (map[string]time.Time, error)
+	// InsertAlert stores a new open alert and sets its ID; false when an
+	// unresolved alert with its dedup key exists (another hub won).
+	InsertAlert(ctx context.Context, a *Alert) (bool, error)
+	// EscalateAlert stores a's severity, values and message; false when
+	// it is resolved meanwhile.
+	EscalateAlert(ctx context.Context, a *Alert) (bool, error)
+	// AutoResolveAlert resolves a (auto_resolved); false when already resolved.
+	AutoResolveAlert(ctx context.Context, a *Alert) (bool, error)
+	// AcknowledgeAlert acknowledges an open alert and returns it as stored
+	// (unchanged when not open). ENOTFOUND.
+	AcknowledgeAlert(ctx context.Context, id int64) (*Alert, error)
+	// ResolveAlert resolves an unresolved alert by hand and returns it as
+	// stored. ENOTFOUND.
+	ResolveAlert(ctx context.Context, id int64) (*Alert, error)
+	// StaleServers returns the online, active servers last seen before cut.
+	StaleServers(ctx context.Context, cut time.Time) ([]ServerSeen, error)
+	// MarkOffline marks a server offline if it is still online and last
+	// seen before cut; false when a heartbeat came meanwhile.
+	MarkOffline(ctx context.Context, id string, cut time.Time) (bool, error)
+	// OpenAlertsToRemind returns every open (not acknowledged) alert with
+	// when it was last notified and its server.
+	OpenAlertsToRemind(ctx context.Context) ([]AlertToRemind, error)
+}
+
+// RuleState is what the alert rules remember per (server, key) between
+// reports; the key is an alert dedup key ("cpu", "offline", "service:nginx").
+type RuleState struct {
+	Key string
+	// FirstBreachAt starts a metric's sustain window.
+	FirstBreachAt *time.Time
+	// MissingCount counts heartbeats in a row that left a service out.
+	MissingCount int
+	// GraceUntil ends a restart grace period; it stays set after it ends
+	// until the service runs, so a later alert can say the restart failed.
+	GraceUntil *time.Time
+	// Restarts is the unit's last reported restart count.
+	Restarts *int
+	// LastNotifiedAt is when the open alert was last notified.
+	LastNotifiedAt *time.Time
+}
+
+// Equal reports whether two states hold the same values.
+func (s RuleState) Equal(o RuleState) bool {
+	return s.Key == o.Key && eqTime(s.FirstBreachAt, o.FirstBreachAt) && s.MissingCount == o.MissingCount &&
+		eqTime(s.GraceUntil, o.GraceUntil) && eqInt(s.Restarts, o.Restarts) && eqTime(s.LastNotifiedAt, o.LastNotifiedAt)
+}
+
+func eqTime(a, b *time.Time) bool {
+	return a == nil && b == nil || a != nil && b != nil && a.Equal(*b)
+}
+
+func eqInt(a, b *int) bool { return a == nil && b == nil || a != nil && b != nil && *a == *b }
+
+// ServerSeen is a server as the offline check sees it.
+type ServerSeen struct {
+	ServerRef
+	Status   string
+	LastSeen *time.Time
+}
+
+// AlertToRemind is an open alert with what the reminder rule needs.
+type AlertToRemind struct {
+	Alert        Alert
+	LastNotified *time.Time
+	Server       ServerRef
+}
+
+// NotificationTx keeps notification channels and the outbox.
+type NotificationTx interface {
+	// Channels returns the channels, only the enabled ones if enabledOnly.
+	Channels(ctx context.Context, enabledOnly bool) ([]Channel, error)
+	FindChannel(ctx context.Context, id int64) (*Channel, error)
+	// InsertChannel stores a new channel and sets its ID. ECONFLICT (name).
+	InsertChannel(ctx context.Context, c *Channel) error
+	// UpdateChannel stores c's fields. ECONFLICT (name).
+	UpdateChannel(ctx context.Context, c *Channel) error
+	// Enqueue writes one outbox row, due now.
+	Enqueue(ctx context.Context, n OutboxMessage) error
+}
+
+// Channel is a configured notification destination. Config is the
+// provider's JSON config (see notify/registry); it holds secrets and is
+// shown redacted.
+type Channel struct {
+	ID     int64           `json:"id"`
+	Name   string          `json:"name"`
+	Type   string          `json:"type"`
+	Config json.RawMessage `json:"config"`
+	// MinSeverity is the least severe alert the channel hears about.
+	MinSeverity string `json:"min_severity"`
+	// SendResolved sends resolutions too.
+	SendResolved bool      `json:"send_resolved"`
+	Enabled      bool      `json:"enabled"`
+	CreatedAt    time.Time `json:"created_at"`
+	UpdatedAt    time.Time `json:"updated_at"`
+}
+
+// ChannelUpdate is a partial update: nil fields are left unchanged.
+type ChannelUpdate struct {
+	Name         *string         `json:"name"`
+	Config       json.RawMessage `json:"config"`
+	MinSeverity  *string         `json:"min_severity"`
+	SendResolved *bool           `json:"send_resolved"`
+	Enabled      *bool           `json:"enabled"`
+}
+
+// OutboxMessage is a rendered notification for one channel. AlertID is 0
+// for a message about no alert (a test).
+type OutboxMessage struct {
+	ChannelID int64
+	AlertID   int64
+	Event     string
+	Payload   json.RawMessage
+}
+
+// ClaimedNotification is an outbox row a dispatcher claimed for delivery.
+type ClaimedNotification struct {
+	ID       int64
+	Channel  Channel
+	Payload  json.RawMessage
+	Attempts int
+}
+
+// ActionTx keeps remediation actions and their audit trail.
+type ActionTx interface {
+	// FindAction returns an action with its audit trail. ENOTFOUND.
+	FindAction(ctx context.Context, id int64) (*Action, error)
+	// ActiveRestart returns the pending, approved or executing restart of
+	// a service, if any.
+	ActiveRestart(ctx context.Context, serverID, service string) (int64, bool, error)
+	// RestartsSince counts the restarts of a service executed since then.
+	RestartsSince(ctx context.Context, serverID, service string, since time.Time) (int, error)
+	// InsertAction stores a new action and sets its ID. ECONFLICT when an
+	// active restart of the service exists (the unique index).
+	InsertAction(ctx context.Context, a *Action) error
+	// MoveAction applies u to the action if it is still in status from;
+	// false when it moved meanwhile.
+	MoveAction(ctx context.Context, id int64, from string, u ActionUpdate) (bool, error)
+	// AddActionEvent appends to the action's audit trail.
+	AddActionEvent(ctx context.Context, id int64, e ActionEvent) error
+	// ClaimCommands marks the server's approved actions executing and
+	// returns them.
+	ClaimCommands(ctx context.Context, serverID string) ([]PendingCommand, error)
+	// TimeOutActions fails approved actions approved before cut and
+	// executing ones handed out before cut; it returns their ids.
+	TimeOutActions(ctx context.Context, cut time.Time) ([]int64, error)
+	// SettleRestarts marks completed restarts unverified that finished
+	// before cut without being verified.
+	SettleRestarts(ctx context.Context, cut time.Time) error
+}
+
+// ActionUpdate is a move of an action: its new status and the fields that
+// go with it; nil fields are left unchanged.
+type ActionUpdate struct {
+	Status                            string
+	ApprovedAt, RejectedAt            *time.Time
+	ApprovedBy, RejectedBy, Rejection *string
+	CompletedAt                       *time.Time
+	ExitCode                          *int
+	Stdout, Stderr, FailureReason     *string
+	DurationMS                        *int64
+}
