@@ -67,33 +67,22 @@ func (d *Dump) Entry(name string) *Entry {
 	return nil
 }
 
-// WriteText writes the dump as an aligned table.
+// WriteText writes the dump as an aligned table (the flags, named like
+// the options, are left to --help and the JSON).
 func (d *Dump) WriteText(w io.Writer) error {
 	file := d.ConfigFile
 	if file == "" {
 		file = "(none)"
 	}
 	fmt.Fprintf(w, "config file: %s\n\n", file)
-	withFlags := false
-	for _, e := range d.Options {
-		withFlags = withFlags || e.Flag != ""
-	}
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
-	header := "NAME\tVALUE\tSOURCE\tENV"
-	if withFlags {
-		header += "\tFLAG"
-	}
-	fmt.Fprintln(tw, header)
+	fmt.Fprintln(tw, "NAME\tVALUE\tSOURCE\tENV\t")
 	for _, e := range d.Options {
-		line := e.Name + "\t" + e.Value + "\t" + string(e.Source)
+		note := ""
 		if e.Note != "" {
-			line += " (" + e.Note + ")"
+			note = "# " + e.Note
 		}
-		line += "\t" + e.Env
-		if withFlags {
-			line += "\t" + e.Flag
-		}
-		fmt.Fprintln(tw, line)
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", e.Name, e.Value, e.Source, e.Env, note)
 	}
 	if err := tw.Flush(); err != nil {
 		return err
