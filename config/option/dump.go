@@ -76,13 +76,13 @@ func (d *Dump) WriteText(w io.Writer) error {
 	}
 	fmt.Fprintf(w, "config file: %s\n\n", file)
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
-	fmt.Fprintln(tw, "NAME\tVALUE\tSOURCE\tENV\t")
+	fmt.Fprintln(tw, "NAME\tVALUE\tSOURCE\tENV")
 	for _, e := range d.Options {
-		note := ""
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s", e.Name, e.Value, e.Source, e.Env)
 		if e.Note != "" {
-			note = "# " + e.Note
+			fmt.Fprintf(tw, "\t# %s", e.Note)
 		}
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", e.Name, e.Value, e.Source, e.Env, note)
+		fmt.Fprintln(tw)
 	}
 	if err := tw.Flush(); err != nil {
 		return err
