@@ -1,3 +1,7 @@
+// Package config reads the hub's settings from a YAML file, HOMELAB_CMD_*
+// environment variables and command-line flags, in that order of precedence
+// (a flag beats the environment, which beats the file), through the option
+// table in hubopts.go; and the notification channels file.
 package config
 
 import (
@@ -8,14 +12,15 @@ import (
 	"net"
 	"os"
 	"strconv"
+	"strings"
 	"time"
 
-	"go.yaml.in/yaml/v3"
-
 	"github.com/homelabcmd/homelabcmd"
+	"github.com/homelabcmd/homelabcmd/config/option"
 )
 
-// Hub holds the settings of `homelabcmd serve`.
+// Hub holds the settings of `homelabcmd serve`; hubOptions says where
+// each comes from.
 type Hub struct {
 	Host           string
 	Port           int
@@ -43,60 +48,76 @@ type Hub struct {
 	ChannelsFile string
 }
 
-var hubOptions = []option{
-	{key: "host"}, {key: "port"}, {key: "database_url"}, {key: "api_key", secret: true},
-	{key: "external_url"}, {key: "log_level"}, {key: "log_format"},
-	{key: "local_agent"}, {key: "local_server_id"}, {key: "offline_timeout"},
-	{key: "restart_grace_period"}, {key: "restart_max"}, {key: "restart_window"}, {key: "action_timeout"},
-	{key: "metrics_token", secret: true},
-	{key: "retention_raw"}, {key: "retention_hourly"}, {key: "retention_daily"}, {key: "history_sample_interval"},
-	{key: "channels_file"},
-}
-
 // LoadHub reads the hub settings: defaults, then the YAML file named by
 // --config or HOMELAB_CMD_CONFIG, then HOMELAB_CMD_* variables, then flags.
 // Errors name the source and the key.
 func LoadHub(args, environ []string, stderr io.Writer) (*Hub, error) {
-	c := &Hub{}
 	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
 	fs.SetOutput(stderr)
-	fs.String("config", "", "YAML config file (also HOMELAB_CMD_CONFIG)")
-	fs.StringVar(&c.Host, "host", "0.0.0.0", "address to listen on")
-	fs.IntVar(&c.Port, "port", 8080, "port to listen on")
-	fs.StringVar(&c.DatabaseURL, "database-url", "sqlite:///./data/homelab.db", "sqlite:///relative.db, sqlite:////absolute.db or postgres://…")
-	fs.StringVar(&c.APIKey, "api-key", "", "operator API key (generated and printed once when unset)")
-	fs.StringVar(&c.ExternalURL, "external-url", "", "URL agents use to reach the hub (default: derived from requests)")
-	fs.StringVar(&c.LogLevel, "log-level", "info", "debug, info, warn or error")
-	fs.StringVar(&c.LogFormat, "log-format", "text", "text or json")
-	fs.BoolVar(&c.LocalAgent, "local-agent", true, "also watch this machine with a built-in agent")
-	fs.StringVar(&c.LocalServerID, "local-server-id", "", "server id of the built-in agent (default: from the hostname)")
-	fs.DurationVar(&c.OfflineTimeout, "offline-timeout", 180*time.Second, "a server with no heartbeat for this long is offline")
-	fs.DurationVar(&c.RestartGracePeriod, "restart-grace-period", 60*time.Second, "after a restart, no service-down alert until this passes; the unit must report running within it")
-	fs.IntVar(&c.RestartMax, "restart-max", 3, "refuse a restart after this many restarts of a service within restart-window (0: no limit)")
-	fs.DurationVar(&c.RestartWindow, "restart-window", 15*time.Minute, "window of restart-max")
-	fs.DurationVar(&c.ActionTimeout, "action-timeout", 10*time.Minute, "an action the agent has not carried out by then fails with reason timeout")
-	fs.StringVar(&c.MetricsToken, "metrics-token", "", "bearer token Prometheus must send to GET /metrics (empty: open)")
-	fs.DurationVar(&c.RetentionRaw, "retention-raw", 30*24*time.Hour, "keep raw metrics and service status samples this long")
-	fs.DurationVar(&c.RetentionHourly, "retention-hourly", 365*24*time.Hour, "keep hourly metric rollups this long")
-	fs.DurationVar(&c.RetentionDaily, "retention-daily", 5*365*24*time.Hour, "keep daily metric rollups this long")
-	fs.DurationVar(&c.HistorySampleInterval, "history-sample-interval", 10*time.Minute, "while a service's state is unchanged, keep a history sample at most this often (every transition is kept; 0: every report)")
-	fs.StringVar(&c.ChannelsFile, "channels-file", "", "YAML list of notification channels to create or update on start")
 	fs.Usage = func() {
-		fmt.Fprintf(fs.Output(), "Usage: homelabcmd serve [flags]\n\nEvery flag can also be set as HOMELAB_CMD_<NAME> (e.g. HOMELAB_CMD_DATABASE_URL) or in the YAML file with its name in snake_case.\n\n")
+		fmt.Fprintf(fs.Output(), "Usage: homelabcmd serve [flags]\n\n%s\n\n", FlagHelp)
 		fs.PrintDefaults()
 	}
-	yamlValues, err := readYAML(configPath(EnvPrefix, args, environ))
+	c, _, _, err := ParseHub(fs, args, environ)
 	if err != nil {
 		return nil, err
 	}
-	l := &layered{fs: fs, prefix: EnvPrefix, options: hubOptions}
-	if err := l.apply(yamlValues, environ, args); err != nil {
-		return nil, err
+	return c, c.Validate()
+}
+
+// FlagHelp says how flags map to the other sources, for usage messages.
+const FlagHelp = "Every flag can also be set as HOMELAB_CMD_<NAME> (e.g. HOMELAB_CMD_DATABASE_URL) or in the YAML file with its name in snake_case."
+
+// ParseHub reads the settings as LoadHub does, without validating them. It
+// defines --config and the options' flags on fs (which may hold more flags;
+// its Usage is the caller's) and returns the option set, which knows where
+// each value came from, and the config file it read ("" for none).
+func ParseHub(fs *flag.FlagSet, args, environ []string) (*Hub, *option.Set, string, error) {
+	c := &Hub{}
+	set := option.New(EnvPrefix, hubOptions(c))
+	fs.String("config", "", "YAML config file (also HOMELAB_CMD_CONFIG)")
+	set.DefineFlags(fs)
+	path := configPath(EnvPrefix, args, environ)
+	if path != "" {
+		b, err := os.ReadFile(path)
+		if err != nil {
+			return nil, nil, "", fmt.Errorf("config file: %w", err)
+		}
+		if errs := set.ApplyFile(b); len(errs) > 0 {
+			return nil, nil, "", errs[0]
+		}
+	}
+	if errs := set.ApplyEnv(environ); len(errs) > 0 {
+		return nil, nil, "", errs[0]
+	}
+	if err := fs.Parse(args); err != nil {
+		return nil, nil, "", err
 	}
 	if fs.NArg() > 0 {
-		return nil, fmt.Errorf("unexpected argument %q", fs.Arg(0))
+		return nil, nil, "", fmt.Errorf("unexpected argument %q", fs.Arg(0))
 	}
-	return c, c.Validate()
+	return c, set, path, nil
+}
+
+// configPath finds --config/-config in args, else NAME_CONFIG in environ:
+// the file must be read before the flags are parsed, since flags beat it.
+func configPath(prefix string, args, environ []string) string {
+	for i, a := range args {
+		for _, p := range []string{"--config=", "-config="} {
+			if strings.HasPrefix(a, p) {
+				return strings.TrimPrefix(a, p)
+			}
+		}
+		if (a == "--config" || a == "-config") && i+1 < len(args) {
+			return args[i+1]
+		}
+	}
+	for _, kv := range environ {
+		if v, ok := strings.CutPrefix(kv, prefix+"CONFIG="); ok {
+			return v
+		}
+	}
+	return ""
 }
 
 // Validate checks each setting.
@@ -143,39 +164,6 @@ func (c *Hub) Validate() error {
 
 // Addr is the listen address.
 func (c *Hub) Addr() string { return net.JoinHostPort(c.Host, strconv.Itoa(c.Port)) }
-
-// readYAML reads a flat YAML mapping of setting names to scalar values.
-func readYAML(path string) (map[string]string, error) {
-	if path == "" {
-		return nil, nil
-	}
-	b, err := os.ReadFile(path)
-	if err != nil {
-		return nil, fmt.Errorf("config file: %w", err)
-	}
-	return parseYAML(b)
-}
-
-// parseYAML is separate from file IO so tests can feed inline YAML.
-func parseYAML(b []byte) (map[string]string, error) {
-	var raw map[string]any
-	if err := yaml.Unmarshal(b, &raw); err != nil {
-		return nil, fmt.Errorf("config file: %v", err)
-	}
-	out := map[string]string{}
-	for k, v := range raw {
-		switch v := v.(type) {
-		case string:
-			out[k] = v
-		case int, float64, bool:
-			out[k] = fmt.Sprint(v)
-		case nil:
-		default:
-			return nil, fmt.Errorf("config file: %s: must be a single value, not %T", k, v)
-		}
-	}
-	return out, nil
-}
 
 // RestartPolicy returns the restart guard rails of this configuration.
 func (c *Hub) RestartPolicy() homelabcmd.RestartPolicy {

@@ -25,13 +25,20 @@ import (
 	"github.com/homelabcmd/homelabcmd/client"
 )
 
-// Run is the agent command: watch this machine and report to a hub, or with
-// "install" first, set that up as a systemd service. prog is how the
+// Run is the agent command: watch this machine and report to a hub; with
+// "install" first, set that up as a systemd service; with "config dump",
+// print the effective configuration. prog is how the
 // command is invoked ("homelabcmd agent" or "homelabcmd-agent"); it is also
 // what the installed unit runs.
 func Run(ctx context.Context, prog string, args, env []string, stdout, stderr io.Writer) error {
 	if len(args) > 0 && args[0] == "install" {
 		return Install(ctx, prog, args[1:], stdout, stderr)
+	}
+	if len(args) > 0 && args[0] == "config" {
+		if len(args) < 2 || args[1] != "dump" {
+			return fmt.Errorf("usage: %s config dump [--config FILE] [--json]", prog)
+		}
+		return Dump(prog, args[2:], env, stdout, stderr)
 	}
 	fset := flag.NewFlagSet(prog, flag.ContinueOnError)
 	fset.SetOutput(stderr)
@@ -40,8 +47,8 @@ func Run(ctx context.Context, prog string, args, env []string, stdout, stderr io
 	dryRun := fset.Bool("dry-run", false, "print heartbeats as JSON on stdout instead of sending them (logs go to stderr)")
 	verbose := fset.Bool("v", false, "debug logging")
 	fset.Usage = func() {
-		fmt.Fprintf(fset.Output(), "Usage: %s [--config FILE] [--once] [--dry-run] [-v]\n       %s install --hub URL --server-id ID [--registration-token T | --api-key KEY | --api-token T --server-guid G] …\n\n"+
-			"Every config key can be overridden with %s<KEY> (e.g. %sHUB_URL).\n\n", prog, prog, agent.EnvPrefix, agent.EnvPrefix)
+		fmt.Fprintf(fset.Output(), "Usage: %s [--config FILE] [--once] [--dry-run] [-v]\n       %s install --hub URL --server-id ID [--registration-token T | --api-key KEY | --api-token T --server-guid G] …\n       %s config dump [--config FILE] [--json]\n\n"+
+			"Every config key can be overridden with %s<KEY> (e.g. %sHUB_URL).\n\n", prog, prog, prog, agent.EnvPrefix, agent.EnvPrefix)
 		fset.PrintDefaults()
 	}
 	if err := fset.Parse(args); err != nil {

@@ -26,7 +26,8 @@ var commands = map[string]command{
 	"version": {"print the version", runVersion},
 	"backup":  {"write a consistent copy of a live SQLite database: --to FILE", runBackup},
 	"loadgen": {"simulate a fleet of agents against a hub and report throughput and latency", runLoadgen},
-	"agent":   {"watch this machine and report to a hub; 'agent install' sets it up as a service", runAgent},
+	"agent":   {"watch this machine and report to a hub; 'agent install' sets it up as a service; 'agent config dump'", runAgent},
+	"config":  {"config dump: print the effective hub configuration, its sources, secrets masked", runConfig},
 }
 
 func main() {

@@ -1,0 +1,121 @@
+package config
+
+import (
+	"fmt"
+	"net/url"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/homelabcmd/homelabcmd/config/option"
+)
+
+// EnvPrefix is the prefix of every hub environment variable.
+const EnvPrefix = "HOMELAB_CMD_"
+
+// hubOptions is the hub's option table, bound to c, in the order of the
+// README's "Configuration" table (a test keeps the two equal). Each option
+// is YAML key name, variable HOMELAB_CMD_NAME and flag --name (with "-").
+func hubOptions(c *Hub) []option.Option {
+	o := func(name, def, doc, meaning string, v option.Value) option.Option {
+		return option.Option{Name: name, Env: EnvPrefix + strings.ToUpper(name), Flag: strings.ReplaceAll(name, "_", "-"),
+			Default: def, DocDefault: doc, Meaning: meaning, Value: v}
+	}
+	secret := func(o option.Option) option.Option { o.Secret = true; return o }
+	return []option.Option{
+		o("host", "0.0.0.0", "", "address to listen on", str{&c.Host}),
+		o("port", "8080", "", "port to listen on", integer{&c.Port}),
+		o("database_url", "sqlite:///./data/homelab.db", "", "`sqlite:///relative.db`, `sqlite:////absolute.db` or `postgres://user@host/db`", dbURL{str{&c.DatabaseURL}}),
+		secret(o("api_key", "", "generated", "operator API key (at least 16 characters)", str{&c.APIKey})),
+		o("external_url", "", "from requests", "URL agents use to reach the hub", str{&c.ExternalURL}),
+		o("log_level", "info", "", "`debug`, `info`, `warn`, `error`", str{&c.LogLevel}),
+		o("log_format", "text", "", "`text` or `json`", str{&c.LogFormat}),
+		o("local_agent", "true", "", "also watch the hub's own machine", boolean{&c.LocalAgent}),
+		o("local_server_id", "", "from hostname", "server id of the built-in agent", str{&c.LocalServerID}),
+		o("offline_timeout", "180s", "", "no heartbeat for this long → offline", duration{&c.OfflineTimeout}),
+		o("restart_grace_period", "60s", "", "a restarted unit must report running within this", duration{&c.RestartGracePeriod}),
+		o("restart_max", "3", "", "refuse a further restart after this many in `restart_window` (crash loop; `0`: no limit)", integer{&c.RestartMax}),
+		o("restart_window", "15m", "", "the window of `restart_max`", duration{&c.RestartWindow}),
+		o("action_timeout", "10m", "", "an action the agent has not carried out by then fails with reason `timeout`", duration{&c.ActionTimeout}),
+		o("history_sample_interval", "10m", "", "while a service's state is unchanged, keep a history sample at most this often (transitions always; `0` = every report)", duration{&c.HistorySampleInterval}),
+		o("retention_raw", "720h", "", "how long raw metrics and service status samples are kept", duration{&c.RetentionRaw}),
+		o("retention_hourly", "8760h", "", "how long hourly metric rollups are kept", duration{&c.RetentionHourly}),
+		o("retention_daily", "43800h", "", "how long daily metric rollups are kept", duration{&c.RetentionDaily}),
+		secret(o("metrics_token", "", "none", "bearer token for `GET /metrics` (open when unset)", str{&c.MetricsToken})),
+		o("channels_file", "", "none", "YAML list of notification channels to create or update on start (see \"Alerts and notifications\")", str{&c.ChannelsFile}),
+	}
+}
+
+// The hub's values take one scalar each, from the file as from a flag:
+// YAML numbers and booleans are read as their text, then parsed as the
+// flag package would.
+
+type str struct{ p *string }
+
+func (v str) Set(x any) error {
+	s, err := option.Scalar(x)
+	if err == nil {
+		*v.p = s
+	}
+	return err
+}
+func (v str) String() string { return *v.p }
+
+// dbURL shows a database URL without its password.
+type dbURL struct{ str }
+
+func (v dbURL) String() string {
+	if u, err := url.Parse(*v.p); err == nil && u.User != nil {
+		return u.Redacted()
+	}
+	return *v.p
+}
+
+type integer struct{ p *int }
+
+func (v integer) Set(x any) error {
+	s, err := option.Scalar(x)
+	if err != nil {
+		return err
+	}
+	n, err := strconv.ParseInt(s, 0, strconv.IntSize)
+	if err != nil {
+		return fmt.Errorf("%q is not a whole number", s)
+	}
+	*v.p = int(n)
+	return nil
+}
+func (v integer) String() string { return strconv.Itoa(*v.p) }
+
+type boolean struct{ p *bool }
+
+func (v boolean) Set(x any) error {
+	s, err := option.Scalar(x)
+	if err != nil {
+		return err
+	}
+	b, err := strconv.ParseBool(s)
+	if err != nil {
+		return fmt.Errorf("%q is not true or false", s)
+	}
+	*v.p = b
+	return nil
+}
+func (v boolean) String() string   { return strconv.FormatBool(*v.p) }
+func (v boolean) IsBoolFlag() bool { return true }
+
+type duration struct{ p *time.Duration }
+
+func (v duration) Set(x any) error {
+	s, err := option.Scalar(x)
+	if err != nil {
+		return err
+	}
+	d, err := time.ParseDuration(s)
+	if err != nil {
+		return fmt.Errorf("%q is not a duration (e.g. 90s, 15m, 720h)", s)
+	}
+	*v.p = d
+	return nil
+}
+func (v duration) String() string { return option.FormatDuration(*v.p) }
