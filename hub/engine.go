@@ -97,12 +97,22 @@ func (e *Engine) alertConfigTx(ctx context.Context, tx homelabcmd.Tx) (alerting.
 
 // Thresholds returns the stored alert thresholds, or the defaults.
 func (e *Engine) Thresholds(ctx context.Context) (alerting.Thresholds, error) {
-	raw, found, err := e.store.GetConfig(ctx, configKeyThresholds)
-	if err != nil {
+	t, err := e.StoredThresholds(ctx)
+	if t == nil {
 		return e.alerting.Thresholds, err
 	}
+	return *t, err
+}
+
+// StoredThresholds returns the thresholds stored through the API (over
+// the defaults), or nil when none are stored and the defaults apply.
+func (e *Engine) StoredThresholds(ctx context.Context) (*alerting.Thresholds, error) {
+	raw, found, err := e.store.GetConfig(ctx, configKeyThresholds)
+	if err != nil || !found {
+		return nil, err
+	}
 	cfg, err := e.alertConfig(raw, found)
-	return cfg.Thresholds, err
+	return &cfg.Thresholds, err
 }
 
 // UpdateThresholds merges a partial update into the stored thresholds and

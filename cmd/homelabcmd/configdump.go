@@ -11,6 +11,7 @@ import (
 
 	"github.com/homelabcmd/homelabcmd/config"
 	"github.com/homelabcmd/homelabcmd/config/option"
+	"github.com/homelabcmd/homelabcmd/hub"
 	"github.com/homelabcmd/homelabcmd/sqlstore"
 )
 
@@ -79,17 +80,12 @@ func addStored(ctx context.Context, cfg *config.Hub, d *option.Dump) {
 		return
 	}
 	defer db.Close()
-	// A value no stored threshold can hold: it comes back only when the
-	// database stores no thresholds (whose offline value would replace it).
-	const none = -1
-	db.Alerting = alertingConfig(cfg)
-	db.Alerting.Thresholds.ServerOfflineSeconds = none
-	t, err := db.Thresholds(ctx)
+	t, err := hub.New(db, nil, hub.Options{Alerting: alertingConfig(cfg)}).StoredThresholds(ctx)
 	if err != nil {
 		d.Notes = append(d.Notes, "stored settings could not be read: "+err.Error())
 		return
 	}
-	if e := d.Entry("offline_timeout"); e != nil && t.ServerOfflineSeconds != none {
+	if e := d.Entry("offline_timeout"); e != nil && t != nil {
 		e.Note = fmt.Sprintf("thresholds.server_offline_seconds; overrides %s from %s", e.Value, e.Source)
 		e.Value = option.FormatDuration(time.Duration(t.ServerOfflineSeconds) * time.Second)
 		e.Source = option.Stored

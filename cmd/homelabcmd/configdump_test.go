@@ -15,6 +15,7 @@ import (
 	"github.com/homelabcmd/homelabcmd/alerting"
 	"github.com/homelabcmd/homelabcmd/config"
 	"github.com/homelabcmd/homelabcmd/config/option"
+	"github.com/homelabcmd/homelabcmd/hub"
 	"github.com/homelabcmd/homelabcmd/sqlstore"
 	"github.com/homelabcmd/homelabcmd/sqlstore/storetest"
 )
@@ -128,7 +129,7 @@ func TestConfigDumpStoredOverride(t *testing.T) {
 			t.Fatalf("nothing stored: %+v %q", d.Entry("offline_timeout"), d.Notes)
 		}
 		secs := 600
-		if _, _, err := db.UpdateThresholds(ctx, alerting.ThresholdsPatch{ServerOfflineSeconds: &secs}); err != nil {
+		if _, _, err := hub.New(db, nil, hub.Options{}).UpdateThresholds(ctx, alerting.ThresholdsPatch{ServerOfflineSeconds: &secs}); err != nil {
 			t.Fatal(err)
 		}
 		d, _ := dump(t, args, nil)
