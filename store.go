@@ -47,6 +47,9 @@ type IngestMeta struct {
 	BoundServerID string
 	// PeerIP is the TCP peer address.
 	PeerIP string
+	// TokenGUID is the server GUID of the agent token the request used
+	// ("" for the operator key); its last use is recorded with the heartbeat.
+	TokenGUID string
 }
 
 // ServiceChange is a service whose current state moved with this heartbeat.

@@ -53,6 +53,8 @@ type HeartbeatTx interface {
 	// ExpectedServices returns the server's expected services (name,
 	// critical, enabled) by name.
 	ExpectedServices(ctx context.Context, serverID string) ([]ExpectedService, error)
+	// TouchAgentToken records that the agent credential of guid was used.
+	TouchAgentToken(ctx context.Context, guid string) error
 	// VerifyRestarts marks completed restarts of the running services
 	// verified when they finished within grace before ts.
 	VerifyRestarts(ctx context.Context, serverID string, ts time.Time, running []string, grace time.Duration) error

@@ -3,6 +3,7 @@ package httpapi
 import (
 	"net"
 	"net/http"
+	"strings"
 	"time"
 
 	"github.com/homelabcmd/homelabcmd"
@@ -27,7 +28,11 @@ func (s *Server) handleHeartbeat(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	peer, _, _ := net.SplitHostPort(r.RemoteAddr)
-	res, err := s.engine.Ingest(r.Context(), &hb, homelabcmd.IngestMeta{BoundServerID: bound, PeerIP: peer})
+	meta := homelabcmd.IngestMeta{BoundServerID: bound, PeerIP: peer}
+	if bound != "" {
+		meta.TokenGUID = strings.TrimSpace(r.Header.Get("X-Server-GUID"))
+	}
+	res, err := s.engine.Ingest(r.Context(), &hb, meta)
 	if err != nil {
 		fail(err)
 		return

@@ -34,6 +34,11 @@ func (e *Engine) ingest(ctx context.Context, tx homelabcmd.Tx, hb *homelabcmd.He
 		return nil, err
 	}
 	id := saved.Server.ID
+	if meta.TokenGUID != "" {
+		if err := tx.TouchAgentToken(ctx, meta.TokenGUID); err != nil {
+			return nil, err
+		}
+	}
 	res := &homelabcmd.IngestResult{ServerID: id, ServerRegistered: saved.Registered, Changes: saved.Changes}
 	// One read of the expected services serves the response (what the agent
 	// must watch) and the alert rules.

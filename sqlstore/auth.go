@@ -90,11 +90,9 @@ func issueAgentToken(ctx context.Context, tx *Tx, serverID, guid string) (string
 // VerifyAgentToken checks a token against the active credential of guid in
 // constant time and returns the server it is bound to. EUNAUTHORIZED.
 func (db *DB) VerifyAgentToken(ctx context.Context, guid, token string) (string, error) {
-	var id int64
 	var serverID, hash string
-	var lastUsed sql.NullTime
-	err := db.read.QueryRowContext(ctx, `SELECT id, server_id, api_token_hash, last_used_at FROM agent_credentials
-		WHERE server_guid = $1 AND revoked_at IS NULL`, guid).Scan(&id, &serverID, &hash, &lastUsed)
+	err := db.read.QueryRowContext(ctx, `SELECT server_id, api_token_hash FROM agent_credentials
+		WHERE server_guid = $1 AND revoked_at IS NULL`, guid).Scan(&serverID, &hash)
 	if errors.Is(err, sql.ErrNoRows) {
 		// Hash anyway so a missing GUID costs the same time as a wrong token.
 		homelabcmd.SecretMatches(token, "")
@@ -105,15 +103,16 @@ func (db *DB) VerifyAgentToken(ctx context.Context, guid, token string) (string,
 	if !homelabcmd.SecretMatches(token, hash) {
 		return "", homelabcmd.Errorf(homelabcmd.EUNAUTHORIZED, "Invalid agent token or server GUID")
 	}
-	// last_used_at is informational: refresh it at most once a minute so a
-	// heartbeat does not cost an extra write.
-	if now := db.now(); !lastUsed.Valid || now.Sub(lastUsed.Time) > time.Minute {
-		_ = db.inTx(ctx, func(tx *Tx) error {
-			_, err := tx.ExecContext(ctx, `UPDATE agent_credentials SET last_used_at = $1 WHERE id = $2`, tx.now, id)
-			return err
-		})
-	}
 	return serverID, nil
+}
+
+// TouchAgentToken records that the active credential of guid was used now.
+// last_used_at is informational: it moves at most once a minute, so the
+// heartbeat's transaction seldom writes the row.
+func (tx *Tx) TouchAgentToken(ctx context.Context, guid string) error {
+	_, err := tx.ExecContext(ctx, `UPDATE agent_credentials SET last_used_at = $1
+		WHERE server_guid = $2 AND revoked_at IS NULL AND (last_used_at IS NULL OR last_used_at < $3)`, tx.now, guid, tx.now.Add(-time.Minute))
+	return err
 }
 
 // FindAgentCredential returns the newest credential of an agent identity,
