@@ -6,7 +6,8 @@ import "strings"
 // everything that names, explains or configures it. The rules, the API,
 // notifications, the Prometheus export and the dashboard all read it from
 // the one table behind AlertKinds, so adding a rule touches the table, the
-// rule function and its tests.
+// rule function and its tests (a new metric also needs its typed field in
+// alerting.Thresholds and ThresholdsPatch; a test there says so).
 type AlertKind struct {
 	// Name is the stored alert_type value and the dedup key (prefix);
 	// stored alerts and rule states depend on it, so it never changes.
