@@ -2,15 +2,6 @@ package homelabcmd
 
 import "time"
 
-// Alert types.
-const (
-	AlertService = "service"
-	AlertOffline = "offline"
-	AlertCPU     = "cpu"
-	AlertMemory  = "memory"
-	AlertDisk    = "disk"
-)
-
 // Alert severities, most severe first.
 const (
 	SeverityCritical = "critical"
@@ -49,7 +40,7 @@ type Alert struct {
 
 // DedupKey is the key under which only one unresolved alert may exist.
 func (a *Alert) DedupKey() string {
-	if a.AlertType == AlertService && a.ServiceName != nil {
+	if k, _ := LookupAlertKind(a.AlertType); k.PerService && a.ServiceName != nil {
 		return a.AlertType + ":" + *a.ServiceName
 	}
 	return a.AlertType
@@ -60,9 +51,8 @@ func (a *Alert) Validate() error {
 	if err := ValidateServerID(a.ServerID); err != nil {
 		return err
 	}
-	switch a.AlertType {
-	case AlertService, AlertOffline, AlertCPU, AlertMemory, AlertDisk:
-	default:
+	kind, ok := LookupAlertKind(a.AlertType)
+	if !ok {
 		return FieldError("alert_type", "unknown alert type %q", a.AlertType)
 	}
 	switch a.Severity {
@@ -78,7 +68,7 @@ func (a *Alert) Validate() error {
 	if a.Title == "" || len(a.Title) > 255 {
 		return FieldError("title", "title must be 1-255 characters")
 	}
-	if a.AlertType == AlertService && a.ServiceName == nil {
+	if kind.PerService && a.ServiceName == nil {
 		return FieldError("service_name", "a service alert needs a service_name")
 	}
 	return nil

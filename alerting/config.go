@@ -32,7 +32,8 @@ type Reminders struct {
 
 // Thresholds is the operator-editable rule configuration, stored as JSON
 // (GET|PUT /api/v1/config/thresholds). Unlike the original, the hub honours
-// ServerOfflineSeconds.
+// ServerOfflineSeconds. Each metric kind of homelabcmd.AlertKinds has a
+// field here whose JSON key is its ThresholdKey (see metricfields.go).
 type Thresholds struct {
 	CPU                  MetricThreshold `json:"cpu"`
 	Memory               MetricThreshold `json:"memory"`
@@ -41,28 +42,28 @@ type Thresholds struct {
 	Reminders            Reminders       `json:"reminders"`
 }
 
-// DefaultThresholds returns CPU and memory 85/95 % sustained 180 s, disk
-// 80/95 % at once, offline after 180 s, reminders every 30 min (critical)
-// and 4 h (others).
+// DefaultThresholds returns each metric kind's defaults from the table of
+// alert kinds (CPU and memory 85/95 % sustained 180 s, disk 80/95 % at
+// once), offline after 180 s, reminders every 30 min (critical) and 4 h
+// (others).
 func DefaultThresholds() Thresholds {
-	return Thresholds{
-		CPU:                  MetricThreshold{HighPercent: 85, CriticalPercent: 95, SustainedSeconds: 180},
-		Memory:               MetricThreshold{HighPercent: 85, CriticalPercent: 95, SustainedSeconds: 180},
-		Disk:                 MetricThreshold{HighPercent: 80, CriticalPercent: 95},
-		ServerOfflineSeconds: 180,
-		Reminders:            Reminders{CriticalMinutes: 30, HighMinutes: 240},
+	t := Thresholds{ServerOfflineSeconds: 180, Reminders: Reminders{CriticalMinutes: 30, HighMinutes: 240}}
+	for _, k := range homelabcmd.AlertKinds() {
+		if m := k.Metric; m != nil {
+			*t.metric(k.ThresholdKey) = MetricThreshold{HighPercent: m.HighPercent, CriticalPercent: m.CriticalPercent, SustainedSeconds: m.SustainedSeconds}
+		}
 	}
+	return t
 }
 
-// Metric returns the threshold of one metric alert type.
+// Metric returns the threshold of one metric alert type; the zero value
+// for any other type.
 func (t *Thresholds) Metric(alertType string) MetricThreshold {
-	switch alertType {
-	case homelabcmd.AlertCPU:
-		return t.CPU
-	case homelabcmd.AlertMemory:
-		return t.Memory
+	k, _ := homelabcmd.LookupAlertKind(alertType)
+	if m := t.metric(k.ThresholdKey); m != nil {
+		return *m
 	}
-	return t.Disk
+	return MetricThreshold{}
 }
 
 // Config is everything the rules need besides state and input.

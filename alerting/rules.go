@@ -82,9 +82,9 @@ func Evaluate(in Input, cfg Config, now time.Time) Result {
 		e.resolve(a, nil, nil)
 	}
 	if m := in.Metrics; m != nil {
-		e.metric(homelabcmd.AlertCPU, m.CPUPercent)
-		e.metric(homelabcmd.AlertMemory, m.MemoryPercent)
-		e.metric(homelabcmd.AlertDisk, m.DiskPercent)
+		for _, k := range metricKinds() {
+			e.metric(k, k.Metric.Value(m))
+		}
 	}
 	if in.Services != nil {
 		e.services()
@@ -131,10 +131,11 @@ func (e *eval) resolve(a *homelabcmd.Alert, actual *float64, since *time.Time) {
 }
 
 // metric applies one host metric's thresholds (contract §6.2–6.3).
-func (e *eval) metric(typ string, v *float64) {
+func (e *eval) metric(k homelabcmd.AlertKind, v *float64) {
 	if v == nil {
 		return
 	}
+	typ := k.Name
 	th := e.cfg.Thresholds.Metric(typ)
 	st := e.state(typ)
 	a := e.in.Alerts[typ]
@@ -160,13 +161,14 @@ func (e *eval) metric(typ string, v *float64) {
 	switch {
 	case a == nil:
 		if !e.stale && e.now.Sub(*st.FirstBreachAt) >= time.Duration(th.SustainedSeconds)*time.Second {
-			e.open(homelabcmd.Alert{AlertType: typ, Severity: sev, Title: metricTitle(typ, sev, e.in.Server.Name),
-				Message: ptr(metricMessage(typ, *v, limit, e.in.Server.Name)), ThresholdValue: &threshold, ActualValue: v}, &st)
+			t := metricText(typ, sev, *v, limit, e.in.Server.Name)
+			e.open(homelabcmd.Alert{AlertType: typ, Severity: sev, Title: t.title,
+				Message: ptr(t.message), ThresholdValue: &threshold, ActualValue: v}, &st)
 		}
 	case a.Severity == homelabcmd.SeverityHigh && sev == homelabcmd.SeverityCritical:
 		esc := *a
 		esc.Severity, esc.ThresholdValue, esc.ActualValue, esc.UpdatedAt = sev, &threshold, v, e.now
-		esc.Message = ptr(metricMessage(typ, *v, limit, e.in.Server.Name))
+		esc.Message = ptr(metricText(typ, sev, *v, limit, e.in.Server.Name).message)
 		st.LastNotifiedAt = ptr(e.now)
 		e.out.Transitions = append(e.out.Transitions, Transition{Kind: Escalated, Alert: esc, Notify: !e.in.Server.Paused})
 	}

@@ -3,6 +3,7 @@ package alerting
 import (
 	"fmt"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -12,33 +13,33 @@ import (
 
 type text struct{ title, message string }
 
+// render fills a kind's templates for a cause (see homelabcmd.AlertText).
+func render(typ, cause string, pairs ...string) text {
+	k, _ := homelabcmd.LookupAlertKind(typ)
+	var t text
+	t.title, t.message = k.Text(cause).Render(pairs...)
+	return t
+}
+
 func downText(service, server, status string) text {
-	return text{fmt.Sprintf("Service %s is %s on %s", service, status, server),
-		fmt.Sprintf("Expected service %s on %s is %s.", service, server, status)}
+	return render(homelabcmd.AlertService, "", "service", service, "server", server, "status", status)
 }
 
 func failedRestartText(service, server, status string, grace time.Duration) text {
-	return text{fmt.Sprintf("Service %s failed to start after a restart on %s", service, server),
-		fmt.Sprintf("Expected service %s on %s failed to start after a restart: it is still %s after the %s grace period.", service, server, status, grace)}
+	return render(homelabcmd.AlertService, homelabcmd.CauseFailedRestart, "service", service, "server", server, "status", status, "grace", grace.String())
 }
 
 func missingText(service, server string, n int) text {
-	return text{fmt.Sprintf("Service %s is not reported on %s", service, server),
-		fmt.Sprintf("The agent on %s has not reported expected service %s for %d heartbeats in a row.", server, service, n)}
+	return render(homelabcmd.AlertService, homelabcmd.CauseMissing, "service", service, "server", server, "count", strconv.Itoa(n))
 }
 
 func offlineText(server string) text {
-	return text{"Server offline: " + server, fmt.Sprintf("Server %s is not responding to heartbeats.", server)}
+	return render(homelabcmd.AlertOffline, "", "server", server)
 }
 
-var metricNames = map[string]string{homelabcmd.AlertCPU: "CPU", homelabcmd.AlertMemory: "Memory", homelabcmd.AlertDisk: "Disk"}
-
-func metricTitle(typ, severity, server string) string {
-	return fmt.Sprintf("%s %s usage on %s", capitalize(severity), metricNames[typ], server)
-}
-
-func metricMessage(typ string, v float64, limit int, server string) string {
-	return fmt.Sprintf("%s usage on %s is %.0f%%, at or above the %d%% threshold.", metricNames[typ], server, v, limit)
+func metricText(typ, severity string, v float64, limit int, server string) text {
+	return render(typ, "", "Severity", capitalize(severity), "server", server,
+		"value", fmt.Sprintf("%.0f", v), "threshold", strconv.Itoa(limit))
 }
 
 func capitalize(s string) string {

@@ -47,31 +47,28 @@ func (t Thresholds) Apply(p ThresholdsPatch) (Thresholds, []string, error) {
 		}
 		return nil
 	}
-	for _, m := range []struct {
-		name  string
-		dst   *MetricThreshold
-		patch *MetricThresholdPatch
-	}{{"cpu", &out.CPU, p.CPU}, {"memory", &out.Memory, p.Memory}, {"disk", &out.Disk, p.Disk}} {
-		if m.patch == nil {
+	for _, k := range metricKinds() {
+		name, dst, patch := k.ThresholdKey, out.metric(k.ThresholdKey), p.metric(k.ThresholdKey)
+		if patch == nil {
 			continue
 		}
-		if err := set(m.name+".high_percent", &m.dst.HighPercent, m.patch.HighPercent, 0, 100); err != nil {
+		if err := set(name+".high_percent", &dst.HighPercent, patch.HighPercent, 0, 100); err != nil {
 			return t, nil, err
 		}
-		if err := set(m.name+".critical_percent", &m.dst.CriticalPercent, m.patch.CriticalPercent, 0, 100); err != nil {
+		if err := set(name+".critical_percent", &dst.CriticalPercent, patch.CriticalPercent, 0, 100); err != nil {
 			return t, nil, err
 		}
-		if err := set(m.name+".sustained_seconds", &m.dst.SustainedSeconds, m.patch.SustainedSeconds, 0, 600); err != nil {
+		if err := set(name+".sustained_seconds", &dst.SustainedSeconds, patch.SustainedSeconds, 0, 600); err != nil {
 			return t, nil, err
 		}
-		if hb := m.patch.SustainedHeartbeats; hb != nil {
+		if hb := patch.SustainedHeartbeats; hb != nil {
 			if *hb < 0 || *hb > 10 {
-				return t, nil, homelabcmd.FieldError(m.name+".sustained_heartbeats", "must be between 0 and 10")
+				return t, nil, homelabcmd.FieldError(name+".sustained_heartbeats", "must be between 0 and 10")
 			}
-			m.dst.SustainedHeartbeats = hb
-			if m.dst.SustainedSeconds == 0 && *hb > 0 {
-				m.dst.SustainedSeconds = *hb * 60
-				updated = append(updated, m.name+".sustained_seconds")
+			dst.SustainedHeartbeats = hb
+			if dst.SustainedSeconds == 0 && *hb > 0 {
+				dst.SustainedSeconds = *hb * 60
+				updated = append(updated, name+".sustained_seconds")
 			}
 		}
 	}
@@ -95,18 +92,16 @@ func (t Thresholds) Apply(p ThresholdsPatch) (Thresholds, []string, error) {
 // Validate checks the ranges and that each critical threshold lies above
 // its high threshold. EINVALID with the field name.
 func (t *Thresholds) Validate() error {
-	for _, m := range []struct {
-		name string
-		v    MetricThreshold
-	}{{"cpu", t.CPU}, {"memory", t.Memory}, {"disk", t.Disk}} {
-		if m.v.HighPercent < 0 || m.v.HighPercent > 100 || m.v.CriticalPercent < 0 || m.v.CriticalPercent > 100 {
-			return homelabcmd.FieldError(m.name, "percentages must be between 0 and 100")
+	for _, k := range metricKinds() {
+		name, v := k.ThresholdKey, t.metric(k.ThresholdKey)
+		if v.HighPercent < 0 || v.HighPercent > 100 || v.CriticalPercent < 0 || v.CriticalPercent > 100 {
+			return homelabcmd.FieldError(name, "percentages must be between 0 and 100")
 		}
-		if m.v.CriticalPercent <= m.v.HighPercent {
-			return homelabcmd.FieldError(m.name+".critical_percent", "critical_percent must be greater than high_percent")
+		if v.CriticalPercent <= v.HighPercent {
+			return homelabcmd.FieldError(name+".critical_percent", "critical_percent must be greater than high_percent")
 		}
-		if m.v.SustainedSeconds < 0 || m.v.SustainedSeconds > 600 {
-			return homelabcmd.FieldError(m.name+".sustained_seconds", "must be between 0 and 600")
+		if v.SustainedSeconds < 0 || v.SustainedSeconds > 600 {
+			return homelabcmd.FieldError(name+".sustained_seconds", "must be between 0 and 600")
 		}
 	}
 	if t.ServerOfflineSeconds < 30 || t.ServerOfflineSeconds > 86400 {

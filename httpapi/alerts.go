@@ -73,7 +73,7 @@ func (s *Server) handleListAlerts(w http.ResponseWriter, r *http.Request) {
 		err = oneOf("query.severity", f.Severity, homelabcmd.SeverityCritical, homelabcmd.SeverityHigh, homelabcmd.SeverityMedium, homelabcmd.SeverityLow)
 	}
 	if err == nil {
-		err = oneOf("query.alert_type", f.AlertType, homelabcmd.AlertService, homelabcmd.AlertOffline, homelabcmd.AlertCPU, homelabcmd.AlertMemory, homelabcmd.AlertDisk)
+		err = oneOf("query.alert_type", f.AlertType, homelabcmd.AlertKindNames()...)
 	}
 	if err == nil {
 		f.Limit, err = queryInt(q.Get("limit"), "limit", 50, 1, 100)
@@ -180,15 +180,9 @@ func (s *Server) handlePendingAlerts(w http.ResponseWriter, r *http.Request) {
 			}
 			latest[b.ServerID] = m
 		}
-		rule, value := th.CPU, (*float64)(nil)
-		switch b.Metric {
-		case homelabcmd.AlertMemory:
-			rule = th.Memory
-		case homelabcmd.AlertDisk:
-			rule = th.Disk
-		}
-		if m != nil {
-			value = map[string]*float64{homelabcmd.AlertCPU: m.CPUPercent, homelabcmd.AlertMemory: m.MemoryPercent, homelabcmd.AlertDisk: m.DiskPercent}[b.Metric]
+		rule, value := th.Metric(b.Metric), (*float64)(nil)
+		if k, _ := homelabcmd.LookupAlertKind(b.Metric); m != nil && k.Metric != nil {
+			value = k.Metric.Value(&m.Metrics)
 		}
 		severity := homelabcmd.SeverityHigh
 		if value != nil && *value >= float64(rule.CriticalPercent) {

@@ -91,6 +91,46 @@ func TestThresholdsAPI(t *testing.T) {
 	})
 }
 
+func TestAlertKindsAPI(t *testing.T) {
+	forEachAPI(t, func(t *testing.T, a *api) {
+		var body struct {
+			Kinds []struct {
+				Name         string  `json:"name"`
+				Label        string  `json:"label"`
+				PerService   bool    `json:"per_service"`
+				ThresholdKey *string `json:"threshold_key"`
+				Metric       *struct {
+					Unit             string `json:"unit"`
+					Field            string `json:"field"`
+					HighPercent      int    `json:"high_percent"`
+					SustainedSeconds int    `json:"sustained_seconds"`
+				} `json:"metric"`
+			} `json:"kinds"`
+		}
+		res := a.op("GET", "/api/v1/alerts/kinds", nil)
+		expectStatus(t, res, 200)
+		if err := json.Unmarshal(res.Body, &body); err != nil {
+			t.Fatal(err)
+		}
+		var names []string
+		for _, k := range body.Kinds {
+			names = append(names, k.Name)
+		}
+		if fmt.Sprint(names) != "[service offline cpu memory disk]" {
+			t.Fatalf("kinds = %s", res.Body)
+		}
+		svc, off, disk := body.Kinds[0], body.Kinds[1], body.Kinds[4]
+		if !svc.PerService || svc.Metric != nil || svc.ThresholdKey != nil || off.ThresholdKey == nil || *off.ThresholdKey != "server_offline_seconds" {
+			t.Errorf("service, offline = %+v, %+v", svc, off)
+		}
+		if disk.Label != "Disk" || disk.Metric == nil || disk.Metric.Unit != "%" || disk.Metric.Field != "disk_percent" ||
+			disk.Metric.HighPercent != 80 || disk.Metric.SustainedSeconds != 0 || *disk.ThresholdKey != "disk" {
+			t.Errorf("disk = %+v %+v", disk, disk.Metric)
+		}
+		expectStatus(t, a.do("GET", "/api/v1/alerts/kinds", nil), 401)
+	})
+}
+
 func TestChannelsAPI(t *testing.T) {
 	forEachAPI(t, func(t *testing.T, a *api) {
 		var hits atomic.Int32

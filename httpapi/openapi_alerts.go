@@ -1,15 +1,18 @@
 package httpapi
 
+import "github.com/homelabcmd/homelabcmd"
+
 // alertOperations documents the alerting and notification routes
 // (alerts.go, thresholds.go, channels.go).
 func alertOperations() []operation {
 	sev := enum("critical", "high", "medium", "low")
+	alertType := enum(anys(homelabcmd.AlertKindNames())...)
 	legacyNotifications := object(p("slack_webhook_url", str()),
 		p("cooldowns", object(p("critical_minutes", integer()), p("high_minutes", integer()))),
 		p("notify_on_critical", boolean()), p("notify_on_high", boolean()), p("notify_on_auto_resolve", boolean()),
 		p("notify_on_remediation", boolean()), p("notify_on_action_failure", boolean()), p("notify_on_action_success", boolean()))
 	alert := object(p("id", integer()), p("server_id", str()), p("server_name", str()),
-		p("alert_type", enum("service", "offline", "cpu", "memory", "disk")), p("severity", sev),
+		p("alert_type", alertType), p("severity", sev),
 		p("status", enum("open", "acknowledged", "resolved")), p("title", str()), p("message", nullable(str())),
 		p("service_name", nullable(str())), p("threshold_value", nullable(schema{"type": "number"})), p("actual_value", nullable(schema{"type": "number"})),
 		p("created_at", dateTime()), p("updated_at", dateTime()), p("acknowledged_at", nullable(dateTime())), p("resolved_at", nullable(dateTime())),
@@ -17,9 +20,9 @@ func alertOperations() []operation {
 	pct := with(integer(), "minimum", 0, "maximum", 100)
 	metric := object(p("high_percent", pct), p("critical_percent", pct), p("sustained_seconds", with(integer(), "minimum", 0, "maximum", 600)),
 		opt("sustained_heartbeats", nullable(with(integer(), "minimum", 0, "maximum", 10))))
-	thresholds := object(p("cpu", metric), p("memory", metric), p("disk", metric),
+	thresholds := object(append(metricProps(metric),
 		p("server_offline_seconds", with(integer(), "minimum", 30, "maximum", 86400)),
-		p("reminders", object(p("critical_minutes", with(integer(), "minimum", 5, "maximum", 1440)), p("high_minutes", with(integer(), "minimum", 15, "maximum", 1440)))))
+		p("reminders", object(p("critical_minutes", with(integer(), "minimum", 5, "maximum", 1440)), p("high_minutes", with(integer(), "minimum", 15, "maximum", 1440)))))...)
 	kinds := enum("discord", "email", "gotify", "ntfy", "slack", "webhook")
 	channel := object(p("id", integer()), p("name", str()), p("type", kinds),
 		p("config", with(object(), "description", "Provider config; secrets (tokens, passwords, webhook URLs) show as ********. Send them back unchanged to keep them.", "additionalProperties", true)),
@@ -36,7 +39,7 @@ func alertOperations() []operation {
 				{Name: "status", Desc: "Only this status.", Schema: enum("open", "acknowledged", "resolved")},
 				{Name: "severity", Desc: "Only this severity.", Schema: sev},
 				{Name: "server_id", Desc: "Only this server.", Schema: str()},
-				{Name: "alert_type", Desc: "Only this type.", Schema: enum("service", "offline", "cpu", "memory", "disk")},
+				{Name: "alert_type", Desc: "Only this type.", Schema: alertType},
 			}, page...),
 			Result: object(p("alerts", arrayOf(alert)), p("total", integer()), p("limit", integer()), p("offset", integer())), Errors: []int{422}},
 		{Route: "GET /api/v1/alerts/{alid}", Tag: "alerts", Summary: "Get an alert", Auth: authOperator, Result: alert, Errors: []int{404, 422}},
@@ -56,10 +59,16 @@ func alertOperations() []operation {
 			Result: object(p("updated", arrayOf(str())), p("notifications", legacyNotifications))},
 		{Route: "GET /api/v1/alerts/pending", Tag: "alerts", Summary: "Metric breaches still inside their sustain window", Auth: authOperator,
 			Doc: "What will alert, and when: CPU or memory over its high threshold for less than sustained_seconds, with no alert open yet.",
-			Result: object(p("pending", arrayOf(object(p("server_id", str()), p("server_name", str()), p("metric_type", enum("cpu", "memory", "disk")),
+			Result: object(p("pending", arrayOf(object(p("server_id", str()), p("server_name", str()), p("metric_type", enum(anys(homelabcmd.MetricKinds())...)),
 				p("current_value", nullable(schema{"type": "number"})), p("threshold_value", integer()), p("severity", enum("high", "critical")),
 				p("first_breach_at", dateTime()), p("sustained_seconds", integer()), p("elapsed_seconds", integer()), p("time_until_alert", integer())))),
 				p("total", integer()))},
+		{Route: "GET /api/v1/alerts/kinds", Tag: "alerts", Summary: "The kinds of alert, with their labels and metric defaults", Auth: authOperator,
+			Doc: "One row per alert_type, in a stable order. metric is set for host metric rules: the heartbeat field they read, its unit and the default thresholds; threshold_key is the kind's key in /config/thresholds.",
+			Result: object(p("kinds", arrayOf(object(p("name", alertType), p("label", str()), p("per_service", boolean()),
+				p("threshold_key", nullable(str())), p("hint", str()),
+				p("metric", nullable(object(p("unit", str()), p("field", str()), p("high_percent", pct), p("critical_percent", pct),
+					p("sustained_seconds", with(integer(), "minimum", 0, "maximum", 600)))))))))},
 		{Route: "GET /api/v1/config/thresholds", Tag: "alerts", Summary: "Alert thresholds", Auth: authOperator, Result: thresholds},
 		{Route: "PUT /api/v1/config/thresholds", Tag: "alerts", Summary: "Update alert thresholds (only the fields given)", Auth: authOperator,
 			Body: thresholds, Result: object(p("updated", arrayOf(str())), p("thresholds", thresholds)),
@@ -77,4 +86,22 @@ func alertOperations() []operation {
 		{Route: "POST /api/v1/notifications/channels/{cid}/test", Tag: "notifications", Summary: "Send a test message now", Auth: authOperator,
 			Result: object(p("success", boolean()), opt("message", str()), opt("error", str()), opt("retryable", boolean())), Errors: []int{404, 422}},
 	}
+}
+
+// metricProps is one thresholds property per metric kind, in table order.
+func metricProps(metric schema) []prop {
+	var out []prop
+	for _, name := range homelabcmd.MetricKinds() {
+		out = append(out, p(name, metric))
+	}
+	return out
+}
+
+// anys converts enum values for enum().
+func anys(vals []string) []any {
+	out := make([]any, len(vals))
+	for i, v := range vals {
+		out[i] = v
+	}
+	return out
 }

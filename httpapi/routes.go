@@ -56,6 +56,7 @@ func (s *Server) routes() {
 
 	s.mux.HandleFunc("GET /api/v1/alerts", op(s.handleListAlerts))
 	s.mux.HandleFunc("GET /api/v1/alerts/pending", op(s.handlePendingAlerts))
+	s.mux.HandleFunc("GET /api/v1/alerts/kinds", op(s.handleAlertKinds))
 	s.mux.HandleFunc("GET /api/v1/alerts/{alid}", op(s.handleGetAlert))
 	s.mux.HandleFunc("POST /api/v1/alerts/{alid}/acknowledge", op(s.handleAcknowledgeAlert))
 	s.mux.HandleFunc("POST /api/v1/alerts/{alid}/resolve", op(s.handleResolveAlert))

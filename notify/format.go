@@ -3,6 +3,8 @@ package notify
 import (
 	"fmt"
 	"strings"
+
+	"github.com/homelabcmd/homelabcmd"
 )
 
 // Field is one labelled value of a rendered message.
@@ -31,55 +33,39 @@ func Colour(m *Message) string {
 	return colours["high"]
 }
 
-var suggestions = map[string]string{
-	"cpu":     "Identify and throttle CPU-intensive processes",
-	"memory":  "Check for memory leaks or restart high-usage services",
-	"disk":    "Check for large log files or run disk cleanup",
-	"offline": "Check network connectivity and server power",
-	"service": "Check service logs and consider restarting the service",
-}
-
 // Suggestion is the hint shown under an open alert; "" for a resolution.
 func Suggestion(m *Message) string {
 	if m.Event == EventResolved || m.Event == EventTest {
 		return ""
 	}
-	return suggestions[m.AlertType]
+	k, _ := homelabcmd.LookupAlertKind(m.AlertType)
+	return k.Hint
 }
-
-func isMetric(t string) bool { return t == "cpu" || t == "memory" || t == "disk" }
 
 // Headline is the short heading: "Critical: DISK Usage Alert",
 // "[Reminder] High: Service Alert", "Resolved: Service plex Running", …
+// An alert type missing from the table of alert kinds shows its title.
 func Headline(m *Message) string {
 	if m.Event == EventTest {
 		return "HomelabCmd Test"
 	}
+	k, known := homelabcmd.LookupAlertKind(m.AlertType)
 	if m.Event == EventResolved {
-		switch {
-		case isMetric(m.AlertType):
-			return "Resolved: " + strings.ToUpper(m.AlertType) + " Usage Alert"
-		case m.AlertType == "service":
-			return "Resolved: Service " + m.ServiceName + " Running"
-		case m.AlertType == "offline":
-			return "Resolved: Server Back Online"
+		if !known {
+			return "Resolved: " + m.Title
 		}
-		return "Resolved: " + m.Title
+		h, _ := homelabcmd.AlertText{Title: k.ResolvedHeadline}.Render("service", m.ServiceName)
+		return "Resolved: " + h
 	}
 	prefix := ""
 	if m.Event == EventReminder {
 		prefix = "[Reminder] "
 	}
-	sev := titleCase(m.Severity)
-	switch {
-	case isMetric(m.AlertType):
-		return prefix + sev + ": " + strings.ToUpper(m.AlertType) + " Usage Alert"
-	case m.AlertType == "service":
-		return prefix + sev + ": Service Alert"
-	case m.AlertType == "offline":
-		return prefix + sev + ": Server Offline"
+	h := m.Title
+	if known {
+		h = k.Headline
 	}
-	return prefix + sev + ": " + m.Title
+	return prefix + titleCase(m.Severity) + ": " + h
 }
 
 // Fields are the labelled values under the headline.
@@ -87,12 +73,13 @@ func Fields(m *Message) []Field {
 	if m.Event == EventTest {
 		return nil
 	}
+	k, _ := homelabcmd.LookupAlertKind(m.AlertType)
 	f := []Field{{"Server", m.ServerName}}
 	switch {
-	case m.AlertType == "service":
+	case k.PerService:
 		f = append(f, Field{"Service", m.ServiceName})
-	case isMetric(m.AlertType) && m.Value != nil:
-		f = append(f, Field{"Current Value", fmt.Sprintf("%.0f%%", *m.Value)})
+	case k.Metric != nil && m.Value != nil:
+		f = append(f, Field{"Current Value", fmt.Sprintf("%.0f%s", *m.Value, k.Metric.Unit)})
 	}
 	if m.Event == EventResolved {
 		d := "Unknown"
@@ -102,12 +89,10 @@ func Fields(m *Message) []Field {
 		return append(f, Field{"Duration", d})
 	}
 	switch {
-	case isMetric(m.AlertType) && m.Threshold != nil:
-		f = append(f, Field{"Threshold", fmt.Sprintf("%.0f%% (%s)", *m.Threshold, m.Severity)})
-	case m.AlertType == "service":
-		f = append(f, Field{"Status", "Stopped/Failed"})
-	case m.AlertType == "offline":
-		f = append(f, Field{"Status", "Offline"})
+	case k.Metric != nil && m.Threshold != nil:
+		f = append(f, Field{"Threshold", fmt.Sprintf("%.0f%s (%s)", *m.Threshold, k.Metric.Unit, m.Severity)})
+	case k.Status != "":
+		f = append(f, Field{"Status", k.Status})
 	}
 	return append(f, Field{"Time", m.At.UTC().Format("2006-01-02 15:04 UTC")})
 }

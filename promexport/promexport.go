@@ -33,15 +33,24 @@ var (
 		"1 when the server is online (heartbeats arriving), else 0.", []string{"server"}, nil)
 	alertsOpen = prometheus.NewDesc("homelabcmd_alerts_open",
 		"Unresolved (open or acknowledged) alerts by severity.", []string{"severity"}, nil)
-	hostGauges = map[string]*prometheus.Desc{
-		"cpu":    prometheus.NewDesc("homelabcmd_server_cpu_percent", "Latest CPU use of a server.", []string{"server"}, nil),
-		"memory": prometheus.NewDesc("homelabcmd_server_memory_percent", "Latest memory use of a server.", []string{"server"}, nil),
-		"disk":   prometheus.NewDesc("homelabcmd_server_disk_percent", "Latest root disk use of a server.", []string{"server"}, nil),
-		"load1":  prometheus.NewDesc("homelabcmd_server_load1", "Latest 1-minute load average of a server.", []string{"server"}, nil),
-		"uptime": prometheus.NewDesc("homelabcmd_server_uptime_seconds", "Latest uptime of a server.", []string{"server"}, nil),
-	}
+	hostGauges   = metricGauges()
+	load1Gauge   = prometheus.NewDesc("homelabcmd_server_load1", "Latest 1-minute load average of a server.", []string{"server"}, nil)
+	uptimeGauge  = prometheus.NewDesc("homelabcmd_server_uptime_seconds", "Latest uptime of a server.", []string{"server"}, nil)
 	scrapeErrors = prometheus.NewDesc("homelabcmd_scrape_errors", "1 when the last scrape could not read the database.", nil, nil)
 )
+
+// metricGauges is one gauge per metric alert kind, named after the kind and
+// its unit (homelabcmd_server_cpu_percent), so a new metric rule exports too.
+func metricGauges() map[string]*prometheus.Desc {
+	suffix := map[string]string{"%": "_percent"}
+	out := map[string]*prometheus.Desc{}
+	for _, k := range homelabcmd.AlertKinds() {
+		if m := k.Metric; m != nil {
+			out[k.Name] = prometheus.NewDesc("homelabcmd_server_"+k.Name+suffix[m.Unit], "Latest "+m.Help+" of a server.", []string{"server"}, nil)
+		}
+	}
+	return out
+}
 
 var states = []homelabcmd.ServiceStatusValue{homelabcmd.StatusRunning, homelabcmd.StatusStopped, homelabcmd.StatusFailed, homelabcmd.StatusUnknown}
 
@@ -58,7 +67,7 @@ func NewCollector(src Source, logger *slog.Logger) *Collector {
 
 // Describe sends every descriptor.
 func (c *Collector) Describe(ch chan<- *prometheus.Desc) {
-	for _, d := range []*prometheus.Desc{serviceUp, serviceState, serviceRestarts, serverUp, alertsOpen, scrapeErrors} {
+	for _, d := range []*prometheus.Desc{serviceUp, serviceState, serviceRestarts, serverUp, alertsOpen, scrapeErrors, load1Gauge, uptimeGauge} {
 		ch <- d
 	}
 	for _, d := range hostGauges {
@@ -86,13 +95,19 @@ func (c *Collector) collect(ctx context.Context, ch chan<- prometheus.Metric) er
 	for _, s := range servers {
 		ch <- prometheus.MustNewConstMetric(serverUp, prometheus.GaugeValue, boolValue(s.Status == homelabcmd.ServerOnline), s.ID)
 		if m := s.LatestMetrics; m != nil {
-			for key, v := range map[string]*float64{"cpu": m.CPUPercent, "memory": m.MemoryPercent, "disk": m.DiskPercent, "load1": m.Load1m} {
-				if v != nil {
-					ch <- prometheus.MustNewConstMetric(hostGauges[key], prometheus.GaugeValue, *v, s.ID)
+			for _, k := range homelabcmd.AlertKinds() {
+				if k.Metric == nil {
+					continue
+				}
+				if v := k.Metric.Value(&m.Metrics); v != nil {
+					ch <- prometheus.MustNewConstMetric(hostGauges[k.Name], prometheus.GaugeValue, *v, s.ID)
 				}
 			}
+			if m.Load1m != nil {
+				ch <- prometheus.MustNewConstMetric(load1Gauge, prometheus.GaugeValue, *m.Load1m, s.ID)
+			}
 			if m.UptimeSeconds != nil {
-				ch <- prometheus.MustNewConstMetric(hostGauges["uptime"], prometheus.GaugeValue, float64(*m.UptimeSeconds), s.ID)
+				ch <- prometheus.MustNewConstMetric(uptimeGauge, prometheus.GaugeValue, float64(*m.UptimeSeconds), s.ID)
 			}
 		}
 	}

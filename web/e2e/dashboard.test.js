@@ -208,6 +208,19 @@ describe('dashboard', { timeout: 180000 }, () => {
     await page.screenshot({ path: path.join(artifacts, 'alerts.png'), fullPage: true });
   });
 
+  test('settings: one fieldset per metric kind from the hub; saving a threshold', async () => {
+    await page.goto(hub.url + '/settings');
+    await page.waitForSelector('#thresholds-form');
+    const legends = await page.locator('#thresholds-form legend').allTextContents();
+    assert.deepEqual(legends, ['CPU', 'Memory', 'Disk']);
+    assert.equal(await page.inputValue('#thr-disk-high'), '80');
+    assert.equal(await page.inputValue('#thr-cpu-sus'), '180');
+    await page.fill('#thr-memory-high', '86');
+    await page.click('#thresholds-form button[type=submit]');
+    await page.waitForSelector('.toast:has-text("Thresholds saved")');
+    assert.equal((await hub.api('GET', '/config/thresholds')).body.memory.high_percent, 86);
+  });
+
   test('keyboard only: open the add-service form and close it with Escape', async () => {
     await page.goto(hub.url + '/servers/nas-1');
     await page.locator('li.svc[data-service="plex"]').waitFor();

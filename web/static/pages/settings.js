@@ -2,8 +2,6 @@
 import { api, get, enc } from '../api.js';
 import { h, toast, errorNotice, notAvailable, showFieldErrors, clearFieldErrors, empty } from '../ui.js';
 
-const METRICS = [['cpu', 'CPU'], ['memory', 'Memory'], ['disk', 'Disk']];
-
 export function mount(root, ctx) {
   ctx.setTitle('Settings');
   const thresholdsBox = h('div', {}, h('p', { class: 'loading' }, 'Loading…'));
@@ -14,6 +12,19 @@ export function mount(root, ctx) {
 
   loadThresholds();
   loadChannels();
+
+  // metricRows are the metric alert kinds as [threshold key, label, unit],
+  // from the hub's table of alert kinds; an older hub without it gets one
+  // row per metric object in its thresholds, labelled by its key.
+  async function metricRows(t) {
+    try {
+      const d = await get('/alerts/kinds');
+      return (d.kinds || []).filter((k) => k.metric && k.threshold_key).map((k) => [k.threshold_key, k.label, k.metric.unit]);
+    } catch (err) {
+      if (!err.notAvailable) throw err;
+      return Object.keys(t).filter((k) => t[k] && typeof t[k] === 'object' && 'high_percent' in t[k]).map((k) => [k, k, '%']);
+    }
+  }
 
   async function loadThresholds() {
     let t;
@@ -29,7 +40,15 @@ export function mount(root, ctx) {
         return;
       }
     }
-    if (ctx.alive) thresholdsBox.replaceChildren(thresholdsForm(t || {}));
+    t = t || {};
+    let rows;
+    try {
+      rows = await metricRows(t);
+    } catch (err) {
+      thresholdsBox.replaceChildren(errorNotice(err));
+      return;
+    }
+    if (ctx.alive) thresholdsBox.replaceChildren(thresholdsForm(t, rows));
   }
 
   function numberField(id, name, label, value, min, max, unit) {
@@ -39,12 +58,12 @@ export function mount(root, ctx) {
       h('p', { class: 'field-hint', id: `${id}-unit` }, unit));
   }
 
-  function thresholdsForm(t) {
+  function thresholdsForm(t, rows) {
     const form = h('form', { novalidate: true, id: 'thresholds-form' },
-      METRICS.map(([k, label]) => h('fieldset', {}, h('legend', {}, label),
+      rows.map(([k, label, unit]) => h('fieldset', {}, h('legend', {}, label),
         h('div', { class: 'settings-grid' },
-          numberField(`thr-${k}-high`, `${k}.high_percent`, 'High at', t[k]?.high_percent, 0, 100, '% — high-severity alert'),
-          numberField(`thr-${k}-crit`, `${k}.critical_percent`, 'Critical at', t[k]?.critical_percent, 0, 100, '% — critical alert'),
+          numberField(`thr-${k}-high`, `${k}.high_percent`, 'High at', t[k]?.high_percent, 0, 100, `${unit} — high-severity alert`),
+          numberField(`thr-${k}-crit`, `${k}.critical_percent`, 'Critical at', t[k]?.critical_percent, 0, 100, `${unit} — critical alert`),
           numberField(`thr-${k}-sus`, `${k}.sustained_seconds`, 'Sustained for', t[k]?.sustained_seconds, 0, 600, 'seconds before it fires')))),
       t.server_offline_seconds !== undefined ? h('div', { class: 'settings-grid' },
         numberField('thr-offline', 'server_offline_seconds', 'Offline after', t.server_offline_seconds, 30, 86400, 'seconds without a heartbeat')) : null,

@@ -1,0 +1,55 @@
+package homelabcmd
+
+import "strings"
+
+// Alert types: the names of the rows of alertKinds.
+const (
+	AlertService = "service"
+	AlertOffline = "offline"
+	AlertCPU     = "cpu"
+	AlertMemory  = "memory"
+	AlertDisk    = "disk"
+)
+
+// alertKinds is the table of alert kinds. Read it through AlertKinds and
+// LookupAlertKind; the texts are asserted by the alerting and notify tests.
+var alertKinds = []AlertKind{
+	{
+		Name: AlertService, Label: "Service", PerService: true,
+		Texts: map[string]AlertText{
+			"": {"Service {service} is {status} on {server}", "Expected service {service} on {server} is {status}."},
+			CauseFailedRestart: {"Service {service} failed to start after a restart on {server}",
+				"Expected service {service} on {server} failed to start after a restart: it is still {status} after the {grace} grace period."},
+			CauseMissing: {"Service {service} is not reported on {server}",
+				"The agent on {server} has not reported expected service {service} for {count} heartbeats in a row."},
+		},
+		Headline: "Service Alert", ResolvedHeadline: "Service {service} Running", Status: "Stopped/Failed",
+		Hint: "Check service logs and consider restarting the service",
+	},
+	{
+		Name: AlertOffline, Label: "Server offline", ThresholdKey: "server_offline_seconds",
+		Texts:    map[string]AlertText{"": {"Server offline: {server}", "Server {server} is not responding to heartbeats."}},
+		Headline: "Server Offline", ResolvedHeadline: "Server Back Online", Status: "Offline",
+		Hint: "Check network connectivity and server power",
+	},
+	metricKind(AlertCPU, "CPU", "Identify and throttle CPU-intensive processes", MetricSpec{
+		Field: "cpu_percent", Value: func(m *Metrics) *float64 { return m.CPUPercent }, Help: "CPU use",
+		HighPercent: 85, CriticalPercent: 95, SustainedSeconds: 180}),
+	metricKind(AlertMemory, "Memory", "Check for memory leaks or restart high-usage services", MetricSpec{
+		Field: "memory_percent", Value: func(m *Metrics) *float64 { return m.MemoryPercent }, Help: "memory use",
+		HighPercent: 85, CriticalPercent: 95, SustainedSeconds: 180}),
+	metricKind(AlertDisk, "Disk", "Check for large log files or run disk cleanup", MetricSpec{
+		Field: "disk_percent", Value: func(m *Metrics) *float64 { return m.DiskPercent }, Help: "root disk use",
+		HighPercent: 80, CriticalPercent: 95, SustainedSeconds: 0}),
+}
+
+// metricKind fills in what every percentage metric shares: its threshold
+// key is its name, and its texts and headlines follow one pattern.
+func metricKind(name, label, hint string, m MetricSpec) AlertKind {
+	m.Unit = "%"
+	headline := strings.ToUpper(name) + " Usage Alert"
+	return AlertKind{Name: name, Label: label, Metric: &m, ThresholdKey: name,
+		Texts: map[string]AlertText{"": {"{Severity} " + label + " usage on {server}",
+			label + " usage on {server} is {value}%, at or above the {threshold}% threshold."}},
+		Headline: headline, ResolvedHeadline: headline, Hint: hint}
+}
