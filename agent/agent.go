@@ -223,7 +223,7 @@ func (a *Agent) Run(ctx context.Context) error {
 	out := make(chan *homelabcmd.Heartbeat, 64)
 	var wg sync.WaitGroup
 	if a.Sender != nil {
-		d := &delivery{agent: a, in: out}
+		d := newDelivery(a, out)
 		wg.Add(1)
 		go func() { defer wg.Done(); d.run(ctx) }()
 	}

@@ -317,11 +317,10 @@ func TestDeliveryKeepDecision(t *testing.T) {
 }
 
 func TestBackoffGrowsWithJitterAndCap(t *testing.T) {
-	d := &delivery{agent: &Agent{Config: testConfig(10 * time.Second), Logger: discard()}}
+	d := newDelivery(&Agent{Config: testConfig(10 * time.Second), Logger: discard()}, nil)
 	for attempt, want := range map[int]time.Duration{1: MinBackoff, 2: 2 * MinBackoff, 3: 4 * MinBackoff, 10: 10 * time.Second, 50: 10 * time.Second} {
-		d.attempt = attempt
 		for range 20 {
-			if w := d.backoff(); w < want/2 || w > want {
+			if w := d.retry.Delay(attempt); w < want/2 || w > want {
 				t.Fatalf("attempt %d: wait %v outside [%v, %v]", attempt, w, want/2, want)
 			}
 		}
