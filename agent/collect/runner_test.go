@@ -117,7 +117,7 @@ func TestHungCollectorIsNotStackedUp(t *testing.T) {
 		if n == 1 {
 			<-release
 		}
-		return works(nil)
+		return works(context.Background())
 	}}}
 	logger, _ := newLogger()
 	r := NewRunner([]Collector{hang}, 20*time.Millisecond, logger)
