@@ -10,37 +10,22 @@ import (
 	"time"
 
 	"github.com/homelabcmd/homelabcmd"
-	"github.com/homelabcmd/homelabcmd/agent/systemd"
+	"github.com/homelabcmd/homelabcmd/agent/collect"
 )
 
-// EventDelay is how long the agent waits after a unit change before it
-// sends, so that a burst of changes (stop, then start) leaves as one
-// heartbeat. It bounds the added latency of a change.
+// EventDelay is how long the agent waits after a change a collector
+// watches (a unit's state) before it sends, so that a burst of changes
+// (stop, then start) leaves as one heartbeat. It bounds the added latency
+// of a change.
 const EventDelay = 200 * time.Millisecond
 
 // releaseDelay leaves delivery time to finish before memory is released.
 const releaseDelay = 3 * time.Second
 
-// CollectTimeout bounds one collection (D-Bus calls, filesystem stats).
+// CollectTimeout bounds one collection (D-Bus calls, filesystem stats):
+// the collectors run side by side, each under this deadline, and the
+// heartbeat leaves without the part of one that has not answered by then.
 const CollectTimeout = 15 * time.Second
-
-// UnitSource is the agent's view of systemd (systemd.Client in production).
-type UnitSource interface {
-	// Units returns the state of each full unit name, in order; an error
-	// means systemd could not be asked.
-	Units(ctx context.Context, names []string) ([]systemd.Unit, error)
-	// Changes delivers full names of units whose state changed.
-	Changes() <-chan string
-}
-
-// HostSource reads host metrics (sysinfo.Collector in production).
-type HostSource interface {
-	Metrics(ctx context.Context) *homelabcmd.Metrics
-	Filesystems(ctx context.Context) []homelabcmd.Filesystem
-	NetworkInterfaces(ctx context.Context) []homelabcmd.NetworkInterface
-	OSInfo(ctx context.Context) *homelabcmd.OSInfo
-	CPUInfo(ctx context.Context) *homelabcmd.CPUInfo
-}
 
 // CommandHandler carries out the hub's pending commands (Executor.Handle).
 // It must not block for long.
@@ -49,9 +34,12 @@ type CommandHandler func(ctx context.Context, cmds []homelabcmd.PendingCommand)
 // Agent collects heartbeats and hands them to delivery. Set the fields, then
 // call Run.
 type Agent struct {
-	Config   *Config
-	Units    UnitSource
-	Host     HostSource
+	Config *Config
+	// Collectors fill the heartbeat, each its own part (see package
+	// collect); agentcmd.Build lists them.
+	Collectors []collect.Collector
+	// Timeout bounds one collection; 0 means CollectTimeout.
+	Timeout  time.Duration
 	Sender   Sender  // nil: heartbeats are only passed to Emit
 	Outbox   *Outbox // nil: undelivered heartbeats are kept only in memory
 	Commands CommandHandler
@@ -75,9 +63,7 @@ type Agent struct {
 	mu       sync.Mutex
 	kick     chan struct{} // Beat asks Run for a heartbeat now
 	expected []string      // enabled expected services from the hub's last answer
-	reporter *systemd.Reporter
-	osInfo   *homelabcmd.OSInfo
-	cpuInfo  *homelabcmd.CPUInfo
+	runner   *collect.Runner
 }
 
 func (a *Agent) now() time.Time {
@@ -131,21 +117,14 @@ func (a *Agent) SetExpected(names []string) {
 	a.expected = append([]string(nil), names...)
 }
 
-// Collect makes one heartbeat. A full one also carries filesystems and
-// network interfaces; one made for a unit change carries services, metrics
-// and the static OS and CPU info.
+// Collect makes one heartbeat, bounded by Timeout. A full one also carries
+// filesystems and network interfaces; one made for a change carries
+// services, metrics and the static OS and CPU info.
 func (a *Agent) Collect(ctx context.Context, full bool) *homelabcmd.Heartbeat {
-	a.mu.Lock()
-	if a.reporter == nil {
-		a.reporter = systemd.NewReporter()
-		a.osInfo, a.cpuInfo = a.Host.OSInfo(ctx), a.Host.CPUInfo(ctx)
-	}
-	a.mu.Unlock()
 	cfg := a.Config
 	hb := &homelabcmd.Heartbeat{
 		ServerID: cfg.ServerID, Hostname: cfg.Hostname,
 		AgentVersion: str(homelabcmd.Version), AgentMode: str(cfg.Mode),
-		OSInfo: a.osInfo, CPUInfo: a.cpuInfo,
 	}
 	if cfg.ServerGUID != "" {
 		hb.ServerGUID = str(cfg.ServerGUID)
@@ -153,77 +132,32 @@ func (a *Agent) Collect(ctx context.Context, full bool) *homelabcmd.Heartbeat {
 	if len(*hb.AgentVersion) > 20 {
 		hb.AgentVersion = str((*hb.AgentVersion)[:20])
 	}
-	hb.Services = a.services(ctx)
-	hb.Metrics = a.Host.Metrics(ctx)
-	if full {
-		hb.Filesystems = a.Host.Filesystems(ctx)
-		hb.NetworkInterfaces = a.Host.NetworkInterfaces(ctx)
-	}
+	a.collectors().Fill(ctx, hb, full)
 	hb.Timestamp = homelabcmd.Time{Time: a.now().UTC()}
 	return hb
 }
 
-// services reports every watched name; when systemd cannot be asked, each
-// is unknown with the reason.
-func (a *Agent) services(ctx context.Context) []homelabcmd.ServiceReport {
-	names := a.WatchList()
-	if len(names) == 0 {
-		return nil
-	}
-	units := make([]string, 0, len(names))
-	index := map[string]int{}
-	for _, n := range names {
-		u := homelabcmd.UnitName(n)
-		if _, ok := index[u]; !ok {
-			index[u] = len(units)
-			units = append(units, u)
-		}
-	}
-	out := make([]homelabcmd.ServiceReport, 0, len(names))
-	var states []systemd.Unit
-	var err error
-	if a.Units == nil {
-		err = errNoSystemd
-	} else {
-		states, err = a.Units.Units(ctx, units)
-	}
-	now := a.now()
+func (a *Agent) collectors() *collect.Runner {
 	a.mu.Lock()
 	defer a.mu.Unlock()
-	for _, n := range names {
-		if err != nil {
-			out = append(out, systemd.Unavailable(n, err.Error()))
-			continue
+	if a.runner == nil {
+		timeout := a.Timeout
+		if timeout <= 0 {
+			timeout = CollectTimeout
 		}
-		out = append(out, a.reporter.Report(n, states[index[homelabcmd.UnitName(n)]], now))
+		a.runner = collect.NewRunner(a.Collectors, timeout, a.Logger)
 	}
-	return out
-}
-
-type constErr string
-
-func (e constErr) Error() string { return string(e) }
-
-const errNoSystemd = constErr("no systemd connection")
-
-// watches reports whether a full unit name is one the agent reports.
-func (a *Agent) watches(unit string) bool {
-	for _, n := range a.WatchList() {
-		if homelabcmd.UnitName(n) == unit {
-			return true
-		}
-	}
-	return false
+	return a.runner
 }
 
 // Run sends a heartbeat at once, then every heartbeat_interval, and within
-// EventDelay of a change of a watched unit, until ctx ends. Delivery runs
+// EventDelay of a change a collector watches, until ctx ends. Delivery runs
 // beside it so a slow hub never delays collection.
 func (a *Agent) Run(ctx context.Context) error {
 	out := make(chan *homelabcmd.Heartbeat, 64)
 	var wg sync.WaitGroup
 	if a.Sender != nil {
-		d := &delivery{agent: a, in: out}
+		d := newDelivery(a, out)
 		wg.Add(1)
 		go func() { defer wg.Done(); d.run(ctx) }()
 	}
@@ -231,13 +165,27 @@ func (a *Agent) Run(ctx context.Context) error {
 		wg.Add(1)
 		go func() { defer wg.Done(); a.pollCommands(ctx) }()
 	}
+	// A change arms one heartbeat EventDelay later; more changes meanwhile
+	// join it.
+	changed := make(chan struct{}, 1)
+	notify := func() {
+		select {
+		case changed <- struct{}{}:
+		default:
+		}
+	}
+	for _, c := range a.Collectors {
+		if w, ok := c.(collect.Watcher); ok {
+			wg.Add(1)
+			go func() { defer wg.Done(); w.Watch(ctx, notify) }()
+		}
+	}
 	defer wg.Wait()
 
 	emit := func(full bool) {
-		// A hung D-Bus or filesystem call must not stop the loop for good.
-		cctx, cancel := context.WithTimeout(ctx, CollectTimeout)
-		hb := a.Collect(cctx, full)
-		cancel()
+		// Collect is bounded: a hung D-Bus or filesystem call must not stop
+		// the loop for good.
+		hb := a.Collect(ctx, full)
 		a.Logger.Debug("heartbeat collected", "timestamp", hb.Timestamp.Format(time.RFC3339Nano), "full", full, "services", len(hb.Services))
 		if a.Emit != nil {
 			a.Emit(hb)
@@ -249,10 +197,6 @@ func (a *Agent) Run(ctx context.Context) error {
 		case out <- hb:
 		case <-ctx.Done():
 		}
-	}
-	var changes <-chan string
-	if a.Units != nil {
-		changes = a.Units.Changes()
 	}
 	ticker := time.NewTicker(a.Config.HeartbeatInterval)
 	defer ticker.Stop()
@@ -287,9 +231,8 @@ func (a *Agent) Run(ctx context.Context) error {
 			after()
 		case <-kick:
 			emit(false)
-		case unit := <-changes:
-			if fire == nil && a.watches(unit) {
-				a.Logger.Debug("unit changed", "unit", unit)
+		case <-changed:
+			if fire == nil {
 				fire = time.After(EventDelay)
 			}
 		case <-fire:

@@ -11,24 +11,26 @@ import (
 	"time"
 
 	"github.com/homelabcmd/homelabcmd"
+	"github.com/homelabcmd/homelabcmd/agent/collect"
 	"github.com/homelabcmd/homelabcmd/agent/systemd"
 	"github.com/homelabcmd/homelabcmd/agent/systemd/fakesystemd"
 	"github.com/homelabcmd/homelabcmd/client"
 )
 
-// fakeHost reports fixed values.
+// fakeHost reports fixed host values, filesystems only in full heartbeats.
 type fakeHost struct{}
 
-func (fakeHost) Metrics(context.Context) *homelabcmd.Metrics {
-	v := 12.5
-	return &homelabcmd.Metrics{CPUPercent: &v}
+func (fakeHost) Name() string { return "host" }
+func (fakeHost) Collect(_ context.Context, full bool) (collect.Part, error) {
+	return func(hb *homelabcmd.Heartbeat) {
+		v := 12.5
+		hb.Metrics = &homelabcmd.Metrics{CPUPercent: &v}
+		hb.OSInfo, hb.CPUInfo = &homelabcmd.OSInfo{}, &homelabcmd.CPUInfo{}
+		if full {
+			hb.Filesystems = []homelabcmd.Filesystem{{MountPoint: "/", Device: "/dev/sda1", FSType: "ext4", TotalBytes: 100, UsedBytes: 50, Percent: 50}}
+		}
+	}, nil
 }
-func (fakeHost) Filesystems(context.Context) []homelabcmd.Filesystem {
-	return []homelabcmd.Filesystem{{MountPoint: "/", Device: "/dev/sda1", FSType: "ext4", TotalBytes: 100, UsedBytes: 50, Percent: 50}}
-}
-func (fakeHost) NetworkInterfaces(context.Context) []homelabcmd.NetworkInterface { return nil }
-func (fakeHost) OSInfo(context.Context) *homelabcmd.OSInfo                       { return &homelabcmd.OSInfo{} }
-func (fakeHost) CPUInfo(context.Context) *homelabcmd.CPUInfo                     { return &homelabcmd.CPUInfo{} }
 
 // fakeHub records heartbeats; fail decides per request whether to answer
 // with an error status.
@@ -97,16 +99,21 @@ func status(hb homelabcmd.Heartbeat, name string) homelabcmd.ServiceStatusValue 
 	return ""
 }
 
-func startAgent(t *testing.T, cfg *Config, units UnitSource, hub *fakeHub, outboxDir string) *Agent {
+// startAgent runs an agent with the fake host collector and, when units is
+// set, the systemd collector on it.
+func startAgent(t *testing.T, cfg *Config, units *systemd.Client, hub *fakeHub, outboxDir string) *Agent {
 	t.Helper()
 	return startAgentEmit(t, cfg, units, hub, outboxDir, nil)
 }
 
-func startAgentEmit(t *testing.T, cfg *Config, units UnitSource, hub *fakeHub, outboxDir string, emit func(*homelabcmd.Heartbeat)) *Agent {
+func startAgentEmit(t *testing.T, cfg *Config, units *systemd.Client, hub *fakeHub, outboxDir string, emit func(*homelabcmd.Heartbeat)) *Agent {
 	t.Helper()
 	c := client.New(hub.srv.URL)
 	c.APIKey = "test-key-0123456789"
-	a := &Agent{Config: cfg, Units: units, Host: fakeHost{}, Sender: c, Logger: discard(), Emit: emit}
+	a := &Agent{Config: cfg, Collectors: []collect.Collector{fakeHost{}}, Sender: c, Logger: discard(), Emit: emit}
+	if units != nil {
+		a.Collectors = append(a.Collectors, systemd.NewCollector(units, a.WatchList, discard()))
+	}
 	if outboxDir != "" {
 		a.Outbox = mustOpen(t, outboxDir, 1<<20, time.Hour)
 	}
@@ -317,11 +324,10 @@ func TestDeliveryKeepDecision(t *testing.T) {
 }
 
 func TestBackoffGrowsWithJitterAndCap(t *testing.T) {
-	d := &delivery{agent: &Agent{Config: testConfig(10 * time.Second), Logger: discard()}}
+	d := newDelivery(&Agent{Config: testConfig(10 * time.Second), Logger: discard()}, nil)
 	for attempt, want := range map[int]time.Duration{1: MinBackoff, 2: 2 * MinBackoff, 3: 4 * MinBackoff, 10: 10 * time.Second, 50: 10 * time.Second} {
-		d.attempt = attempt
 		for range 20 {
-			if w := d.backoff(); w < want/2 || w > want {
+			if w := d.retry.Delay(attempt); w < want/2 || w > want {
 				t.Fatalf("attempt %d: wait %v outside [%v, %v]", attempt, w, want/2, want)
 			}
 		}
@@ -334,7 +340,7 @@ func TestWatchdogPingedFromLoop(t *testing.T) {
 	pings := make(chan struct{}, 100)
 	c := client.New(hub.srv.URL)
 	c.APIKey = "test-key-0123456789"
-	a := &Agent{Config: testConfig(time.Hour), Host: fakeHost{}, Sender: c, Logger: discard(),
+	a := &Agent{Config: testConfig(time.Hour), Collectors: []collect.Collector{fakeHost{}}, Sender: c, Logger: discard(),
 		Watchdog: 30 * time.Millisecond, Ping: func() { pings <- struct{}{} }}
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan struct{})
@@ -345,6 +351,45 @@ func TestWatchdogPingedFromLoop(t *testing.T) {
 		case <-pings:
 		case <-time.After(10 * time.Second):
 			t.Fatalf("only %d watchdog pings", i)
+		}
+	}
+}
+
+// badCollector fails in its own way: an error, a hang past the deadline
+// that ignores ctx, or a panic.
+type badCollector struct {
+	name string
+	do   func() error
+}
+
+func (b badCollector) Name() string { return b.name }
+func (b badCollector) Collect(context.Context, bool) (collect.Part, error) {
+	return func(hb *homelabcmd.Heartbeat) { hb.Hostname = "overwritten by " + b.name }, b.do()
+}
+
+// Collectors that fail, hang or panic leave their parts out; the heartbeat
+// still goes out on time with the others' parts, again and again.
+func TestBadCollectorsDoNotStopTheHeartbeat(t *testing.T) {
+	hang := make(chan struct{})
+	t.Cleanup(func() { close(hang) })
+	hub := newFakeHub(t)
+	c := client.New(hub.srv.URL)
+	c.APIKey = "test-key-0123456789"
+	a := &Agent{Config: testConfig(50 * time.Millisecond), Sender: c, Logger: discard(), Timeout: 100 * time.Millisecond,
+		Collectors: []collect.Collector{
+			badCollector{"erring", func() error { return errors.New("no such source") }},
+			badCollector{"hanging", func() error { <-hang; return nil }},
+			badCollector{"panicking", func() error { panic("bug") }},
+			fakeHost{},
+		}}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() { a.Run(ctx); close(done) }()
+	defer func() { cancel(); <-done }()
+	for range 3 {
+		hb := hub.next(t)
+		if hb.Metrics == nil || hb.Metrics.CPUPercent == nil || hb.Hostname != "nas" {
+			t.Fatalf("heartbeat %+v", hb)
 		}
 	}
 }

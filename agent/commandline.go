@@ -3,11 +3,11 @@ package agent
 import (
 	"context"
 	"errors"
-	"math/rand/v2"
 	"net/http"
 	"time"
 
 	"github.com/homelabcmd/homelabcmd"
+	"github.com/homelabcmd/homelabcmd/backoff"
 	"github.com/homelabcmd/homelabcmd/client"
 )
 
@@ -25,35 +25,31 @@ const CommandWait = 25 * time.Second
 // to a.Commands; after an error it backs off (MinBackoff doubling, jittered,
 // up to MaxBackoff). Heartbeat answers still carry commands meanwhile.
 func (a *Agent) pollCommands(ctx context.Context) {
-	failures := 0
+	retry := backoff.Backoff{Min: MinBackoff, Max: MaxBackoff}
 	for ctx.Err() == nil {
 		cmds, err := a.Line.Commands(ctx, a.Config.ServerID, CommandWait)
 		if err != nil {
 			if ctx.Err() != nil {
 				return
 			}
-			failures++
-			wait := MinBackoff << min(failures-1, 8)
+			wait := retry.Next()
 			var ce *client.Error
 			if errors.As(err, &ce) && ce.StatusCode == http.StatusNotFound {
-				wait = MaxBackoff // a hub without the command line
+				wait = retry.Jitter(MaxBackoff) // a hub without the command line
 			}
-			wait = min(wait, MaxBackoff)
-			if failures == 1 {
+			if retry.Failures() == 1 {
 				a.Logger.Warn("command line to the hub dropped; heartbeats still carry commands", "err", err)
 			} else {
-				a.Logger.Debug("command line still down", "failures", failures, "err", err)
+				a.Logger.Debug("command line still down", "failures", retry.Failures(), "err", err)
 			}
-			select {
-			case <-ctx.Done():
+			if !backoff.Sleep(ctx, wait) {
 				return
-			case <-time.After(wait/2 + rand.N(wait/2+1)):
 			}
 			continue
 		}
-		if failures > 0 {
-			a.Logger.Info("command line to the hub open again", "failures", failures)
-			failures = 0
+		if retry.Failures() > 0 {
+			a.Logger.Info("command line to the hub open again", "failures", retry.Failures())
+			retry.Reset()
 		}
 		if len(cmds) > 0 {
 			a.Logger.Debug("commands over the command line", "count", len(cmds))

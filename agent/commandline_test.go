@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/homelabcmd/homelabcmd"
+	"github.com/homelabcmd/homelabcmd/agent/collect"
 	"github.com/homelabcmd/homelabcmd/client"
 )
 
@@ -40,7 +41,7 @@ func TestCommandLine(t *testing.T) {
 	c := client.New(srv.URL)
 	c.APIKey = "test-key-0123456789"
 	got := make(chan []homelabcmd.PendingCommand, 10)
-	a := &Agent{Config: testConfig(time.Hour, "plex"), Host: fakeHost{}, Line: c, Logger: discard(),
+	a := &Agent{Config: testConfig(time.Hour, "plex"), Collectors: []collect.Collector{fakeHost{}}, Line: c, Logger: discard(),
 		Commands: func(_ context.Context, cmds []homelabcmd.PendingCommand) { got <- cmds }}
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan struct{})

@@ -5,11 +5,11 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"math/rand/v2"
 	"sync"
 	"time"
 
 	"github.com/homelabcmd/homelabcmd"
+	"github.com/homelabcmd/homelabcmd/backoff"
 	"github.com/homelabcmd/homelabcmd/client"
 )
 
@@ -165,7 +165,7 @@ func (e *Executor) report(ctx context.Context, id int64, res homelabcmd.ActionRe
 	if e.Hub == nil {
 		return false
 	}
-	wait := MinBackoff
+	retry := backoff.Backoff{Min: MinBackoff, Max: resultMaxBackoff}
 	for attempt := 1; ; attempt++ {
 		rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 15*time.Second)
 		err := e.Hub.ReportResult(rctx, e.Config.ServerID, id, res)
@@ -181,6 +181,7 @@ func (e *Executor) report(ctx context.Context, id int64, res homelabcmd.ActionRe
 			e.Logger.Error("the hub refused the action result", "action_id", id, "err", err)
 			return false
 		}
+		wait := retry.Next()
 		if time.Now().Add(wait).After(deadline) {
 			e.Logger.Error("giving up delivering the action result; the hub times the action out", "action_id", id, "err", err)
 			return false
@@ -188,12 +189,9 @@ func (e *Executor) report(ctx context.Context, id int64, res homelabcmd.ActionRe
 		if attempt == 1 {
 			e.Logger.Warn("cannot deliver the action result; retrying", "action_id", id, "err", err)
 		}
-		select {
-		case <-ctx.Done():
+		if !backoff.Sleep(ctx, wait) {
 			e.Logger.Warn("shutting down before the action result was delivered; the hub times the action out", "action_id", id)
 			return false
-		case <-time.After(wait/2 + rand.N(wait/2+1)):
 		}
-		wait = min(2*wait, resultMaxBackoff)
 	}
 }

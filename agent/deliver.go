@@ -3,11 +3,11 @@ package agent
 import (
 	"context"
 	"errors"
-	"math/rand/v2"
 	"net/http"
 	"time"
 
 	"github.com/homelabcmd/homelabcmd"
+	"github.com/homelabcmd/homelabcmd/backoff"
 	"github.com/homelabcmd/homelabcmd/client"
 )
 
@@ -32,9 +32,13 @@ const maxMemoryQueue = 1000
 type delivery struct {
 	agent   *Agent
 	in      <-chan *homelabcmd.Heartbeat
-	memory  [][]byte // stands in for the outbox when there is none
-	attempt int      // failed attempts in a row
-	failing bool     // logged the current outage already
+	memory  [][]byte        // stands in for the outbox when there is none
+	retry   backoff.Backoff // failed attempts in a row and the wait after each
+	failing bool            // logged the current outage already
+}
+
+func newDelivery(a *Agent, in <-chan *homelabcmd.Heartbeat) *delivery {
+	return &delivery{agent: a, in: in, retry: backoff.Backoff{Min: MinBackoff, Max: min(MaxBackoff, a.Config.HeartbeatInterval)}}
 }
 
 func (d *delivery) pending() int {
@@ -129,9 +133,10 @@ func (d *delivery) send(ctx context.Context, body []byte) error {
 		return err
 	}
 	if d.failing {
-		d.agent.Logger.Info("hub reachable again", "failed_attempts", d.attempt)
+		d.agent.Logger.Info("hub reachable again", "failed_attempts", d.retry.Failures())
 	}
-	d.failing, d.attempt = false, 0
+	d.failing = false
+	d.retry.Reset()
 	d.agent.SetExpected(resp.ExpectedServices)
 	if len(resp.PendingCommands) > 0 {
 		if d.agent.Commands != nil {
@@ -148,7 +153,6 @@ func (d *delivery) send(ctx context.Context, body []byte) error {
 // 403, 404, 409), false to drop it because the hub will never take this
 // body (400, 413, 422).
 func (d *delivery) keep(err error) bool {
-	d.attempt++
 	var ce *client.Error
 	if errors.As(err, &ce) && (ce.StatusCode == http.StatusBadRequest || ce.StatusCode == http.StatusRequestEntityTooLarge || ce.StatusCode == http.StatusUnprocessableEntity) {
 		d.agent.Logger.Error("the hub rejected a heartbeat; dropping it", "err", err)
@@ -166,22 +170,14 @@ func (d *delivery) keep(err error) bool {
 		}
 		d.failing = true
 	} else {
-		d.agent.Logger.Debug("send failed again", "attempt", d.attempt, "err", err)
+		d.agent.Logger.Debug("send failed again", "failures", d.retry.Failures(), "err", err)
 	}
 	return true
 }
 
-// backoff is the wait before the next attempt: exponential from MinBackoff,
-// capped, with jitter in [d/2, d].
-func (d *delivery) backoff() time.Duration {
-	limit := min(MaxBackoff, d.agent.Config.HeartbeatInterval)
-	wait := MinBackoff
-	for i := 1; i < d.attempt && wait < limit; i++ {
-		wait *= 2
-	}
-	wait = min(wait, limit)
-	return wait/2 + rand.N(wait/2+1)
-}
+// backoff counts a failed attempt and returns the wait before the next:
+// exponential from MinBackoff, capped, with jitter in [d/2, d].
+func (d *delivery) backoff() time.Duration { return d.retry.Next() }
 
 func (d *delivery) store(ts time.Time, body []byte) {
 	if d.agent.Outbox == nil {

@@ -163,7 +163,7 @@ func (s *Server) handlePendingAlerts(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, err)
 		return
 	}
-	breaches, err := s.store.PendingBreaches(ctx, []string{homelabcmd.AlertCPU, homelabcmd.AlertMemory, homelabcmd.AlertDisk})
+	breaches, err := s.store.PendingBreaches(ctx, homelabcmd.MetricKinds())
 	if err != nil {
 		s.writeError(w, r, err)
 		return

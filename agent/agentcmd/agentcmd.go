@@ -20,6 +20,7 @@ import (
 	"github.com/coreos/go-systemd/v22/daemon"
 	"github.com/homelabcmd/homelabcmd"
 	"github.com/homelabcmd/homelabcmd/agent"
+	"github.com/homelabcmd/homelabcmd/agent/collect"
 	"github.com/homelabcmd/homelabcmd/agent/sysinfo"
 	"github.com/homelabcmd/homelabcmd/agent/systemd"
 	"github.com/homelabcmd/homelabcmd/client"
@@ -101,8 +102,9 @@ func Run(ctx context.Context, prog string, args, env []string, stdout, stderr io
 // agentOnce collects one full heartbeat and prints or sends it. A send that
 // fails for a retryable reason leaves the heartbeat in the outbox.
 func agentOnce(ctx context.Context, a *agent.Agent) error {
-	// cpu_percent is a difference of two readings: take the first one now.
-	a.Host.Metrics(ctx)
+	// cpu_percent (host and units) is a difference of two readings: take
+	// the first ones now.
+	a.Collect(ctx, false)
 	select {
 	case <-time.After(time.Second):
 	case <-ctx.Done():
@@ -132,12 +134,18 @@ func agentOnce(ctx context.Context, a *agent.Agent) error {
 	return nil
 }
 
-// Build wires an agent from its config: systemd over D-Bus, gopsutil, the
-// hub client and (withOutbox) the on-disk outbox. The returned func
-// releases the D-Bus connection. Errors name the config key at fault.
+// Build wires an agent from its config: the collectors (gopsutil, systemd
+// over D-Bus), the hub client and (withOutbox) the on-disk outbox. The
+// returned func releases the D-Bus connection. Errors name the config key
+// at fault.
 func Build(cfg *agent.Config, logger *slog.Logger, withOutbox bool) (*agent.Agent, func(), error) {
 	units := systemd.NewClient(cfg.SystemdBusAddress, logger.With("part", "systemd"))
-	a := &agent.Agent{Config: cfg, Units: units, Host: sysinfo.New(), Logger: logger}
+	a := &agent.Agent{Config: cfg, Logger: logger}
+	// What a heartbeat carries: one line per collector.
+	a.Collectors = []collect.Collector{
+		sysinfo.New(),
+		systemd.NewCollector(units, a.WatchList, logger.With("part", "systemd")),
+	}
 	release := units.Close
 	if cfg.HubURL != "" {
 		httpClient, err := cfg.HTTPClient()

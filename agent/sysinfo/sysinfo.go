@@ -30,6 +30,10 @@ type Collector struct {
 
 	mu      sync.Mutex
 	lastCPU *cpu.TimesStat
+
+	staticOnce sync.Once
+	osInfo     *homelabcmd.OSInfo
+	cpuInfo    *homelabcmd.CPUInfo
 }
 
 // New returns a collector for this host.

@@ -83,3 +83,23 @@ func TestCollectedValuesValidate(t *testing.T) {
 		}
 	}
 }
+
+// Only a full heartbeat carries filesystems and interfaces; the OS and
+// CPU descriptions come every time.
+func TestCollectFull(t *testing.T) {
+	c := New()
+	for _, full := range []bool{false, true} {
+		part, err := c.Collect(context.Background(), full)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var hb homelabcmd.Heartbeat
+		part(&hb)
+		if hb.Metrics == nil || hb.OSInfo == nil || hb.CPUInfo == nil {
+			t.Fatalf("full=%v: %+v", full, hb)
+		}
+		if !full && (hb.Filesystems != nil || hb.NetworkInterfaces != nil) {
+			t.Fatal("a heartbeat for a change carries filesystems or interfaces")
+		}
+	}
+}

@@ -2,6 +2,7 @@
 // through its API, driven in headless Chromium. Run with `node --test`.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
+import http from 'node:http';
 import path from 'node:path';
 import { API_KEY, artifacts, launchBrowser, startHub } from './hub.js';
 
@@ -219,6 +220,27 @@ describe('dashboard', { timeout: 180000 }, () => {
     await page.click('#thresholds-form button[type=submit]');
     await page.waitForSelector('.toast:has-text("Thresholds saved")');
     assert.equal((await hub.api('GET', '/config/thresholds')).body.memory.high_percent, 86);
+  });
+
+  test('settings: "Send test" on a channel reaches it through the channel test route', async () => {
+    const got = [];
+    let id;
+    const sink = http.createServer((req, res) => { got.push(req.url); req.resume(); res.end('ok'); });
+    await new Promise((resolve) => sink.listen(0, '127.0.0.1', resolve));
+    try {
+      const r = await hub.api('POST', '/notifications/channels', { name: 'e2e-hook', type: 'webhook',
+        min_severity: 'critical', config: { url: `http://127.0.0.1:${sink.address().port}/hook`, secret: 'e2e-webhook-secret-0123456789' } });
+      assert.equal(r.status, 201, JSON.stringify(r.body));
+      id = r.body.id;
+      await page.click('nav a[href="/settings"]');
+      const row = page.locator(`tr[data-channel="${id}"]`);
+      await row.locator('button:has-text("Send test")').click();
+      await page.waitForSelector('.toast:has-text("Test notification sent")');
+      assert.ok(got.includes('/hook'), `the sink got ${JSON.stringify(got)}`);
+    } finally {
+      if (id !== undefined) await hub.api('DELETE', `/notifications/channels/${id}`);
+      sink.close();
+    }
   });
 
   test('keyboard only: open the add-service form and close it with Escape', async () => {

@@ -99,8 +99,9 @@ export function mount(root, ctx) {
       if (ctx.alive) drawChannels(d.channels || d || []);
     } catch (err) {
       if (!ctx.alive) return;
-      if (!err.notAvailable) { channelsBox.replaceChildren(errorNotice(err)); return; }
-      legacyWebhook();
+      // Every hub that serves this page has the channels API; the original's
+      // single Slack webhook is the channel named "slack" there.
+      channelsBox.replaceChildren(err.notAvailable ? notAvailable('Notification channels') : errorNotice(err));
     }
   }
 
@@ -117,40 +118,14 @@ export function mount(root, ctx) {
           h('td', { 'data-label': 'Channel' }, h('strong', {}, c.name || String(key)), c.target ? h('div', { class: 'small muted' }, c.target) : null),
           h('td', { 'data-label': 'Type' }, c.type || c.provider || '–'),
           h('td', { 'data-label': 'State' }, c.enabled === false ? '⊘ Disabled' : '✓ Enabled'),
-          h('td', { class: 'actions' }, h('button', { type: 'button', class: 'btn btn-small', onclick: (e) => sendTest(`/notifications/channels/${enc(key)}/test`, null, e.currentTarget) }, 'Send test')));
+          h('td', { class: 'actions' }, h('button', { type: 'button', class: 'btn btn-small', onclick: (e) => sendTest(`/notifications/channels/${enc(key)}/test`, e.currentTarget) }, 'Send test')));
       }))));
   }
 
-  // legacyWebhook is the original's single Slack webhook setting.
-  async function legacyWebhook() {
-    let n;
-    try {
-      n = (await get('/config')).notifications || {};
-    } catch (err) {
-      channelsBox.replaceChildren(err.notAvailable ? notAvailable('Notification settings') : errorNotice(err));
-      return;
-    }
-    const url = h('input', { id: 'slack-url', name: 'slack_webhook_url', type: 'url', value: n.slack_webhook_url || '', placeholder: 'https://hooks.slack.com/services/…', autocomplete: 'off' });
-    const form = h('form', { novalidate: true },
-      h('div', { class: 'field' }, h('label', { for: 'slack-url' }, 'Slack webhook URL'), url),
-      h('div', { class: 'form-actions' },
-        h('button', { type: 'button', class: 'btn', onclick: (e) => sendTest('/config/test-webhook', { webhook_url: url.value.trim() }, e.currentTarget) }, 'Send test'),
-        h('button', { type: 'submit', class: 'btn btn-primary' }, 'Save')));
-    form.addEventListener('submit', async (e) => {
-      e.preventDefault();
-      clearFieldErrors(form);
-      try {
-        await api('PUT', '/config/notifications', { slack_webhook_url: url.value.trim() });
-        toast('Notification settings saved');
-      } catch (err) { showFieldErrors(form, err); if (!Object.keys(err.fields).length) toast(err.message, 'error'); }
-    });
-    channelsBox.replaceChildren(form);
-  }
-
-  async function sendTest(path, body, btn) {
+  async function sendTest(path, btn) {
     btn.disabled = true;
     try {
-      const res = await api('POST', path, body || {});
+      const res = await api('POST', path, {});
       if (res && res.success === false) toast(`Test failed: ${res.error || res.message || 'unknown error'}`, 'error');
       else toast('Test notification sent');
     } catch (err) {
