@@ -16,6 +16,7 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"github.com/homelabcmd/homelabcmd"
+	"github.com/homelabcmd/homelabcmd/backoff"
 	"github.com/homelabcmd/homelabcmd/live"
 )
 
@@ -102,23 +103,23 @@ func Listen(ctx context.Context, dsn, origin string, broker *live.Broker, logger
 }
 
 func (l *Listener) listen(ctx context.Context) {
-	backoff := time.Second
+	b := backoff.Backoff{Min: time.Second, Max: 30 * time.Second}
 	for ctx.Err() == nil {
-		err := l.listenOnce(ctx)
+		err := l.listenOnce(ctx, &b)
 		if ctx.Err() != nil {
 			return
 		}
-		l.logger.Warn("listening for other hubs' events stopped; retrying", "err", err, "in", backoff)
-		select {
-		case <-ctx.Done():
+		wait := b.Next()
+		l.logger.Warn("listening for other hubs' events stopped; retrying", "err", err, "in", wait)
+		if !backoff.Sleep(ctx, wait) {
 			return
-		case <-time.After(backoff):
 		}
-		backoff = min(2*backoff, 30*time.Second)
 	}
 }
 
-func (l *Listener) listenOnce(ctx context.Context) error {
+// listenOnce listens on one connection until it fails; b is reset once
+// LISTEN works, so a later drop retries quickly again.
+func (l *Listener) listenOnce(ctx context.Context, b *backoff.Backoff) error {
 	conn, err := pgx.Connect(ctx, l.dsn)
 	if err != nil {
 		return err
@@ -127,6 +128,7 @@ func (l *Listener) listenOnce(ctx context.Context) error {
 	if _, err := conn.Exec(ctx, "LISTEN "+l.ch); err != nil {
 		return err
 	}
+	b.Reset()
 	for {
 		n, err := conn.WaitForNotification(ctx)
 		if err != nil {
