@@ -44,3 +44,46 @@ func TestIngestAnnouncesAtCommit(t *testing.T) {
 		}
 	})
 }
+
+// Every writer that queues notifications announces it at commit, so the
+// dispatchers (on every hub) wake: a heartbeat that opens an alert, the
+// offline check, and a reminder. Writers that queue nothing stay quiet.
+func TestQueuedNotificationsAnnounced(t *testing.T) {
+	ctx := context.Background()
+	forEachDB(t, func(t *testing.T, db *fixture) {
+		clk := setupAlerting(t, db)
+		sub := db.Events.Subscribe(t.Context())
+		queued := func() int {
+			n := 0
+			for len(sub) > 0 {
+				if (<-sub).Type == homelabcmd.EventNotificationQueued {
+					n++
+				}
+			}
+			return n
+		}
+		mustChannel(t, db, "all", "medium", true)
+		mustIngest(t, db, heartbeat("nas", clk.now))
+		if n := queued(); n != 0 {
+			t.Fatalf("a quiet heartbeat announced %d queued notifications", n)
+		}
+		clk.advance(181 * time.Second)
+		if n, err := db.CheckOffline(ctx); err != nil || n != 1 {
+			t.Fatalf("offline = %d, %v", n, err)
+		}
+		if n := queued(); n != 1 {
+			t.Fatalf("offline check: %d announcements, want 1", n)
+		}
+		clk.advance(4 * time.Hour)
+		if n, err := db.SendReminders(ctx); err != nil || n != 1 {
+			t.Fatalf("reminders = %d, %v", n, err)
+		}
+		if n := queued(); n != 1 {
+			t.Fatalf("reminder: %d announcements, want 1", n)
+		}
+		mustIngest(t, db, heartbeat("nas", clk.now)) // resolves the offline alert
+		if n := queued(); n != 1 {
+			t.Fatalf("resolving heartbeat: %d announcements, want 1", n)
+		}
+	})
+}

@@ -11,19 +11,49 @@ import (
 	"github.com/homelabcmd/homelabcmd/notify/dispatch"
 )
 
-// Clock job intervals. offlineCheckEvery: with the 180 s default timeout a
-// server is flagged within 195 s of its last heartbeat.
-const (
-	offlineCheckEvery = 15 * time.Second
-	reminderEvery     = time.Minute
-	actionSweepEvery  = 15 * time.Second
-)
+// Job is work the hub does by the clock.
+type Job struct {
+	Name  string
+	Every time.Duration
+	// AtStart runs it once when the engine starts, too.
+	AtStart bool
+	// Exclusive jobs run on one hub at a time on a shared PostgreSQL
+	// (RunExclusive); if that hub dies its lock goes with its session.
+	Exclusive bool
+	Run       func(ctx context.Context) error
+}
 
-// Run runs the clock jobs and the notification dispatcher until ctx ends,
-// then returns once they stopped. The dispatcher runs on every hub (claims
-// keep each notification with one of them); offline detection and
-// reminders run on one hub at a time on a shared PostgreSQL.
-func (e *Engine) Run(ctx context.Context) {
+// jobs are the engine's own clock jobs. Offline detection every 15 s flags
+// a server within 195 s of its last heartbeat at the 180 s default.
+func (e *Engine) jobs() []Job {
+	return []Job{
+		{Name: "offline-check", Every: 15 * time.Second, Exclusive: true, Run: func(ctx context.Context) error {
+			n, err := e.CheckOffline(ctx)
+			if n > 0 {
+				e.logger.Warn("servers went offline", "count", n)
+			}
+			return err
+		}},
+		{Name: "alert-reminders", Every: time.Minute, Exclusive: true, Run: func(ctx context.Context) error {
+			_, err := e.SendReminders(ctx)
+			return err
+		}},
+		// Safe on every hub: each timed-out action is failed once.
+		{Name: "expire-actions", Every: 15 * time.Second, Run: func(ctx context.Context) error {
+			n, err := e.ExpireActions(ctx)
+			if n > 0 {
+				e.logger.Warn("actions timed out: the agent did not carry them out", "count", n)
+			}
+			return err
+		}},
+	}
+}
+
+// Run runs the clock jobs (the engine's and extra, e.g. retention) and the
+// notification dispatcher until ctx ends, then returns once they stopped.
+// The dispatcher runs on every hub: claims keep each notification with one
+// of them.
+func (e *Engine) Run(ctx context.Context, extra ...Job) {
 	var wg sync.WaitGroup
 	wake := make(chan struct{}, 1)
 	host, _ := os.Hostname()
@@ -42,54 +72,35 @@ func (e *Engine) Run(ctx context.Context) {
 		}
 	})
 	wg.Go(func() { d.Run(ctx) })
-	wg.Go(func() {
-		every(ctx, offlineCheckEvery, func() {
-			var n int
-			_, err := e.store.RunExclusive(ctx, "offline-check", func(ctx context.Context) (err error) {
-				n, err = e.CheckOffline(ctx)
-				return err
-			})
-			if err != nil && ctx.Err() == nil {
-				e.logger.Error("offline check", "err", err)
-			} else if n > 0 {
-				e.logger.Warn("servers went offline", "count", n)
-			}
-		})
-	})
-	wg.Go(func() {
-		every(ctx, reminderEvery, func() {
-			_, err := e.store.RunExclusive(ctx, "alert-reminders", func(ctx context.Context) error {
-				_, err := e.SendReminders(ctx)
-				return err
-			})
-			if err != nil && ctx.Err() == nil {
-				e.logger.Error("alert reminders", "err", err)
-			}
-		})
-	})
-	wg.Go(func() {
-		every(ctx, actionSweepEvery, func() {
-			n, err := e.ExpireActions(ctx)
-			if err != nil && ctx.Err() == nil {
-				e.logger.Error("expire actions", "err", err)
-			} else if n > 0 {
-				e.logger.Warn("actions timed out: the agent did not carry them out", "count", n)
-			}
-		})
-	})
+	for _, j := range append(e.jobs(), extra...) {
+		wg.Go(func() { e.runJob(ctx, j) })
+	}
 	wg.Wait()
 }
 
-// every runs fn every d until ctx ends.
-func every(ctx context.Context, d time.Duration, fn func()) {
-	t := time.NewTicker(d)
+func (e *Engine) runJob(ctx context.Context, j Job) {
+	run := func() {
+		var err error
+		if j.Exclusive {
+			_, err = e.store.RunExclusive(ctx, j.Name, j.Run)
+		} else {
+			err = j.Run(ctx)
+		}
+		if err != nil && ctx.Err() == nil {
+			e.logger.Error("clock job failed", "job", j.Name, "err", err)
+		}
+	}
+	if j.AtStart {
+		run()
+	}
+	t := time.NewTicker(j.Every)
 	defer t.Stop()
 	for {
 		select {
 		case <-ctx.Done():
 			return
 		case <-t.C:
-			fn()
+			run()
 		}
 	}
 }

@@ -3,7 +3,6 @@ package hub_test
 import (
 	"context"
 	"testing"
-	"time"
 
 	"github.com/homelabcmd/homelabcmd"
 	"github.com/homelabcmd/homelabcmd/hub"
@@ -49,16 +48,8 @@ func mustCreateServer(tb testing.TB, db *fixture, id string) *homelabcmd.Server 
 
 func ptr[T any](v T) *T { return &v }
 
-func heartbeat(serverID string, ts time.Time, services ...homelabcmd.ServiceReport) *homelabcmd.Heartbeat {
-	return &homelabcmd.Heartbeat{ServerID: serverID, Hostname: serverID, Timestamp: homelabcmd.Time{Time: ts},
-		Metrics:  &homelabcmd.Metrics{CPUPercent: ptr(12.5), MemoryPercent: ptr(40.0), DiskPercent: ptr(63.2)},
-		Services: services}
-}
-
-func report(name string, st homelabcmd.ServiceStatusValue) homelabcmd.ServiceReport {
-	r := homelabcmd.ServiceReport{Name: name, Status: st}
-	if st == homelabcmd.StatusRunning {
-		r.PID, r.MemoryMB, r.CPUPercent = ptr(1234), ptr(512.0), ptr(180.0)
-	}
-	return r
-}
+// heartbeat and report build test reports (see storetest).
+var (
+	heartbeat = storetest.Heartbeat
+	report    = storetest.Report
+)

@@ -8,21 +8,14 @@ import (
 	"time"
 
 	"github.com/homelabcmd/homelabcmd"
+	"github.com/homelabcmd/homelabcmd/sqlstore/storetest"
 )
 
-func heartbeat(serverID string, ts time.Time, services ...homelabcmd.ServiceReport) *homelabcmd.Heartbeat {
-	return &homelabcmd.Heartbeat{ServerID: serverID, Hostname: serverID, Timestamp: homelabcmd.Time{Time: ts},
-		Metrics:  &homelabcmd.Metrics{CPUPercent: ptr(12.5), MemoryPercent: ptr(40.0), DiskPercent: ptr(63.2)},
-		Services: services}
-}
-
-func report(name string, st homelabcmd.ServiceStatusValue) homelabcmd.ServiceReport {
-	r := homelabcmd.ServiceReport{Name: name, Status: st}
-	if st == homelabcmd.StatusRunning {
-		r.PID, r.MemoryMB, r.CPUPercent = ptr(1234), ptr(512.0), ptr(180.0)
-	}
-	return r
-}
+// heartbeat and report build test reports (see storetest).
+var (
+	heartbeat = storetest.Heartbeat
+	report    = storetest.Report
+)
 
 func TestIngest(t *testing.T) {
 	ctx := context.Background()

@@ -7,6 +7,7 @@ import (
 
 	"github.com/homelabcmd/homelabcmd/alerting"
 	"github.com/homelabcmd/homelabcmd/config"
+	"github.com/homelabcmd/homelabcmd/hub"
 	"github.com/homelabcmd/homelabcmd/pgnotify"
 	"github.com/homelabcmd/homelabcmd/sqlstore"
 )
@@ -24,8 +25,8 @@ func alertingConfig(c *config.Hub) alerting.Config {
 	return cfg
 }
 
-// startJobs runs until Close: the engine's clock jobs and dispatcher, the
-// other hubs' events on a shared PostgreSQL, and retention.
+// startJobs runs until Close: the engine's clock jobs and dispatcher with
+// retention among them, and the other hubs' events on a shared PostgreSQL.
 func (h *Hub) startJobs() {
 	ctx, cancel := context.WithCancel(context.Background())
 	var wg sync.WaitGroup
@@ -33,37 +34,18 @@ func (h *Hub) startJobs() {
 	if h.DB.Engine() == sqlstore.Postgres {
 		pgnotify.Listen(ctx, h.DB.PostgresDSN(), h.DB.Origin, h.Events, h.Logger.With("component", "pgnotify"))
 	}
-	wg.Go(func() { h.Engine.Run(ctx) })
+	retention := sqlstore.Retention{Raw: h.Config.RetentionRaw, Hourly: h.Config.RetentionHourly, Daily: h.Config.RetentionDaily}
 	wg.Go(func() {
-		retention := sqlstore.Retention{Raw: h.Config.RetentionRaw, Hourly: h.Config.RetentionHourly, Daily: h.Config.RetentionDaily}
-		run := func() {
-			// One hub at a time on a shared PostgreSQL; if that hub dies its
-			// lock goes with its session and the next run elsewhere takes over.
-			_, err := h.DB.RunExclusive(ctx, "retention", func(ctx context.Context) error {
-				start := time.Now()
-				if err := h.DB.Rollup(ctx); err != nil {
-					return err
-				}
-				n, err := h.DB.Prune(ctx, retention)
-				if n > 0 {
-					h.Logger.Info("retention: pruned old rows", "rows", n, "took", time.Since(start).Round(time.Millisecond))
-				}
+		h.Engine.Run(ctx, hub.Job{Name: "retention", Every: retentionInterval, AtStart: true, Exclusive: true, Run: func(ctx context.Context) error {
+			start := time.Now()
+			if err := h.DB.Rollup(ctx); err != nil {
 				return err
-			})
-			if err != nil && ctx.Err() == nil {
-				h.Logger.Error("retention", "err", err)
 			}
-		}
-		run()
-		t := time.NewTicker(retentionInterval)
-		defer t.Stop()
-		for {
-			select {
-			case <-ctx.Done():
-				return
-			case <-t.C:
-				run()
+			n, err := h.DB.Prune(ctx, retention)
+			if n > 0 {
+				h.Logger.Info("retention: pruned old rows", "rows", n, "took", time.Since(start).Round(time.Millisecond))
 			}
-		}
+			return err
+		}})
 	})
 }

@@ -232,7 +232,7 @@ describe('dashboard', { timeout: 180000 }, () => {
         min_severity: 'critical', config: { url: `http://127.0.0.1:${sink.address().port}/hook`, secret: 'e2e-webhook-secret-0123456789' } });
       assert.equal(r.status, 201, JSON.stringify(r.body));
       id = r.body.id;
-      await page.click('nav a[href="/settings"]');
+      await page.goto(hub.url + '/settings'); // reload: the channel was made after the page loaded
       const row = page.locator(`tr[data-channel="${id}"]`);
       await row.locator('button:has-text("Send test")').click();
       await page.waitForSelector('.toast:has-text("Test notification sent")');
