@@ -36,6 +36,7 @@ func BenchmarkIngest(b *testing.B) {
 func benchIngest(b *testing.B, sampleEvery time.Duration) {
 	db := mustOpen(b, "sqlite:///"+filepath.Join(b.TempDir(), "bench.db"), true)
 	db.HistorySampleEvery = sampleEvery
+	e := engine(db)
 	ctx := context.Background()
 	const servers = 200
 	var seq atomic.Int64
@@ -47,7 +48,7 @@ func benchIngest(b *testing.B, sampleEvery time.Duration) {
 		for pb.Next() {
 			n := seq.Add(1)
 			hb := benchHeartbeat(int(n%servers), t0.Add(time.Duration(n)*time.Millisecond), 20)
-			if _, err := db.Ingest(ctx, hb, homelabcmd.IngestMeta{}); err != nil {
+			if _, err := e.Ingest(ctx, hb, homelabcmd.IngestMeta{}); err != nil {
 				b.Error(err)
 				return
 			}

@@ -186,3 +186,51 @@ func TestTwoHubsDeliverExactlyOnce(t *testing.T) {
 		}
 	})
 }
+
+// Run, left alone (no wake-up, a safety poll far away), delivers what is
+// due at once and sleeps only until the next retry falls due: a 503 then
+// a 200 reaches the receiver after the backoff, not after the safety poll.
+func TestRunSleepsUntilTheNextRetry(t *testing.T) {
+	storetest.ForEachEngine(t, func(t *testing.T, url string) {
+		db := open(t, url)
+		rcv := newReceiver(t)
+		setup(t, db, rcv, 1)
+		rcv.status.Store(503)
+		flip(t, db, 1, homelabcmd.StatusStopped, time.Now())
+		ctx, cancel := context.WithCancel(context.Background())
+		done := make(chan struct{})
+		// Retries every 300 ms, many times: should the receiver still fail a
+		// retry (a slow test machine), the next one comes 300 ms later.
+		retries := make([]time.Duration, 50)
+		for i := range retries {
+			retries[i] = 300 * time.Millisecond
+		}
+		d := &dispatch.Dispatcher{Store: db, Owner: "hub-a", Backoff: retries, SafetyPoll: time.Hour}
+		go func() { d.Run(ctx); close(done) }()
+		defer func() { cancel(); <-done }()
+		deadline := time.Now().Add(20 * time.Second)
+		for {
+			rows, _ := db.ListOutbox(context.Background(), "queued", 10)
+			if len(rows) == 1 && rows[0].Attempts >= 1 {
+				break // the first attempt failed; the retry waits 300 ms
+			}
+			if time.Now().After(deadline) {
+				t.Fatalf("no first attempt: %+v", rows)
+			}
+			time.Sleep(20 * time.Millisecond)
+		}
+		rcv.status.Store(200)
+		for {
+			rcv.mu.Lock()
+			n := rcv.total
+			rcv.mu.Unlock()
+			if n == 1 {
+				return
+			}
+			if time.Now().After(deadline) {
+				t.Fatal("the retry never came before the safety poll")
+			}
+			time.Sleep(20 * time.Millisecond)
+		}
+	})
+}
