@@ -53,3 +53,9 @@ var (
 	heartbeat = storetest.Heartbeat
 	report    = storetest.Report
 )
+
+// HasDueNotifications reports whether any outbox row is due now.
+func (f *fixture) HasDueNotifications(ctx context.Context) (bool, error) {
+	next, err := f.NextNotificationDue(ctx)
+	return err == nil && next != nil && !next.After(f.DB.Now()), err
+}

@@ -187,14 +187,6 @@ func (tx *Tx) ClaimCommands(ctx context.Context, serverID string) ([]homelabcmd.
 	return out, rows.Err()
 }
 
-// HasApprovedActions reports whether a server has commands waiting, cheaply,
-// so the heartbeat path only claims when there is something to claim.
-func (db *DB) HasApprovedActions(ctx context.Context, serverID string) (bool, error) {
-	var n int
-	err := db.read.QueryRowContext(ctx, `SELECT COUNT(*) FROM remediation_actions WHERE server_id = $1 AND status = 'approved'`, serverID).Scan(&n)
-	return n > 0, err
-}
-
 // TimeOutActions fails approved actions approved before cut and executing
 // ones handed out before cut (reason timeout) and returns their ids.
 func (tx *Tx) TimeOutActions(ctx context.Context, cut time.Time) ([]int64, error) {

@@ -151,9 +151,3 @@ func (db *DB) ListOutbox(ctx context.Context, status string, limit int) ([]Outbo
 	}
 	return out, rows.Err()
 }
-
-// HasDueNotifications reports whether any outbox row is due now.
-func (db *DB) HasDueNotifications(ctx context.Context) (bool, error) {
-	next, err := db.NextNotificationDue(ctx)
-	return err == nil && next != nil && !next.After(db.now()), err
-}

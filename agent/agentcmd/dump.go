@@ -51,13 +51,8 @@ func Dump(prog string, args, env []string, stdout, stderr io.Writer) error {
 		d.Notes = append(d.Notes, "invalid:\n"+invalid.Error())
 	}
 	d.Options = set.Entries()
-	if *asJSON {
-		err = d.WriteJSON(stdout)
-	} else {
-		err = d.WriteText(stdout)
+	if err := d.Write(stdout, *asJSON); err != nil {
+		return err
 	}
-	if invalid != nil {
-		return invalid
-	}
-	return err
+	return invalid
 }

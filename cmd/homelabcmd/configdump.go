@@ -45,15 +45,10 @@ func runConfig(ctx context.Context, args, env []string, stdout, stderr io.Writer
 	} else {
 		d.Notes = append(d.Notes, "invalid: "+invalid.Error())
 	}
-	if *asJSON {
-		err = d.WriteJSON(stdout)
-	} else {
-		err = d.WriteText(stdout)
+	if err := d.Write(stdout, *asJSON); err != nil {
+		return err
 	}
-	if invalid != nil {
-		return invalid
-	}
-	return err
+	return invalid
 }
 
 // addStored marks the options that a value stored in the database overrides

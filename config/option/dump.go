@@ -115,3 +115,11 @@ func FormatDuration(d time.Duration) string {
 	}
 	return s
 }
+
+// Write prints the dump as JSON or as a table.
+func (d *Dump) Write(w io.Writer, asJSON bool) error {
+	if asJSON {
+		return d.WriteJSON(w)
+	}
+	return d.WriteText(w)
+}
