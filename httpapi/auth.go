@@ -17,7 +17,7 @@ const sessionTTL = 30 * 24 * time.Hour
 // apiKeyValid compares a presented key with the operator key in constant time.
 func (s *Server) apiKeyValid(key string) bool {
 	key = strings.TrimSpace(key)
-	return key != "" && homelabcmd.SecretMatches(key, s.apiKeyHash)
+	return key != "" && homelabcmd.SecretMatches(key, s.operatorKeyHash())
 }
 
 // operator wraps handlers of the operator API: X-API-Key or a session cookie.

@@ -78,6 +78,9 @@ type Server struct {
 	ExternalURL string
 	// Observer counts heartbeats; a no-op unless set.
 	Observer IngestObserver
+	// Listener, when set, is the bound socket Open serves on instead of
+	// listening on Addr (the hub binds before it stores any secret).
+	Listener net.Listener
 
 	// shutdown closes when the server stops, ending long-lived responses
 	// (event streams, command long-polls) that Shutdown would wait for.
@@ -86,6 +89,7 @@ type Server struct {
 	store      Store
 	engine     Engine
 	apiKeyHash string
+	keyStore   *storedKey
 	events     *live.Broker
 	logger     *slog.Logger
 	started    time.Time
@@ -114,9 +118,12 @@ func (s *Server) Handler() http.Handler { return s.mux }
 // Open binds the listener synchronously (":0" picks a free port) and serves
 // in the background.
 func (s *Server) Open() error {
-	ln, err := net.Listen("tcp", s.Addr)
-	if err != nil {
-		return err
+	ln := s.Listener
+	if ln == nil {
+		var err error
+		if ln, err = net.Listen("tcp", s.Addr); err != nil {
+			return err
+		}
 	}
 	s.ln = ln
 	s.srv = &http.Server{

@@ -51,6 +51,31 @@ func (db *DB) InitAPIKey(ctx context.Context) (generated, hash string, err error
 	return generated, hash, err
 }
 
+// ResetAPIKey replaces the stored operator key with a new one, ends every
+// dashboard session (they were opened with the old key) and returns the new
+// key, which is stored only as its hash.
+func (db *DB) ResetAPIKey(ctx context.Context) (string, error) {
+	key := homelabcmd.NewSecret(homelabcmd.PrefixAPIKey)
+	err := db.inTx(ctx, func(tx *Tx) error {
+		if err := tx.PutSetting(ctx, configKeyAPIKeyHash, homelabcmd.HashSecret(key)); err != nil {
+			return err
+		}
+		_, err := tx.ExecContext(ctx, `DELETE FROM web_sessions`)
+		return err
+	})
+	if err != nil {
+		return "", err
+	}
+	return key, nil
+}
+
+// APIKeyHash returns the stored hash of the operator key, "" when none is
+// stored yet.
+func (db *DB) APIKeyHash(ctx context.Context) (string, error) {
+	v, _, err := getConfig(ctx, db.read, configKeyAPIKeyHash)
+	return v, err
+}
+
 // IssueAgentToken creates a new token for the server's agent identity and
 // revokes any earlier one. The server gets the GUID if it has none. It
 // returns the token, which is never stored. ENOTFOUND, ECONFLICT (the server

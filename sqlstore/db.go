@@ -56,6 +56,9 @@ func Open(ctx context.Context, rawURL string) (*DB, error) {
 	db := &DB{loc: loc, Now: time.Now, Origin: homelabcmd.NewGUID()}
 	switch loc.Engine {
 	case SQLite:
+		// Absolute from here on: logs and backups name the file exactly.
+		loc.Path = loc.AbsPath()
+		db.loc.Path = loc.Path
 		if err := os.MkdirAll(filepath.Dir(loc.Path), 0o750); err != nil {
 			return nil, fmt.Errorf("create database folder: %w", err)
 		}
@@ -132,7 +135,7 @@ func (db *DB) Engine() Engine { return db.loc.Engine }
 // PostgresDSN is the PostgreSQL connection string, "" for SQLite.
 func (db *DB) PostgresDSN() string { return db.loc.DSN }
 
-// Path is the SQLite file, "" for PostgreSQL.
+// Path is the SQLite file as an absolute path, "" for PostgreSQL.
 func (db *DB) Path() string { return db.loc.Path }
 
 // Close closes every pool.

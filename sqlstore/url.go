@@ -1,7 +1,10 @@
 package sqlstore
 
 import (
+	"errors"
 	"fmt"
+	"io/fs"
+	"os"
 	"path/filepath"
 	"strings"
 )
@@ -54,4 +57,39 @@ func ParseURL(raw string) (Location, error) {
 		return Location{Engine: Postgres, DSN: "postgres://" + rest}, nil
 	}
 	return Location{}, fmt.Errorf("database URL %q: unsupported scheme %q (use sqlite or postgres)", raw, scheme)
+}
+
+// RequireExisting refuses a SQLite URL whose file does not exist, naming
+// its absolute path and how to point at the right one, so that commands
+// other than `serve` and `migrate up` never create an empty database by
+// accident (a relative URL is resolved from the current folder). A
+// PostgreSQL URL passes: the server says whether the database exists.
+func RequireExisting(rawURL string) error {
+	loc, err := ParseURL(rawURL)
+	if err != nil || loc.Engine != SQLite {
+		return err
+	}
+	abs, err := filepath.Abs(loc.Path)
+	if err != nil {
+		return err
+	}
+	if _, err := os.Stat(abs); err != nil {
+		if errors.Is(err, fs.ErrNotExist) {
+			return fmt.Errorf("no database at %s (database URL %q): run this in the hub's folder, or point --database-url or HOMELAB_CMD_DATABASE_URL at the hub's database, e.g. sqlite:///%s", abs, rawURL, "/path/to/homelab.db")
+		}
+		return fmt.Errorf("database %s: %w", abs, err)
+	}
+	return nil
+}
+
+// AbsPath is the absolute path of a SQLite file ("" for PostgreSQL), for
+// logs that must say which database a command used.
+func (l Location) AbsPath() string {
+	if l.Engine != SQLite {
+		return ""
+	}
+	if abs, err := filepath.Abs(l.Path); err == nil {
+		return abs
+	}
+	return l.Path
 }

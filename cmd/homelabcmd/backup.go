@@ -28,6 +28,9 @@ func runBackup(ctx context.Context, args, env []string, stdout, stderr io.Writer
 	if _, err := os.Stat(*to); err == nil {
 		return fmt.Errorf("%s already exists; choose a new file", *to)
 	}
+	if err := sqlstore.RequireExisting(*dbURL); err != nil {
+		return err
+	}
 	db, err := sqlstore.Open(ctx, *dbURL)
 	if err != nil {
 		return err
@@ -57,6 +60,9 @@ func runMigrateCopy(ctx context.Context, args []string, stdout, stderr io.Writer
 	}
 	if *from == "" || *to == "" {
 		return errors.New("both --from and --to are required")
+	}
+	if err := sqlstore.RequireExisting(*from); err != nil {
+		return fmt.Errorf("source: %w", err)
 	}
 	src, err := sqlstore.Open(ctx, *from)
 	if err != nil {

@@ -6,7 +6,6 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"os"
 	"time"
 
 	"github.com/homelabcmd/homelabcmd/config"
@@ -40,31 +39,36 @@ func runConfig(ctx context.Context, args, env []string, stdout, stderr io.Writer
 	}
 	d := &option.Dump{ConfigFile: file, Options: set.Entries()}
 	invalid := cfg.Validate()
+	var missing error
 	if invalid == nil {
-		addStored(ctx, cfg, d)
+		missing = addStored(ctx, cfg, d)
 	} else {
 		d.Notes = append(d.Notes, "invalid: "+invalid.Error())
 	}
 	if err := d.Write(stdout, *asJSON); err != nil {
 		return err
 	}
-	return invalid
+	if invalid != nil {
+		return invalid
+	}
+	return missing
 }
 
 // addStored marks the options that a value stored in the database overrides
 // at run time: stored alert thresholds replace offline_timeout. It reads an
 // existing database only (a missing SQLite file is not created) and says in
-// a note when it cannot.
-func addStored(ctx context.Context, cfg *config.Hub, d *option.Dump) {
+// a note when it cannot. A missing SQLite file is also returned as the
+// command's error: the hub configured so would start on an empty database.
+func addStored(ctx context.Context, cfg *config.Hub, d *option.Dump) error {
 	loc, err := sqlstore.ParseURL(cfg.DatabaseURL)
 	if err != nil {
 		d.Notes = append(d.Notes, "stored settings not read: "+err.Error())
-		return
+		return nil
 	}
 	if loc.Engine == sqlstore.SQLite {
-		if _, err := os.Stat(loc.Path); err != nil {
-			d.Notes = append(d.Notes, fmt.Sprintf("stored settings not read: no database at %s yet", loc.Path))
-			return
+		if err := sqlstore.RequireExisting(cfg.DatabaseURL); err != nil {
+			d.Notes = append(d.Notes, fmt.Sprintf("stored settings not read: no database at %s yet", loc.AbsPath()))
+			return err
 		}
 	}
 	ctx, cancel := context.WithTimeout(ctx, storedReadTimeout)
@@ -72,17 +76,18 @@ func addStored(ctx context.Context, cfg *config.Hub, d *option.Dump) {
 	db, err := sqlstore.Open(ctx, cfg.DatabaseURL)
 	if err != nil {
 		d.Notes = append(d.Notes, "stored settings could not be read: "+err.Error())
-		return
+		return nil
 	}
 	defer db.Close()
 	t, err := hub.New(db, nil, hub.Options{Alerting: alertingConfig(cfg)}).StoredThresholds(ctx)
 	if err != nil {
 		d.Notes = append(d.Notes, "stored settings could not be read: "+err.Error())
-		return
+		return nil
 	}
 	if e := d.Entry("offline_timeout"); e != nil && t != nil {
 		e.Note = fmt.Sprintf("thresholds.server_offline_seconds; overrides %s from %s", e.Value, e.Source)
 		e.Value = option.FormatDuration(time.Duration(t.ServerOfflineSeconds) * time.Second)
 		e.Source = option.Stored
 	}
+	return nil
 }

@@ -23,15 +23,29 @@ import (
 // dump runs `homelabcmd config dump --json` and decodes its output.
 func dump(t *testing.T, args, env []string) (*option.Dump, string) {
 	t.Helper()
+	return dumpExit(t, 0, args, env)
+}
+
+// dumpExit is dump expecting exit code want.
+func dumpExit(t *testing.T, want int, args, env []string) (*option.Dump, string) {
+	t.Helper()
 	var out, errOut bytes.Buffer
-	if code := run(context.Background(), append([]string{"config", "dump", "--json"}, args...), env, &out, &errOut); code != 0 {
-		t.Fatalf("exit %d: %s", code, errOut.String())
+	if code := run(context.Background(), append([]string{"config", "dump", "--json"}, args...), env, &out, &errOut); code != want {
+		t.Fatalf("exit %d, want %d: %s", code, want, errOut.String())
 	}
+	if want != 0 {
+		return dumpOut(t, out.Bytes()), errOut.String()
+	}
+	return dumpOut(t, out.Bytes()), out.String()
+}
+
+func dumpOut(t *testing.T, out []byte) *option.Dump {
+	t.Helper()
 	d := &option.Dump{}
-	if err := json.Unmarshal(out.Bytes(), d); err != nil {
-		t.Fatalf("%v: %s", err, out.String())
+	if err := json.Unmarshal(out, d); err != nil {
+		t.Fatalf("%v: %s", err, out)
 	}
-	return d, out.String()
+	return d
 }
 
 func TestConfigDumpSources(t *testing.T) {
@@ -39,7 +53,8 @@ func TestConfigDumpSources(t *testing.T) {
 	file := filepath.Join(dir, "hub.yaml")
 	os.WriteFile(file, []byte("port: 9000\nlog_level: warn\nlog_format: json\n"), 0o600)
 	dbPath := filepath.Join(dir, "none", "homelab.db")
-	d, _ := dump(t, []string{"--config", file, "--host", "127.0.0.1", "--log-format", "text", "--database-url", "sqlite:///" + dbPath},
+	// The dump is printed, and the missing database is the error.
+	d, stderr := dumpExit(t, 1, []string{"--config", file, "--host", "127.0.0.1", "--log-format", "text", "--database-url", "sqlite:///" + dbPath},
 		[]string{"HOMELAB_CMD_LOG_LEVEL=debug", "HOMELAB_CMD_RESTART_MAX=5"})
 	tests := []struct {
 		name, value string
@@ -64,6 +79,9 @@ func TestConfigDumpSources(t *testing.T) {
 	}
 	if d.ConfigFile != file || len(d.Notes) != 1 || !strings.Contains(d.Notes[0], "no database") {
 		t.Fatalf("file %q notes %q", d.ConfigFile, d.Notes)
+	}
+	if !strings.Contains(stderr, "no database at "+dbPath) || !strings.Contains(stderr, "--database-url") {
+		t.Fatalf("stderr: %s", stderr)
 	}
 	if _, err := os.Stat(filepath.Dir(dbPath)); !os.IsNotExist(err) {
 		t.Fatalf("the dump created %s: %v", filepath.Dir(dbPath), err)

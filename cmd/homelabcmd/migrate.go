@@ -53,6 +53,13 @@ func runMigrate(ctx context.Context, args, env []string, stdout, stderr io.Write
 		return fmt.Errorf("unknown action %q (use up, up-to N, down, down-to N or status)", action)
 	}
 
+	// Only "up" may create the database; the others would leave an empty
+	// file behind when pointed at the wrong folder.
+	if action != "up" && action != "up-to" {
+		if err := sqlstore.RequireExisting(*dbURL); err != nil {
+			return err
+		}
+	}
 	db, err := sqlstore.Open(ctx, *dbURL)
 	if err != nil {
 		return err

@@ -36,6 +36,8 @@ type Hub struct {
 	stopLocalAgent func()
 
 	stopJobs func()
+	// listener is bound but not yet handed to HTTP; Close closes it.
+	listener net.Listener
 }
 
 func runServe(ctx context.Context, args, env []string, stdout, stderr io.Writer) error {
@@ -71,6 +73,13 @@ func (h *Hub) Run(ctx context.Context) error {
 	version, _ := db.SchemaVersion(ctx)
 	h.Logger.Info("database ready", "engine", db.Engine(), "schema_version", version, "path", db.Path())
 
+	// Bind first: a start that fails on a busy port must not store a
+	// generated key it never got to print.
+	ln, err := net.Listen("tcp", h.Config.Addr())
+	if err != nil {
+		return fmt.Errorf("listen on %s: %w (another program uses the port? choose one with --port or HOMELAB_CMD_PORT)", h.Config.Addr(), err)
+	}
+	h.listener = ln
 	keyHash, err := h.initAPIKey(ctx)
 	if err != nil {
 		return err
@@ -79,9 +88,13 @@ func (h *Hub) Run(ctx context.Context) error {
 		return err
 	}
 	h.HTTP = httpapi.NewServer(db, h.Engine, keyHash, h.Events, h.Logger.With("component", "http"))
+	if h.Config.APIKey == "" {
+		h.HTTP.UseStoredKey(db.APIKeyHash) // `homelabcmd key reset` may replace it
+	}
 	h.HTTP.ExternalURL = h.Config.ExternalURL
 	h.serveMetrics()
 	h.HTTP.Addr = h.Config.Addr()
+	h.HTTP.Listener, h.listener = ln, nil
 	if err := h.HTTP.Open(); err != nil {
 		return fmt.Errorf("listen on %s: %w", h.HTTP.Addr, err)
 	}
@@ -107,7 +120,7 @@ func (h *Hub) initAPIKey(ctx context.Context) (string, error) {
 		h.APIKey = generated
 		h.Logger.Warn("generated an operator API key; it is shown once on stdout and stored only as a hash")
 	} else {
-		h.Logger.Info("using the stored operator API key (set HOMELAB_CMD_API_KEY to choose your own)")
+		h.Logger.Info("using the stored operator API key (lost it? `homelabcmd key reset` prints a new one; or set HOMELAB_CMD_API_KEY)")
 	}
 	return hash, nil
 }
@@ -124,6 +137,9 @@ func (h *Hub) Close() error {
 		h.stopJobs()
 	}
 	var err error
+	if h.listener != nil {
+		h.listener.Close()
+	}
 	if h.HTTP != nil {
 		err = h.HTTP.Close(ctx)
 	}
