@@ -3,6 +3,7 @@ package e2e
 import (
 	"context"
 	"fmt"
+	"io"
 	"net"
 	"net/http"
 	"os"
@@ -12,6 +13,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/homelabcmd/homelabcmd"
 )
 
 // hubCommand runs `homelabcmd args…` in dir and returns its combined
@@ -166,5 +169,33 @@ func TestKeyReset(t *testing.T) {
 	out, err := hubCommand(t, dir, []string{"HOMELAB_CMD_API_KEY=configured-key-0123456789"}, "key", "reset")
 	if err == nil || !strings.Contains(out, "change it there") {
 		t.Fatalf("reset of a configured key: %v\n%s", err, out)
+	}
+}
+
+// --version on the hub binary and its agent command; the health check and
+// the dashboard carry the same version.
+func TestVersions(t *testing.T) {
+	t.Parallel()
+	for _, args := range [][]string{{"--version"}, {"version"}, {"agent", "--version"}} {
+		out, err := hubCommand(t, t.TempDir(), nil, args...)
+		if err != nil || !strings.Contains(out, " "+homelabcmd.Version+" ") {
+			t.Fatalf("%v: %v %q", args, err, out)
+		}
+	}
+	h := StartHub(t, t.TempDir(), []string{"HOMELAB_CMD_LOCAL_AGENT=false", "HOMELAB_CMD_API_KEY=" + testAPIKey})
+	var health struct {
+		Version string `json:"version"`
+	}
+	if code := api(t, "GET", h.URL+"/api/v1/system/health", "", &health); code != 200 || health.Version != homelabcmd.Version {
+		t.Fatalf("health: %d %+v", code, health)
+	}
+	resp, err := http.Get(h.URL + "/")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	page, _ := io.ReadAll(resp.Body)
+	if !strings.Contains(string(page), ">"+homelabcmd.Version+"</span></footer>") {
+		t.Fatal("the dashboard footer lacks the version")
 	}
 }

@@ -17,6 +17,8 @@ import (
 	"sort"
 	"strings"
 	"time"
+
+	"github.com/homelabcmd/homelabcmd"
 )
 
 //go:embed static
@@ -82,7 +84,7 @@ func newHandler(fsys fs.FS) (*handler, error) {
 		return nil, err
 	}
 	var buf bytes.Buffer
-	if err := tmpl.Execute(&buf, map[string]string{"Assets": "/assets/" + h.version}); err != nil {
+	if err := tmpl.Execute(&buf, map[string]string{"Assets": "/assets/" + h.version, "Version": homelabcmd.Version}); err != nil {
 		return nil, err
 	}
 	h.index = buf.Bytes()

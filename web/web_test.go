@@ -10,6 +10,8 @@ import (
 	"regexp"
 	"strings"
 	"testing"
+
+	"github.com/homelabcmd/homelabcmd"
 )
 
 func get(t *testing.T, h http.Handler, method, target string, hdr map[string]string) *httptest.ResponseRecorder {
@@ -54,6 +56,9 @@ func TestPages(t *testing.T) {
 			}
 			if tt.method == "GET" && !strings.Contains(rec.Body.String(), `type="module"`) {
 				t.Errorf("body is not the app shell:\n%s", rec.Body)
+			}
+			if tt.method == "GET" && !strings.Contains(rec.Body.String(), `<span id="hub-version">`+homelabcmd.Version+`</span>`) {
+				t.Errorf("footer lacks the version %s", homelabcmd.Version)
 			}
 		})
 	}

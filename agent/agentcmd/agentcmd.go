@@ -14,6 +14,7 @@ import (
 	"log/slog"
 	"net/http"
 	"os"
+	"runtime"
 	"strings"
 	"time"
 
@@ -32,6 +33,10 @@ import (
 // command is invoked ("homelabcmd agent" or "homelabcmd-agent"); it is also
 // what the installed unit runs.
 func Run(ctx context.Context, prog string, args, env []string, stdout, stderr io.Writer) error {
+	if len(args) > 0 && (args[0] == "--version" || args[0] == "-version" || args[0] == "version") {
+		_, err := fmt.Fprintf(stdout, "%s %s (%s, %s/%s)\n", prog, homelabcmd.Version, runtime.Version(), runtime.GOOS, runtime.GOARCH)
+		return err
+	}
 	if len(args) > 0 && args[0] == "install" {
 		return Install(ctx, prog, args[1:], stdout, stderr)
 	}

@@ -45,6 +45,9 @@ func run(ctx context.Context, args, env []string, stdout, stderr io.Writer) int 
 		}
 		return 0
 	}
+	if args[0] == "--version" || args[0] == "-version" {
+		args[0] = "version"
+	}
 	cmd, ok := commands[args[0]]
 	if !ok {
 		fmt.Fprintf(stderr, "homelabcmd: unknown command %q\n\n", args[0])
