@@ -46,6 +46,9 @@ type Hub struct {
 	HistorySampleInterval time.Duration
 	// ChannelsFile declares notification channels in YAML (see ChannelSpec).
 	ChannelsFile string
+	// AgentsDir holds the agent binaries served to agents
+	// (homelabcmd-agent-linux-<arch>); "" is the executable's folder.
+	AgentsDir string
 }
 
 // LoadHub reads the hub settings: defaults, then the YAML file named by

@@ -43,6 +43,7 @@ func hubOptions(c *Hub) []option.Option {
 		o("retention_daily", "43800h", "", "how long daily metric rollups are kept", duration{&c.RetentionDaily}),
 		secret(o("metrics_token", "", "none", "bearer token for `GET /metrics` (open when unset)", str{&c.MetricsToken})),
 		o("channels_file", "", "none", "YAML list of notification channels to create or update on start (see \"Alerts and notifications\")", str{&c.ChannelsFile}),
+		o("agents_dir", "", "the hub's folder", "folder of agent binaries served to agents (`homelabcmd-agent-linux-amd64`, `-arm64`, `-armv7` from a release); without one, only the hub's own binary for its own architecture", str{&c.AgentsDir}),
 	}
 }
 

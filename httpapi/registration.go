@@ -3,9 +3,9 @@ package httpapi
 import (
 	"context"
 	"fmt"
+	"net"
+	"net/url"
 	"net/http"
-	"os"
-	"runtime"
 	"strconv"
 	"strings"
 	"text/template"
@@ -42,6 +42,25 @@ func (s *Server) hubURL(r *http.Request) string {
 	return scheme + "://" + host
 }
 
+// reachableURL is hubURL, except that a request to a loopback address
+// (a dashboard opened on the hub itself) gets LANURL: the install command
+// runs on another machine.
+func (s *Server) reachableURL(r *http.Request) string {
+	u := s.hubURL(r)
+	if s.ExternalURL != "" || s.LANURL == "" {
+		return u
+	}
+	parsed, err := url.Parse(u)
+	if err != nil {
+		return u
+	}
+	host := parsed.Hostname()
+	if ip := net.ParseIP(host); host == "localhost" || (ip != nil && ip.IsLoopback()) {
+		return strings.TrimRight(s.LANURL, "/")
+	}
+	return u
+}
+
 func (s *Server) handleCreateRegistrationToken(w http.ResponseWriter, r *http.Request) {
 	var body struct {
 		Mode              string   `json:"mode"`
@@ -66,10 +85,10 @@ func (s *Server) handleCreateRegistrationToken(w http.ResponseWriter, r *http.Re
 		s.writeError(w, r, err)
 		return
 	}
-	hub := s.hubURL(r)
+	hub := s.reachableURL(r)
 	writeJSON(w, http.StatusCreated, map[string]any{
 		"id": t.ID, "token": t.Token, "token_prefix": t.Prefix, "expires_at": t.ExpiresAt,
-		"install_command": fmt.Sprintf("curl -sSL %s/api/v1/agents/register/install.sh | sudo bash -s -- --token %s", hub, t.Token),
+		"install_command": fmt.Sprintf("curl -fsSL %s/api/v1/agents/register/install.sh | sudo sh -s -- --token %s", hub, t.Token),
 	})
 }
 
@@ -176,64 +195,88 @@ func (s *Server) handleRevokeCredential(w http.ResponseWriter, r *http.Request) 
 	writeJSON(w, http.StatusOK, map[string]any{"success": true, "server_guid": guid})
 }
 
-// handleDownloadAgent serves this hub's own binary (hub and agent are one
-// binary) when the requested architecture is the hub's.
-func (s *Server) handleDownloadAgent(w http.ResponseWriter, r *http.Request) {
-	arch := r.PathValue("arch")
-	if arch != runtime.GOARCH || runtime.GOOS != "linux" {
-		s.writeError(w, r, homelabcmd.Errorf(homelabcmd.ENOTFOUND,
-			"This hub runs linux/%s and can only serve that binary; build one for %s with: CGO_ENABLED=0 GOARCH=%s go build ./cmd/homelabcmd", runtime.GOARCH, arch, arch))
-		return
-	}
-	exe, err := os.Executable()
-	if err != nil {
-		s.writeError(w, r, err)
-		return
-	}
-	w.Header().Set("Content-Type", "application/octet-stream")
-	w.Header().Set("Content-Disposition", `attachment; filename="homelabcmd"`)
-	http.ServeFile(w, r, exe)
-}
-
-// installScript installs and starts the agent: it downloads the hub's
-// binary when the architecture matches, and lets the binary claim the token
-// and write its config and systemd unit.
+// installScript installs the agent (POSIX sh): it detects the
+// architecture, downloads that agent binary from the hub, verifies its
+// SHA-256, and lets the binary claim the token and write its config and
+// systemd unit. Every failure says what went wrong and installs nothing.
 var installScript = template.Must(template.New("install").Parse(`#!/bin/sh
-# homelabcmd agent installer. Usage: install.sh --token hlh_rt_… [--server-id ID]
+# homelabcmd agent installer.
+# Usage: curl -fsSL HUB/api/v1/agents/register/install.sh | sudo sh -s -- --token hlh_rt_… [options]
+#   --server-id ID   the server's id on the hub (default: the short hostname)
+#   --arch ARCH      amd64, arm64 or armv7 (default: from uname -m)
+#   --bin-dir DIR    where the binary goes (default /usr/local/bin)
+#   --no-start       write the config and unit but do not start the service
+#                    (automatic when systemd is not running)
+#   -- ARGS…         passed on to 'agent install' (e.g. --config FILE --unit FILE)
 set -eu
 HUB="{{.Hub}}"
 TOKEN=""
 SERVER_ID="$(hostname -s 2>/dev/null | tr 'A-Z_.' 'a-z--' | tr -cd 'a-z0-9-')"
+ARCH=""
+BIN_DIR=/usr/local/bin
+NO_START=""
+fail() { echo "install.sh: $*" >&2; exit 1; }
 while [ $# -gt 0 ]; do
   case "$1" in
-    --token) TOKEN="$2"; shift 2 ;;
-    --server-id) SERVER_ID="$2"; shift 2 ;;
-    --hub) HUB="$2"; shift 2 ;;
+    --token|--server-id|--hub|--arch|--bin-dir)
+      [ $# -ge 2 ] || { echo "install.sh: $1 needs a value" >&2; exit 2; }
+      case "$1" in
+        --token) TOKEN="$2" ;;
+        --server-id) SERVER_ID="$2" ;;
+        --hub) HUB="$2" ;;
+        --arch) ARCH="$2" ;;
+        --bin-dir) BIN_DIR="$2" ;;
+      esac
+      shift 2 ;;
+    --no-start) NO_START=1; shift ;;
+    --) shift; break ;;
     *) echo "install.sh: unknown option $1" >&2; exit 2 ;;
   esac
 done
-[ -n "$TOKEN" ] || { echo "install.sh: --token is required (create one in the dashboard)" >&2; exit 2; }
-[ "$(id -u)" = 0 ] || { echo "install.sh: run as root (sudo bash)" >&2; exit 1; }
-case "$(uname -m)" in
-  x86_64|amd64) ARCH=amd64 ;;
-  aarch64|arm64) ARCH=arm64 ;;
-  armv7l|armv7*) ARCH=arm ;;
-  *) echo "install.sh: unsupported architecture $(uname -m)" >&2; exit 1 ;;
-esac
-BIN=/usr/local/bin/homelabcmd
-TMP="$(mktemp)"
-if curl -fsSL -o "$TMP" "$HUB/api/v1/agents/download/$ARCH"; then
-  install -m 0755 "$TMP" "$BIN"
-  rm -f "$TMP"
-elif [ -x "$BIN" ]; then
-  echo "install.sh: the hub has no $ARCH binary; using the existing $BIN" >&2
-  rm -f "$TMP"
-else
-  rm -f "$TMP"
-  echo "install.sh: the hub serves no $ARCH binary. Build one (CGO_ENABLED=0 GOARCH=$ARCH go build ./cmd/homelabcmd), copy it to $BIN and run this again." >&2
-  exit 1
+[ -n "$TOKEN" ] || { echo "install.sh: --token is required (create one in the dashboard: Add server)" >&2; exit 2; }
+[ -n "$SERVER_ID" ] || fail "cannot derive a server id from the hostname; pass --server-id"
+if [ -z "$ARCH" ]; then
+  case "$(uname -m)" in
+    x86_64|amd64) ARCH=amd64 ;;
+    aarch64|arm64) ARCH=arm64 ;;
+    armv7*|armv8l) ARCH=armv7 ;;
+    armv6*|armv5*) fail "$(uname -m) is not supported: the agent needs ARMv7 or newer (Raspberry Pi 2 and later)" ;;
+    *) fail "unsupported architecture $(uname -m) (supported: x86_64, aarch64, armv7)" ;;
+  esac
 fi
-"$BIN" agent install --hub "$HUB" --registration-token "$TOKEN" --server-id "$SERVER_ID"
+[ -d "$BIN_DIR" ] && [ -w "$BIN_DIR" ] || fail "cannot write to $BIN_DIR: run as root (... | sudo sh -s -- ...) or choose --bin-dir"
+command -v curl >/dev/null 2>&1 || fail "curl is needed"
+if command -v sha256sum >/dev/null 2>&1; then SUM="sha256sum"
+elif command -v shasum >/dev/null 2>&1; then SUM="shasum -a 256"
+else fail "neither sha256sum nor shasum is installed: cannot verify the download"
+fi
+TMP="$(mktemp -d)"
+trap 'rm -rf "$TMP"' EXIT
+curl -fsS -o "$TMP/sha256" "$HUB/api/v1/agents/download/$ARCH/sha256" ||
+  fail "the hub at $HUB has no agent for linux/$ARCH, or cannot be reached (its agents_dir needs homelabcmd-agent-linux-$ARCH from a release)"
+read -r WANT NAME < "$TMP/sha256" || fail "the hub sent no checksum"
+case "$NAME" in
+  homelabcmd-agent-*) BIN="$BIN_DIR/homelabcmd-agent"; SUB="install" ;;
+  homelabcmd) BIN="$BIN_DIR/homelabcmd"; SUB="agent install" ;;
+  *) fail "the hub named an unexpected file: $NAME" ;;
+esac
+curl -fsS -o "$BIN.new" "$HUB/api/v1/agents/download/$ARCH" || { rm -f "$BIN.new"; fail "downloading $NAME from $HUB failed"; }
+GOT="$($SUM "$BIN.new" | cut -d' ' -f1)"
+if [ "$GOT" != "$WANT" ]; then
+  rm -f "$BIN.new"
+  fail "checksum mismatch for $NAME: the hub announced $WANT, the download is $GOT; nothing installed"
+fi
+chmod 0755 "$BIN.new"
+"$BIN.new" --version >/dev/null 2>&1 || { rm -f "$BIN.new"; fail "$NAME does not run on this machine ($(uname -m)); nothing installed"; }
+mv -f "$BIN.new" "$BIN"
+echo "install.sh: installed $BIN ($NAME, sha256 $WANT)" >&2
+if [ -z "$NO_START" ] && [ ! -d /run/systemd/system ]; then
+  echo "install.sh: systemd is not running here: writing the config and unit without starting them" >&2
+  NO_START=1
+fi
+[ -z "$NO_START" ] || set -- --no-start "$@"
+# $SUB is one or two words on purpose.
+"$BIN" $SUB --hub "$HUB" --registration-token "$TOKEN" --server-id "$SERVER_ID" --binary "$BIN" "$@"
 `))
 
 func (s *Server) handleInstallScript(w http.ResponseWriter, r *http.Request) {

@@ -12,7 +12,7 @@ func TestAgentRegistration(t *testing.T) {
 		expectStatus(t, r, 201)
 		created := r.json(t)
 		token := created["token"].(string)
-		if !strings.HasPrefix(token, "hlh_rt_") || !strings.Contains(created["install_command"].(string), "/api/v1/agents/register/install.sh | sudo bash -s -- --token "+token) {
+		if !strings.HasPrefix(token, "hlh_rt_") || !strings.Contains(created["install_command"].(string), "/api/v1/agents/register/install.sh | sudo sh -s -- --token "+token) {
 			t.Fatalf("created %v", created)
 		}
 		expectFieldError(t, a.op("POST", "/api/v1/agents/register/tokens", map[string]any{"expiry_minutes": 600}), "body.expiry_minutes")
@@ -70,7 +70,8 @@ func TestAgentRegistration(t *testing.T) {
 		// The install script is open and names this hub.
 		r = a.do("GET", "/api/v1/agents/register/install.sh", nil)
 		expectStatus(t, r, 200)
-		if !strings.Contains(string(r.Body), `HUB="`+a.srv.URL+`"`) || !strings.Contains(string(r.Body), "agent install --hub") {
+		if !strings.Contains(string(r.Body), `HUB="`+a.srv.URL+`"`) || !strings.Contains(string(r.Body), `--registration-token "$TOKEN"`) ||
+			!strings.Contains(string(r.Body), "/api/v1/agents/download/$ARCH/sha256") {
 			t.Fatalf("install.sh:\n%s", r.Body)
 		}
 		expectCode(t, a.do("GET", "/api/v1/agents/download/sparc64", nil), 404, "NOT_FOUND")

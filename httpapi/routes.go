@@ -27,6 +27,7 @@ func (s *Server) routes() {
 	s.mux.HandleFunc("POST /api/v1/agents/register/credentials/{guid}/rotate", op(s.handleRotateCredential))
 	s.mux.HandleFunc("POST /api/v1/agents/register/credentials/{guid}/revoke", op(s.handleRevokeCredential))
 	s.mux.HandleFunc("GET /api/v1/agents/download/{arch}", s.handleDownloadAgent)
+	s.mux.HandleFunc("GET /api/v1/agents/download/{arch}/sha256", s.handleAgentChecksum)
 	s.mux.HandleFunc("GET /api/v1/agents/commands", s.handleAgentCommands)
 	s.mux.HandleFunc("POST /api/v1/agents/commands/{aid}/result", s.handleCommandResult)
 

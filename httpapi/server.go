@@ -78,6 +78,14 @@ type Server struct {
 	ExternalURL string
 	// Observer counts heartbeats; a no-op unless set.
 	Observer IngestObserver
+	// LANURL is how other machines reach the hub when no ExternalURL is
+	// set (e.g. http://192.168.1.10:8080): install commands created from a
+	// dashboard opened on the hub itself (127.0.0.1) use it.
+	LANURL string
+	// AgentsDir holds the agent binaries served to agents
+	// (homelabcmd-agent-linux-<arch>); "" is the folder of the executable.
+	AgentsDir string
+	agents    agentFiles
 	// Listener, when set, is the bound socket Open serves on instead of
 	// listening on Addr (the hub binds before it stores any secret).
 	Listener net.Listener

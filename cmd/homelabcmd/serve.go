@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"net"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/homelabcmd/homelabcmd"
@@ -92,6 +93,7 @@ func (h *Hub) Run(ctx context.Context) error {
 		h.HTTP.UseStoredKey(db.APIKeyHash) // `homelabcmd key reset` may replace it
 	}
 	h.HTTP.ExternalURL = h.Config.ExternalURL
+	h.HTTP.AgentsDir = h.Config.AgentsDir
 	h.serveMetrics()
 	h.HTTP.Addr = h.Config.Addr()
 	h.HTTP.Listener, h.listener = ln, nil
@@ -99,8 +101,9 @@ func (h *Hub) Run(ctx context.Context) error {
 		return fmt.Errorf("listen on %s: %w", h.HTTP.Addr, err)
 	}
 	h.Logger.Info("hub listening", "addr", h.HTTP.Addr, "url", h.HTTP.URL(), "version", homelabcmd.Version)
+	h.HTTP.LANURL = h.agentURL()
 	h.startJobs()
-	h.printWelcome()
+	h.printWelcome(ctx)
 	h.startLocalAgent(ctx)
 	return nil
 }
@@ -161,24 +164,28 @@ func newLogger(w io.Writer, level, format string) *slog.Logger {
 	return slog.New(slog.NewTextHandler(w, opts))
 }
 
-// printWelcome tells a newcomer where to browse and how to add an agent.
-func (h *Hub) printWelcome() {
+// printWelcome tells a newcomer where to browse and how to add an agent:
+// through a one-time registration token and an address other machines can
+// reach, never the operator key.
+func (h *Hub) printWelcome(ctx context.Context) {
 	if h.Stdout == nil {
 		return
 	}
 	url := h.HTTP.URL()
-	agentURL := url
+	agentURL := h.agentURL()
 	if h.Config.ExternalURL != "" {
-		url, agentURL = h.Config.ExternalURL, h.Config.ExternalURL
-	} else if ip := lanAddress(); ip != "" && (h.Config.Host == "" || h.Config.Host == "0.0.0.0" || h.Config.Host == "::") {
-		agentURL = "http://" + net.JoinHostPort(ip, strconv.Itoa(h.HTTP.Port()))
+		url = h.Config.ExternalURL
 	}
 	key := h.APIKey
 	keyNote := "(shown once: keep it; only its hash is stored)"
 	if key == "" {
-		key, keyNote = "<your API key>", "(generated on the first start and printed then; set HOMELAB_CMD_API_KEY to choose one)"
+		key, keyNote = "<your API key>", "(printed on the first start; lost it? `homelabcmd key reset` prints a new one)"
 	} else if h.Config.APIKey != "" {
-		keyNote = "(from your configuration)"
+		key, keyNote = "(from your configuration)", ""
+	}
+	dbName := string(h.DB.Engine())
+	if p := h.DB.Path(); p != "" {
+		dbName = p
 	}
 	fmt.Fprintf(h.Stdout, `
 homelabcmd hub %s is running.
@@ -186,12 +193,36 @@ homelabcmd hub %s is running.
   Dashboard:  %s/
   API:        %s/api/v1   (header X-API-Key)
   API key:    %s  %s
+  Database:   %s
 
-Point an agent on another machine at this hub:
-  homelabcmd agent install --hub %s --server-id <name> --api-key %s
-or create a one-time registration token in the dashboard ("Add server") and run its install command.
+Add a machine: "Add server" in the dashboard gives a one-line install command with a
+one-time registration token (agents get their own token, never the API key).
+`, homelabcmd.Version, url, url, key, keyNote, dbName)
+	// On the first start, one such command right here (valid for an hour).
+	if h.APIKey != "" && h.Config.APIKey == "" {
+		t := &homelabcmd.RegistrationToken{}
+		if err := h.DB.CreateRegistrationToken(ctx, t, time.Hour); err != nil {
+			h.Logger.Warn("could not create a registration token for the welcome message", "err", err)
+		} else {
+			fmt.Fprintf(h.Stdout, `On the machine to add, as root (valid for an hour, once):
+  curl -fsSL %s/api/v1/agents/register/install.sh | sudo sh -s -- --token %s --server-id <name>
+`, agentURL, t.Token)
+		}
+	}
+	fmt.Fprintln(h.Stdout)
+}
 
-`, homelabcmd.Version, url, url, key, keyNote, agentURL, key)
+// agentURL is how agents on other machines reach this hub: external_url,
+// else this machine's LAN address when listening on every address, else
+// the listening address.
+func (h *Hub) agentURL() string {
+	if h.Config.ExternalURL != "" {
+		return strings.TrimRight(h.Config.ExternalURL, "/")
+	}
+	if ip := lanAddress(); ip != "" && (h.Config.Host == "" || h.Config.Host == "0.0.0.0" || h.Config.Host == "::") {
+		return "http://" + net.JoinHostPort(ip, strconv.Itoa(h.HTTP.Port()))
+	}
+	return h.HTTP.URL()
 }
 
 // lanAddress is this machine's first private IPv4 address, which agents on
