@@ -199,3 +199,18 @@ func TestVersions(t *testing.T) {
 		t.Fatal("the dashboard footer lacks the version")
 	}
 }
+
+// `homelabcmd health` exits 0 against a running hub (reading the port as
+// serve does) and non-zero when nothing answers.
+func TestHealthCommand(t *testing.T) {
+	t.Parallel()
+	port := freePort(t)
+	h := startHubOnPort(t, t.TempDir(), []string{"HOMELAB_CMD_LOCAL_AGENT=false", "HOMELAB_CMD_API_KEY=" + testAPIKey}, port)
+	if out, err := hubCommand(t, t.TempDir(), []string{fmt.Sprintf("HOMELAB_CMD_PORT=%d", port)}, "health"); err != nil || !strings.Contains(out, "healthy") {
+		t.Fatalf("health: %v %s", err, out)
+	}
+	h.Stop(t)
+	if out, err := hubCommand(t, t.TempDir(), nil, "health", "--url", h.URL); err == nil {
+		t.Fatalf("health of a stopped hub succeeded: %s", out)
+	}
+}

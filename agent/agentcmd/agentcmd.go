@@ -64,7 +64,10 @@ func Run(ctx context.Context, prog string, args, env []string, stdout, stderr io
 		return fmt.Errorf("unexpected argument %q", fset.Arg(0))
 	}
 	data, err := os.ReadFile(*configPath)
-	if err != nil && !(errors.Is(err, fs.ErrNotExist) && *dryRun) {
+	// Without a config file the environment alone may configure the agent
+	// (a container: HOMELAB_CMD_AGENT_HUB_URL and the rest).
+	envOnly := envValue(env, agent.EnvPrefix+"HUB_URL", "") != ""
+	if err != nil && !(errors.Is(err, fs.ErrNotExist) && (*dryRun || envOnly)) {
 		return fmt.Errorf("config file: %w", err)
 	}
 	cfg, err := agent.ParseConfig(data, env, *dryRun)

@@ -28,6 +28,7 @@ var commands = map[string]command{
 	"loadgen": {"simulate a fleet of agents against a hub and report throughput and latency", runLoadgen},
 	"agent":   {"watch this machine and report to a hub; 'agent install' sets it up as a service; 'agent config dump'", runAgent},
 	"config":  {"config dump: print the effective hub configuration, its sources, secrets masked", runConfig},
+	"health":  {"exit 0 when the hub on this machine answers healthy (the container HEALTHCHECK): [--url URL]", runHealth},
 	"hub":     {"hub install [--print]: write a hardened systemd unit for the hub (state in /var/lib/homelabcmd)", runHub},
 	"key":     {"key reset: print a new operator API key and invalidate the old one (hub running or stopped)", runKey},
 }
