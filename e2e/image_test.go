@@ -44,9 +44,10 @@ func TestContainerImage(t *testing.T) {
 	image := name + ":latest"
 	t.Cleanup(func() {
 		docker(t, "rm", "-f", "-v", name+"-hub", name+"-agent")
-		out, _ := docker(t, "images", "-q", name)
-		for _, id := range strings.Fields(out) {
-			docker(t, "rmi", "-f", id)
+		// By tag: an identical image under another name keeps its tags.
+		out, _ := docker(t, "images", "--format", "{{.Repository}}:{{.Tag}}", name)
+		for _, tag := range strings.Fields(out) {
+			docker(t, "rmi", tag)
 		}
 	})
 	if user, _ := docker(t, "image", "inspect", "--format", "{{.Config.User}}", image); user != "65532:65532" {
