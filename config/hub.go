@@ -49,6 +49,8 @@ type Hub struct {
 	// AgentsDir holds the agent binaries served to agents
 	// (homelabcmd-agent-linux-<arch>); "" is the executable's folder.
 	AgentsDir string
+	// TLSCert and TLSKey, both or neither, make serve speak HTTPS.
+	TLSCert, TLSKey string
 }
 
 // LoadHub reads the hub settings: defaults, then the YAML file named by
@@ -140,6 +142,9 @@ func (c *Hub) Validate() error {
 	}
 	if c.LogFormat != "text" && c.LogFormat != "json" {
 		return fmt.Errorf("log_format: %q is not text or json", c.LogFormat)
+	}
+	if (c.TLSCert == "") != (c.TLSKey == "") {
+		return errors.New("tls_cert and tls_key: give both or neither")
 	}
 	if c.OfflineTimeout < 30*time.Second {
 		return errors.New("offline_timeout: must be at least 30s")

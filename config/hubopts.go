@@ -44,6 +44,8 @@ func hubOptions(c *Hub) []option.Option {
 		secret(o("metrics_token", "", "none", "bearer token for `GET /metrics` (open when unset)", str{&c.MetricsToken})),
 		o("channels_file", "", "none", "YAML list of notification channels to create or update on start (see \"Alerts and notifications\")", str{&c.ChannelsFile}),
 		o("agents_dir", "", "the hub's folder", "folder of agent binaries served to agents (`homelabcmd-agent-linux-amd64`, `-arm64`, `-armv7` from a release); without one, only the hub's own binary for its own architecture", str{&c.AgentsDir}),
+		o("tls_cert", "", "none", "PEM certificate (chain) file: serve HTTPS; reloaded when the file changes", str{&c.TLSCert}),
+		o("tls_key", "", "none", "PEM private key file of `tls_cert`", str{&c.TLSKey}),
 	}
 }
 

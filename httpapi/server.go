@@ -5,6 +5,7 @@ package httpapi
 
 import (
 	"context"
+	"crypto/tls"
 	"errors"
 	"log/slog"
 	"net"
@@ -86,6 +87,9 @@ type Server struct {
 	// (homelabcmd-agent-linux-<arch>); "" is the folder of the executable.
 	AgentsDir string
 	agents    agentFiles
+	// TLSCertFile and TLSKeyFile, when set, make the server speak HTTPS,
+	// reloading the pair when the files change.
+	TLSCertFile, TLSKeyFile string
 	// Listener, when set, is the bound socket Open serves on instead of
 	// listening on Addr (the hub binds before it stores any secret).
 	Listener net.Listener
@@ -98,6 +102,7 @@ type Server struct {
 	engine     Engine
 	apiKeyHash string
 	keyStore   *storedKey
+	tls        bool
 	events     *live.Broker
 	logger     *slog.Logger
 	started    time.Time
@@ -133,6 +138,15 @@ func (s *Server) Open() error {
 			return err
 		}
 	}
+	if s.TLSCertFile != "" || s.TLSKeyFile != "" {
+		certs, err := newCertReloader(s.TLSCertFile, s.TLSKeyFile, s.logger)
+		if err != nil {
+			ln.Close()
+			return err
+		}
+		ln = tls.NewListener(ln, &tls.Config{GetCertificate: certs.GetCertificate, MinVersion: tls.VersionTLS12, NextProtos: []string{"h2", "http/1.1"}})
+		s.tls = true
+	}
 	s.ln = ln
 	s.srv = &http.Server{
 		Handler:           s.mux,
@@ -161,7 +175,11 @@ func (s *Server) URL() string {
 	if addr.IP.IsUnspecified() {
 		host = "127.0.0.1"
 	}
-	return "http://" + net.JoinHostPort(host, itoa(addr.Port))
+	scheme := "http://"
+	if s.tls {
+		scheme = "https://"
+	}
+	return scheme + net.JoinHostPort(host, itoa(addr.Port))
 }
 
 // Port is the bound port.

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"crypto/tls"
 	"encoding/json"
 	"errors"
 	"flag"
@@ -32,15 +33,22 @@ func runHealth(ctx context.Context, args, env []string, stdout, stderr io.Writer
 		if host == "" || host == "0.0.0.0" || host == "::" {
 			host = "127.0.0.1"
 		}
-		*url = "http://" + net.JoinHostPort(host, strconv.Itoa(cfg.Port))
+		scheme := "http://"
+		if cfg.TLSCert != "" {
+			scheme = "https://"
+		}
+		*url = scheme + net.JoinHostPort(host, strconv.Itoa(cfg.Port))
 	}
+	// A liveness probe on this machine: the certificate names the public
+	// host, not 127.0.0.1, so it is not verified.
+	client := &http.Client{Transport: &http.Transport{TLSClientConfig: &tls.Config{InsecureSkipVerify: true}}}
 	ctx, cancel := context.WithTimeout(ctx, 5*time.Second)
 	defer cancel()
 	req, err := http.NewRequestWithContext(ctx, "GET", *url+"/api/v1/system/health", nil)
 	if err != nil {
 		return err
 	}
-	resp, err := http.DefaultClient.Do(req)
+	resp, err := client.Do(req)
 	if err != nil {
 		return err
 	}

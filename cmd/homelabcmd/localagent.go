@@ -51,6 +51,9 @@ func (h *Hub) startLocalAgent(ctx context.Context) {
 func (h *Hub) localAgentConfig(ctx context.Context) (*agent.Config, error) {
 	cfg := agent.Defaults()
 	cfg.HubURL = h.HTTP.URL()
+	// Over loopback to this very process: the certificate names the hub's
+	// public name, not 127.0.0.1.
+	cfg.TLSInsecureSkipVerify = h.Config.TLSCert != ""
 	cfg.ServerID = h.Config.LocalServerID
 	if cfg.ServerID == "" {
 		cfg.ServerID = agentcmd.Slug(cfg.Hostname)

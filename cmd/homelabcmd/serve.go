@@ -94,6 +94,7 @@ func (h *Hub) Run(ctx context.Context) error {
 	}
 	h.HTTP.ExternalURL = h.Config.ExternalURL
 	h.HTTP.AgentsDir = h.Config.AgentsDir
+	h.HTTP.TLSCertFile, h.HTTP.TLSKeyFile = h.Config.TLSCert, h.Config.TLSKey
 	h.serveMetrics()
 	h.HTTP.Addr = h.Config.Addr()
 	h.HTTP.Listener, h.listener = ln, nil
@@ -220,7 +221,11 @@ func (h *Hub) agentURL() string {
 		return strings.TrimRight(h.Config.ExternalURL, "/")
 	}
 	if ip := lanAddress(); ip != "" && (h.Config.Host == "" || h.Config.Host == "0.0.0.0" || h.Config.Host == "::") {
-		return "http://" + net.JoinHostPort(ip, strconv.Itoa(h.HTTP.Port()))
+		scheme := "http://"
+		if h.Config.TLSCert != "" {
+			scheme = "https://"
+		}
+		return scheme + net.JoinHostPort(ip, strconv.Itoa(h.HTTP.Port()))
 	}
 	return h.HTTP.URL()
 }
