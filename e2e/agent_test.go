@@ -275,7 +275,7 @@ func TestBuiltInAgent(t *testing.T) {
 	}
 	dir := t.TempDir()
 	h := StartHub(t, dir, []string{"HOMELAB_CMD_LOCAL_SERVER_ID=hub-itself"})
-	m := regexp.MustCompile(`API key:\s+(hlh_key_[0-9a-f]{64})`).FindStringSubmatch(h.Output())
+	m := h.WaitOutput(regexp.MustCompile(`API key:\s+(hlh_key_[0-9a-f]{64})`))
 	if m == nil {
 		t.Fatalf("no generated key:\n%s", h.Output())
 	}

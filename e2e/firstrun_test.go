@@ -102,15 +102,11 @@ func TestBusyPortDoesNotLoseTheKey(t *testing.T) {
 		t.Fatalf("start on a busy port: %v\n%s", err, out)
 	}
 	h := StartHub(t, dir, env)
-	var key string
-	for deadline := time.Now().Add(10 * time.Second); time.Now().Before(deadline) && key == ""; time.Sleep(20 * time.Millisecond) {
-		if m := bannerKey.FindStringSubmatch(h.Output()); m != nil {
-			key = m[1]
-		}
-	}
-	if key == "" {
+	m := h.WaitOutput(bannerKey)
+	if m == nil {
 		t.Fatalf("the second start printed no key:\n%s", h.Output())
 	}
+	key := m[1]
 	if code := keyStatus(t, h.URL, key); code != 200 {
 		t.Fatalf("printed key: %d", code)
 	}
@@ -124,15 +120,11 @@ func TestKeyReset(t *testing.T) {
 	env := []string{"HOMELAB_CMD_LOCAL_AGENT=false"}
 	port := freePort(t)
 	h := startHubOnPort(t, dir, env, port)
-	var old string
-	for deadline := time.Now().Add(10 * time.Second); time.Now().Before(deadline) && old == ""; time.Sleep(20 * time.Millisecond) {
-		if m := bannerKey.FindStringSubmatch(h.Output()); m != nil {
-			old = m[1]
-		}
-	}
-	if old == "" || keyStatus(t, h.URL, old) != 200 {
+	m := h.WaitOutput(bannerKey)
+	if m == nil || keyStatus(t, h.URL, m[1]) != 200 {
 		t.Fatalf("no working key printed:\n%s", h.Output())
 	}
+	old := m[1]
 	reset := func() string {
 		t.Helper()
 		ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)

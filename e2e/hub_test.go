@@ -121,6 +121,18 @@ func startHubOnPort(t *testing.T, dir string, env []string, port int, args ...st
 	return nil
 }
 
+// WaitOutput waits up to 10 s for re to match the hub's output (which
+// reaches the test through pipes, after the hub may already answer) and
+// returns the match; nil if it never does.
+func (h *Hub) WaitOutput(re *regexp.Regexp) []string {
+	for deadline := time.Now().Add(10 * time.Second); time.Now().Before(deadline); time.Sleep(20 * time.Millisecond) {
+		if m := re.FindStringSubmatch(h.Output()); m != nil {
+			return m
+		}
+	}
+	return nil
+}
+
 // Stop sends SIGTERM and waits for a graceful exit.
 func (h *Hub) Stop(t *testing.T) {
 	select {
@@ -218,7 +230,7 @@ func TestMigrateCommand(t *testing.T) {
 func TestHubAPIEndToEnd(t *testing.T) {
 	dir := t.TempDir()
 	h := StartHub(t, dir, []string{"HOMELAB_CMD_LOCAL_AGENT=false"})
-	m := regexp.MustCompile(`API key:\s+(hlh_key_[0-9a-f]{64})`).FindStringSubmatch(h.Output())
+	m := h.WaitOutput(regexp.MustCompile(`API key:\s+(hlh_key_[0-9a-f]{64})`))
 	if m == nil {
 		t.Fatalf("no generated API key in the output:\n%s", h.Output())
 	}

@@ -102,7 +102,6 @@ type Server struct {
 	engine     Engine
 	apiKeyHash string
 	keyStore   *storedKey
-	tls        bool
 	events     *live.Broker
 	logger     *slog.Logger
 	started    time.Time
@@ -145,7 +144,6 @@ func (s *Server) Open() error {
 			return err
 		}
 		ln = tls.NewListener(ln, &tls.Config{GetCertificate: certs.GetCertificate, MinVersion: tls.VersionTLS12, NextProtos: []string{"h2", "http/1.1"}})
-		s.tls = true
 	}
 	s.ln = ln
 	s.srv = &http.Server{
@@ -167,23 +165,32 @@ func (s *Server) Open() error {
 // URL is the base URL the server listens on, with a loopback host when it
 // listens on every address.
 func (s *Server) URL() string {
-	if s.ln == nil {
+	ln := s.listener()
+	if ln == nil {
 		return ""
 	}
-	addr := s.ln.Addr().(*net.TCPAddr)
+	addr := ln.Addr().(*net.TCPAddr)
 	host := addr.IP.String()
 	if addr.IP.IsUnspecified() {
 		host = "127.0.0.1"
 	}
 	scheme := "http://"
-	if s.tls {
+	if s.TLSCertFile != "" {
 		scheme = "https://"
 	}
 	return scheme + net.JoinHostPort(host, itoa(addr.Port))
 }
 
 // Port is the bound port.
-func (s *Server) Port() int { return s.ln.Addr().(*net.TCPAddr).Port }
+func (s *Server) Port() int { return s.listener().Addr().(*net.TCPAddr).Port }
+
+// listener is the serving listener, or before Open the one given.
+func (s *Server) listener() net.Listener {
+	if s.ln != nil {
+		return s.ln
+	}
+	return s.Listener
+}
 
 // Close stops accepting requests and waits for running ones until ctx ends.
 func (s *Server) Close(ctx context.Context) error {

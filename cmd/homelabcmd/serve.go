@@ -97,14 +97,17 @@ func (h *Hub) Run(ctx context.Context) error {
 	h.HTTP.TLSCertFile, h.HTTP.TLSKeyFile = h.Config.TLSCert, h.Config.TLSKey
 	h.serveMetrics()
 	h.HTTP.Addr = h.Config.Addr()
-	h.HTTP.Listener, h.listener = ln, nil
+	h.HTTP.Listener = ln
+	h.HTTP.LANURL = h.agentURL()
+	// The welcome (with a generated key) is out before the first request
+	// is answered.
+	h.printWelcome(ctx)
+	h.listener = nil
 	if err := h.HTTP.Open(); err != nil {
-		return fmt.Errorf("listen on %s: %w", h.HTTP.Addr, err)
+		return fmt.Errorf("serve on %s: %w", h.HTTP.Addr, err)
 	}
 	h.Logger.Info("hub listening", "addr", h.HTTP.Addr, "url", h.HTTP.URL(), "version", homelabcmd.Version)
-	h.HTTP.LANURL = h.agentURL()
 	h.startJobs()
-	h.printWelcome(ctx)
 	h.startLocalAgent(ctx)
 	return nil
 }
