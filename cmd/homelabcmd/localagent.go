@@ -61,8 +61,10 @@ func (h *Hub) localAgentConfig(ctx context.Context) (*agent.Config, error) {
 	if cfg.Hostname == "" {
 		cfg.Hostname = cfg.ServerID
 	}
-	if h.APIKey != "" {
-		cfg.APIKey = h.APIKey
+	// A configured key is stable; a generated one may be reset while the
+	// hub runs (`homelabcmd key reset`), so then the agent has its own token.
+	if h.Config.APIKey != "" {
+		cfg.APIKey = h.Config.APIKey
 	} else {
 		guid, token, err := h.localAgentToken(ctx, cfg.ServerID, cfg.Hostname)
 		if err != nil {
