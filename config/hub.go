@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"io"
 	"net"
+	"net/url"
 	"os"
 	"strconv"
 	"strings"
@@ -46,6 +47,10 @@ type Hub struct {
 	HistorySampleInterval time.Duration
 	// ChannelsFile declares notification channels in YAML (see ChannelSpec).
 	ChannelsFile string
+	// PulseURL is the dead man's switch: pinged every PulseInterval while
+	// the hub is healthy ("" for none).
+	PulseURL      string
+	PulseInterval time.Duration
 }
 
 // LoadHub reads the hub settings: defaults, then the YAML file named by
@@ -155,6 +160,14 @@ func (c *Hub) Validate() error {
 	}
 	if c.HistorySampleInterval < 0 {
 		return errors.New("history_sample_interval: must not be negative")
+	}
+	if c.PulseURL != "" {
+		if u, err := url.Parse(c.PulseURL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+			return errors.New("pulse_url: must be an http(s) URL")
+		}
+	}
+	if c.PulseInterval < time.Second {
+		return errors.New("pulse_interval: must be at least 1s")
 	}
 	if c.APIKey != "" && len(c.APIKey) < 16 {
 		return errors.New("api_key: must be at least 16 characters; leave it unset to have one generated")

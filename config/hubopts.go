@@ -43,6 +43,8 @@ func hubOptions(c *Hub) []option.Option {
 		o("retention_daily", "43800h", "", "how long daily metric rollups are kept", duration{&c.RetentionDaily}),
 		secret(o("metrics_token", "", "none", "bearer token for `GET /metrics` (open when unset)", str{&c.MetricsToken})),
 		o("channels_file", "", "none", "YAML list of notification channels to create or update on start (see \"Alerts and notifications\")", str{&c.ChannelsFile}),
+		secret(o("pulse_url", "", "none", "dead man's switch: URL to `GET` every `pulse_interval` while the hub is healthy (see \"The hub's own pulse\")", str{&c.PulseURL})),
+		o("pulse_interval", "60s", "", "how often the hub pings `pulse_url`", duration{&c.PulseInterval}),
 	}
 }
 

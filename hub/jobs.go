@@ -2,8 +2,6 @@ package hub
 
 import (
 	"context"
-	"fmt"
-	"os"
 	"sync"
 	"time"
 
@@ -56,8 +54,7 @@ func (e *Engine) jobs() []Job {
 func (e *Engine) Run(ctx context.Context, extra ...Job) {
 	var wg sync.WaitGroup
 	wake := make(chan struct{}, 1)
-	host, _ := os.Hostname()
-	d := &dispatch.Dispatcher{Store: e.store, Owner: fmt.Sprintf("%s-%d-%s", host, os.Getpid(), homelabcmd.NewGUID()[:8]),
+	d := &dispatch.Dispatcher{Store: e.store, Owner: e.owner,
 		Logger: e.logger.With("component", "notify"), Wake: wake}
 	events := e.events.Subscribe(ctx)
 	wg.Go(func() {
@@ -73,6 +70,7 @@ func (e *Engine) Run(ctx context.Context, extra ...Job) {
 	})
 	wg.Go(func() { d.Run(ctx) })
 	for _, j := range append(e.jobs(), extra...) {
+		e.health.register(j)
 		wg.Go(func() { e.runJob(ctx, j) })
 	}
 	wg.Wait()
@@ -88,6 +86,8 @@ func (e *Engine) runJob(ctx context.Context, j Job) {
 		}
 		if err != nil && ctx.Err() == nil {
 			e.logger.Error("clock job failed", "job", j.Name, "err", err)
+		} else if err == nil {
+			e.health.ok(j.Name)
 		}
 	}
 	if j.AtStart {

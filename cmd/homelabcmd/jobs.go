@@ -35,8 +35,12 @@ func (h *Hub) startJobs() {
 		pgnotify.Listen(ctx, h.DB.PostgresDSN(), h.DB.Origin, h.Events, h.Logger.With("component", "pgnotify"))
 	}
 	retention := sqlstore.Retention{Raw: h.Config.RetentionRaw, Hourly: h.Config.RetentionHourly, Daily: h.Config.RetentionDaily}
+	var pulse []hub.Job
+	if h.Config.PulseURL != "" {
+		pulse = append(pulse, h.Engine.PulseJob(h.Config.PulseURL, h.Config.PulseInterval, nil))
+	}
 	wg.Go(func() {
-		h.Engine.Run(ctx, hub.Job{Name: "retention", Every: retentionInterval, AtStart: true, Exclusive: true, Run: func(ctx context.Context) error {
+		h.Engine.Run(ctx, append(pulse, hub.Job{Name: "retention", Every: retentionInterval, AtStart: true, Exclusive: true, Run: func(ctx context.Context) error {
 			start := time.Now()
 			if err := h.DB.Rollup(ctx); err != nil {
 				return err
@@ -46,6 +50,6 @@ func (h *Hub) startJobs() {
 				h.Logger.Info("retention: pruned old rows", "rows", n, "took", time.Since(start).Round(time.Millisecond))
 			}
 			return err
-		}})
+		}})...)
 	})
 }
