@@ -17,6 +17,7 @@ import (
 	"github.com/homelabcmd/homelabcmd/notify/email"
 	"github.com/homelabcmd/homelabcmd/notify/gotify"
 	"github.com/homelabcmd/homelabcmd/notify/matrix"
+	"github.com/homelabcmd/homelabcmd/notify/mqtt"
 	"github.com/homelabcmd/homelabcmd/notify/ntfy"
 	"github.com/homelabcmd/homelabcmd/notify/pushover"
 	"github.com/homelabcmd/homelabcmd/notify/slack"
@@ -65,6 +66,9 @@ var providers = map[string]provider{
 	}},
 	"matrix": {func() Config { return new(matrix.Config) }, func(c Config, h *http.Client, l *slog.Logger) (notify.Notifier, error) {
 		return matrix.New(*c.(*matrix.Config), h, l)
+	}},
+	"mqtt": {func() Config { return new(mqtt.Config) }, func(c Config, h *http.Client, l *slog.Logger) (notify.Notifier, error) {
+		return mqtt.New(*c.(*mqtt.Config), h, l)
 	}},
 }
 

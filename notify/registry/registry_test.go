@@ -20,10 +20,11 @@ var valid = map[string]string{
 	"telegram": `{"bot_token":"123:SECRET7","chat_id":"-100123"}`,
 	"pushover": `{"token":"SECRET8a","user_key":"SECRET8b"}`,
 	"matrix":   `{"homeserver_url":"https://matrix.lan","access_token":"SECRET9","room_id":"!r:matrix.lan"}`,
+	"mqtt":     `{"url":"mqtt://broker.lan","username":"hub","password":"SECRET10","topic":"homelab/alerts"}`,
 }
 
 func TestEveryKindBuildsAndRedacts(t *testing.T) {
-	if got := strings.Join(registry.Kinds(), ","); got != "discord,email,gotify,matrix,ntfy,pushover,slack,telegram,webhook" {
+	if got := strings.Join(registry.Kinds(), ","); got != "discord,email,gotify,matrix,mqtt,ntfy,pushover,slack,telegram,webhook" {
 		t.Fatalf("kinds = %s", got)
 	}
 	for _, kind := range registry.Kinds() {
