@@ -18,7 +18,12 @@ type Job struct {
 	// Exclusive jobs run on one hub at a time on a shared PostgreSQL
 	// (RunExclusive); if that hub dies its lock goes with its session.
 	Exclusive bool
-	Run       func(ctx context.Context) error
+	// Service marks a job whose Run lasts until ctx ends (the Home
+	// Assistant bridge); Every is then how often a hub that does not run
+	// it tries again (to take over an Exclusive one). The pulse does not
+	// wait for it to finish.
+	Service bool
+	Run     func(ctx context.Context) error
 }
 
 // jobs are the engine's own clock jobs. Offline detection every 15 s flags
@@ -70,7 +75,9 @@ func (e *Engine) Run(ctx context.Context, extra ...Job) {
 	})
 	wg.Go(func() { d.Run(ctx) })
 	for _, j := range append(e.jobs(), extra...) {
-		e.health.register(j)
+		if !j.Service {
+			e.health.register(j)
+		}
 		wg.Go(func() { e.runJob(ctx, j) })
 	}
 	wg.Wait()

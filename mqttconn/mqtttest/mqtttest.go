@@ -162,7 +162,8 @@ type Subscriber struct {
 }
 
 // Subscribe connects a client to b and subscribes to filter (QoS 2);
-// retained messages arrive first.
+// retained messages arrive first, and Retain says whether a message was
+// published retained (retain as published).
 func Subscribe(t testing.TB, b *Broker, filter string) *Subscriber {
 	t.Helper()
 	s := &Subscriber{}
@@ -185,7 +186,7 @@ func Subscribe(t testing.TB, b *Broker, filter string) *Subscriber {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { _ = s.cli.Disconnect(&paho.Disconnect{}) })
-	if _, err := s.cli.Subscribe(ctx, &paho.Subscribe{Subscriptions: []paho.SubscribeOptions{{Topic: filter, QoS: 2}}}); err != nil {
+	if _, err := s.cli.Subscribe(ctx, &paho.Subscribe{Subscriptions: []paho.SubscribeOptions{{Topic: filter, QoS: 2, RetainAsPublished: true}}}); err != nil {
 		t.Fatal(err)
 	}
 	return s
