@@ -26,8 +26,8 @@ func slug(s string) string {
 }
 
 // Topics of one bridge.
-func (b *Bridge) statusTopic() string             { return b.opts.TopicPrefix + "/status" }
-func (b *Bridge) serverTopic(id string) string    { return b.opts.TopicPrefix + "/" + id + "/state" }
+func (b *Bridge) statusTopic() string          { return b.opts.TopicPrefix + "/status" }
+func (b *Bridge) serverTopic(id string) string { return b.opts.TopicPrefix + "/" + id + "/state" }
 func (b *Bridge) serviceTopic(id, unit string) string {
 	return b.opts.TopicPrefix + "/" + id + "/service/" + unit + "/state"
 }

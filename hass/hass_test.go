@@ -117,7 +117,7 @@ func TestDiscovery(t *testing.T) {
 	want := map[string]string{ // topic → component
 		fmt.Sprintf(node, "binary_sensor", "online"): "binary_sensor", fmt.Sprintf(node, "sensor", "cpu"): "sensor",
 		fmt.Sprintf(node, "sensor", "memory"): "sensor", fmt.Sprintf(node, "sensor", "disk"): "sensor",
-		fmt.Sprintf(node, "sensor", "open_alerts"): "sensor",
+		fmt.Sprintf(node, "sensor", "open_alerts"):                  "sensor",
 		fmt.Sprintf(node, "binary_sensor", "service_nginx_service"): "binary_sensor", fmt.Sprintf(node, "button", "restart_nginx_service"): "button",
 		fmt.Sprintf(node, "binary_sensor", "service_plex_service"): "binary_sensor", fmt.Sprintf(node, "button", "restart_plex_service"): "button",
 	}
@@ -229,7 +229,7 @@ func TestRestartButton(t *testing.T) {
 	f.addNAS(t)
 	sub := mqtttest.Subscribe(t, b, "#")
 	_, _, prefix := f.startBridge(t, b)
-	sub.Wait(t, 10*time.Second, prefix+"/nas/state", nil) // subscribed to the buttons before its first sync
+	sub.Wait(t, 10*time.Second, prefix+"/nas/state", nil)                                      // subscribed to the buttons before its first sync
 	mqtttest.Publish(t, b, prefix+"/nas/service/cron.service/restart", []byte("PRESS"), false) // disabled: no button
 	mqtttest.Publish(t, b, prefix+"/nas/service/sshd.service/restart", []byte("PRESS"), false) // not expected
 	mqtttest.Publish(t, b, prefix+"/nas/service/nginx.service/restart", []byte("PRESS"), false)
