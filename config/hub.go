@@ -18,6 +18,7 @@ import (
 
 	"github.com/homelabcmd/homelabcmd"
 	"github.com/homelabcmd/homelabcmd/config/option"
+	"github.com/homelabcmd/homelabcmd/mqttconn"
 )
 
 // Hub holds the settings of `homelabcmd serve`; hubOptions says where
@@ -51,6 +52,13 @@ type Hub struct {
 	// the hub is healthy ("" for none).
 	PulseURL      string
 	PulseInterval time.Duration
+	// Home Assistant over MQTT ("" MQTTURL: off).
+	MQTTURL             string
+	MQTTUsername        string
+	MQTTPassword        string
+	MQTTDiscoveryPrefix string
+	MQTTTopicPrefix     string
+	MQTTRestartButtons  bool
 }
 
 // LoadHub reads the hub settings: defaults, then the YAML file named by
@@ -168,6 +176,16 @@ func (c *Hub) Validate() error {
 	}
 	if c.PulseInterval < time.Second {
 		return errors.New("pulse_interval: must be at least 1s")
+	}
+	if c.MQTTURL != "" {
+		if _, err := mqttconn.ParseURL(c.MQTTURL); err != nil {
+			return fmt.Errorf("mqtt_url: %w (credentials go in mqtt_username and mqtt_password)", err)
+		}
+	}
+	for _, p := range []struct{ name, v string }{{"mqtt_discovery_prefix", c.MQTTDiscoveryPrefix}, {"mqtt_topic_prefix", c.MQTTTopicPrefix}} {
+		if v := strings.Trim(p.v, "/"); v == "" || strings.ContainsAny(v, "+#") || strings.HasPrefix(v, "$") {
+			return fmt.Errorf("%s: %q must be a topic without + or # (and not start with $)", p.name, p.v)
+		}
 	}
 	if c.APIKey != "" && len(c.APIKey) < 16 {
 		return errors.New("api_key: must be at least 16 characters; leave it unset to have one generated")

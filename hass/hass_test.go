@@ -74,22 +74,34 @@ func (f *fixture) beat(t *testing.T, nginx homelabcmd.ServiceStatusValue) {
 	}
 }
 
-// startBridge runs a bridge on broker b with unique prefixes until the
-// test ends.
-func (f *fixture) startBridge(t *testing.T, b *mqtttest.Broker) (br *hass.Bridge, disc, prefix string) {
-	t.Helper()
+// prefixes returns a topic prefix and a discovery prefix unique to the
+// test, and a subscriber to both.
+func prefixes(t *testing.T, b *mqtttest.Broker) (prefix, disc string, sub *mqtttest.Subscriber) {
 	prefix = mqtttest.Prefix(t)
 	disc = prefix + "-ha"
+	return prefix, disc, mqtttest.Subscribe(t, b, prefix+"/#", disc+"/#")
+}
+
+// newBridge returns a bridge of f on broker b.
+func (f *fixture) newBridge(t *testing.T, b *mqtttest.Broker, prefix, disc string) *hass.Bridge {
+	t.Helper()
 	br, err := hass.New(f.db, f.engine, f.events, hass.Options{URL: b.URL, DiscoveryPrefix: disc, TopicPrefix: prefix,
 		RestartButtons: true, ExternalURL: "http://hub.lan:8080"})
 	if err != nil {
 		t.Fatal(err)
 	}
+	return br
+}
+
+// startBridge runs a bridge on broker b until the test ends.
+func (f *fixture) startBridge(t *testing.T, b *mqtttest.Broker, prefix, disc string) *hass.Bridge {
+	t.Helper()
+	br := f.newBridge(t, b, prefix, disc)
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan struct{})
 	go func() { _ = br.Run(ctx); close(done) }()
 	t.Cleanup(func() { cancel(); <-done })
-	return br, disc, prefix
+	return br
 }
 
 func decode(t *testing.T, m mqtttest.Message) map[string]any {
@@ -110,8 +122,8 @@ func TestDiscovery(t *testing.T) {
 	b := mqtttest.Shared(t)
 	f := newFixture(t, storetest.NewURL(t, "sqlite"))
 	f.addNAS(t)
-	sub := mqtttest.Subscribe(t, b, "#") // both prefixes are unique to this test
-	_, disc, prefix := f.startBridge(t, b)
+	prefix, disc, sub := prefixes(t, b)
+	f.startBridge(t, b, prefix, disc)
 
 	node := disc + "/%s/homelabcmd_nas/%s/config"
 	want := map[string]string{ // topic → component
@@ -184,8 +196,8 @@ func TestServiceStopPublished(t *testing.T) {
 	b := mqtttest.Shared(t)
 	f := newFixture(t, storetest.NewURL(t, "sqlite"))
 	f.addNAS(t)
-	sub := mqtttest.Subscribe(t, b, "#")
-	_, _, prefix := f.startBridge(t, b)
+	prefix, disc, sub := prefixes(t, b)
+	f.startBridge(t, b, prefix, disc)
 	topic := prefix + "/nas/service/nginx.service/state"
 	sub.Wait(t, 10*time.Second, topic, func(m mqtttest.Message) bool { return string(m.Payload) == "running" })
 
@@ -215,10 +227,10 @@ func TestServiceStopPublished(t *testing.T) {
 		worst = max(worst, got.At.Sub(t0))
 	}
 	t.Logf("heartbeat stored → MQTT state received: worst of 5 %s", worst)
-	open := sub.Wait(t, 10*time.Second, prefix+"/nas/state", func(m mqtttest.Message) bool {
+	// The stop opened an alert (nginx is critical): the count follows.
+	sub.Wait(t, 10*time.Second, prefix+"/nas/state", func(m mqtttest.Message) bool {
 		return strings.Contains(string(m.Payload), `"open_alerts":1`)
 	})
-	_ = open
 }
 
 // A button press queues a restart through the engine, recorded as done by
@@ -227,8 +239,8 @@ func TestRestartButton(t *testing.T) {
 	b := mqtttest.Shared(t)
 	f := newFixture(t, storetest.NewURL(t, "sqlite"))
 	f.addNAS(t)
-	sub := mqtttest.Subscribe(t, b, "#")
-	_, _, prefix := f.startBridge(t, b)
+	prefix, disc, sub := prefixes(t, b)
+	f.startBridge(t, b, prefix, disc)
 	sub.Wait(t, 10*time.Second, prefix+"/nas/state", nil)                                      // subscribed to the buttons before its first sync
 	mqtttest.Publish(t, b, prefix+"/nas/service/cron.service/restart", []byte("PRESS"), false) // disabled: no button
 	mqtttest.Publish(t, b, prefix+"/nas/service/sshd.service/restart", []byte("PRESS"), false) // not expected
@@ -266,5 +278,83 @@ func TestRestartButton(t *testing.T) {
 	}
 	if len(actions) != 2 {
 		t.Errorf("actions = %d, want 2 (nginx once, plex)", len(actions))
+	}
+}
+
+// The broker stops and starts while the hub runs: a change made meanwhile
+// is not lost (the hub keeps it) and is published once the bridge has
+// reconnected, with the bridge online again.
+func TestBrokerRestart(t *testing.T) {
+	b := mqtttest.Private(t)
+	f := newFixture(t, storetest.NewURL(t, "sqlite"))
+	f.addNAS(t)
+	prefix, disc, sub := prefixes(t, b)
+	br := f.startBridge(t, b, prefix, disc)
+	topic := prefix + "/nas/service/nginx.service/state"
+	sub.Wait(t, 10*time.Second, topic, func(m mqtttest.Message) bool { return string(m.Payload) == "running" })
+
+	b.Stop(t)
+	f.beat(t, homelabcmd.StatusStopped) // the hub carries on without the broker
+	t0 := time.Now()
+	b.Start(t)
+	after := mqtttest.Subscribe(t, b, prefix+"/#")
+	after.Wait(t, 60*time.Second, topic, func(m mqtttest.Message) bool { return string(m.Payload) == "stopped" })
+	t.Logf("broker back → change made while it was down published: %s", time.Since(t0).Round(time.Millisecond))
+	after.Wait(t, 10*time.Second, prefix+"/status", func(m mqtttest.Message) bool { return string(m.Payload) == "online" })
+	if br.Connections() < 2 {
+		t.Errorf("connections = %d, want a reconnection", br.Connections())
+	}
+}
+
+// Two hubs on one PostgreSQL each run the bridge as an exclusive job: one
+// connects and publishes; when it stops, the other takes over.
+func TestOneBridgePerDatabase(t *testing.T) {
+	b := mqtttest.Shared(t)
+	dbURL := storetest.NewURL(t, "postgres")
+	f1 := newFixture(t, dbURL)
+	f1.addNAS(t)
+	f2 := newFixture(t, dbURL)
+	prefix, disc, sub := prefixes(t, b)
+	brs := []*hass.Bridge{f1.newBridge(t, b, prefix, disc), f2.newBridge(t, b, prefix, disc)}
+	stops := make([]func(), 2)
+	for i, f := range []*fixture{f1, f2} {
+		ctx, cancel := context.WithCancel(context.Background())
+		done := make(chan struct{})
+		go func() { f.engine.Run(ctx, brs[i].Job(100*time.Millisecond)); close(done) }()
+		stops[i] = func() { cancel(); <-done }
+		t.Cleanup(stops[i])
+	}
+	sub.Wait(t, 20*time.Second, prefix+"/nas/state", nil)
+	time.Sleep(time.Second) // ten tries of the other hub
+	c0, c1 := brs[0].Connections(), brs[1].Connections()
+	if c0+c1 != 1 {
+		t.Fatalf("connections = %d and %d, want one bridge connected once", c0, c1)
+	}
+	winner, other := 0, 1
+	if c1 == 1 {
+		winner, other = 1, 0
+	}
+	n := len(sub.Messages())
+	stops[winner]()
+	for deadline := time.Now().Add(30 * time.Second); brs[other].Connections() == 0; time.Sleep(10 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatal("the other hub did not take over within 30s")
+		}
+	}
+	// The one that stopped said offline; the one that took over, online.
+	var seq []string
+	for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(10 * time.Millisecond) {
+		seq = seq[:0]
+		for _, m := range sub.Messages()[n:] {
+			if m.Topic == prefix+"/status" {
+				seq = append(seq, string(m.Payload))
+			}
+		}
+		if len(seq) > 0 && seq[len(seq)-1] == "online" {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("status after the takeover: %v", seq)
+		}
 	}
 }

@@ -64,7 +64,9 @@ func Private(t testing.TB) *Broker {
 	b := &Broker{dir: t.TempDir(), port: port}
 	b.Addr = fmt.Sprintf("127.0.0.1:%d", port)
 	b.URL = "mqtt://" + b.Addr
-	conf := fmt.Sprintf("listener %d 127.0.0.1\nallow_anonymous true\npersistence true\npersistence_location %s/\n", port, b.dir)
+	// No persistence: a restart loses the retained messages, as a broker
+	// that is rebuilt does, so what is there afterwards was republished.
+	conf := fmt.Sprintf("listener %d 127.0.0.1\nallow_anonymous true\npersistence false\n", port)
 	if err := os.WriteFile(filepath.Join(b.dir, "mosquitto.conf"), []byte(conf), 0o600); err != nil {
 		t.Fatal(err)
 	}
@@ -109,8 +111,13 @@ func (b *Broker) Start(t testing.TB) {
 	if b.cmd != nil {
 		return
 	}
+	log, err := os.OpenFile(filepath.Join(b.dir, "mosquitto.log"), os.O_CREATE|os.O_APPEND|os.O_WRONLY, 0o600)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer log.Close()
 	cmd := exec.Command(mosquittoBinary(), "-c", filepath.Join(b.dir, "mosquitto.conf"))
-	cmd.Stdout, cmd.Stderr = os.Stderr, os.Stderr
+	cmd.Stdout, cmd.Stderr = log, log
 	if err := cmd.Start(); err != nil {
 		t.Fatalf("start mosquitto: %v", err)
 	}
@@ -161,10 +168,10 @@ type Subscriber struct {
 	cli  *paho.Client
 }
 
-// Subscribe connects a client to b and subscribes to filter (QoS 2);
+// Subscribe connects a client to b and subscribes to the filters (QoS 2);
 // retained messages arrive first, and Retain says whether a message was
 // published retained (retain as published).
-func Subscribe(t testing.TB, b *Broker, filter string) *Subscriber {
+func Subscribe(t testing.TB, b *Broker, filters ...string) *Subscriber {
 	t.Helper()
 	s := &Subscriber{}
 	u, _ := mqttconn.ParseURL(b.URL)
@@ -186,7 +193,11 @@ func Subscribe(t testing.TB, b *Broker, filter string) *Subscriber {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { _ = s.cli.Disconnect(&paho.Disconnect{}) })
-	if _, err := s.cli.Subscribe(ctx, &paho.Subscribe{Subscriptions: []paho.SubscribeOptions{{Topic: filter, QoS: 2, RetainAsPublished: true}}}); err != nil {
+	var subs []paho.SubscribeOptions
+	for _, f := range filters {
+		subs = append(subs, paho.SubscribeOptions{Topic: f, QoS: 2, RetainAsPublished: true})
+	}
+	if _, err := s.cli.Subscribe(ctx, &paho.Subscribe{Subscriptions: subs}); err != nil {
 		t.Fatal(err)
 	}
 	return s
