@@ -358,3 +358,31 @@ func TestOneBridgePerDatabase(t *testing.T) {
 		}
 	}
 }
+
+// Disabling an expected service removes its entities (an empty retained
+// config) with the server's next heartbeat; a new one gets entities.
+func TestEntitiesFollowExpectedServices(t *testing.T) {
+	b := mqtttest.Shared(t)
+	f := newFixture(t, storetest.NewURL(t, "sqlite"))
+	f.addNAS(t)
+	prefix, disc, sub := prefixes(t, b)
+	f.startBridge(t, b, prefix, disc)
+	plex := disc + "/binary_sensor/homelabcmd_nas/service_plex_service/config"
+	sub.Wait(t, 10*time.Second, plex, nil)
+
+	off := false
+	if _, err := f.db.UpdateExpectedService(context.Background(), "nas", "plex.service", homelabcmd.ExpectedServiceUpdate{Enabled: &off}); err != nil {
+		t.Fatal(err)
+	}
+	if err := f.db.CreateExpectedService(context.Background(), &homelabcmd.ExpectedService{ServerID: "nas", ServiceName: "smbd.service", Enabled: true}); err != nil {
+		t.Fatal(err)
+	}
+	f.beat(t, homelabcmd.StatusRunning)
+	for _, topic := range []string{plex, disc + "/button/homelabcmd_nas/restart_plex_service/config"} {
+		if m := sub.Wait(t, 10*time.Second, topic, func(m mqtttest.Message) bool { return len(m.Payload) == 0 }); !m.Retain {
+			t.Errorf("%s cleared without retain", topic)
+		}
+	}
+	sub.Wait(t, 10*time.Second, disc+"/button/homelabcmd_nas/restart_smbd_service/config", nil)
+	sub.Wait(t, 10*time.Second, prefix+"/nas/service/smbd.service/state", func(m mqtttest.Message) bool { return string(m.Payload) == "unknown" })
+}
