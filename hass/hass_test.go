@@ -234,14 +234,20 @@ func TestServiceStopPublished(t *testing.T) {
 }
 
 // A button press queues a restart through the engine, recorded as done by
-// "home-assistant"; a press for a unit without a button does nothing.
+// "home-assistant"; a press for a unit without a button, or a retained
+// one, does nothing.
 func TestRestartButton(t *testing.T) {
 	b := mqtttest.Shared(t)
 	f := newFixture(t, storetest.NewURL(t, "sqlite"))
 	f.addNAS(t)
 	prefix, disc, sub := prefixes(t, b)
+	// A retained press (left by anyone) must not restart plex whenever
+	// the bridge connects.
+	mqtttest.Publish(t, b, prefix+"/nas/service/plex.service/restart", []byte("PRESS"), true)
+	t.Cleanup(func() { mqtttest.Publish(t, b, prefix+"/nas/service/plex.service/restart", nil, true) })
 	f.startBridge(t, b, prefix, disc)
-	sub.Wait(t, 10*time.Second, prefix+"/nas/state", nil)                                      // subscribed to the buttons before its first sync
+	// The bridge subscribes to the buttons before its first sync.
+	sub.Wait(t, 10*time.Second, prefix+"/nas/state", nil)
 	mqtttest.Publish(t, b, prefix+"/nas/service/cron.service/restart", []byte("PRESS"), false) // disabled: no button
 	mqtttest.Publish(t, b, prefix+"/nas/service/sshd.service/restart", []byte("PRESS"), false) // not expected
 	mqtttest.Publish(t, b, prefix+"/nas/service/nginx.service/restart", []byte("PRESS"), false)
@@ -256,7 +262,7 @@ func TestRestartButton(t *testing.T) {
 			t.Fatal("no action queued within 10s of the press")
 		}
 	}
-	// Presses are handled in order: the two before it were ignored.
+	// Presses are handled in order: the three before it were ignored.
 	if len(actions) != 1 || *actions[0].ServiceName != "nginx.service" || actions[0].CreatedBy != hass.Actor || actions[0].Status != homelabcmd.ActionApproved {
 		t.Fatalf("actions = %+v", actions)
 	}
