@@ -43,6 +43,14 @@ func hubOptions(c *Hub) []option.Option {
 		o("retention_daily", "43800h", "", "how long daily metric rollups are kept", duration{&c.RetentionDaily}),
 		secret(o("metrics_token", "", "none", "bearer token for `GET /metrics` (open when unset)", str{&c.MetricsToken})),
 		o("channels_file", "", "none", "YAML list of notification channels to create or update on start (see \"Alerts and notifications\")", str{&c.ChannelsFile}),
+		secret(o("pulse_url", "", "none", "dead man's switch: URL to `GET` every `pulse_interval` while the hub is healthy (see \"The hub's own pulse\")", str{&c.PulseURL})),
+		o("pulse_interval", "60s", "", "how often the hub pings `pulse_url`", duration{&c.PulseInterval}),
+		o("mqtt_url", "", "none", "MQTT broker for Home Assistant, `mqtt://host:1883` or `mqtts://host:8883` (see \"Home Assistant\")", str{&c.MQTTURL}),
+		o("mqtt_username", "", "none", "user name at the MQTT broker", str{&c.MQTTUsername}),
+		secret(o("mqtt_password", "", "none", "password at the MQTT broker", str{&c.MQTTPassword})),
+		o("mqtt_discovery_prefix", "homeassistant", "", "Home Assistant's MQTT discovery prefix", str{&c.MQTTDiscoveryPrefix}),
+		o("mqtt_topic_prefix", "homelabcmd", "", "root of the hub's state, command and status topics", str{&c.MQTTTopicPrefix}),
+		o("mqtt_restart_buttons", "true", "", "a restart button per expected unit in Home Assistant (`false`: sensors only)", boolean{&c.MQTTRestartButtons}),
 	}
 }
 
