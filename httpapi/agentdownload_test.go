@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
+	"encoding/json"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -80,5 +81,53 @@ func TestAgentDownloadFromAgentsDir(t *testing.T) {
 	sums["armv7"] = write("homelabcmd-agent-linux-armv7", "armv7 agent, release 2")
 	if r := get("/api/v1/agents/download/armv7/sha256"); !strings.HasPrefix(string(r.Body), sums["armv7"]) {
 		t.Fatalf("replaced file: %s, want %s", r.Body, sums["armv7"])
+	}
+}
+
+// "Add server" from a dashboard opened on the hub itself (127.0.0.1) gets
+// the hub's LAN address in its install command; external_url wins over
+// both; a request to a LAN name keeps that name.
+func TestInstallCommandAddress(t *testing.T) {
+	ctx := context.Background()
+	db, err := sqlstore.Open(ctx, "sqlite:///"+filepath.Join(t.TempDir(), "h.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	if err := db.Migrate(ctx, nil); err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		name, external, host, want string
+	}{
+		{"loopback gets the LAN address", "", "", "http://192.168.1.10:8080/api/v1/agents/register/install.sh"},
+		{"a LAN name is kept", "", "hub.lan:8080", "http://hub.lan:8080/api/v1/agents/register/install.sh"},
+		{"external_url wins", "https://hub.example.com/", "", "https://hub.example.com/api/v1/agents/register/install.sh"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			s, _ := newServer(db)
+			s.LANURL, s.ExternalURL = "http://192.168.1.10:8080", tt.external
+			hs := httptest.NewServer(s.Handler())
+			defer hs.Close()
+			req, _ := http.NewRequest("POST", hs.URL+"/api/v1/agents/register/tokens", strings.NewReader(`{}`))
+			req.Header.Set("X-API-Key", testKey)
+			req.Header.Set("Content-Type", "application/json")
+			if tt.host != "" {
+				req.Host = tt.host
+			}
+			resp, err := http.DefaultClient.Do(req)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer resp.Body.Close()
+			var got struct {
+				InstallCommand string `json:"install_command"`
+			}
+			json.NewDecoder(resp.Body).Decode(&got)
+			if resp.StatusCode != 201 || !strings.HasPrefix(got.InstallCommand, "curl -fsSL "+tt.want+" | sudo sh -s -- --token hlh_rt_") {
+				t.Fatalf("%d %q", resp.StatusCode, got.InstallCommand)
+			}
+		})
 	}
 }
