@@ -70,7 +70,7 @@ func TestAgentRegistration(t *testing.T) {
 		// The install script is open and names this hub.
 		r = a.do("GET", "/api/v1/agents/register/install.sh", nil)
 		expectStatus(t, r, 200)
-		if !strings.Contains(string(r.Body), `HUB="`+a.srv.URL+`"`) || !strings.Contains(string(r.Body), "agent install --hub") {
+		if !strings.Contains(string(r.Body), `HUB='`+a.srv.URL+`'`) || !strings.Contains(string(r.Body), "agent install --hub") {
 			t.Fatalf("install.sh:\n%s", r.Body)
 		}
 		expectCode(t, a.do("GET", "/api/v1/agents/download/sparc64", nil), 404, "NOT_FOUND")

@@ -16,6 +16,7 @@ import (
 	"github.com/homelabcmd/homelabcmd"
 	"github.com/homelabcmd/homelabcmd/alerting"
 	"github.com/homelabcmd/homelabcmd/live"
+	"github.com/homelabcmd/homelabcmd/notify"
 	"github.com/homelabcmd/homelabcmd/notify/dispatch"
 )
 
@@ -38,6 +39,9 @@ type Options struct {
 	// Restart holds the restart guard rails, grace period and timeout.
 	Restart homelabcmd.RestartPolicy
 	Logger  *slog.Logger
+	// NotifyGuard decides which addresses channels may reach (nil: no
+	// private, loopback or link-local ones).
+	NotifyGuard *notify.Guard
 }
 
 // Engine runs the hub's use cases over a store.
@@ -47,6 +51,7 @@ type Engine struct {
 	alerting alerting.Config
 	restart  homelabcmd.RestartPolicy
 	logger   *slog.Logger
+	guard    *notify.Guard
 }
 
 // New returns an engine over store. events receives what commits
@@ -67,7 +72,7 @@ func New(store Store, events *live.Broker, o Options) *Engine {
 	if o.Logger == nil {
 		o.Logger = slog.New(slog.DiscardHandler)
 	}
-	return &Engine{store: store, events: events, alerting: o.Alerting, restart: o.Restart, logger: o.Logger}
+	return &Engine{store: store, events: events, alerting: o.Alerting, restart: o.Restart, logger: o.Logger, guard: o.NotifyGuard}
 }
 
 // RestartPolicy is the engine's restart guard rails.

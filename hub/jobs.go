@@ -58,7 +58,7 @@ func (e *Engine) Run(ctx context.Context, extra ...Job) {
 	wake := make(chan struct{}, 1)
 	host, _ := os.Hostname()
 	d := &dispatch.Dispatcher{Store: e.store, Owner: fmt.Sprintf("%s-%d-%s", host, os.Getpid(), homelabcmd.NewGUID()[:8]),
-		Logger: e.logger.With("component", "notify"), Wake: wake}
+		Logger: e.logger.With("component", "notify"), Wake: wake, Guard: e.guard}
 	events := e.events.Subscribe(ctx)
 	wg.Go(func() {
 		// A commit that queued notifications, here or on another hub.

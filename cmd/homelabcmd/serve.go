@@ -14,6 +14,7 @@ import (
 	"github.com/homelabcmd/homelabcmd/httpapi"
 	"github.com/homelabcmd/homelabcmd/hub"
 	"github.com/homelabcmd/homelabcmd/live"
+	"github.com/homelabcmd/homelabcmd/notify"
 	"github.com/homelabcmd/homelabcmd/sqlstore"
 )
 
@@ -63,8 +64,9 @@ func (h *Hub) Run(ctx context.Context) error {
 	h.Events = live.NewBroker()
 	db.Events = h.Events // the store delivers what each commit announced
 	db.HistorySampleEvery = h.Config.HistorySampleInterval
+	guard := notify.NewGuard(h.Config.NotifyAllowPrivate)
 	h.Engine = hub.New(db, h.Events, hub.Options{Alerting: alertingConfig(h.Config), Restart: h.Config.RestartPolicy(),
-		Logger: h.Logger.With("component", "engine")})
+		Logger: h.Logger.With("component", "engine"), NotifyGuard: guard})
 	if err := db.Migrate(ctx, h.Logger.With("component", "migrate")); err != nil {
 		return err
 	}
@@ -80,6 +82,9 @@ func (h *Hub) Run(ctx context.Context) error {
 	}
 	h.HTTP = httpapi.NewServer(db, h.Engine, keyHash, h.Events, h.Logger.With("component", "http"))
 	h.HTTP.ExternalURL = h.Config.ExternalURL
+	h.HTTP.TrustedProxies = h.Config.TrustedProxies
+	h.HTTP.MaxConns = h.Config.MaxConnections
+	h.HTTP.NotifyGuard = guard
 	h.serveMetrics()
 	h.HTTP.Addr = h.Config.Addr()
 	if err := h.HTTP.Open(); err != nil {
@@ -157,12 +162,14 @@ func (h *Hub) printWelcome() {
 	} else if ip := lanAddress(); ip != "" && (h.Config.Host == "" || h.Config.Host == "0.0.0.0" || h.Config.Host == "::") {
 		agentURL = "http://" + net.JoinHostPort(ip, strconv.Itoa(h.HTTP.Port()))
 	}
+	// Only a key generated on this very start is printed (once): a
+	// configured key is never written to the output or the logs.
 	key := h.APIKey
 	keyNote := "(shown once: keep it; only its hash is stored)"
-	if key == "" {
+	if h.Config.APIKey != "" {
+		key, keyNote = "<your API key>", "(the one in your configuration; not printed)"
+	} else if key == "" {
 		key, keyNote = "<your API key>", "(generated on the first start and printed then; set HOMELAB_CMD_API_KEY to choose one)"
-	} else if h.Config.APIKey != "" {
-		keyNote = "(from your configuration)"
 	}
 	fmt.Fprintf(h.Stdout, `
 homelabcmd hub %s is running.
