@@ -127,8 +127,11 @@ func (t *RegistrationToken) Validate() error {
 	if t.Mode != "readonly" && t.Mode != "readwrite" {
 		return FieldError("mode", "mode must be \"readonly\" or \"readwrite\"")
 	}
-	if t.DisplayName != nil && len(*t.DisplayName) > 255 {
-		return FieldError("display_name", "display_name must be at most 255 characters")
+	if err := checkOptText("display_name", t.DisplayName, 255); err != nil {
+		return err
+	}
+	if len(t.MonitoredServices) > MaxServicesPerHeartbeat {
+		return FieldError("monitored_services", "at most %d services", MaxServicesPerHeartbeat)
 	}
 	if t.MonitoredServices == nil {
 		t.MonitoredServices = []string{}

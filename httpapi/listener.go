@@ -58,7 +58,7 @@ func (l *limitListener) Accept() (net.Conn, error) {
 		if ap, err := netip.ParseAddrPort(c.RemoteAddr().String()); err == nil {
 			ip = ap.Addr().Unmap()
 		}
-		counted := l.perIP > 0 && ip.IsValid() && !ip.IsLoopback() && !l.exempt(ip)
+		counted := l.perIP > 0 && ip.IsValid() && !l.exempt(ip)
 		if counted {
 			l.mu.Lock()
 			if l.open[ip] >= l.perIP {

@@ -159,7 +159,7 @@ func (s *Server) Open() error {
 	if perIP == 0 {
 		perIP = DefaultMaxConnsPerIP
 	}
-	s.ln = newLimitListener(ln, total, perIP, s.trustedAddr)
+	s.ln = newLimitListener(ln, total, perIP, func(a netip.Addr) bool { return a.IsLoopback() || s.trustedAddr(a) })
 	s.srv = &http.Server{
 		Handler:           s.mux,
 		ReadHeaderTimeout: readHeaderTimeout,
