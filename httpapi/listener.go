@@ -17,8 +17,9 @@ const (
 	DefaultMaxConns = 4096
 	// DefaultMaxConnsPerIP bounds the connections of one client address:
 	// past it, a new connection from that address is closed at once, so one
-	// machine cannot take every slot from the agents. Loopback and trusted
-	// proxies are exempt (a reverse proxy on the hub's machine, loadgen).
+	// machine cannot take every slot from the agents. 127.0.0.1, ::1 and
+	// trusted proxies are exempt (a reverse proxy on the hub's machine,
+	// loadgen).
 	DefaultMaxConnsPerIP = 256
 )
 
