@@ -312,7 +312,6 @@ func nonNegative(field string, v *float64) error {
 	return nil
 }
 
-
 // Time is a time.Time that also accepts ISO 8601 without an offset (read as
 // UTC), as the original hub did, and always marshals in UTC.
 type Time struct{ time.Time }

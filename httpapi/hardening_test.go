@@ -27,8 +27,12 @@ type syncBuffer struct {
 	b  bytes.Buffer
 }
 
-func (s *syncBuffer) Write(p []byte) (int, error) { s.mu.Lock(); defer s.mu.Unlock(); return s.b.Write(p) }
-func (s *syncBuffer) String() string              { s.mu.Lock(); defer s.mu.Unlock(); return s.b.String() }
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+func (s *syncBuffer) String() string { s.mu.Lock(); defer s.mu.Unlock(); return s.b.String() }
 
 // loggedServer is a server over a fresh SQLite store whose log is kept.
 func loggedServer(t *testing.T, store func(*sqlstore.DB) httpapi.Store) (*httpapi.Server, *syncBuffer, *sqlstore.DB) {
@@ -154,7 +158,9 @@ func TestMetricsBoundAndCached(t *testing.T) {
 // replica) while reads work.
 type failingWrites struct{ *sqlstore.DB }
 
-func (failingWrites) ProbeWrite(context.Context) error { return errors.New("disk I/O error: no space left on device") }
+func (failingWrites) ProbeWrite(context.Context) error {
+	return errors.New("disk I/O error: no space left on device")
+}
 
 // Finding 8: health said healthy while every write failed.
 func TestHealthReflectsWrites(t *testing.T) {
@@ -173,7 +179,7 @@ func TestHealthReflectsWrites(t *testing.T) {
 type countingObserver struct{ rejected []int }
 
 func (o *countingObserver) HeartbeatStored(string, time.Duration) {}
-func (o *countingObserver) HeartbeatRejected(status int)           { o.rejected = append(o.rejected, status) }
+func (o *countingObserver) HeartbeatRejected(status int)          { o.rejected = append(o.rejected, status) }
 
 // Finding 8: a client that went away was logged and counted as a 500.
 func TestClientGoneIsNotAServerError(t *testing.T) {

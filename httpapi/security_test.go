@@ -270,10 +270,10 @@ func TestCrossSiteRequestsRefused(t *testing.T) {
 		}
 		restart := "/api/v1/servers/nas/services/plex/restart"
 		for _, h := range [][]string{
-			{"Sec-Fetch-Site", "same-site"},        // a sibling subdomain
-			{"Sec-Fetch-Site", "cross-site"},       // anywhere else
-			{"Origin", "http://127.0.0.1:1"},       // another port, older browser
-			{"Origin", "http://evil.example.org"},  // older browser, other site
+			{"Sec-Fetch-Site", "same-site"},       // a sibling subdomain
+			{"Sec-Fetch-Site", "cross-site"},      // anywhere else
+			{"Origin", "http://127.0.0.1:1"},      // another port, older browser
+			{"Origin", "http://evil.example.org"}, // older browser, other site
 		} {
 			r := withCookie("POST", restart, nil, h...)
 			expectCode(t, r, 403, "FORBIDDEN")
