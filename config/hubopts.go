@@ -48,6 +48,14 @@ func hubOptions(c *Hub) []option.Option {
 		o("max_connections", "4096", "", "open connections at most; more wait to be accepted (each address: at most 256, except 127.0.0.1, ::1 and trusted proxies)", integer{&c.MaxConnections}),
 		o("notify_allow_private", "false", "", "let notification channels reach private, loopback and link-local addresses (ntfy, Gotify or SMTP on your LAN)", boolean{&c.NotifyAllowPrivate}),
 		o("channels_file", "", "none", "YAML list of notification channels to create or update on start (see \"Alerts and notifications\")", str{&c.ChannelsFile}),
+		secret(o("pulse_url", "", "none", "dead man's switch: URL to `GET` every `pulse_interval` while the hub is healthy (see \"The hub's own pulse\")", str{&c.PulseURL})),
+		o("pulse_interval", "60s", "", "how often the hub pings `pulse_url`", duration{&c.PulseInterval}),
+		o("mqtt_url", "", "none", "MQTT broker for Home Assistant, `mqtt://host:1883` or `mqtts://host:8883` (see \"Home Assistant\")", str{&c.MQTTURL}),
+		o("mqtt_username", "", "none", "user name at the MQTT broker", str{&c.MQTTUsername}),
+		secret(o("mqtt_password", "", "none", "password at the MQTT broker", str{&c.MQTTPassword})),
+		o("mqtt_discovery_prefix", "homeassistant", "", "Home Assistant's MQTT discovery prefix", str{&c.MQTTDiscoveryPrefix}),
+		o("mqtt_topic_prefix", "homelabcmd", "", "root of the hub's state, command and status topics", str{&c.MQTTTopicPrefix}),
+		o("mqtt_restart_buttons", "true", "", "a restart button per expected unit in Home Assistant (`false`: sensors only)", boolean{&c.MQTTRestartButtons}),
 	}
 }
 

@@ -75,6 +75,7 @@ func (s *Server) routes() {
 	s.mux.HandleFunc("GET /api/docs", s.handleDocs)
 
 	s.mux.HandleFunc("GET /api/v1/events", op(s.handleEvents))
+	s.mux.Handle("/mcp", s.mcpHandler())
 	s.mux.HandleFunc("/api/", s.handleNotFound)
 	s.mux.Handle("/", web.Handler())
 }

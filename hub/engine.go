@@ -10,7 +10,9 @@ package hub
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"log/slog"
+	"os"
 	"time"
 
 	"github.com/homelabcmd/homelabcmd"
@@ -52,6 +54,9 @@ type Engine struct {
 	restart  homelabcmd.RestartPolicy
 	logger   *slog.Logger
 	guard    *notify.Guard
+	// owner names this hub process (dispatcher claims, the health probe).
+	owner  string
+	health jobHealth
 }
 
 // New returns an engine over store. events receives what commits
@@ -72,7 +77,9 @@ func New(store Store, events *live.Broker, o Options) *Engine {
 	if o.Logger == nil {
 		o.Logger = slog.New(slog.DiscardHandler)
 	}
-	return &Engine{store: store, events: events, alerting: o.Alerting, restart: o.Restart, logger: o.Logger, guard: o.NotifyGuard}
+	host, _ := os.Hostname()
+	return &Engine{store: store, events: events, alerting: o.Alerting, restart: o.Restart, logger: o.Logger, guard: o.NotifyGuard,
+		owner: fmt.Sprintf("%s-%d-%s", host, os.Getpid(), homelabcmd.NewGUID()[:8])}
 }
 
 // RestartPolicy is the engine's restart guard rails.

@@ -21,10 +21,15 @@ func NewClient() *http.Client { return defaultGuard.Client() }
 // service's page); secrets are removed from every error text, and the URL
 // never appears in one.
 func Post(ctx context.Context, client *http.Client, rawURL string, header http.Header, body []byte, secrets ...string) error {
+	return Send(ctx, client, http.MethodPost, rawURL, header, body, secrets...)
+}
+
+// Send is Post with another method (Matrix sends with PUT).
+func Send(ctx context.Context, client *http.Client, method, rawURL string, header http.Header, body []byte, secrets ...string) error {
 	if client == nil {
 		client = NewClient()
 	}
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, rawURL, bytes.NewReader(body))
+	req, err := http.NewRequestWithContext(ctx, method, rawURL, bytes.NewReader(body))
 	if err != nil {
 		return Permanent("build request to %s", RedactURL(rawURL))
 	}
@@ -48,20 +53,20 @@ func Post(ctx context.Context, client *http.Client, rawURL string, header http.H
 			return Cancelled(ctx)
 		}
 		if errors.Is(err, ErrPrivateTarget) {
-			return Permanent("POST %s: %s", RedactURL(rawURL), ErrPrivateTarget.Error())
+			return Permanent("%s %s: %s", method, RedactURL(rawURL), ErrPrivateTarget.Error())
 		}
 		var ue *url.Error
 		if errors.As(err, &ue) {
 			err = ue.Err // url.Error prints the URL, which may hold a secret
 		}
-		return Temporary("POST %s: %s", RedactURL(rawURL), Scrub(err.Error(), secrets...))
+		return Temporary("%s %s: %s", method, RedactURL(rawURL), Scrub(err.Error(), secrets...))
 	}
 	defer resp.Body.Close()
 	_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, 64<<10))
 	if resp.StatusCode >= 200 && resp.StatusCode < 300 {
 		return nil
 	}
-	msg := "POST " + RedactURL(rawURL) + ": HTTP " + resp.Status
+	msg := method + " " + RedactURL(rawURL) + ": HTTP " + resp.Status
 	if resp.StatusCode >= 300 && resp.StatusCode < 400 {
 		msg += " (" + ErrRedirect.Error() + ")"
 	}

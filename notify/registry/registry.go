@@ -17,8 +17,12 @@ import (
 	"github.com/homelabcmd/homelabcmd/notify/discord"
 	"github.com/homelabcmd/homelabcmd/notify/email"
 	"github.com/homelabcmd/homelabcmd/notify/gotify"
+	"github.com/homelabcmd/homelabcmd/notify/matrix"
+	"github.com/homelabcmd/homelabcmd/notify/mqtt"
 	"github.com/homelabcmd/homelabcmd/notify/ntfy"
+	"github.com/homelabcmd/homelabcmd/notify/pushover"
 	"github.com/homelabcmd/homelabcmd/notify/slack"
+	"github.com/homelabcmd/homelabcmd/notify/telegram"
 	"github.com/homelabcmd/homelabcmd/notify/webhook"
 )
 
@@ -57,6 +61,18 @@ var providers = map[string]provider{
 	}},
 	"webhook": {func() Config { return new(webhook.Config) }, func(c Config, g *notify.Guard, l *slog.Logger) (notify.Notifier, error) {
 		return webhook.New(*c.(*webhook.Config), g.Client(), l)
+	}},
+	"telegram": {func() Config { return new(telegram.Config) }, func(c Config, g *notify.Guard, l *slog.Logger) (notify.Notifier, error) {
+		return telegram.New(*c.(*telegram.Config), g.Client(), l)
+	}},
+	"pushover": {func() Config { return new(pushover.Config) }, func(c Config, g *notify.Guard, l *slog.Logger) (notify.Notifier, error) {
+		return pushover.New(*c.(*pushover.Config), g.Client(), l)
+	}},
+	"matrix": {func() Config { return new(matrix.Config) }, func(c Config, g *notify.Guard, l *slog.Logger) (notify.Notifier, error) {
+		return matrix.New(*c.(*matrix.Config), g.Client(), l)
+	}},
+	"mqtt": {func() Config { return new(mqtt.Config) }, func(c Config, g *notify.Guard, l *slog.Logger) (notify.Notifier, error) {
+		return mqtt.New(*c.(*mqtt.Config), g.Client(), l)
 	}},
 }
 

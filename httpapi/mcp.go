@@ -1,0 +1,38 @@
+package httpapi
+
+import (
+	"context"
+	"net/http"
+
+	"github.com/homelabcmd/homelabcmd"
+	"github.com/homelabcmd/homelabcmd/mcpapi"
+)
+
+// mcpHandler serves the Model Context Protocol at /mcp for AI assistants.
+// A client authenticates with "Authorization: Bearer <key>" (or X-API-Key);
+// the operator key may read and operate.
+func (s *Server) mcpHandler() http.Handler {
+	h := mcpapi.Handler(s.store, s.engine, s.verifyMCP, s.logger.With("component", "mcp"))
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		// A client's open event stream ends when the hub stops, so that
+		// shutdown need not wait for it.
+		ctx, cancel := context.WithCancel(r.Context())
+		defer cancel()
+		go func() {
+			select {
+			case <-s.shutdown:
+				cancel()
+			case <-ctx.Done():
+			}
+		}()
+		h.ServeHTTP(w, r.WithContext(ctx))
+	})
+}
+
+// verifyMCP maps an MCP client's credential to who it is and what it may do.
+func (s *Server) verifyMCP(_ *http.Request, token string) (mcpapi.Principal, error) {
+	if s.apiKeyValid(token) {
+		return mcpapi.Principal{Name: "api-key", CanOperate: true}, nil
+	}
+	return mcpapi.Principal{}, homelabcmd.Errorf(homelabcmd.EUNAUTHORIZED, "Invalid or missing authentication")
+}
