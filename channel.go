@@ -19,6 +19,9 @@ func (c *Channel) Validate() error {
 	if c.Name == "" || len(c.Name) > 100 {
 		return FieldError("name", "name must be 1-100 characters")
 	}
+	if err := CheckText("name", c.Name, 100); err != nil {
+		return err
+	}
 	if c.MinSeverity == "" {
 		c.MinSeverity = SeverityMedium
 	}

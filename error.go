@@ -18,6 +18,8 @@ const (
 	EFORBIDDEN    = "forbidden"    // valid credential used out of scope: 403
 	ETOOLARGE     = "too_large"    // request body over the limit: 413
 	EBADREQUEST   = "bad_request"  // a well-formed request that cannot be done: 400
+	EMEDIATYPE    = "media_type"   // a body that is not application/json: 415
+	ETOOMANY      = "too_many"     // rate limited: 429 (Data["retry_after"] in seconds)
 	EINTERNAL     = "internal"     // anything else: 500, logged, never shown
 )
 

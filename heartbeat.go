@@ -106,14 +106,30 @@ func ValidateGUID(field, guid string) error {
 	return nil
 }
 
+// MaxServicesPerHeartbeat bounds the services one heartbeat may report: a
+// machine watches tens of units, and a heartbeat with thousands held the
+// single SQLite writer for seconds (every other agent waited).
+const MaxServicesPerHeartbeat = 500
+
 // Validate checks every field against the wire contract and returns the
-// first problem as an EINVALID error whose Field is the JSON path.
+// first problem as an EINVALID error whose Field is the JSON path. Names
+// (server_id, hostname, service names) with control characters or bidi
+// overrides are refused; descriptive text (OS and CPU descriptions, agent
+// version, status reasons, filesystems, interfaces) has them replaced with
+// U+FFFD. Integers stored in INTEGER columns must fit 32 bits.
 func (h *Heartbeat) Validate() error {
+	h.sanitize()
 	if err := ValidateServerID(h.ServerID); err != nil {
 		return err
 	}
 	if h.Hostname == "" || len(h.Hostname) > 255 {
 		return FieldError("hostname", "hostname must be 1-255 characters")
+	}
+	if err := CheckText("hostname", h.Hostname, 255); err != nil {
+		return err
+	}
+	if len(h.Services) > MaxServicesPerHeartbeat {
+		return FieldError("services", "a heartbeat may report at most %d services, not %d", MaxServicesPerHeartbeat, len(h.Services))
 	}
 	if h.Timestamp.IsZero() {
 		return FieldError("timestamp", "timestamp is required (ISO 8601)")
@@ -151,10 +167,10 @@ func (h *Heartbeat) Validate() error {
 	if err := h.Metrics.validate(); err != nil {
 		return err
 	}
-	if err := nonNegativeInt("updates_available", h.UpdatesAvailable); err != nil {
+	if err := checkInt32("updates_available", h.UpdatesAvailable); err != nil {
 		return err
 	}
-	if err := nonNegativeInt("security_updates", h.SecurityUpdates); err != nil {
+	if err := checkInt32("security_updates", h.SecurityUpdates); err != nil {
 		return err
 	}
 	for i := range h.Services {
@@ -182,9 +198,38 @@ func (h *Heartbeat) Validate() error {
 	return nil
 }
 
+// sanitize replaces unsafe characters in the descriptive text fields.
+func (h *Heartbeat) sanitize() {
+	sanitizeOpt(h.AgentVersion)
+	if o := h.OSInfo; o != nil {
+		sanitizeOpt(o.Distribution)
+		sanitizeOpt(o.Version)
+		sanitizeOpt(o.Kernel)
+		sanitizeOpt(o.Architecture)
+	}
+	if c := h.CPUInfo; c != nil {
+		sanitizeOpt(c.CPUModel)
+	}
+	for i := range h.Services {
+		sanitizeOpt(h.Services[i].StatusReason)
+	}
+	for i := range h.Filesystems {
+		f := &h.Filesystems[i]
+		f.MountPoint, f.Device, f.FSType = SanitizeText(f.MountPoint), SanitizeText(f.Device), SanitizeText(f.FSType)
+	}
+	for i := range h.NetworkInterfaces {
+		h.NetworkInterfaces[i].Name = SanitizeText(h.NetworkInterfaces[i].Name)
+	}
+}
+
 func (s *ServiceReport) validate(path string) error {
 	if s.Name == "" || len(s.Name) > 255 {
 		return FieldError(path+".name", "service name must be 1-255 characters")
+	}
+	// A reported name becomes an expected service, a restart target and a
+	// unit the agent looks up: it must be a systemd unit name.
+	if err := ValidateUnitName(s.Name); err != nil {
+		return FieldError(path+".name", "%s", ErrorMessage(err))
 	}
 	if _, err := ParseServiceStatusValue(string(s.Status)); err != nil {
 		return FieldError(path+".status", "%s", ErrorMessage(err))
@@ -192,10 +237,10 @@ func (s *ServiceReport) validate(path string) error {
 	if err := maxLen(path+".status_reason", s.StatusReason, 255); err != nil {
 		return err
 	}
-	if err := nonNegativeInt(path+".pid", s.PID); err != nil {
+	if err := checkInt32(path+".pid", s.PID); err != nil {
 		return err
 	}
-	if err := nonNegativeInt(path+".restarts", s.Restarts); err != nil {
+	if err := checkInt32(path+".restarts", s.Restarts); err != nil {
 		return err
 	}
 	if err := nonNegative(path+".memory_mb", s.MemoryMB); err != nil {
@@ -228,9 +273,19 @@ func (m *Metrics) validate() error {
 	for _, p := range []struct {
 		name string
 		v    *int64
-	}{{"metrics.memory_total_mb", m.MemoryTotalMB}, {"metrics.memory_used_mb", m.MemoryUsedMB}, {"metrics.network_rx_bytes", m.NetworkRxBytes}, {"metrics.network_tx_bytes", m.NetworkTxBytes}, {"metrics.uptime_seconds", m.UptimeSeconds}} {
+	}{{"metrics.network_rx_bytes", m.NetworkRxBytes}, {"metrics.network_tx_bytes", m.NetworkTxBytes}} {
 		if p.v != nil && *p.v < 0 {
 			return FieldError(p.name, "must not be negative")
+		}
+	}
+	// INTEGER columns on PostgreSQL: 2^31-1 MB is 2 PB of RAM, and 68
+	// years of uptime.
+	for _, p := range []struct {
+		name string
+		v    *int64
+	}{{"metrics.memory_total_mb", m.MemoryTotalMB}, {"metrics.memory_used_mb", m.MemoryUsedMB}, {"metrics.uptime_seconds", m.UptimeSeconds}} {
+		if err := checkInt32From64(p.name, p.v); err != nil {
+			return err
 		}
 	}
 	return nil
@@ -253,13 +308,6 @@ func percent(field string, v *float64) error {
 func nonNegative(field string, v *float64) error {
 	if v != nil && (math.IsNaN(*v) || math.IsInf(*v, 0) || *v < 0) {
 		return FieldError(field, "must be a number not below 0")
-	}
-	return nil
-}
-
-func nonNegativeInt(field string, v *int) error {
-	if v != nil && *v < 0 {
-		return FieldError(field, "must not be negative")
 	}
 	return nil
 }

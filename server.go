@@ -81,6 +81,15 @@ func (s *Server) Validate() error {
 	if s.IPAddress != nil && len(*s.IPAddress) > 45 {
 		return FieldError("ip_address", "ip_address must be at most 45 characters")
 	}
+	if err := CheckText("hostname", s.Hostname, 0); err != nil {
+		return err
+	}
+	if err := checkOptText("display_name", s.DisplayName, 0); err != nil {
+		return err
+	}
+	if err := checkOptText("ip_address", s.IPAddress, 0); err != nil {
+		return err
+	}
 	if s.TDPWatts != nil && (*s.TDPWatts < 0 || *s.TDPWatts > 10000) {
 		return FieldError("tdp_watts", "tdp_watts must be between 0 and 10000")
 	}
@@ -128,6 +137,14 @@ func (u *ServerUpdate) Validate() error {
 	}
 	if u.TDPWatts != nil && (*u.TDPWatts < 0 || *u.TDPWatts > 10000) {
 		return FieldError("tdp_watts", "tdp_watts must be between 0 and 10000")
+	}
+	for _, f := range []struct {
+		name string
+		v    *string
+	}{{"hostname", u.Hostname}, {"display_name", u.DisplayName}, {"ip_address", u.IPAddress}} {
+		if err := checkOptText(f.name, f.v, 0); err != nil {
+			return err
+		}
 	}
 	if u.MachineType != nil {
 		return ValidateMachineType(*u.MachineType)

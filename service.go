@@ -52,10 +52,7 @@ func (s *ExpectedService) Validate() error {
 	if err := ValidateUnitName(s.ServiceName); err != nil {
 		return err
 	}
-	if s.DisplayName != nil && len(*s.DisplayName) > 255 {
-		return FieldError("display_name", "display_name must be at most 255 characters")
-	}
-	return nil
+	return checkOptText("display_name", s.DisplayName, 255)
 }
 
 // ExpectedServiceUpdate is a partial update: nil fields are left unchanged.
@@ -67,10 +64,7 @@ type ExpectedServiceUpdate struct {
 
 // Validate checks the fields present in the update.
 func (u *ExpectedServiceUpdate) Validate() error {
-	if u.DisplayName != nil && len(*u.DisplayName) > 255 {
-		return FieldError("display_name", "display_name must be at most 255 characters")
-	}
-	return nil
+	return checkOptText("display_name", u.DisplayName, 255)
 }
 
 // ServiceStatus is one history sample of one service on one server.

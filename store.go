@@ -104,15 +104,19 @@ type ServiceSummary struct {
 // RegistrationToken is a one-time token an operator hands to a new agent.
 // Token is the secret, known only when the token is created.
 type RegistrationToken struct {
-	ID                int64      `json:"id"`
-	Token             string     `json:"-"`
-	Prefix            string     `json:"token_prefix"`
-	Mode              string     `json:"mode"`
-	DisplayName       *string    `json:"display_name"`
-	MonitoredServices []string   `json:"monitored_services"`
-	ExpiresAt         time.Time  `json:"expires_at"`
-	ClaimedAt         *time.Time `json:"-"`
-	CreatedAt         time.Time  `json:"created_at"`
+	ID                int64    `json:"id"`
+	Token             string   `json:"-"`
+	Prefix            string   `json:"token_prefix"`
+	Mode              string   `json:"mode"`
+	DisplayName       *string  `json:"display_name"`
+	MonitoredServices []string `json:"monitored_services"`
+	// AllowExisting lets the token adopt a server that already exists (and
+	// has no active agent); without it a claim for an existing id is refused,
+	// so a leaked token cannot take over a server.
+	AllowExisting bool       `json:"allow_existing"`
+	ExpiresAt     time.Time  `json:"expires_at"`
+	ClaimedAt     *time.Time `json:"-"`
+	CreatedAt     time.Time  `json:"created_at"`
 }
 
 // Validate checks the mode, display name and service names.
@@ -123,8 +127,11 @@ func (t *RegistrationToken) Validate() error {
 	if t.Mode != "readonly" && t.Mode != "readwrite" {
 		return FieldError("mode", "mode must be \"readonly\" or \"readwrite\"")
 	}
-	if t.DisplayName != nil && len(*t.DisplayName) > 255 {
-		return FieldError("display_name", "display_name must be at most 255 characters")
+	if err := checkOptText("display_name", t.DisplayName, 255); err != nil {
+		return err
+	}
+	if len(t.MonitoredServices) > MaxServicesPerHeartbeat {
+		return FieldError("monitored_services", "at most %d services", MaxServicesPerHeartbeat)
 	}
 	if t.MonitoredServices == nil {
 		t.MonitoredServices = []string{}

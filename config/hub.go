@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"io"
 	"net"
+	"net/netip"
 	"net/url"
 	"os"
 	"strconv"
@@ -40,6 +41,14 @@ type Hub struct {
 	RestartWindow      time.Duration
 	ActionTimeout      time.Duration
 	MetricsToken       string
+	// MetricsAllow may scrape /metrics without the token.
+	MetricsAllow []netip.Prefix
+	// TrustedProxies are believed about X-Forwarded-*.
+	TrustedProxies []netip.Prefix
+	// MaxConnections caps open HTTP connections.
+	MaxConnections int
+	// NotifyAllowPrivate lets channels reach private addresses.
+	NotifyAllowPrivate bool
 	// Data tiers: raw samples, hourly and daily rollups, and how sparse
 	// service history is while a state is unchanged.
 	RetentionRaw          time.Duration
@@ -194,6 +203,9 @@ func (c *Hub) Validate() error {
 		if v := strings.Trim(p.v, "/"); v == "" || strings.ContainsAny(v, "+#") || strings.HasPrefix(v, "$") {
 			return fmt.Errorf("%s: %q must be a topic without + or # (and not start with $)", p.name, p.v)
 		}
+	}
+	if c.MaxConnections < 16 {
+		return errors.New("max_connections: must be at least 16")
 	}
 	if c.APIKey != "" && len(c.APIKey) < 16 {
 		return errors.New("api_key: must be at least 16 characters; leave it unset to have one generated")

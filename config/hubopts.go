@@ -2,6 +2,7 @@ package config
 
 import (
 	"fmt"
+	"net/netip"
 	"net/url"
 	"strconv"
 	"strings"
@@ -41,7 +42,11 @@ func hubOptions(c *Hub) []option.Option {
 		o("retention_raw", "720h", "", "how long raw metrics and service status samples are kept", duration{&c.RetentionRaw}),
 		o("retention_hourly", "8760h", "", "how long hourly metric rollups are kept", duration{&c.RetentionHourly}),
 		o("retention_daily", "43800h", "", "how long daily metric rollups are kept", duration{&c.RetentionDaily}),
-		secret(o("metrics_token", "", "none", "bearer token for `GET /metrics` (open when unset)", str{&c.MetricsToken})),
+		secret(o("metrics_token", "", "none", "bearer token for `GET /metrics`; with it, any address may scrape", str{&c.MetricsToken})),
+		o("metrics_allow", "127.0.0.1/32,::1/128", "`127.0.0.1/32,::1/128`", "addresses (CIDR list) that may scrape `GET /metrics` without the token; empty: only with the token", cidrs{&c.MetricsAllow}),
+		o("trusted_proxies", "", "none", "reverse proxies (CIDR list, e.g. `127.0.0.1/32,10.0.0.5/32`) whose `X-Forwarded-Proto`, `-Host` and `-For` are believed; nobody else's are", cidrs{&c.TrustedProxies}),
+		o("max_connections", "4096", "", "open connections at most; more wait to be accepted (each address: at most 256, except 127.0.0.1, ::1 and trusted proxies)", integer{&c.MaxConnections}),
+		o("notify_allow_private", "false", "", "let notification channels reach private, loopback and link-local addresses (ntfy, Gotify or SMTP on your LAN)", boolean{&c.NotifyAllowPrivate}),
 		o("channels_file", "", "none", "YAML list of notification channels to create or update on start (see \"Alerts and notifications\")", str{&c.ChannelsFile}),
 		secret(o("pulse_url", "", "none", "dead man's switch: URL to `GET` every `pulse_interval` while the hub is healthy (see \"The hub's own pulse\")", str{&c.PulseURL})),
 		o("pulse_interval", "60s", "", "how often the hub pings `pulse_url`", duration{&c.PulseInterval}),
@@ -80,6 +85,42 @@ func (v dbURL) String() string {
 		return u.Redacted()
 	}
 	return *v.p
+}
+
+// cidrs is a comma-separated list of CIDR prefixes (a bare address means
+// just that address).
+type cidrs struct{ p *[]netip.Prefix }
+
+func (v cidrs) Set(x any) error {
+	s, err := option.Scalar(x)
+	if err != nil {
+		return err
+	}
+	var out []netip.Prefix
+	for _, f := range strings.Split(s, ",") {
+		if f = strings.TrimSpace(f); f == "" {
+			continue
+		}
+		p, err := netip.ParsePrefix(f)
+		if err != nil {
+			a, aerr := netip.ParseAddr(f)
+			if aerr != nil {
+				return fmt.Errorf("%q is not a CIDR prefix (e.g. 192.168.1.0/24) or an address", f)
+			}
+			p = netip.PrefixFrom(a, a.BitLen())
+		}
+		out = append(out, p.Masked())
+	}
+	*v.p = out
+	return nil
+}
+
+func (v cidrs) String() string {
+	parts := make([]string, len(*v.p))
+	for i, p := range *v.p {
+		parts[i] = p.String()
+	}
+	return strings.Join(parts, ",")
 }
 
 type integer struct{ p *int }

@@ -72,7 +72,9 @@ func (r *hookReceiver) waitCount(t *testing.T, n int, timeout time.Duration) {
 }
 
 func alertHubEnv(dbURL string) []string {
-	env := []string{"HOMELAB_CMD_API_KEY=" + testAPIKey, "HOMELAB_CMD_LOCAL_AGENT=false"}
+	// The test receivers listen on 127.0.0.1, which channels may reach only
+	// when the operator allows private addresses.
+	env := []string{"HOMELAB_CMD_API_KEY=" + testAPIKey, "HOMELAB_CMD_LOCAL_AGENT=false", "HOMELAB_CMD_NOTIFY_ALLOW_PRIVATE=true"}
 	if dbURL != "" {
 		env = append(env, "HOMELAB_CMD_DATABASE_URL="+dbURL)
 	}

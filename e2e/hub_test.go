@@ -25,6 +25,12 @@ import (
 var binary string
 
 func TestMain(m *testing.M) {
+	// HOMELABCMD_E2E_BIN runs the tests against a binary built elsewhere
+	// (e.g. an older version, to measure a regression test's "before").
+	if bin := os.Getenv("HOMELABCMD_E2E_BIN"); bin != "" {
+		binary = bin
+		os.Exit(m.Run())
+	}
 	dir, err := os.MkdirTemp("", "homelabcmd-e2e")
 	if err != nil {
 		fmt.Fprintln(os.Stderr, err)

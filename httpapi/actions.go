@@ -139,6 +139,9 @@ func (s *Server) handleAgentCommands(w http.ResponseWriter, r *http.Request) {
 		}
 		wait = time.Duration(n) * time.Second
 	}
+	// The long-poll outlives the server's write timeout: allow it to answer
+	// after waiting (and a slow database) at most.
+	_ = http.NewResponseController(w).SetWriteDeadline(time.Now().Add(wait + 30*time.Second))
 	ctx, cancel := context.WithTimeout(r.Context(), wait)
 	defer cancel()
 	events := s.events.Subscribe(ctx)

@@ -119,6 +119,9 @@ func (s *Server) handleDownloadAgent(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, err)
 		return
 	}
+	// A 30 MB binary to a Raspberry Pi on Wi-Fi can take longer than the
+	// server's write timeout.
+	_ = http.NewResponseController(w).SetWriteDeadline(time.Now().Add(15 * time.Minute))
 	w.Header().Set("Content-Type", "application/octet-stream")
 	w.Header().Set("Content-Disposition", `attachment; filename="`+f.name+`"`)
 	w.Header().Set("X-Checksum-Sha256", f.sha256)

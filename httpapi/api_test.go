@@ -16,6 +16,7 @@ import (
 	"github.com/homelabcmd/homelabcmd/httpapi"
 	"github.com/homelabcmd/homelabcmd/hub"
 	"github.com/homelabcmd/homelabcmd/live"
+	"github.com/homelabcmd/homelabcmd/notify"
 	"github.com/homelabcmd/homelabcmd/sqlstore"
 	"github.com/homelabcmd/homelabcmd/sqlstore/storetest"
 )
@@ -53,8 +54,10 @@ func newServer(db *sqlstore.DB) (*httpapi.Server, *hub.Engine) {
 	events := live.NewBroker()
 	db.Events = events
 	logger := slog.New(slog.NewTextHandler(io.Discard, nil))
-	engine := hub.New(db, events, hub.Options{Logger: logger})
-	return httpapi.NewServer(db, engine, homelabcmd.HashSecret(testKey), events, logger), engine
+	engine := hub.New(db, events, hub.Options{Logger: logger, NotifyGuard: notify.NewGuard(true)}) // receivers are on loopback
+	s := httpapi.NewServer(db, engine, homelabcmd.HashSecret(testKey), events, logger)
+	s.NotifyGuard = notify.NewGuard(true)
+	return s, engine
 }
 
 func newHandler(db *sqlstore.DB) http.Handler {

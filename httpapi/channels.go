@@ -140,7 +140,7 @@ func (s *Server) handleTestChannel(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, err)
 		return
 	}
-	n, err := registry.Build(c.Type, c.Config, nil, s.logger)
+	n, err := registry.Build(c.Type, c.Config, s.NotifyGuard, s.logger)
 	if err != nil {
 		s.writeError(w, r, err)
 		return

@@ -14,7 +14,7 @@ import (
 func (s *Server) handleHeartbeat(w http.ResponseWriter, r *http.Request) {
 	start := time.Now()
 	fail := func(err error) {
-		s.Observer.HeartbeatRejected(errorStatus[homelabcmd.ErrorCode(err)].status)
+		s.Observer.HeartbeatRejected(statusOf(r, err))
 		s.writeError(w, r, err)
 	}
 	bound, err := s.agentAuth(r)

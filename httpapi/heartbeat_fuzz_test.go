@@ -33,6 +33,7 @@ func (s *validatingEngine) Ingest(_ context.Context, hb *homelabcmd.Heartbeat, _
 // decodeHeartbeat runs the handler's own decoding and validation.
 func decodeHeartbeat(body []byte) (*homelabcmd.Heartbeat, error) {
 	req := httptest.NewRequest("POST", "/api/v1/agents/heartbeat", bytes.NewReader(body))
+	req.Header.Set("X-API-Key", "an agent's key") // agents may send any Content-Type
 	var hb homelabcmd.Heartbeat
 	if err := decodeJSON(httptest.NewRecorder(), req, &hb); err != nil {
 		return nil, err

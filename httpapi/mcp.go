@@ -30,9 +30,14 @@ func (s *Server) mcpHandler() http.Handler {
 }
 
 // verifyMCP maps an MCP client's credential to who it is and what it may do.
-func (s *Server) verifyMCP(_ *http.Request, token string) (mcpapi.Principal, error) {
+// Wrong credentials count towards the client's failed-authentication limit.
+func (s *Server) verifyMCP(r *http.Request, token string) (mcpapi.Principal, error) {
+	if err := s.authThrottle(r); err != nil {
+		return mcpapi.Principal{}, err
+	}
 	if s.apiKeyValid(token) {
 		return mcpapi.Principal{Name: "api-key", CanOperate: true}, nil
 	}
+	s.authFailed(r, "mcp bearer token")
 	return mcpapi.Principal{}, homelabcmd.Errorf(homelabcmd.EUNAUTHORIZED, "Invalid or missing authentication")
 }

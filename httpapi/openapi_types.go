@@ -32,6 +32,7 @@ func handWrittenSchemas() map[string]schema {
 			p("version", str()),
 			p("uptime_seconds", integer()),
 			p("database", enum("connected", "disconnected")),
+			p("database_writable", with(boolean(), "description", "A small write committed (checked at most every 10 s).")),
 			p("database_engine", enum("sqlite", "postgres")),
 			p("schema_version", nullable(integer())),
 			p("timestamp", with(dateTime(), "description", "YYYY-MM-DDTHH:MM:SSZ")),
@@ -71,12 +72,14 @@ func handWrittenSchemas() map[string]schema {
 			opt("display_name", nullable(with(str(), "maxLength", 255))),
 			opt("monitored_services", nullable(arrayOf(strDesc("systemd unit name")))),
 			opt("expiry_minutes", with(integer(), "minimum", 5, "maximum", 60, "default", 15)),
+			opt("allow_existing", with(boolean(), "default", false, "description", "Let the token take over a server id that already exists (without an active agent).")),
 		),
 		"RegistrationTokenCreated": object(
 			p("id", with(integer(), "format", "int64")),
 			p("token", strDesc("The secret (hlh_rt_…); shown only here.")),
 			p("token_prefix", str()),
 			p("expires_at", dateTime()),
+			p("allow_existing", boolean()),
 			p("install_command", str()),
 		),
 		"ClaimRequest": object(

@@ -22,26 +22,6 @@ type RegistrationStore interface {
 	ClaimRegistrationToken(ctx context.Context, token, serverID, hostname string) (*homelabcmd.Claim, error)
 }
 
-// hubURL is how agents reach this hub: the configured external URL, else
-// what the request came to (honouring a reverse proxy's X-Forwarded-*).
-func (s *Server) hubURL(r *http.Request) string {
-	if s.ExternalURL != "" {
-		return strings.TrimRight(s.ExternalURL, "/")
-	}
-	scheme := "http"
-	if r.TLS != nil {
-		scheme = "https"
-	}
-	if p := r.Header.Get("X-Forwarded-Proto"); p == "http" || p == "https" {
-		scheme = p
-	}
-	host := r.Host
-	if h := r.Header.Get("X-Forwarded-Host"); h != "" {
-		host = h
-	}
-	return scheme + "://" + host
-}
-
 // reachableURL is hubURL, except that a request to a loopback address
 // (a dashboard opened on the hub itself) gets LANURL: the install command
 // runs on another machine.
@@ -67,6 +47,7 @@ func (s *Server) handleCreateRegistrationToken(w http.ResponseWriter, r *http.Re
 		DisplayName       *string  `json:"display_name"`
 		MonitoredServices []string `json:"monitored_services"`
 		ExpiryMinutes     *int     `json:"expiry_minutes"`
+		AllowExisting     bool     `json:"allow_existing"`
 	}
 	if err := decodeJSON(w, r, &body); err != nil {
 		s.writeError(w, r, err)
@@ -80,15 +61,16 @@ func (s *Server) handleCreateRegistrationToken(w http.ResponseWriter, r *http.Re
 		}
 		minutes = *body.ExpiryMinutes
 	}
-	t := &homelabcmd.RegistrationToken{Mode: body.Mode, DisplayName: body.DisplayName, MonitoredServices: body.MonitoredServices}
+	t := &homelabcmd.RegistrationToken{Mode: body.Mode, DisplayName: body.DisplayName, MonitoredServices: body.MonitoredServices,
+		AllowExisting: body.AllowExisting}
 	if err := s.store.CreateRegistrationToken(r.Context(), t, time.Duration(minutes)*time.Minute); err != nil {
 		s.writeError(w, r, err)
 		return
 	}
 	hub := s.reachableURL(r)
 	writeJSON(w, http.StatusCreated, map[string]any{
-		"id": t.ID, "token": t.Token, "token_prefix": t.Prefix, "expires_at": t.ExpiresAt,
-		"install_command": fmt.Sprintf("curl -fsSL %s/api/v1/agents/register/install.sh | sudo sh -s -- --token %s", hub, t.Token),
+		"id": t.ID, "token": t.Token, "token_prefix": t.Prefix, "expires_at": t.ExpiresAt, "allow_existing": t.AllowExisting,
+		"install_command": fmt.Sprintf("curl -fsSL %s | sudo sh -s -- --token %s", shellQuote(hub+"/api/v1/agents/register/install.sh"), t.Token),
 	})
 }
 
@@ -101,7 +83,7 @@ func (s *Server) handleListRegistrationTokens(w http.ResponseWriter, r *http.Req
 	out := make([]map[string]any, len(list))
 	for i, t := range list {
 		out[i] = map[string]any{"id": t.ID, "token_prefix": t.Prefix, "mode": t.Mode, "display_name": t.DisplayName,
-			"monitored_services": t.MonitoredServices, "expires_at": t.ExpiresAt, "created_at": t.CreatedAt,
+			"monitored_services": t.MonitoredServices, "allow_existing": t.AllowExisting, "expires_at": t.ExpiresAt, "created_at": t.CreatedAt,
 			"is_expired": false, "is_claimed": false}
 	}
 	writeJSON(w, http.StatusOK, map[string]any{"tokens": out, "total": len(out)})
@@ -120,7 +102,8 @@ func (s *Server) handleDeleteRegistrationToken(w http.ResponseWriter, r *http.Re
 	w.WriteHeader(http.StatusNoContent)
 }
 
-// handleClaim is open: the one-time token in the body is the credential.
+// handleClaim is open: the one-time token in the body is the credential,
+// so the body is read with the small limit of unauthenticated routes.
 // ?format=yaml answers with the agent's config file alone.
 func (s *Server) handleClaim(w http.ResponseWriter, r *http.Request) {
 	var body struct {
@@ -128,7 +111,7 @@ func (s *Server) handleClaim(w http.ResponseWriter, r *http.Request) {
 		ServerID string `json:"server_id"`
 		Hostname string `json:"hostname"`
 	}
-	if err := decodeJSON(w, r, &body); err != nil {
+	if err := decodeJSONLimit(w, r, &body, maxOpenBodyBytes); err != nil {
 		s.writeError(w, r, err)
 		return
 	}
@@ -142,6 +125,7 @@ func (s *Server) handleClaim(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	cfg := agentConfigYAML(s.hubURL(r), claim)
+	w.Header().Set("Cache-Control", "no-store") // it holds the agent's token
 	if r.URL.Query().Get("format") == "yaml" {
 		w.Header().Set("Content-Type", "application/yaml")
 		fmt.Fprint(w, cfg)
@@ -209,7 +193,7 @@ var installScript = template.Must(template.New("install").Parse(`#!/bin/sh
 #                    (automatic when systemd is not running)
 #   -- ARGS…         passed on to 'agent install' (e.g. --config FILE --unit FILE)
 set -eu
-HUB="{{.Hub}}"
+HUB={{.Hub}}
 TOKEN=""
 SERVER_ID="$(hostname -s 2>/dev/null | tr 'A-Z_.' 'a-z--' | tr -cd 'a-z0-9-')"
 ARCH=""
@@ -279,7 +263,22 @@ fi
 "$BIN" $SUB --hub "$HUB" --registration-token "$TOKEN" --server-id "$SERVER_ID" --binary "$BIN" "$@"
 `))
 
+// handleInstallScript serves install.sh. It is piped to `sudo bash`, so the
+// one value rendered into it is shell-quoted (and its host validated by
+// hubURL), and no cache may keep it: one request with a forged host must
+// never become every machine's installer.
 func (s *Server) handleInstallScript(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("Content-Type", "text/x-shellscript; charset=utf-8")
-	_ = installScript.Execute(w, map[string]string{"Hub": s.hubURL(r)})
+	w.Header().Set("Cache-Control", "no-store")
+	_ = installScript.Execute(w, map[string]string{"Hub": "'" + strings.ReplaceAll(s.hubURL(r), "'", `'\''`) + "'"})
+}
+
+// shellQuote quotes s for a POSIX shell: single quotes, each ' as '\”,
+// unless s holds only characters no shell treats specially (a plain URL
+// stays as the contract shows it).
+func shellQuote(s string) string {
+	if s != "" && strings.Trim(s, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789:/._-[]@%+=,") == "" {
+		return s
+	}
+	return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
 }

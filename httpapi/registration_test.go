@@ -70,7 +70,7 @@ func TestAgentRegistration(t *testing.T) {
 		// The install script is open and names this hub.
 		r = a.do("GET", "/api/v1/agents/register/install.sh", nil)
 		expectStatus(t, r, 200)
-		if !strings.Contains(string(r.Body), `HUB="`+a.srv.URL+`"`) || !strings.Contains(string(r.Body), `--registration-token "$TOKEN"`) ||
+		if !strings.Contains(string(r.Body), `HUB='`+a.srv.URL+`'`) || !strings.Contains(string(r.Body), `--registration-token "$TOKEN"`) ||
 			!strings.Contains(string(r.Body), "/api/v1/agents/download/$ARCH/sha256") {
 			t.Fatalf("install.sh:\n%s", r.Body)
 		}

@@ -1,11 +1,13 @@
 package httpapi
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
 	"net/http"
+	"strconv"
 	"strings"
 
 	"github.com/homelabcmd/homelabcmd"
@@ -33,13 +35,39 @@ var errorStatus = map[string]struct {
 	homelabcmd.EFORBIDDEN:    {http.StatusForbidden, "FORBIDDEN"},
 	homelabcmd.EBADREQUEST:   {http.StatusBadRequest, "BAD_REQUEST"},
 	homelabcmd.ETOOLARGE:     {http.StatusRequestEntityTooLarge, "PAYLOAD_TOO_LARGE"},
+	homelabcmd.EMEDIATYPE:    {http.StatusUnsupportedMediaType, "UNSUPPORTED_MEDIA_TYPE"},
+	homelabcmd.ETOOMANY:      {http.StatusTooManyRequests, "TOO_MANY_REQUESTS"},
 	homelabcmd.EINTERNAL:     {http.StatusInternalServerError, "INTERNAL_ERROR"},
+}
+
+// statusClientClosed is nginx's 499: the client went away before the
+// answer. It is written (to nobody) and counted as such, never as a 500.
+const statusClientClosed = 499
+
+// clientGone reports whether err only says that the request's client
+// disconnected (its context was cancelled).
+func clientGone(r *http.Request, err error) bool {
+	return r.Context().Err() != nil && (errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded))
+}
+
+// statusOf is the HTTP status writeError gives err.
+func statusOf(r *http.Request, err error) int {
+	if clientGone(r, err) {
+		return statusClientClosed
+	}
+	return errorStatus[homelabcmd.ErrorCode(err)].status
 }
 
 // writeError writes the contract's error shapes: {"detail":{"code","message"}},
 // or for an invalid field FastAPI's 422 list {"detail":[{"type","loc","msg"}]}.
-// Internal errors are logged in full and reach the client as a generic text.
+// Internal errors are logged in full and reach the client as a generic text;
+// a client that went away is logged at debug level and gets 499.
 func (s *Server) writeError(w http.ResponseWriter, r *http.Request, err error) {
+	if clientGone(r, err) {
+		s.logger.Debug("client went away", "method", r.Method, "path", r.URL.Path, "err", err)
+		w.WriteHeader(statusClientClosed)
+		return
+	}
 	code := homelabcmd.ErrorCode(err)
 	m := errorStatus[code]
 	if code == homelabcmd.EINTERNAL {
@@ -61,6 +89,11 @@ func (s *Server) writeError(w http.ResponseWriter, r *http.Request, err error) {
 		return
 	}
 	detail := map[string]any{"code": m.code, "message": homelabcmd.ErrorMessage(err)}
+	if code == homelabcmd.ETOOMANY && appErr != nil {
+		if secs, ok := appErr.Data["retry_after"].(int); ok {
+			w.Header().Set("Retry-After", strconv.Itoa(secs))
+		}
+	}
 	if appErr != nil {
 		for k, v := range appErr.Data {
 			detail[k] = v
@@ -73,7 +106,21 @@ func (s *Server) writeError(w http.ResponseWriter, r *http.Request, err error) {
 // ignored, as the contract requires; malformed JSON, wrong types and bodies
 // over the limit become typed errors that say what is wrong.
 func decodeJSON(w http.ResponseWriter, r *http.Request, v any) error {
-	r.Body = http.MaxBytesReader(w, r.Body, maxBodyBytes)
+	return decodeJSONLimit(w, r, v, maxBodyBytes)
+}
+
+// decodeJSONLimit is decodeJSON with its own size limit. A declared
+// Content-Length over the limit is refused before anything is read, and a
+// body from a browser-capable caller (no API-key or agent-token header)
+// must say application/json (see requireJSON).
+func decodeJSONLimit(w http.ResponseWriter, r *http.Request, v any, limit int64) error {
+	if r.ContentLength > limit {
+		return homelabcmd.Errorf(homelabcmd.ETOOLARGE, "Request body is larger than %d bytes", limit)
+	}
+	if err := requireJSON(r); err != nil {
+		return err
+	}
+	r.Body = http.MaxBytesReader(w, r.Body, limit)
 	dec := json.NewDecoder(r.Body)
 	if err := dec.Decode(v); err != nil {
 		return decodeError(err)

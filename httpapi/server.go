@@ -10,16 +10,20 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/netip"
 	"time"
 
 	"github.com/homelabcmd/homelabcmd"
 	"github.com/homelabcmd/homelabcmd/alerting"
 	"github.com/homelabcmd/homelabcmd/live"
+	"github.com/homelabcmd/homelabcmd/notify"
 )
 
 // Database is what the health check needs to know about the store.
 type Database interface {
 	Ping(ctx context.Context) error
+	// ProbeWrite commits a tiny write, so health knows writes succeed.
+	ProbeWrite(ctx context.Context) error
 	EngineName() string
 	SchemaVersion(ctx context.Context) (int64, error)
 }
@@ -65,8 +69,8 @@ type AuthStore interface {
 	FindAgentCredential(ctx context.Context, guid string) (*homelabcmd.AgentCredential, error)
 	RotateAgentToken(ctx context.Context, guid string) (string, error)
 	RevokeAgentToken(ctx context.Context, guid string) error
-	CreateSession(ctx context.Context, ttl time.Duration) (string, error)
-	SessionValid(ctx context.Context, token string) (bool, error)
+	CreateSession(ctx context.Context, ttl time.Duration, credential string) (string, error)
+	SessionValid(ctx context.Context, token, credential string) (bool, error)
 	DeleteSession(ctx context.Context, token string) error
 }
 
@@ -94,9 +98,24 @@ type Server struct {
 	// listening on Addr (the hub binds before it stores any secret).
 	Listener net.Listener
 
+	// TrustedProxies are the addresses whose X-Forwarded-Proto, -Host and
+	// -For headers are believed; nobody else's are.
+	TrustedProxies []netip.Prefix
+	// MaxConns and MaxConnsPerIP cap open connections (see listener.go);
+	// zero means the defaults, a negative MaxConnsPerIP no per-address cap.
+	MaxConns, MaxConnsPerIP int
+	// WriteTimeout bounds writing a response; the event stream, the
+	// agents' command long-poll and the binary download extend their own.
+	WriteTimeout time.Duration
+	// NotifyGuard decides which addresses a channel test may reach.
+	NotifyGuard *notify.Guard
+
 	// shutdown closes when the server stops, ending long-lived responses
 	// (event streams, command long-polls) that Shutdown would wait for.
 	shutdown chan struct{}
+
+	authLimiter *authLimiter
+	health      healthCache
 
 	store      Store
 	engine     Engine
@@ -119,16 +138,31 @@ func NewServer(store Store, engine Engine, apiKeyHash string, events *live.Broke
 		events = live.NewBroker()
 	}
 	s := &Server{shutdown: make(chan struct{}), store: store, engine: engine, apiKeyHash: apiKeyHash, events: events, logger: logger, started: time.Now(),
-		mux: http.NewServeMux(), Version: homelabcmd.Version, Observer: noObserver{}}
+		mux: http.NewServeMux(), Version: homelabcmd.Version, Observer: noObserver{}, authLimiter: newAuthLimiter(DefaultAuthLimit),
+		WriteTimeout: DefaultWriteTimeout}
 	s.routes()
 	return s
 }
 
+// SetAuthLimit replaces the failed-authentication limit (before serving).
+func (s *Server) SetAuthLimit(l AuthLimit) { s.authLimiter = newAuthLimiter(l) }
+
 // Handler is the root handler, for tests that use httptest.
 func (s *Server) Handler() http.Handler { return s.mux }
 
+// Server timeouts. A request's header must arrive within 10 s and the whole
+// request within 30 s (a half-sent body is dropped then); a response must be
+// written within DefaultWriteTimeout unless its handler extends it.
+const (
+	readHeaderTimeout   = 10 * time.Second
+	readTimeout         = 30 * time.Second
+	idleTimeout         = 120 * time.Second
+	maxHeaderBytes      = 64 << 10
+	DefaultWriteTimeout = 60 * time.Second
+)
+
 // Open binds the listener synchronously (":0" picks a free port) and serves
-// in the background.
+// in the background, with the connection caps and timeouts above.
 func (s *Server) Open() error {
 	ln := s.Listener
 	if ln == nil {
@@ -145,17 +179,26 @@ func (s *Server) Open() error {
 		}
 		ln = tls.NewListener(ln, &tls.Config{GetCertificate: certs.GetCertificate, MinVersion: tls.VersionTLS12, NextProtos: []string{"h2", "http/1.1"}})
 	}
-	s.ln = ln
+	total, perIP := s.MaxConns, s.MaxConnsPerIP
+	if total <= 0 {
+		total = DefaultMaxConns
+	}
+	if perIP == 0 {
+		perIP = DefaultMaxConnsPerIP
+	}
+	s.ln = newLimitListener(ln, total, perIP, func(a netip.Addr) bool { return localhost(a) || s.trustedAddr(a) })
 	s.srv = &http.Server{
 		Handler:           s.mux,
-		ReadHeaderTimeout: 10 * time.Second,
-		ReadTimeout:       30 * time.Second,
-		IdleTimeout:       120 * time.Second,
+		ReadHeaderTimeout: readHeaderTimeout,
+		ReadTimeout:       readTimeout,
+		WriteTimeout:      s.WriteTimeout,
+		IdleTimeout:       idleTimeout,
+		MaxHeaderBytes:    maxHeaderBytes,
 		ErrorLog:          slog.NewLogLogger(s.logger.Handler(), slog.LevelWarn),
 	}
 	s.srv.RegisterOnShutdown(func() { close(s.shutdown) })
 	go func() {
-		if err := s.srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
+		if err := s.srv.Serve(s.ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
 			s.logger.Error("http server stopped", "err", err)
 		}
 	}()
@@ -198,4 +241,11 @@ func (s *Server) Close(ctx context.Context) error {
 		return nil
 	}
 	return s.srv.Shutdown(ctx)
+}
+
+// localhost reports 127.0.0.1 or ::1: the hub's own machine, where a
+// reverse proxy or loadgen opens many connections. (The rest of 127/8 is
+// not exempt, which lets tests play remote clients on loopback.)
+func localhost(a netip.Addr) bool {
+	return a == netip.AddrFrom4([4]byte{127, 0, 0, 1}) || a == netip.IPv6Loopback()
 }

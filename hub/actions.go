@@ -121,6 +121,9 @@ func (e *Engine) RejectAction(ctx context.Context, id int64, actor, reason strin
 	if reason == "" || len(reason) > 1000 {
 		return nil, homelabcmd.FieldError("reason", "reason must be 1-1000 characters")
 	}
+	if err := homelabcmd.CheckText("reason", reason, 1000); err != nil {
+		return nil, err
+	}
 	return e.move(ctx, id, actor, []string{homelabcmd.ActionPending}, reason, func(_ *homelabcmd.Action, now time.Time) (homelabcmd.ActionUpdate, error) {
 		return homelabcmd.ActionUpdate{Status: homelabcmd.ActionRejected, RejectedAt: &now, RejectedBy: &actor, Rejection: &reason}, nil
 	})

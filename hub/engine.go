@@ -18,6 +18,7 @@ import (
 	"github.com/homelabcmd/homelabcmd"
 	"github.com/homelabcmd/homelabcmd/alerting"
 	"github.com/homelabcmd/homelabcmd/live"
+	"github.com/homelabcmd/homelabcmd/notify"
 	"github.com/homelabcmd/homelabcmd/notify/dispatch"
 )
 
@@ -40,6 +41,9 @@ type Options struct {
 	// Restart holds the restart guard rails, grace period and timeout.
 	Restart homelabcmd.RestartPolicy
 	Logger  *slog.Logger
+	// NotifyGuard decides which addresses channels may reach (nil: no
+	// private, loopback or link-local ones).
+	NotifyGuard *notify.Guard
 }
 
 // Engine runs the hub's use cases over a store.
@@ -49,6 +53,7 @@ type Engine struct {
 	alerting alerting.Config
 	restart  homelabcmd.RestartPolicy
 	logger   *slog.Logger
+	guard    *notify.Guard
 	// owner names this hub process (dispatcher claims, the health probe).
 	owner  string
 	health jobHealth
@@ -73,7 +78,7 @@ func New(store Store, events *live.Broker, o Options) *Engine {
 		o.Logger = slog.New(slog.DiscardHandler)
 	}
 	host, _ := os.Hostname()
-	return &Engine{store: store, events: events, alerting: o.Alerting, restart: o.Restart, logger: o.Logger,
+	return &Engine{store: store, events: events, alerting: o.Alerting, restart: o.Restart, logger: o.Logger, guard: o.NotifyGuard,
 		owner: fmt.Sprintf("%s-%d-%s", host, os.Getpid(), homelabcmd.NewGUID()[:8])}
 }
 

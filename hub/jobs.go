@@ -60,7 +60,7 @@ func (e *Engine) Run(ctx context.Context, extra ...Job) {
 	var wg sync.WaitGroup
 	wake := make(chan struct{}, 1)
 	d := &dispatch.Dispatcher{Store: e.store, Owner: e.owner,
-		Logger: e.logger.With("component", "notify"), Wake: wake}
+		Logger: e.logger.With("component", "notify"), Wake: wake, Guard: e.guard}
 	events := e.events.Subscribe(ctx)
 	wg.Go(func() {
 		// A commit that queued notifications, here or on another hub.

@@ -7,6 +7,7 @@ import (
 	"github.com/homelabcmd/homelabcmd"
 	"github.com/homelabcmd/homelabcmd/hub"
 	"github.com/homelabcmd/homelabcmd/live"
+	"github.com/homelabcmd/homelabcmd/notify"
 	"github.com/homelabcmd/homelabcmd/sqlstore"
 	"github.com/homelabcmd/homelabcmd/sqlstore/storetest"
 )
@@ -33,7 +34,7 @@ func forEachDB(t *testing.T, fn func(t *testing.T, db *fixture)) {
 		}
 		events := live.NewBroker()
 		db.Events = events
-		fn(t, &fixture{DB: db, Engine: hub.New(db, events, hub.Options{}), Events: events})
+		fn(t, &fixture{DB: db, Engine: hub.New(db, events, hub.Options{NotifyGuard: notify.NewGuard(true)}), Events: events})
 	})
 }
 

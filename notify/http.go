@@ -10,12 +10,15 @@ import (
 	"strings"
 )
 
-// NewClient returns an HTTP client with a 10 s timeout.
-func NewClient() *http.Client { return &http.Client{Timeout: 10 * 1e9} }
+// NewClient returns the default guarded client: private addresses
+// refused, redirects not followed, 10 s timeout.
+func NewClient() *http.Client { return defaultGuard.Client() }
 
 // Post sends body to rawURL and classifies the answer: 2xx is success,
-// 429 and 5xx are retryable, other statuses are permanent. Network errors
-// are retryable. secrets are removed from every error text, and the URL
+// 429 and 5xx are retryable, other statuses (a redirect too) are
+// permanent. Network errors are retryable, except a refused address. The
+// answer's body is never quoted in the error (it may be an internal
+// service's page); secrets are removed from every error text, and the URL
 // never appears in one.
 func Post(ctx context.Context, client *http.Client, rawURL string, header http.Header, body []byte, secrets ...string) error {
 	return Send(ctx, client, http.MethodPost, rawURL, header, body, secrets...)
@@ -49,6 +52,9 @@ func Send(ctx context.Context, client *http.Client, method, rawURL string, heade
 		if ctx.Err() != nil {
 			return Cancelled(ctx)
 		}
+		if errors.Is(err, ErrPrivateTarget) {
+			return Permanent("%s %s: %s", method, RedactURL(rawURL), ErrPrivateTarget.Error())
+		}
 		var ue *url.Error
 		if errors.As(err, &ue) {
 			err = ue.Err // url.Error prints the URL, which may hold a secret
@@ -56,20 +62,15 @@ func Send(ctx context.Context, client *http.Client, method, rawURL string, heade
 		return Temporary("%s %s: %s", method, RedactURL(rawURL), Scrub(err.Error(), secrets...))
 	}
 	defer resp.Body.Close()
-	snippet, _ := io.ReadAll(io.LimitReader(resp.Body, 512))
 	_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, 64<<10))
 	if resp.StatusCode >= 200 && resp.StatusCode < 300 {
 		return nil
 	}
-	text := strings.TrimSpace(Scrub(string(snippet), secrets...))
-	if len(text) > 200 {
-		text = text[:200]
+	msg := method + " " + RedactURL(rawURL) + ": HTTP " + resp.Status
+	if resp.StatusCode >= 300 && resp.StatusCode < 400 {
+		msg += " (" + ErrRedirect.Error() + ")"
 	}
-	e := &Error{Msg: method + " " + RedactURL(rawURL) + ": HTTP " + resp.Status, Retryable: resp.StatusCode == http.StatusTooManyRequests || resp.StatusCode >= 500}
-	if text != "" {
-		e.Msg += ": " + text
-	}
-	return e
+	return &Error{Msg: msg, Retryable: resp.StatusCode == http.StatusTooManyRequests || resp.StatusCode >= 500}
 }
 
 // Mask replaces a secret wherever it is shown.
@@ -99,4 +100,14 @@ func RedactURL(raw string) string {
 		return u.Scheme + "://" + u.Host
 	}
 	return u.Scheme + "://" + u.Host + "/" + Mask
+}
+
+// URLTarget is a URL's scheme, host and port ("" when it does not parse):
+// what must stay the same for a stored secret to be sent on.
+func URLTarget(raw string) string {
+	u, err := url.Parse(raw)
+	if err != nil || u.Host == "" {
+		return ""
+	}
+	return strings.ToLower(u.Scheme + "://" + u.Host)
 }

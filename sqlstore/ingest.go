@@ -318,10 +318,8 @@ func storeServiceReports(ctx context.Context, tx *Tx, serverID string, ts time.T
 	}
 
 	every := tx.db.HistorySampleEvery
-	hist := make([]string, 0, len(uniq))
-	cur := make([]string, 0, len(uniq))
-	histArgs := make([]any, 0, 8*len(uniq))
-	curArgs := make([]any, 0, 11*len(uniq))
+	histArgs := make([]any, 0, histCols*len(uniq))
+	curArgs := make([]any, 0, curCols*len(uniq))
 	var changes []homelabcmd.ServiceChange
 	for _, r := range uniq {
 		old, seen := current[r.Name]
@@ -329,7 +327,6 @@ func storeServiceReports(ctx context.Context, tx *Tx, serverID string, ts time.T
 		changed := !seen || old.status != r.Status
 		sample := every == 0 || late || changed || !old.sampledAt.Valid || ts.Sub(old.sampledAt.Time) >= every
 		if sample {
-			hist = append(hist, placeholders(len(histArgs), 8))
 			histArgs = append(histArgs, serverID, r.Name, r.Status, r.StatusReason, r.PID, r.MemoryMB, r.CPUPercent, ts)
 		}
 		if late {
@@ -342,26 +339,49 @@ func storeServiceReports(ctx context.Context, tx *Tx, serverID string, ts time.T
 		if !sample {
 			sampledAt = old.sampledAt.Time
 		}
-		cur = append(cur, placeholders(len(curArgs), 11))
 		curArgs = append(curArgs, serverID, r.Name, r.Status, r.StatusReason, r.PID, r.MemoryMB, r.CPUPercent, r.Restarts, ts, tx.now, sampledAt)
 	}
-	if len(hist) > 0 {
-		if _, err := tx.ExecContext(ctx, `INSERT INTO service_status (server_id, service_name, status, status_reason, pid, memory_mb, cpu_percent, timestamp)
-			VALUES `+strings.Join(hist, ", "), histArgs...); err != nil {
-			return nil, err
-		}
+	if err := insertRows(ctx, tx, `INSERT INTO service_status (server_id, service_name, status, status_reason, pid, memory_mb, cpu_percent, timestamp)
+			VALUES `, "", histCols, histArgs); err != nil {
+		return nil, err
 	}
-	if len(cur) > 0 {
-		if _, err := tx.ExecContext(ctx, `INSERT INTO service_current_status (server_id, service_name, status, status_reason, pid,
-			memory_mb, cpu_percent, restarts, timestamp, updated_at, sampled_at) VALUES `+strings.Join(cur, ", ")+`
+	if err := insertRows(ctx, tx, `INSERT INTO service_current_status (server_id, service_name, status, status_reason, pid,
+			memory_mb, cpu_percent, restarts, timestamp, updated_at, sampled_at) VALUES `, `
 			ON CONFLICT (server_id, service_name) DO UPDATE SET status = excluded.status, status_reason = excluded.status_reason,
 			pid = excluded.pid, memory_mb = excluded.memory_mb, cpu_percent = excluded.cpu_percent, restarts = excluded.restarts,
 			timestamp = excluded.timestamp, updated_at = excluded.updated_at, sampled_at = excluded.sampled_at
-			WHERE service_current_status.timestamp <= excluded.timestamp`, curArgs...); err != nil {
-			return nil, err
-		}
+			WHERE service_current_status.timestamp <= excluded.timestamp`, curCols, curArgs); err != nil {
+		return nil, err
 	}
 	return changes, nil
+}
+
+// Columns of the two service inserts.
+const (
+	histCols = 8
+	curCols  = 11
+)
+
+// maxInsertVars bounds the parameters of one statement: SQLite refuses more
+// than 32,766 ("too many SQL variables"), PostgreSQL more than 65,535.
+const maxInsertVars = 32000
+
+// insertRows runs head + "(…), (…)" + tail for args, cols values a row, in
+// as many statements as the parameter limit needs.
+func insertRows(ctx context.Context, tx *Tx, head, tail string, cols int, args []any) error {
+	perStmt := (maxInsertVars / cols) * cols
+	for len(args) > 0 {
+		n := min(len(args), perStmt)
+		rows := make([]string, 0, n/cols)
+		for i := 0; i < n; i += cols {
+			rows = append(rows, placeholders(i, cols))
+		}
+		if _, err := tx.ExecContext(ctx, head+strings.Join(rows, ", ")+tail, args[:n]...); err != nil {
+			return err
+		}
+		args = args[n:]
+	}
+	return nil
 }
 
 // placeholders returns "($n+1, …, $n+k)".

@@ -10,13 +10,13 @@ import (
 	"github.com/homelabcmd/homelabcmd"
 )
 
-const registrationColumns = `id, token_prefix, mode, display_name, monitored_services, expires_at, claimed_at, created_at`
+const registrationColumns = `id, token_prefix, mode, display_name, monitored_services, allow_existing, expires_at, claimed_at, created_at`
 
 func scanRegistration(row scanner) (*homelabcmd.RegistrationToken, error) {
 	var t homelabcmd.RegistrationToken
 	var services sql.NullString
 	var claimed sql.NullTime
-	if err := row.Scan(&t.ID, &t.Prefix, &t.Mode, &t.DisplayName, &services, &t.ExpiresAt, &claimed, &t.CreatedAt); err != nil {
+	if err := row.Scan(&t.ID, &t.Prefix, &t.Mode, &t.DisplayName, &services, &t.AllowExisting, &t.ExpiresAt, &claimed, &t.CreatedAt); err != nil {
 		return nil, err
 	}
 	t.ExpiresAt, t.CreatedAt, t.ClaimedAt = t.ExpiresAt.UTC(), t.CreatedAt.UTC(), timePtr(claimed)
@@ -39,8 +39,8 @@ func (db *DB) CreateRegistrationToken(ctx context.Context, t *homelabcmd.Registr
 	return db.inTx(ctx, func(tx *Tx) error {
 		t.CreatedAt, t.ExpiresAt = tx.now, tx.now.Add(ttl)
 		return tx.QueryRowContext(ctx, `INSERT INTO registration_tokens (token_hash, token_prefix, mode, display_name, monitored_services,
-			expires_at, created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $7) RETURNING id`,
-			homelabcmd.HashSecret(t.Token), t.Prefix, t.Mode, t.DisplayName, string(services), t.ExpiresAt, tx.now).Scan(&t.ID)
+			allow_existing, expires_at, created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $8) RETURNING id`,
+			homelabcmd.HashSecret(t.Token), t.Prefix, t.Mode, t.DisplayName, string(services), t.AllowExisting, t.ExpiresAt, tx.now).Scan(&t.ID)
 	})
 }
 
@@ -82,8 +82,9 @@ func (db *DB) DeleteRegistrationToken(ctx context.Context, id int64) error {
 // ClaimRegistrationToken spends a one-time token: it registers the server
 // (or gives an existing one a GUID) and issues the agent's own token, all in
 // one transaction, so a token can never be claimed twice. EUNAUTHORIZED for
-// an unknown token; EBADREQUEST for a claimed or expired one, or a server
-// that already has an active agent.
+// an unknown token; EBADREQUEST for a claimed or expired one, a server that
+// already has an active agent, or an existing server when the token was not
+// made with AllowExisting.
 func (db *DB) ClaimRegistrationToken(ctx context.Context, token, serverID, hostname string) (*homelabcmd.Claim, error) {
 	if err := homelabcmd.ValidateServerID(serverID); err != nil {
 		return nil, err
@@ -117,6 +118,8 @@ func (db *DB) ClaimRegistrationToken(ctx context.Context, token, serverID, hostn
 			}
 		case err != nil:
 			return err
+		case !rt.AllowExisting:
+			return homelabcmd.Errorf(homelabcmd.EBADREQUEST, "Server '%s' already exists. Create a registration token with allow_existing to let an agent take it over, or pick another server id.", serverID)
 		case guid.Valid:
 			var active int
 			if err := tx.QueryRowContext(ctx, `SELECT COUNT(*) FROM agent_credentials WHERE server_guid = $1 AND revoked_at IS NULL`, guid.String).Scan(&active); err != nil {

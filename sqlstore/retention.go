@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"hash/fnv"
+	"strconv"
 	"time"
 
 	"github.com/homelabcmd/homelabcmd"
@@ -47,11 +48,35 @@ func (db *DB) bucketExpr(unit string) string {
 	return "strftime('%Y-%m-%d 00:00:00+00:00', timestamp)"
 }
 
+// configKeyRollupSeen is the highest metrics id the last rollup looked at:
+// rows above it arrived since, and a late one (an agent's outbox replayed
+// after days offline) names an old bucket that must be computed again.
+const configKeyRollupSeen = "rollup_metrics_seen_id"
+
+// rollupSeenSlack re-reads this many ids below the mark: on PostgreSQL a
+// transaction can commit a lower id after a higher one was read.
+const rollupSeenSlack = 10000
+
+// configKeyPrunedBefore is the cut of the last prune of raw metrics:
+// buckets before it have lost raw rows and are never recomputed.
+const configKeyPrunedBefore = "metrics_pruned_before"
+
 // Rollup computes hourly and daily min/avg/max of CPU, memory and disk for
-// every complete bucket since the last run (and the few before it). It
-// must run before Prune removes the raw rows it reads.
+// every complete bucket since the last run (and the few before it), and
+// again for every older bucket that received a late sample since the last
+// run. It must run before Prune removes the raw rows it reads.
 func (db *DB) Rollup(ctx context.Context) error {
 	now := db.now()
+	seen, late, err := db.lateBuckets(ctx, now.Add(-rollupRedo).Truncate(time.Hour))
+	if err != nil {
+		return err
+	}
+	var prunedBefore time.Time
+	if v, ok, err := db.GetConfig(ctx, configKeyPrunedBefore); err != nil {
+		return err
+	} else if cut, perr := time.Parse(time.RFC3339Nano, v); ok && perr == nil {
+		prunedBefore = cut
+	}
 	for _, t := range []struct {
 		table, unit, key string
 		size             time.Duration
@@ -65,25 +90,32 @@ func (db *DB) Rollup(ctx context.Context) error {
 				from = done.Add(-rollupRedo).Truncate(t.size)
 			}
 		}
-		if !from.Before(until) {
+		// Late buckets, each once per tier (several hours share a day).
+		redo := map[time.Time]bool{}
+		for _, h := range late {
+			if b := h.Truncate(t.size); b.Before(from) && b.Add(t.size).Compare(until) <= 0 && !b.Before(prunedBefore) {
+				redo[b] = true
+			}
+		}
+		if !from.Before(until) && len(redo) == 0 {
 			continue
 		}
 		b := db.bucketExpr(t.unit)
 		err := db.inTx(ctx, func(tx *Tx) error {
-			_, err := tx.ExecContext(ctx, `INSERT INTO `+t.table+` (server_id, timestamp, cpu_avg, cpu_min, cpu_max,
-				memory_avg, memory_min, memory_max, disk_avg, disk_min, disk_max, sample_count)
-				SELECT server_id, `+b+`, AVG(cpu_percent), MIN(cpu_percent), MAX(cpu_percent),
-					AVG(memory_percent), MIN(memory_percent), MAX(memory_percent),
-					AVG(disk_percent), MIN(disk_percent), MAX(disk_percent), COUNT(*)
-				FROM metrics WHERE timestamp >= $1 AND timestamp < $2 GROUP BY server_id, `+b+`
-				ON CONFLICT (server_id, timestamp) DO UPDATE SET cpu_avg = excluded.cpu_avg, cpu_min = excluded.cpu_min,
-					cpu_max = excluded.cpu_max, memory_avg = excluded.memory_avg, memory_min = excluded.memory_min,
-					memory_max = excluded.memory_max, disk_avg = excluded.disk_avg, disk_min = excluded.disk_min,
-					disk_max = excluded.disk_max, sample_count = excluded.sample_count`, from, until)
-			if err != nil {
-				return err
+			for bucket := range redo {
+				if err := rollupRange(ctx, tx, t.table, b, bucket, bucket.Add(t.size)); err != nil {
+					return err
+				}
 			}
-			_, err = tx.ExecContext(ctx, `INSERT INTO config (key, value, updated_at) VALUES ($1, $2, $3)
+			if from.Before(until) {
+				if err := rollupRange(ctx, tx, t.table, b, from, until); err != nil {
+					return err
+				}
+			}
+			if !from.Before(until) {
+				return nil
+			}
+			_, err := tx.ExecContext(ctx, `INSERT INTO config (key, value, updated_at) VALUES ($1, $2, $3)
 				ON CONFLICT (key) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at`, t.key, until.Format(time.RFC3339), tx.now)
 			return err
 		})
@@ -91,7 +123,71 @@ func (db *DB) Rollup(ctx context.Context) error {
 			return err
 		}
 	}
-	return nil
+	return db.SetConfig(ctx, configKeyRollupSeen, strconv.FormatInt(seen, 10))
+}
+
+// rollupRange (re)computes the buckets of table in [from, until).
+func rollupRange(ctx context.Context, tx *Tx, table, bucket string, from, until time.Time) error {
+	_, err := tx.ExecContext(ctx, `INSERT INTO `+table+` (server_id, timestamp, cpu_avg, cpu_min, cpu_max,
+		memory_avg, memory_min, memory_max, disk_avg, disk_min, disk_max, sample_count)
+		SELECT server_id, `+bucket+`, AVG(cpu_percent), MIN(cpu_percent), MAX(cpu_percent),
+			AVG(memory_percent), MIN(memory_percent), MAX(memory_percent),
+			AVG(disk_percent), MIN(disk_percent), MAX(disk_percent), COUNT(*)
+		FROM metrics WHERE timestamp >= $1 AND timestamp < $2 GROUP BY server_id, `+bucket+`
+		ON CONFLICT (server_id, timestamp) DO UPDATE SET cpu_avg = excluded.cpu_avg, cpu_min = excluded.cpu_min,
+			cpu_max = excluded.cpu_max, memory_avg = excluded.memory_avg, memory_min = excluded.memory_min,
+			memory_max = excluded.memory_max, disk_avg = excluded.disk_avg, disk_min = excluded.disk_min,
+			disk_max = excluded.disk_max, sample_count = excluded.sample_count`, from, until)
+	return err
+}
+
+// lateBuckets returns the highest metrics id now, and the distinct hours
+// (UTC) before redoFrom of the rows that arrived since the last rollup:
+// the ids above the stored mark, which the primary key finds without a scan.
+func (db *DB) lateBuckets(ctx context.Context, redoFrom time.Time) (int64, []time.Time, error) {
+	var pruned time.Time
+	var mark int64
+	v, marked, err := db.GetConfig(ctx, configKeyRollupSeen)
+	if err != nil {
+		return 0, nil, err
+	} else if marked {
+		mark, _ = strconv.ParseInt(v, 10, 64)
+	}
+	var top sql.NullInt64
+	if err := db.read.QueryRowContext(ctx, `SELECT MAX(id) FROM metrics`).Scan(&top); err != nil {
+		return 0, nil, err
+	}
+	if !top.Valid || top.Int64 <= mark || !marked {
+		// First run: the regular window covers what exists; start the mark.
+		return max(mark, top.Int64), nil, nil
+	}
+	// A bucket whose raw rows were partly pruned cannot be recomputed.
+	if v, ok, err := db.GetConfig(ctx, configKeyPrunedBefore); err != nil {
+		return 0, nil, err
+	} else if cut, perr := time.Parse(time.RFC3339Nano, v); ok && perr == nil {
+		pruned = cut
+	}
+	rows, err := db.read.QueryContext(ctx, `SELECT timestamp FROM metrics WHERE id > $1 AND id <= $2 AND timestamp < $3`,
+		max(0, mark-rollupSeenSlack), top.Int64, redoFrom)
+	if err != nil {
+		return 0, nil, err
+	}
+	defer rows.Close()
+	hours := map[time.Time]bool{}
+	for rows.Next() {
+		var ts time.Time
+		if err := rows.Scan(&ts); err != nil {
+			return 0, nil, err
+		}
+		if h := ts.UTC().Truncate(time.Hour); !h.Before(pruned) {
+			hours[h] = true
+		}
+	}
+	out := make([]time.Time, 0, len(hours))
+	for h := range hours {
+		out = append(out, h)
+	}
+	return top.Int64, out, rows.Err()
 }
 
 // Prune deletes data past its retention in small batches. Raw metrics are
@@ -105,6 +201,11 @@ func (db *DB) Prune(ctx context.Context, r Retention) (int64, error) {
 		rawCut = time.Time{} // never rolled up: keep raw metrics
 	} else if done.Before(rawCut) {
 		rawCut = done
+	}
+	if !rawCut.IsZero() {
+		if err := db.SetConfig(ctx, configKeyPrunedBefore, rawCut.UTC().Format(time.RFC3339Nano)); err != nil {
+			return 0, err
+		}
 	}
 	// Per server, through the (server_id, timestamp) indices the tables
 	// already have, rather than a time index that would cost every row space.

@@ -15,5 +15,5 @@ func (h *Hub) serveMetrics() {
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
 		promexport.NewCollector(h.DB, h.Logger.With("component", "metrics")))
 	h.HTTP.Observer = promexport.NewHubMetrics(reg)
-	h.HTTP.SetMetrics(promhttp.HandlerFor(reg, promhttp.HandlerOpts{ErrorLog: nil}), h.Config.MetricsToken)
+	h.HTTP.SetMetrics(promhttp.HandlerFor(reg, promhttp.HandlerOpts{ErrorLog: nil}), h.Config.MetricsToken, h.Config.MetricsAllow)
 }

@@ -15,6 +15,7 @@ import (
 	"github.com/homelabcmd/homelabcmd/httpapi"
 	"github.com/homelabcmd/homelabcmd/hub"
 	"github.com/homelabcmd/homelabcmd/live"
+	"github.com/homelabcmd/homelabcmd/notify"
 	"github.com/homelabcmd/homelabcmd/sqlstore"
 )
 
@@ -66,8 +67,9 @@ func (h *Hub) Run(ctx context.Context) error {
 	h.Events = live.NewBroker()
 	db.Events = h.Events // the store delivers what each commit announced
 	db.HistorySampleEvery = h.Config.HistorySampleInterval
+	guard := notify.NewGuard(h.Config.NotifyAllowPrivate)
 	h.Engine = hub.New(db, h.Events, hub.Options{Alerting: alertingConfig(h.Config), Restart: h.Config.RestartPolicy(),
-		Logger: h.Logger.With("component", "engine")})
+		Logger: h.Logger.With("component", "engine"), NotifyGuard: guard})
 	if err := db.Migrate(ctx, h.Logger.With("component", "migrate")); err != nil {
 		return err
 	}
@@ -93,6 +95,9 @@ func (h *Hub) Run(ctx context.Context) error {
 		h.HTTP.UseStoredKey(db.APIKeyHash) // `homelabcmd key reset` may replace it
 	}
 	h.HTTP.ExternalURL = h.Config.ExternalURL
+	h.HTTP.TrustedProxies = h.Config.TrustedProxies
+	h.HTTP.MaxConns = h.Config.MaxConnections
+	h.HTTP.NotifyGuard = guard
 	h.HTTP.AgentsDir = h.Config.AgentsDir
 	h.HTTP.TLSCertFile, h.HTTP.TLSKeyFile = h.Config.TLSCert, h.Config.TLSKey
 	h.serveMetrics()
@@ -182,16 +187,20 @@ func (h *Hub) printWelcome(ctx context.Context) {
 	if h.Config.ExternalURL != "" {
 		url = h.Config.ExternalURL
 	}
+	// Only a key generated on this very start is printed (once): a
+	// configured key is never written to the output or the logs.
 	key := h.APIKey
 	keyNote := "(shown once: keep it; only its hash is stored)"
-	if key == "" {
+	if h.Config.APIKey != "" {
+		key, keyNote = "<your API key>", "(the one in your configuration; not printed)"
+	} else if key == "" {
 		key, keyNote = "<your API key>", "(printed on the first start; lost it? `homelabcmd key reset` prints a new one)"
-	} else if h.Config.APIKey != "" {
-		key, keyNote = "(from your configuration)", ""
 	}
-	dbName := string(h.DB.Engine())
-	if p := h.DB.Path(); p != "" {
-		dbName = p
+	dbName := "-"
+	if h.DB != nil {
+		if dbName = h.DB.Path(); dbName == "" {
+			dbName = string(h.DB.Engine())
+		}
 	}
 	fmt.Fprintf(h.Stdout, `
 homelabcmd hub %s is running.
@@ -205,7 +214,7 @@ Add a machine: "Add server" in the dashboard gives a one-line install command wi
 one-time registration token (agents get their own token, never the API key).
 `, homelabcmd.Version, url, url, key, keyNote, dbName)
 	// On the first start, one such command right here (valid for an hour).
-	if h.APIKey != "" && h.Config.APIKey == "" {
+	if h.APIKey != "" && h.Config.APIKey == "" && h.DB != nil {
 		t := &homelabcmd.RegistrationToken{}
 		if err := h.DB.CreateRegistrationToken(ctx, t, time.Hour); err != nil {
 			h.Logger.Warn("could not create a registration token for the welcome message", "err", err)

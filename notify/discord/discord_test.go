@@ -17,7 +17,7 @@ const token = "123456/abcdefSECRETtoken"
 
 func newNotifier(t *testing.T, base string) (notify.Notifier, []string) {
 	t.Helper()
-	n, err := discord.New(discord.Config{WebhookURL: base + "/api/webhooks/" + token}, nil, nil)
+	n, err := discord.New(discord.Config{WebhookURL: base + "/api/webhooks/" + token}, notify.NewGuard(true).Client(), nil)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -8,7 +8,6 @@ import (
 	"context"
 	"encoding/json"
 	"log/slog"
-	"net/http"
 	"strconv"
 	"sync"
 	"time"
@@ -30,9 +29,11 @@ type Store interface {
 
 // Dispatcher delivers outbox rows.
 type Dispatcher struct {
-	Store  Store
-	Owner  string // unique per hub process
-	Client *http.Client
+	Store Store
+	Owner string // unique per hub process
+	// Guard decides which addresses channels may reach (nil: no private
+	// ones; see notify.Guard).
+	Guard  *notify.Guard
 	Logger *slog.Logger
 	// SafetyPoll is the longest it sleeps without looking at the outbox
 	// (default 30 s). It is a safety net: writers wake it through Wake when
@@ -75,9 +76,6 @@ func (d *Dispatcher) defaults() {
 	}
 	if d.Logger == nil {
 		d.Logger = slog.New(slog.DiscardHandler)
-	}
-	if d.Client == nil {
-		d.Client = notify.NewClient()
 	}
 }
 
@@ -157,7 +155,7 @@ func (d *Dispatcher) runDue(ctx context.Context) (int, *time.Time, error) {
 }
 
 func (d *Dispatcher) deliver(ctx context.Context, del *notify.Delivery) {
-	n, err := registry.Build(del.Channel.Type, del.Channel.Config, d.Client, d.Logger)
+	n, err := registry.Build(del.Channel.Type, del.Channel.Config, d.Guard, d.Logger)
 	if err == nil {
 		sendCtx, cancel := context.WithTimeout(ctx, d.Timeout)
 		err = n.Notify(sendCtx, &del.Message)

@@ -85,24 +85,31 @@ func (c *Config) Validate() error {
 // Secrets points at the secret fields.
 func (c *Config) Secrets() []*string { return []*string{&c.Password} }
 
+// Target is where the password goes: the SMTP server's host and port.
+func (c *Config) Target() string { return net.JoinHostPort(c.Host, strconv.Itoa(c.Port)) }
+
 // Notifier sends to one list of recipients.
 type Notifier struct {
 	cfg    Config
 	logger *slog.Logger
-	dialer net.Dialer
+	dialer *net.Dialer
 }
 
 var _ notify.Notifier = (*Notifier)(nil)
 
-// New returns a notifier for a valid config. It needs no HTTP client.
-func New(cfg Config, logger *slog.Logger) (*Notifier, error) {
+// New returns a notifier for a valid config that connects through dialer
+// (nil: the default guard's, which refuses private addresses).
+func New(cfg Config, dialer *net.Dialer, logger *slog.Logger) (*Notifier, error) {
 	if err := cfg.Validate(); err != nil {
 		return nil, err
 	}
 	if logger == nil {
 		logger = slog.New(slog.DiscardHandler)
 	}
-	return &Notifier{cfg: cfg, logger: logger}, nil
+	if dialer == nil {
+		dialer = (*notify.Guard)(nil).Dialer()
+	}
+	return &Notifier{cfg: cfg, logger: logger, dialer: dialer}, nil
 }
 
 // Notify sends one e-mail. SMTP 4xx replies and network errors are

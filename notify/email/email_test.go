@@ -119,7 +119,7 @@ func newNotifier(t *testing.T, addr string) notify.Notifier {
 	var p int
 	fmt.Sscan(port, &p)
 	n, err := email.New(email.Config{Host: host, Port: p, Username: "hub", Password: password, From: "hub@home.lan",
-		To: []string{"me@home.lan", "you@home.lan"}, TLS: email.TLSNone}, nil)
+		To: []string{"me@home.lan", "you@home.lan"}, TLS: email.TLSNone}, notify.NewGuard(true).Dialer(), nil) // the test server is on loopback
 	if err != nil {
 		t.Fatal(err)
 	}

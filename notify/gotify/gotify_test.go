@@ -17,7 +17,7 @@ const appToken = "AbCdEfSecretGotify"
 
 func newNotifier(t *testing.T, base string) (notify.Notifier, []string) {
 	t.Helper()
-	n, err := gotify.New(gotify.Config{ServerURL: base, Token: appToken}, nil, nil)
+	n, err := gotify.New(gotify.Config{ServerURL: base, Token: appToken}, notify.NewGuard(true).Client(), nil)
 	if err != nil {
 		t.Fatal(err)
 	}

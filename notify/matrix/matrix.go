@@ -61,6 +61,9 @@ func (c *Config) Validate() error {
 // Secrets points at the secret fields.
 func (c *Config) Secrets() []*string { return []*string{&c.AccessToken} }
 
+// Target is where the secrets go: the URL's scheme, host and port.
+func (c *Config) Target() string { return notify.URLTarget(c.HomeserverURL) }
+
 // Notifier posts to one room.
 type Notifier struct {
 	cfg    Config

@@ -23,7 +23,7 @@ const (
 
 func newNotifier(t *testing.T, base string) (notify.Notifier, []string) {
 	t.Helper()
-	n, err := matrix.New(matrix.Config{HomeserverURL: base, AccessToken: accessToken, RoomID: roomID}, nil, nil)
+	n, err := matrix.New(matrix.Config{HomeserverURL: base, AccessToken: accessToken, RoomID: roomID}, notify.NewGuard(true).Client(), nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -114,7 +114,7 @@ func TestSendIsIdempotent(t *testing.T) {
 func TestBadTokenIsPermanentAndHidden(t *testing.T) {
 	hs := &homeserver{}
 	srv := hs.start(t)
-	n, err := matrix.New(matrix.Config{HomeserverURL: srv.URL, AccessToken: "syt_other_SecretToken_zzz", RoomID: roomID, MsgType: "m.text"}, nil, nil)
+	n, err := matrix.New(matrix.Config{HomeserverURL: srv.URL, AccessToken: "syt_other_SecretToken_zzz", RoomID: roomID, MsgType: "m.text"}, notify.NewGuard(true).Client(), nil)
 	if err != nil {
 		t.Fatal(err)
 	}

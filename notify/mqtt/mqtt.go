@@ -69,6 +69,9 @@ func (c *Config) Validate() error {
 // Secrets points at the secret fields.
 func (c *Config) Secrets() []*string { return []*string{&c.Password} }
 
+// Target is where the secrets go: the URL's scheme, host and port.
+func (c *Config) Target() string { return notify.URLTarget(c.URL) }
+
 // Notifier publishes to one broker and topic, connecting for each message.
 type Notifier struct {
 	cfg  Config
@@ -79,12 +82,16 @@ var _ notify.Notifier = (*Notifier)(nil)
 
 // New returns a notifier for a valid config. It dials through client's
 // transport when that has a DialContext (so the hub's outbound rules for
-// channel targets apply to MQTT too), else directly.
+// channel targets apply to MQTT too; nil: the default guarded client's),
+// else directly.
 func New(cfg Config, client *http.Client, _ *slog.Logger) (*Notifier, error) {
 	if err := cfg.Validate(); err != nil {
 		return nil, err
 	}
 	n := &Notifier{cfg: cfg}
+	if client == nil {
+		client = notify.NewClient()
+	}
 	if client != nil {
 		if t, ok := client.Transport.(*http.Transport); ok && t.DialContext != nil {
 			n.dial = t.DialContext

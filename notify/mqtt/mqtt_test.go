@@ -31,7 +31,7 @@ func TestPublishToMosquitto(t *testing.T) {
 		qos  int
 	}{{"qos 0", 0}, {"qos 1", 1}, {"qos 2", 2}} {
 		t.Run(tt.name, func(t *testing.T) {
-			n, err := mqtt.New(mqtt.Config{URL: b.URL, Topic: prefix + "/{severity}/{server_id}", QoS: qos(tt.qos)}, nil, nil)
+			n, err := mqtt.New(mqtt.Config{URL: b.URL, Topic: prefix + "/{severity}/{server_id}", QoS: qos(tt.qos)}, notify.NewGuard(true).Client(), nil)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -53,7 +53,7 @@ func TestPublishToMosquitto(t *testing.T) {
 	}
 	t.Run("retained", func(t *testing.T) {
 		topic := prefix + "/retained"
-		n, err := mqtt.New(mqtt.Config{URL: b.URL, Topic: topic, Retain: true}, nil, nil)
+		n, err := mqtt.New(mqtt.Config{URL: b.URL, Topic: topic, Retain: true}, notify.NewGuard(true).Client(), nil)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -140,7 +140,7 @@ var codes = map[int]struct{ connack, puback byte }{
 
 func newNotifier(t *testing.T, url string) notify.Notifier {
 	t.Helper()
-	n, err := mqtt.New(mqtt.Config{URL: url, Username: "hub", Password: password, Topic: "homelab/alerts"}, nil, nil)
+	n, err := mqtt.New(mqtt.Config{URL: url, Username: "hub", Password: password, Topic: "homelab/alerts"}, notify.NewGuard(true).Client(), nil)
 	if err != nil {
 		t.Fatal(err)
 	}

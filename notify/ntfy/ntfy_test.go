@@ -17,7 +17,7 @@ const secretToken = "tk_secretntfytoken0123456789"
 
 func TestConformance(t *testing.T) {
 	notifytest.Run(t, notifytest.HTTP(func(t *testing.T, base string) (notify.Notifier, []string) {
-		n, err := ntfy.New(ntfy.Config{ServerURL: base, Topic: "homelab", Token: secretToken}, nil, nil)
+		n, err := ntfy.New(ntfy.Config{ServerURL: base, Topic: "homelab", Token: secretToken}, notify.NewGuard(true).Client(), nil)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -27,7 +27,7 @@ func TestConformance(t *testing.T) {
 
 func TestConformanceBasicAuth(t *testing.T) {
 	notifytest.Run(t, notifytest.HTTP(func(t *testing.T, base string) (notify.Notifier, []string) {
-		n, err := ntfy.New(ntfy.Config{ServerURL: base, Topic: "homelab", Username: "me", Password: "hunter2-but-longer"}, nil, nil)
+		n, err := ntfy.New(ntfy.Config{ServerURL: base, Topic: "homelab", Username: "me", Password: "hunter2-but-longer"}, notify.NewGuard(true).Client(), nil)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -49,7 +49,7 @@ func TestPayload(t *testing.T) {
 		}
 	}))
 	defer srv.Close()
-	n, err := ntfy.New(ntfy.Config{ServerURL: srv.URL + "/", Topic: "homelab", Token: secretToken}, nil, nil)
+	n, err := ntfy.New(ntfy.Config{ServerURL: srv.URL + "/", Topic: "homelab", Token: secretToken}, notify.NewGuard(true).Client(), nil)
 	if err != nil {
 		t.Fatal(err)
 	}

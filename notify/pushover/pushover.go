@@ -90,6 +90,9 @@ func (c *Config) Validate() error {
 // Secrets points at the secret fields.
 func (c *Config) Secrets() []*string { return []*string{&c.Token, &c.UserKey} }
 
+// Target is where the secrets go: the URL's scheme, host and port.
+func (c *Config) Target() string { return notify.URLTarget(c.APIURL) }
+
 // Notifier sends to one user or group.
 type Notifier struct {
 	cfg    Config

@@ -21,7 +21,7 @@ const (
 
 func newNotifier(t *testing.T, base string) (notify.Notifier, []string) {
 	t.Helper()
-	n, err := pushover.New(pushover.Config{APIURL: base, Token: appToken, UserKey: userKey}, nil, nil)
+	n, err := pushover.New(pushover.Config{APIURL: base, Token: appToken, UserKey: userKey}, notify.NewGuard(true).Client(), nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -120,7 +120,7 @@ func TestResolvedCriticalCancelsTheEmergency(t *testing.T) {
 func TestWrongTokenIsPermanent(t *testing.T) {
 	rc := &receiver{}
 	srv := rc.start(t)
-	n, err := pushover.New(pushover.Config{APIURL: srv.URL, Token: "aWrongTokenButStillSecret0000", UserKey: userKey}, nil, nil)
+	n, err := pushover.New(pushover.Config{APIURL: srv.URL, Token: "aWrongTokenButStillSecret0000", UserKey: userKey}, notify.NewGuard(true).Client(), nil)
 	if err != nil {
 		t.Fatal(err)
 	}

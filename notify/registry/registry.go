@@ -8,8 +8,9 @@ import (
 	"encoding/json"
 	"fmt"
 	"log/slog"
-	"net/http"
+	"net"
 	"slices"
+	"strings"
 
 	"github.com/homelabcmd/homelabcmd"
 	"github.com/homelabcmd/homelabcmd/notify"
@@ -31,44 +32,47 @@ type Config interface {
 	Validate() error
 	// Secrets points at the fields that must never be shown or logged.
 	Secrets() []*string
+	// Target is where the secrets are sent (scheme://host:port, or
+	// host:port): a stored secret is kept only while it stays the same.
+	Target() string
 }
 
 type provider struct {
 	config func() Config
-	build  func(c Config, client *http.Client, logger *slog.Logger) (notify.Notifier, error)
+	build  func(c Config, g *notify.Guard, logger *slog.Logger) (notify.Notifier, error)
 }
 
 // providers is the registry: adding a provider means one line here.
 var providers = map[string]provider{
-	"slack": {func() Config { return new(slack.Config) }, func(c Config, h *http.Client, l *slog.Logger) (notify.Notifier, error) {
-		return slack.New(*c.(*slack.Config), h, l)
+	"slack": {func() Config { return new(slack.Config) }, func(c Config, g *notify.Guard, l *slog.Logger) (notify.Notifier, error) {
+		return slack.New(*c.(*slack.Config), g.Client(), l)
 	}},
-	"discord": {func() Config { return new(discord.Config) }, func(c Config, h *http.Client, l *slog.Logger) (notify.Notifier, error) {
-		return discord.New(*c.(*discord.Config), h, l)
+	"discord": {func() Config { return new(discord.Config) }, func(c Config, g *notify.Guard, l *slog.Logger) (notify.Notifier, error) {
+		return discord.New(*c.(*discord.Config), g.Client(), l)
 	}},
-	"ntfy": {func() Config { return new(ntfy.Config) }, func(c Config, h *http.Client, l *slog.Logger) (notify.Notifier, error) {
-		return ntfy.New(*c.(*ntfy.Config), h, l)
+	"ntfy": {func() Config { return new(ntfy.Config) }, func(c Config, g *notify.Guard, l *slog.Logger) (notify.Notifier, error) {
+		return ntfy.New(*c.(*ntfy.Config), g.Client(), l)
 	}},
-	"gotify": {func() Config { return new(gotify.Config) }, func(c Config, h *http.Client, l *slog.Logger) (notify.Notifier, error) {
-		return gotify.New(*c.(*gotify.Config), h, l)
+	"gotify": {func() Config { return new(gotify.Config) }, func(c Config, g *notify.Guard, l *slog.Logger) (notify.Notifier, error) {
+		return gotify.New(*c.(*gotify.Config), g.Client(), l)
 	}},
-	"email": {func() Config { return new(email.Config) }, func(c Config, _ *http.Client, l *slog.Logger) (notify.Notifier, error) {
-		return email.New(*c.(*email.Config), l)
+	"email": {func() Config { return new(email.Config) }, func(c Config, g *notify.Guard, l *slog.Logger) (notify.Notifier, error) {
+		return email.New(*c.(*email.Config), g.Dialer(), l)
 	}},
-	"webhook": {func() Config { return new(webhook.Config) }, func(c Config, h *http.Client, l *slog.Logger) (notify.Notifier, error) {
-		return webhook.New(*c.(*webhook.Config), h, l)
+	"webhook": {func() Config { return new(webhook.Config) }, func(c Config, g *notify.Guard, l *slog.Logger) (notify.Notifier, error) {
+		return webhook.New(*c.(*webhook.Config), g.Client(), l)
 	}},
-	"telegram": {func() Config { return new(telegram.Config) }, func(c Config, h *http.Client, l *slog.Logger) (notify.Notifier, error) {
-		return telegram.New(*c.(*telegram.Config), h, l)
+	"telegram": {func() Config { return new(telegram.Config) }, func(c Config, g *notify.Guard, l *slog.Logger) (notify.Notifier, error) {
+		return telegram.New(*c.(*telegram.Config), g.Client(), l)
 	}},
-	"pushover": {func() Config { return new(pushover.Config) }, func(c Config, h *http.Client, l *slog.Logger) (notify.Notifier, error) {
-		return pushover.New(*c.(*pushover.Config), h, l)
+	"pushover": {func() Config { return new(pushover.Config) }, func(c Config, g *notify.Guard, l *slog.Logger) (notify.Notifier, error) {
+		return pushover.New(*c.(*pushover.Config), g.Client(), l)
 	}},
-	"matrix": {func() Config { return new(matrix.Config) }, func(c Config, h *http.Client, l *slog.Logger) (notify.Notifier, error) {
-		return matrix.New(*c.(*matrix.Config), h, l)
+	"matrix": {func() Config { return new(matrix.Config) }, func(c Config, g *notify.Guard, l *slog.Logger) (notify.Notifier, error) {
+		return matrix.New(*c.(*matrix.Config), g.Client(), l)
 	}},
-	"mqtt": {func() Config { return new(mqtt.Config) }, func(c Config, h *http.Client, l *slog.Logger) (notify.Notifier, error) {
-		return mqtt.New(*c.(*mqtt.Config), h, l)
+	"mqtt": {func() Config { return new(mqtt.Config) }, func(c Config, g *notify.Guard, l *slog.Logger) (notify.Notifier, error) {
+		return mqtt.New(*c.(*mqtt.Config), g.Client(), l)
 	}},
 }
 
@@ -118,13 +122,36 @@ func Normalize(kind string, raw json.RawMessage) (json.RawMessage, error) {
 	return json.Marshal(c)
 }
 
-// Build returns the notifier of a stored channel config.
-func Build(kind string, raw json.RawMessage, client *http.Client, logger *slog.Logger) (notify.Notifier, error) {
+// Build returns the notifier of a stored channel config; it reaches only
+// the addresses g allows (nil: no private ones), following no redirect.
+func Build(kind string, raw json.RawMessage, g *notify.Guard, logger *slog.Logger) (notify.Notifier, error) {
 	c, err := Parse(kind, raw)
 	if err != nil {
 		return nil, err
 	}
-	return providers[kind].build(c, client, logger)
+	return providers[kind].build(c, g, logger)
+}
+
+// CheckTarget refuses (EINVALID naming "config") a config whose target is
+// an address g refuses: a literal private, loopback or link-local address,
+// or localhost. Names are checked again at each connection, after DNS.
+func CheckTarget(kind string, raw json.RawMessage, g *notify.Guard) error {
+	c, err := Parse(kind, raw)
+	if err != nil {
+		return err
+	}
+	t := c.Target()
+	host := t
+	if _, rest, ok := strings.Cut(t, "://"); ok {
+		host = rest
+	}
+	if h, _, err := net.SplitHostPort(host); err == nil {
+		host = h
+	}
+	if err := g.CheckHost(host); err != nil {
+		return homelabcmd.FieldError("config", "%s: %s", kind, err.Error())
+	}
+	return nil
 }
 
 // Secrets returns the non-empty secret values of a config, for scrubbing.
@@ -158,7 +185,10 @@ func Redact(kind string, raw json.RawMessage) (json.RawMessage, error) {
 }
 
 // KeepSecrets lets an update send back the masked config it read: every
-// secret still equal to notify.Mask takes its value from old.
+// secret still equal to notify.Mask takes its value from old, as long as
+// the target (host and port) is unchanged. A masked secret with a new
+// target is refused (EINVALID): the stored secret was meant for the old
+// host and must be typed again to be sent to another.
 func KeepSecrets(kind string, updated, old json.RawMessage) (json.RawMessage, error) {
 	c, err := decode(kind, updated)
 	if err != nil {
@@ -169,13 +199,21 @@ func KeepSecrets(kind string, updated, old json.RawMessage) (json.RawMessage, er
 		return nil, fmt.Errorf("stored %s config: %w", kind, err)
 	}
 	ps, olds := c.Secrets(), prev.Secrets()
+	kept := 0
 	for i, p := range ps {
 		if *p == notify.Mask {
 			*p = *olds[i]
+			if *p != "" {
+				kept++
+			}
 		}
 	}
 	if err := c.Validate(); err != nil {
 		return nil, homelabcmd.FieldError("config", "%s", err.Error())
+	}
+	if kept > 0 && c.Target() != prev.Target() {
+		return nil, homelabcmd.FieldError("config", "the target changed (%s → %s) while a secret was sent masked (%s): send the secret again for the new target",
+			prev.Target(), c.Target(), notify.Mask)
 	}
 	return json.Marshal(c)
 }

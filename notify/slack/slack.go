@@ -35,6 +35,9 @@ func (c *Config) Validate() error {
 	return nil
 }
 
+// Target is where the secrets go: the URL's scheme, host and port.
+func (c *Config) Target() string { return notify.URLTarget(c.WebhookURL) }
+
 // Secrets points at the secret fields.
 func (c *Config) Secrets() []*string { return []*string{&c.WebhookURL} }
 

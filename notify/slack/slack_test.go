@@ -19,7 +19,7 @@ const token = "T0001/B0001/XXXXsecretXXXXtoken"
 func newNotifier(t *testing.T, base string) (notify.Notifier, []string) {
 	t.Helper()
 	url := base + "/services/" + token
-	n, err := slack.New(slack.Config{WebhookURL: url}, nil, nil)
+	n, err := slack.New(slack.Config{WebhookURL: url}, notify.NewGuard(true).Client(), nil)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -62,6 +62,9 @@ func (c *Config) Validate() error {
 // Secrets points at the secret fields.
 func (c *Config) Secrets() []*string { return []*string{&c.BotToken} }
 
+// Target is where the secrets go: the URL's scheme, host and port.
+func (c *Config) Target() string { return notify.URLTarget(c.APIURL) }
+
 // Notifier sends to one chat.
 type Notifier struct {
 	cfg    Config

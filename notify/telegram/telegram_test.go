@@ -18,7 +18,7 @@ const botToken = "123456789:AAHsecretBotToken_0123456789abcdef"
 
 func newNotifier(t *testing.T, base string) (notify.Notifier, []string) {
 	t.Helper()
-	n, err := telegram.New(telegram.Config{APIURL: base, BotToken: botToken, ChatID: "-1001234567890"}, nil, nil)
+	n, err := telegram.New(telegram.Config{APIURL: base, BotToken: botToken, ChatID: "-1001234567890"}, notify.NewGuard(true).Client(), nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -78,7 +78,7 @@ func TestSendMessage(t *testing.T) {
 func TestWrongTokenIsPermanentAndHidden(t *testing.T) {
 	var got telegram.SendMessage
 	srv := botAPI(t, &got)
-	n, err := telegram.New(telegram.Config{APIURL: srv.URL, BotToken: "999:OtherSecretToken_xyz", ChatID: "@lab"}, nil, nil)
+	n, err := telegram.New(telegram.Config{APIURL: srv.URL, BotToken: "999:OtherSecretToken_xyz", ChatID: "@lab"}, notify.NewGuard(true).Client(), nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -92,7 +92,7 @@ func TestWrongTokenIsPermanentAndHidden(t *testing.T) {
 func TestSilentAndLongText(t *testing.T) {
 	var got telegram.SendMessage
 	srv := botAPI(t, &got)
-	n, err := telegram.New(telegram.Config{APIURL: srv.URL, BotToken: botToken, ChatID: "@lab", Silent: true, ThreadID: 3}, nil, nil)
+	n, err := telegram.New(telegram.Config{APIURL: srv.URL, BotToken: botToken, ChatID: "@lab", Silent: true, ThreadID: 3}, notify.NewGuard(true).Client(), nil)
 	if err != nil {
 		t.Fatal(err)
 	}

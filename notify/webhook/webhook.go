@@ -49,6 +49,9 @@ func (c *Config) Validate() error {
 	return nil
 }
 
+// Target is where the secrets go: the URL's scheme, host and port.
+func (c *Config) Target() string { return notify.URLTarget(c.URL) }
+
 // Secrets points at the secret fields.
 func (c *Config) Secrets() []*string { return []*string{&c.URL, &c.Secret} }
 

@@ -18,7 +18,7 @@ const key = "hmac-key-0123456789-secret"
 func newNotifier(t *testing.T, base string) (notify.Notifier, []string) {
 	t.Helper()
 	url := base + "/hooks/abcSECRETpath?token=qsSECRET"
-	n, err := webhook.New(webhook.Config{URL: url, Secret: key}, nil, nil)
+	n, err := webhook.New(webhook.Config{URL: url, Secret: key}, notify.NewGuard(true).Client(), nil)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -39,7 +39,8 @@ export async function startHub() {
   const launch = async () => {
     proc = spawn(bin, ['serve', '--host', '127.0.0.1', '--port', String(port), '--local-agent=false'], {
       cwd: dir,
-      env: { ...process.env, HOMELAB_CMD_API_KEY: API_KEY },
+      // The channel test's sink listens on 127.0.0.1: allow private targets.
+      env: { ...process.env, HOMELAB_CMD_API_KEY: API_KEY, HOMELAB_CMD_NOTIFY_ALLOW_PRIVATE: 'true' },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     proc.stdout.on('data', (d) => { output += d; });
