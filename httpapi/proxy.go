@@ -80,7 +80,7 @@ func (s *Server) clientIP(r *http.Request) netip.Addr {
 // hub hands out (install.sh, install commands, agent configs): a DNS name
 // or IPv4 address, or a bracketed IPv6 address, and an optional port.
 // Anything else (quotes, $, spaces, backticks) could break out of the
-// shell script an operator pipes to `sudo bash`.
+// shell script an operator pipes to `sudo sh`.
 var hostPattern = regexp.MustCompile(`^([A-Za-z0-9]([A-Za-z0-9.-]{0,251}[A-Za-z0-9])?|\[[0-9A-Fa-f:.]{2,45}\])(:[0-9]{1,5})?$`)
 
 // validHost reports whether h is a plain host[:port].

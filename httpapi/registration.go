@@ -263,7 +263,7 @@ fi
 "$BIN" $SUB --hub "$HUB" --registration-token "$TOKEN" --server-id "$SERVER_ID" --binary "$BIN" "$@"
 `))
 
-// handleInstallScript serves install.sh. It is piped to `sudo bash`, so the
+// handleInstallScript serves install.sh. It is piped to `sudo sh`, so the
 // one value rendered into it is shell-quoted (and its host validated by
 // hubURL), and no cache may keep it: one request with a forged host must
 // never become every machine's installer.

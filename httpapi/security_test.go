@@ -176,7 +176,7 @@ func TestWriteTimeoutSparesStreams(t *testing.T) {
 }
 
 // Finding 2: X-Forwarded-Host from anyone was rendered unquoted into the
-// install.sh piped to `sudo bash`.
+// install.sh piped to `sudo sh`.
 func TestInstallScriptCannotBeInjected(t *testing.T) {
 	s, _ := openServer(t, func(s *httpapi.Server) {
 		s.TrustedProxies = []netip.Prefix{netip.MustParsePrefix("10.9.9.9/32")} // not the test client
