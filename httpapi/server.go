@@ -34,6 +34,7 @@ type Store interface {
 	MetricsTier(ctx context.Context, serverID, tier string, from, to time.Time) ([]homelabcmd.MetricPoint, error)
 	ServiceUptime(ctx context.Context, serverID, name string, since time.Time) (*float64, error)
 	AuthStore
+	UserStore
 	RegistrationStore
 	ActionStore
 	AlertingStore
@@ -64,9 +65,6 @@ type AuthStore interface {
 	FindAgentCredential(ctx context.Context, guid string) (*homelabcmd.AgentCredential, error)
 	RotateAgentToken(ctx context.Context, guid string) (string, error)
 	RevokeAgentToken(ctx context.Context, guid string) error
-	CreateSession(ctx context.Context, ttl time.Duration) (string, error)
-	SessionValid(ctx context.Context, token string) (bool, error)
-	DeleteSession(ctx context.Context, token string) error
 }
 
 // Server is the hub's HTTP server.
@@ -92,6 +90,7 @@ type Server struct {
 	ln         net.Listener
 	srv        *http.Server
 	mux        *http.ServeMux
+	table      []Route
 }
 
 // NewServer returns a server that reads store and acts through engine;

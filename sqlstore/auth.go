@@ -152,35 +152,3 @@ func (db *DB) RevokeAgentToken(ctx context.Context, guid string) error {
 		return mustAffect(res, err, "No active credential for agent %s", guid)
 	})
 }
-
-// CreateSession starts a dashboard session and returns its token.
-func (db *DB) CreateSession(ctx context.Context, ttl time.Duration) (string, error) {
-	token := homelabcmd.NewSecret(homelabcmd.PrefixSession)
-	err := db.inTx(ctx, func(tx *Tx) error {
-		// Sweep expired sessions while here; there are few.
-		if _, err := tx.ExecContext(ctx, `DELETE FROM web_sessions WHERE expires_at < $1`, tx.now); err != nil {
-			return err
-		}
-		_, err := tx.ExecContext(ctx, `INSERT INTO web_sessions (token_hash, created_at, expires_at) VALUES ($1, $2, $3)`,
-			homelabcmd.HashSecret(token), tx.now, tx.now.Add(ttl))
-		return err
-	})
-	return token, err
-}
-
-// SessionValid reports whether token is a live session. Looking it up by its
-// hash means the comparison never touches the secret itself.
-func (db *DB) SessionValid(ctx context.Context, token string) (bool, error) {
-	var n int
-	err := db.read.QueryRowContext(ctx, `SELECT COUNT(*) FROM web_sessions WHERE token_hash = $1 AND expires_at > $2`,
-		homelabcmd.HashSecret(token), db.now()).Scan(&n)
-	return n == 1, err
-}
-
-// DeleteSession ends a session.
-func (db *DB) DeleteSession(ctx context.Context, token string) error {
-	return db.inTx(ctx, func(tx *Tx) error {
-		_, err := tx.ExecContext(ctx, `DELETE FROM web_sessions WHERE token_hash = $1`, homelabcmd.HashSecret(token))
-		return err
-	})
-}
