@@ -1,5 +1,7 @@
-// settings.js: alert thresholds and notification channels, with "send test".
+// settings.js: alert thresholds and notification channels, with "send test";
+// then accounts, tokens and sessions (access.js).
 import { api, get, enc } from '../api.js';
+import { mountAccess } from './access.js';
 import { h, toast, errorNotice, notAvailable, showFieldErrors, clearFieldErrors, empty } from '../ui.js';
 
 export function mount(root, ctx) {
@@ -9,6 +11,8 @@ export function mount(root, ctx) {
   root.append(h('div', { class: 'page-head' }, h('h1', {}, 'Settings')),
     h('section', { class: 'panel', 'aria-labelledby': 'thr-h' }, h('div', { class: 'panel-head' }, h('h2', { id: 'thr-h' }, 'Alert thresholds')), thresholdsBox),
     h('section', { class: 'panel', 'aria-labelledby': 'ch-h' }, h('div', { class: 'panel-head' }, h('h2', { id: 'ch-h' }, 'Notification channels')), channelsBox));
+
+  mountAccess(root, ctx);
 
   loadThresholds();
   loadChannels();
