@@ -43,6 +43,11 @@ func hubOptions(c *Hub) []option.Option {
 		o("retention_daily", "43800h", "", "how long daily metric rollups are kept", duration{&c.RetentionDaily}),
 		secret(o("metrics_token", "", "none", "bearer token for `GET /metrics` (open when unset)", str{&c.MetricsToken})),
 		o("channels_file", "", "none", "YAML list of notification channels to create or update on start (see \"Alerts and notifications\")", str{&c.ChannelsFile}),
+		o("oidc_issuer", "", "none", "OpenID provider for single sign-on, e.g. `https://auth.example.lan/realms/home` (off when unset; see docs/security.md)", str{&c.OIDCIssuer}),
+		o("oidc_client_id", "", "none", "the hub's client id at the provider", str{&c.OIDCClientID}),
+		secret(o("oidc_client_secret", "", "none", "the hub's client secret at the provider", str{&c.OIDCClientSecret})),
+		o("oidc_role_claim", "groups", "", "claim (a string or a list) whose values give the role", str{&c.OIDCRoleClaim}),
+		o("oidc_roles", "", "none", "claim value → role, e.g. `homelab-admins=admin,family=viewer`; the highest match wins, no match is refused", str{&c.OIDCRoles}),
 	}
 }
 

@@ -8,8 +8,14 @@ func userOperations() []operation {
 	return []operation{
 		{Route: "POST /api/v1/auth/signout-everywhere", Tag: "auth", Summary: "End every session of the signed-in user", Auth: authOperator,
 			Result: object(p("ended", integer())), Errors: []int{400}, Doc: "Only for users (400 for the API key or a token); clears the cookie."},
-		{Route: "GET /api/v1/auth/setup", Tag: "auth", Summary: "Whether the first-run setup is still open", Auth: authOpen,
-			Result: object(p("needed", boolean()))},
+		{Route: "GET /api/v1/auth/setup", Tag: "auth", Summary: "Whether the first-run setup is still open, and single sign-on configured", Auth: authOpen,
+			Result: object(p("needed", boolean()), p("sso", boolean()))},
+		{Route: "GET /api/v1/auth/oidc/login", Tag: "auth", Summary: "Sign in with single sign-on (redirects to the OpenID provider)", Auth: authOpen,
+			Query:  []param{{Name: "next", Desc: "Local path to return to afterwards.", Schema: str()}},
+			Status: 302, Errors: []int{400, 404}, Doc: "Sets a short-lived cookie with state, nonce and PKCE verifier; 404 when single sign-on is not configured."},
+		{Route: "GET /api/v1/auth/oidc/callback", Tag: "auth", Summary: "Where the OpenID provider sends the browser back", Auth: authOpen,
+			Query:  []param{{Name: "code", Desc: "Authorization code.", Schema: str()}, {Name: "state", Desc: "Must match the sign-in cookie.", Schema: str()}},
+			Status: 302, Errors: []int{404}, Doc: "Redirects to the page the sign-in started from with a session cookie, or to /login?error=… with the reason."},
 		{Route: "POST /api/v1/auth/setup", Tag: "auth", Summary: "Create the first admin (only while no user exists)", Auth: authOpen,
 			Body: userBody, Status: 201, Result: user, Errors: []int{409}, Doc: "Signs the caller in as the new admin (sets the session cookie)."},
 

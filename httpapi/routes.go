@@ -55,6 +55,8 @@ func (s *Server) routes() {
 	s.route("POST /api/v1/auth/signout-everywhere", viewer, s.handleSignOutEverywhere)
 	s.route("GET /api/v1/auth/setup", open, s.handleSetupStatus)
 	s.route("POST /api/v1/auth/setup", open, s.handleSetup)
+	s.route("GET /api/v1/auth/oidc/login", open, s.handleOIDCLogin)
+	s.route("GET /api/v1/auth/oidc/callback", open, s.handleOIDCCallback)
 
 	s.route("GET /api/v1/users", admin, s.handleListUsers)
 	s.route("POST /api/v1/users", admin, s.handleCreateUser)

@@ -74,6 +74,8 @@ type Server struct {
 
 	// ExternalURL is how agents reach the hub; "" derives it from requests.
 	ExternalURL string
+	// SSO is the OpenID provider users may sign in with; nil: none.
+	SSO SingleSignOn
 	// Observer counts heartbeats; a no-op unless set.
 	Observer IngestObserver
 

@@ -18,6 +18,7 @@ type UserStore interface {
 	UpdateUser(ctx context.Context, username string, role *homelabcmd.Role, passwordHash *string) (*homelabcmd.User, error)
 	DeleteUser(ctx context.Context, username string, force bool) error
 	Authenticate(ctx context.Context, username, password string) (*homelabcmd.User, error)
+	SignInOIDC(ctx context.Context, subject, username string, role homelabcmd.Role) (*homelabcmd.User, error)
 
 	CreateSession(ctx context.Context, ttl time.Duration, userID int64) (string, error)
 	SessionPrincipal(ctx context.Context, token string) (*homelabcmd.Principal, error)
@@ -33,14 +34,14 @@ type UserStore interface {
 }
 
 // handleSetupStatus tells the sign-in page whether the first-run setup
-// (create the first admin) is still open.
+// (create the first admin) is still open, and whether single sign-on is.
 func (s *Server) handleSetupStatus(w http.ResponseWriter, r *http.Request) {
 	n, err := s.store.UserCount(r.Context())
 	if err != nil {
 		s.writeError(w, r, err)
 		return
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"needed": n == 0})
+	writeJSON(w, http.StatusOK, map[string]any{"needed": n == 0, "sso": s.SSO != nil})
 }
 
 type userRequest struct {

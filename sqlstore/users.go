@@ -191,3 +191,33 @@ func (db *DB) Authenticate(ctx context.Context, username, password string) (*hom
 	})
 	return u, err
 }
+
+// oidcNoPassword is the password hash of accounts made by single sign-on:
+// no password matches it (it is no argon2id string).
+const oidcNoPassword = "!oidc"
+
+// SignInOIDC finds or creates the account linked to an OpenID subject,
+// gives it the role the provider's claim maps to (on every sign-in) and
+// records the sign-in. A local account with the same name is never taken
+// over. ECONFLICT, EINVALID.
+func (db *DB) SignInOIDC(ctx context.Context, subject, username string, role homelabcmd.Role) (*homelabcmd.User, error) {
+	var u *homelabcmd.User
+	err := db.inTx(ctx, func(tx *Tx) error {
+		if err := homelabcmd.ValidateRole("role", role); err != nil {
+			return err
+		}
+		var err error
+		u, err = scanUser(tx.QueryRowContext(ctx, `UPDATE users SET role = $1, last_login_at = $2, updated_at = $2
+			WHERE oidc_subject = $3 RETURNING `+userColumns, string(role), tx.now, subject))
+		if !errors.Is(err, sql.ErrNoRows) {
+			return err
+		}
+		if err := homelabcmd.ValidateUsername(username); err != nil {
+			return err
+		}
+		u, err = scanUser(tx.QueryRowContext(ctx, `INSERT INTO users (username, password_hash, role, oidc_subject, last_login_at, created_at, updated_at)
+			VALUES ($1, $2, $3, $4, $5, $5, $5) RETURNING `+userColumns, username, oidcNoPassword, string(role), subject, tx.now))
+		return translate(err, "An account named '"+username+"' exists already on this hub; an admin must rename or delete it before you can sign in with single sign-on", "")
+	})
+	return u, err
+}

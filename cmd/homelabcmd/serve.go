@@ -6,6 +6,7 @@ import (
 	"io"
 	"log/slog"
 	"net"
+	"net/http"
 	"strconv"
 	"time"
 
@@ -14,6 +15,7 @@ import (
 	"github.com/homelabcmd/homelabcmd/httpapi"
 	"github.com/homelabcmd/homelabcmd/hub"
 	"github.com/homelabcmd/homelabcmd/live"
+	"github.com/homelabcmd/homelabcmd/oidclogin"
 	"github.com/homelabcmd/homelabcmd/sqlstore"
 )
 
@@ -80,6 +82,10 @@ func (h *Hub) Run(ctx context.Context) error {
 	}
 	h.HTTP = httpapi.NewServer(db, h.Engine, keyHash, h.Events, h.Logger.With("component", "http"))
 	h.HTTP.ExternalURL = h.Config.ExternalURL
+	if sso := h.Config.SingleSignOn(); sso != nil {
+		h.HTTP.SSO = oidclogin.New(*sso, &http.Client{Timeout: 15 * time.Second})
+		h.Logger.Info("single sign-on enabled", "issuer", sso.Issuer, "role_claim", sso.RoleClaim)
+	}
 	h.serveMetrics()
 	h.HTTP.Addr = h.Config.Addr()
 	if err := h.HTTP.Open(); err != nil {

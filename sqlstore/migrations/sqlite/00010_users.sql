@@ -1,12 +1,15 @@
 -- Accounts with roles and scoped API tokens. Passwords are argon2id hashes
--- (PHC strings); token secrets are SHA-256 hashes. A dashboard session now
--- names its user; one without a user was opened with the operator key.
+-- (PHC strings); token secrets are SHA-256 hashes. oidc_subject links an
+-- account to its OpenID provider's issuer and subject (single sign-on). A
+-- dashboard session now names its user; one without a user was opened with
+-- the operator key.
 -- +goose Up
 CREATE TABLE users (
     id            INTEGER PRIMARY KEY AUTOINCREMENT,
     username      VARCHAR(64)  NOT NULL UNIQUE,
     password_hash VARCHAR(200) NOT NULL,
     role          VARCHAR(20)  NOT NULL,
+    oidc_subject  VARCHAR(300) UNIQUE,
     last_login_at DATETIME,
     created_at    DATETIME     NOT NULL,
     updated_at    DATETIME     NOT NULL
