@@ -18,17 +18,26 @@ export function mount(root, ctx) {
     userBox,
     keyForm(done)));
 
+  // A failed single sign-on comes back here with the reason.
+  const ssoError = ctx.query.get('error');
+  if (ssoError) userBox.before(h('p', { class: 'notice notice-error', role: 'alert', id: 'sso-error' }, ssoError));
+
   (async () => {
-    let needed = false;
+    let st;
     try {
-      needed = (await api('GET', '/auth/setup')).needed;
+      st = await api('GET', '/auth/setup');
     } catch { /* an older hub: API key only */
       userBox.replaceChildren(h('p', { class: 'muted' }, 'Sign in to the dashboard.'));
       return;
     }
     if (!ctx.alive) return;
-    userBox.replaceChildren(needed ? setupForm(done) : passwordForm(done));
-    userBox.querySelector('input').focus();
+    const next = ctx.query.get('next') || '/';
+    userBox.replaceChildren(
+      st.sso ? h('div', { class: 'panel' }, h('a', {
+        class: 'btn btn-primary', id: 'sso-login', href: '/api/v1/auth/oidc/login?next=' + encodeURIComponent(next),
+      }, 'Sign in with single sign-on')) : null,
+      st.needed ? setupForm(done) : passwordForm(done));
+    if (!ssoError) userBox.querySelector('a, input').focus();
   })();
 }
 
