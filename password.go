@@ -21,6 +21,17 @@ const (
 	argonKeyLen  = 32
 )
 
+// argonSlots bounds how many argon2id computations run at once: each takes
+// argonMemory, so without a bound a burst of sign-in attempts (which need
+// no credential) could take the hub's memory. The rest wait their turn.
+var argonSlots = make(chan struct{}, 2)
+
+func argonKey(pw, salt []byte, t, m uint32, p uint8, n uint32) []byte {
+	argonSlots <- struct{}{}
+	defer func() { <-argonSlots }()
+	return argon2.IDKey(pw, salt, t, m, p, n)
+}
+
 // HashPassword returns the argon2id hash of pw in the PHC string format:
 // $argon2id$v=19$m=65536,t=3,p=2$salt$hash (base64 without padding).
 func HashPassword(pw string) string {
@@ -28,7 +39,7 @@ func HashPassword(pw string) string {
 	if _, err := rand.Read(salt); err != nil {
 		panic(err) // crypto/rand never fails on Linux
 	}
-	key := argon2.IDKey([]byte(pw), salt, argonTime, argonMemory, argonThreads, argonKeyLen)
+	key := argonKey([]byte(pw), salt, argonTime, argonMemory, argonThreads, argonKeyLen)
 	b64 := base64.RawStdEncoding
 	return fmt.Sprintf("$argon2id$v=%d$m=%d,t=%d,p=%d$%s$%s", argon2.Version, argonMemory, argonTime, argonThreads,
 		b64.EncodeToString(salt), b64.EncodeToString(key))
@@ -53,7 +64,7 @@ func PasswordMatches(pw, encoded string) bool {
 	if err1 != nil || err2 != nil || len(want) == 0 || len(want) > 128 {
 		return false
 	}
-	got := argon2.IDKey([]byte(pw), salt, t, m, p, uint32(len(want)))
+	got := argonKey([]byte(pw), salt, t, m, p, uint32(len(want)))
 	return subtle.ConstantTimeCompare(got, want) == 1
 }
 

@@ -3,6 +3,7 @@ package homelabcmd
 import (
 	"strings"
 	"testing"
+	"time"
 )
 
 func TestPasswordHash(t *testing.T) {
@@ -49,5 +50,27 @@ func TestRoles(t *testing.T) {
 		if got := tc.have.Allows(tc.need); got != tc.want {
 			t.Errorf("%q.Allows(%q) = %v, want %v", tc.have, tc.need, got, tc.want)
 		}
+	}
+}
+
+// TestPasswordChecksWaitForASlot: with every argon2id slot taken, a check
+// does not start (its memory is bounded), and it runs once a slot frees.
+func TestPasswordChecksWaitForASlot(t *testing.T) {
+	h := HashPassword("correct horse battery")
+	for range cap(argonSlots) {
+		argonSlots <- struct{}{}
+	}
+	done := make(chan bool)
+	go func() { done <- PasswordMatches("correct horse battery", h) }()
+	select {
+	case <-done:
+		t.Fatal("a password check ran while every slot was taken")
+	case <-time.After(100 * time.Millisecond):
+	}
+	for range cap(argonSlots) {
+		<-argonSlots
+	}
+	if !<-done {
+		t.Fatal("the check failed after it got a slot")
 	}
 }
