@@ -17,7 +17,8 @@ func userOperations() []operation {
 			Query:  []param{{Name: "code", Desc: "Authorization code.", Schema: str()}, {Name: "state", Desc: "Must match the sign-in cookie.", Schema: str()}},
 			Status: 302, Errors: []int{404}, Doc: "Redirects to the page the sign-in started from with a session cookie, or to /login?error=… with the reason."},
 		{Route: "POST /api/v1/auth/setup", Tag: "auth", Summary: "Create the first admin (only while no user exists)", Auth: authOpen,
-			Body: userBody, Status: 201, Result: user, Errors: []int{409}, Doc: "Signs the caller in as the new admin (sets the session cookie)."},
+			Body: userBody, Status: 201, Result: user, Errors: []int{400, 403, 409},
+			Doc: "Signs the caller in as the new admin (sets the session cookie). Needs Content-Type: application/json; refuses cross-site requests (403)."},
 
 		{Route: "GET /api/v1/users", Tag: "users", Summary: "List users", Auth: authOperator,
 			Result: object(p("users", arrayOf(user)), p("total", integer()))},

@@ -3,6 +3,7 @@ package httpapi
 import (
 	"context"
 	"net/http"
+	"strings"
 	"time"
 
 	"github.com/homelabcmd/homelabcmd"
@@ -63,7 +64,19 @@ func passwordHash(pw *string) (string, error) {
 
 // handleSetup creates the first admin while no user exists, and signs the
 // browser in as that user. Once any user exists it answers 409.
+//
+// It needs no credential, so it refuses what another site can make a
+// browser send (a cross-site request, a body that is not declared JSON):
+// else a page visited on the LAN could claim a fresh hub's admin account.
 func (s *Server) handleSetup(w http.ResponseWriter, r *http.Request) {
+	if r.Header.Get("Sec-Fetch-Site") == "cross-site" {
+		s.writeError(w, r, homelabcmd.Errorf(homelabcmd.EFORBIDDEN, "Setup must come from the hub's own page"))
+		return
+	}
+	if ct := r.Header.Get("Content-Type"); !strings.HasPrefix(ct, "application/json") {
+		s.writeError(w, r, homelabcmd.Errorf(homelabcmd.EBADREQUEST, "Content-Type must be application/json"))
+		return
+	}
 	var body userRequest
 	if err := decodeJSON(w, r, &body); err != nil {
 		s.writeError(w, r, err)

@@ -40,6 +40,10 @@ func TestFirstRunSetupAndPasswordLogin(t *testing.T) {
 		} {
 			t.Run(tc.name, func(t *testing.T) { expectFieldError(t, a.do("POST", "/api/v1/auth/setup", tc.body), tc.loc) })
 		}
+		// What another site can make a browser send is refused.
+		setupBody := `{"username":"mallory","password":"correct horse battery"}`
+		expectCode(t, a.do("POST", "/api/v1/auth/setup", setupBody, "Content-Type", "text/plain"), 400, "BAD_REQUEST")
+		expectCode(t, a.do("POST", "/api/v1/auth/setup", setupBody, "Sec-Fetch-Site", "cross-site"), 403, "FORBIDDEN")
 		r := a.do("POST", "/api/v1/auth/setup", map[string]any{"username": "alice", "password": "correct horse battery"})
 		expectStatus(t, r, 201)
 		cookie := cookieOf(r)
