@@ -18,6 +18,7 @@ import (
 
 	"github.com/homelabcmd/homelabcmd"
 	"github.com/homelabcmd/homelabcmd/config/option"
+	"github.com/homelabcmd/homelabcmd/mqttconn"
 	"github.com/homelabcmd/homelabcmd/oidclogin"
 )
 
@@ -48,6 +49,17 @@ type Hub struct {
 	HistorySampleInterval time.Duration
 	// ChannelsFile declares notification channels in YAML (see ChannelSpec).
 	ChannelsFile string
+	// PulseURL is the dead man's switch: pinged every PulseInterval while
+	// the hub is healthy ("" for none).
+	PulseURL      string
+	PulseInterval time.Duration
+	// Home Assistant over MQTT ("" MQTTURL: off).
+	MQTTURL             string
+	MQTTUsername        string
+	MQTTPassword        string
+	MQTTDiscoveryPrefix string
+	MQTTTopicPrefix     string
+	MQTTRestartButtons  bool
 
 	// Single sign-on with an OpenID provider; off while OIDCIssuer is "".
 	OIDCIssuer       string
@@ -165,6 +177,24 @@ func (c *Hub) Validate() error {
 	}
 	if c.HistorySampleInterval < 0 {
 		return errors.New("history_sample_interval: must not be negative")
+	}
+	if c.PulseURL != "" {
+		if u, err := url.Parse(c.PulseURL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+			return errors.New("pulse_url: must be an http(s) URL")
+		}
+	}
+	if c.PulseInterval < time.Second {
+		return errors.New("pulse_interval: must be at least 1s")
+	}
+	if c.MQTTURL != "" {
+		if _, err := mqttconn.ParseURL(c.MQTTURL); err != nil {
+			return fmt.Errorf("mqtt_url: %w (credentials go in mqtt_username and mqtt_password)", err)
+		}
+	}
+	for _, p := range []struct{ name, v string }{{"mqtt_discovery_prefix", c.MQTTDiscoveryPrefix}, {"mqtt_topic_prefix", c.MQTTTopicPrefix}} {
+		if v := strings.Trim(p.v, "/"); v == "" || strings.ContainsAny(v, "+#") || strings.HasPrefix(v, "$") {
+			return fmt.Errorf("%s: %q must be a topic without + or # (and not start with $)", p.name, p.v)
+		}
 	}
 	if c.APIKey != "" && len(c.APIKey) < 16 {
 		return errors.New("api_key: must be at least 16 characters; leave it unset to have one generated")

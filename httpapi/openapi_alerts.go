@@ -1,6 +1,9 @@
 package httpapi
 
-import "github.com/homelabcmd/homelabcmd"
+import (
+	"github.com/homelabcmd/homelabcmd"
+	"github.com/homelabcmd/homelabcmd/notify/registry"
+)
 
 // alertOperations documents the alerting and notification routes
 // (alerts.go, thresholds.go, channels.go).
@@ -23,7 +26,7 @@ func alertOperations() []operation {
 	thresholds := object(append(metricProps(metric),
 		p("server_offline_seconds", with(integer(), "minimum", 30, "maximum", 86400)),
 		p("reminders", object(p("critical_minutes", with(integer(), "minimum", 5, "maximum", 1440)), p("high_minutes", with(integer(), "minimum", 15, "maximum", 1440)))))...)
-	kinds := enum("discord", "email", "gotify", "ntfy", "slack", "webhook")
+	kinds := enum(anys(registry.Kinds())...)
 	channel := object(p("id", integer()), p("name", str()), p("type", kinds),
 		p("config", with(object(), "description", "Provider config; secrets (tokens, passwords, webhook URLs) show as ********. Send them back unchanged to keep them.", "additionalProperties", true)),
 		p("min_severity", sev), p("send_resolved", boolean()), p("enabled", boolean()), p("created_at", dateTime()), p("updated_at", dateTime()))

@@ -127,6 +127,9 @@ func (s *Server) routes() {
 	s.route("GET /api/docs", open, s.handleDocs)
 
 	s.route("GET /api/v1/events", viewer, s.handleEvents)
+	// The MCP endpoint authenticates each request itself (verifyMCP):
+	// the operator key or a scoped API token, whose role decides its tools.
+	s.mux.Handle("/mcp", s.mcpHandler())
 	s.mux.HandleFunc("/api/", s.handleNotFound)
 	s.mux.Handle("/", web.Handler())
 }

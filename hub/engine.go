@@ -10,7 +10,9 @@ package hub
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"log/slog"
+	"os"
 	"time"
 
 	"github.com/homelabcmd/homelabcmd"
@@ -47,6 +49,9 @@ type Engine struct {
 	alerting alerting.Config
 	restart  homelabcmd.RestartPolicy
 	logger   *slog.Logger
+	// owner names this hub process (dispatcher claims, the health probe).
+	owner  string
+	health jobHealth
 }
 
 // New returns an engine over store. events receives what commits
@@ -67,7 +72,9 @@ func New(store Store, events *live.Broker, o Options) *Engine {
 	if o.Logger == nil {
 		o.Logger = slog.New(slog.DiscardHandler)
 	}
-	return &Engine{store: store, events: events, alerting: o.Alerting, restart: o.Restart, logger: o.Logger}
+	host, _ := os.Hostname()
+	return &Engine{store: store, events: events, alerting: o.Alerting, restart: o.Restart, logger: o.Logger,
+		owner: fmt.Sprintf("%s-%d-%s", host, os.Getpid(), homelabcmd.NewGUID()[:8])}
 }
 
 // RestartPolicy is the engine's restart guard rails.

@@ -2,8 +2,6 @@ package hub
 
 import (
 	"context"
-	"fmt"
-	"os"
 	"sync"
 	"time"
 
@@ -20,7 +18,12 @@ type Job struct {
 	// Exclusive jobs run on one hub at a time on a shared PostgreSQL
 	// (RunExclusive); if that hub dies its lock goes with its session.
 	Exclusive bool
-	Run       func(ctx context.Context) error
+	// Service marks a job whose Run lasts until ctx ends (the Home
+	// Assistant bridge); Every is then how often a hub that does not run
+	// it tries again (to take over an Exclusive one). The pulse does not
+	// wait for it to finish.
+	Service bool
+	Run     func(ctx context.Context) error
 }
 
 // jobs are the engine's own clock jobs. Offline detection every 15 s flags
@@ -56,8 +59,7 @@ func (e *Engine) jobs() []Job {
 func (e *Engine) Run(ctx context.Context, extra ...Job) {
 	var wg sync.WaitGroup
 	wake := make(chan struct{}, 1)
-	host, _ := os.Hostname()
-	d := &dispatch.Dispatcher{Store: e.store, Owner: fmt.Sprintf("%s-%d-%s", host, os.Getpid(), homelabcmd.NewGUID()[:8]),
+	d := &dispatch.Dispatcher{Store: e.store, Owner: e.owner,
 		Logger: e.logger.With("component", "notify"), Wake: wake}
 	events := e.events.Subscribe(ctx)
 	wg.Go(func() {
@@ -73,6 +75,9 @@ func (e *Engine) Run(ctx context.Context, extra ...Job) {
 	})
 	wg.Go(func() { d.Run(ctx) })
 	for _, j := range append(e.jobs(), extra...) {
+		if !j.Service {
+			e.health.register(j)
+		}
 		wg.Go(func() { e.runJob(ctx, j) })
 	}
 	wg.Wait()
@@ -88,6 +93,8 @@ func (e *Engine) runJob(ctx context.Context, j Job) {
 		}
 		if err != nil && ctx.Err() == nil {
 			e.logger.Error("clock job failed", "job", j.Name, "err", err)
+		} else if err == nil {
+			e.health.ok(j.Name)
 		}
 	}
 	if j.AtStart {

@@ -18,10 +18,15 @@ func NewClient() *http.Client { return &http.Client{Timeout: 10 * 1e9} }
 // are retryable. secrets are removed from every error text, and the URL
 // never appears in one.
 func Post(ctx context.Context, client *http.Client, rawURL string, header http.Header, body []byte, secrets ...string) error {
+	return Send(ctx, client, http.MethodPost, rawURL, header, body, secrets...)
+}
+
+// Send is Post with another method (Matrix sends with PUT).
+func Send(ctx context.Context, client *http.Client, method, rawURL string, header http.Header, body []byte, secrets ...string) error {
 	if client == nil {
 		client = NewClient()
 	}
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, rawURL, bytes.NewReader(body))
+	req, err := http.NewRequestWithContext(ctx, method, rawURL, bytes.NewReader(body))
 	if err != nil {
 		return Permanent("build request to %s", RedactURL(rawURL))
 	}
@@ -48,7 +53,7 @@ func Post(ctx context.Context, client *http.Client, rawURL string, header http.H
 		if errors.As(err, &ue) {
 			err = ue.Err // url.Error prints the URL, which may hold a secret
 		}
-		return Temporary("POST %s: %s", RedactURL(rawURL), Scrub(err.Error(), secrets...))
+		return Temporary("%s %s: %s", method, RedactURL(rawURL), Scrub(err.Error(), secrets...))
 	}
 	defer resp.Body.Close()
 	snippet, _ := io.ReadAll(io.LimitReader(resp.Body, 512))
@@ -60,7 +65,7 @@ func Post(ctx context.Context, client *http.Client, rawURL string, header http.H
 	if len(text) > 200 {
 		text = text[:200]
 	}
-	e := &Error{Msg: "POST " + RedactURL(rawURL) + ": HTTP " + resp.Status, Retryable: resp.StatusCode == http.StatusTooManyRequests || resp.StatusCode >= 500}
+	e := &Error{Msg: method + " " + RedactURL(rawURL) + ": HTTP " + resp.Status, Retryable: resp.StatusCode == http.StatusTooManyRequests || resp.StatusCode >= 500}
 	if text != "" {
 		e.Msg += ": " + text
 	}

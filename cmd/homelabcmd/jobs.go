@@ -2,11 +2,13 @@ package main
 
 import (
 	"context"
+	"fmt"
 	"sync"
 	"time"
 
 	"github.com/homelabcmd/homelabcmd/alerting"
 	"github.com/homelabcmd/homelabcmd/config"
+	"github.com/homelabcmd/homelabcmd/hass"
 	"github.com/homelabcmd/homelabcmd/hub"
 	"github.com/homelabcmd/homelabcmd/pgnotify"
 	"github.com/homelabcmd/homelabcmd/sqlstore"
@@ -27,7 +29,11 @@ func alertingConfig(c *config.Hub) alerting.Config {
 
 // startJobs runs until Close: the engine's clock jobs and dispatcher with
 // retention among them, and the other hubs' events on a shared PostgreSQL.
-func (h *Hub) startJobs() {
+func (h *Hub) startJobs() error {
+	extra, err := h.integrationJobs()
+	if err != nil {
+		return err
+	}
 	ctx, cancel := context.WithCancel(context.Background())
 	var wg sync.WaitGroup
 	h.stopJobs = func() { cancel(); wg.Wait() }
@@ -36,7 +42,7 @@ func (h *Hub) startJobs() {
 	}
 	retention := sqlstore.Retention{Raw: h.Config.RetentionRaw, Hourly: h.Config.RetentionHourly, Daily: h.Config.RetentionDaily}
 	wg.Go(func() {
-		h.Engine.Run(ctx, hub.Job{Name: "retention", Every: retentionInterval, AtStart: true, Exclusive: true, Run: func(ctx context.Context) error {
+		h.Engine.Run(ctx, append(extra, hub.Job{Name: "retention", Every: retentionInterval, AtStart: true, Exclusive: true, Run: func(ctx context.Context) error {
 			start := time.Now()
 			if err := h.DB.Rollup(ctx); err != nil {
 				return err
@@ -46,6 +52,25 @@ func (h *Hub) startJobs() {
 				h.Logger.Info("retention: pruned old rows", "rows", n, "took", time.Since(start).Round(time.Millisecond))
 			}
 			return err
-		}})
+		}})...)
 	})
+	return nil
+}
+
+// integrationJobs are the configured pulse and Home Assistant bridge.
+func (h *Hub) integrationJobs() ([]hub.Job, error) {
+	var jobs []hub.Job
+	if h.Config.PulseURL != "" {
+		jobs = append(jobs, h.Engine.PulseJob(h.Config.PulseURL, h.Config.PulseInterval, nil))
+	}
+	if h.Config.MQTTURL != "" {
+		b, err := hass.New(h.DB, h.Engine, h.Events, hass.Options{URL: h.Config.MQTTURL, Username: h.Config.MQTTUsername,
+			Password: h.Config.MQTTPassword, DiscoveryPrefix: h.Config.MQTTDiscoveryPrefix, TopicPrefix: h.Config.MQTTTopicPrefix,
+			RestartButtons: h.Config.MQTTRestartButtons, ExternalURL: h.Config.ExternalURL, Logger: h.Logger.With("component", "hass")})
+		if err != nil {
+			return nil, fmt.Errorf("mqtt_url: %w", err)
+		}
+		jobs = append(jobs, b.Job(15*time.Second))
+	}
+	return jobs, nil
 }

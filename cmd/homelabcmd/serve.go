@@ -92,7 +92,9 @@ func (h *Hub) Run(ctx context.Context) error {
 		return fmt.Errorf("listen on %s: %w", h.HTTP.Addr, err)
 	}
 	h.Logger.Info("hub listening", "addr", h.HTTP.Addr, "url", h.HTTP.URL(), "version", homelabcmd.Version)
-	h.startJobs()
+	if err := h.startJobs(); err != nil {
+		return err
+	}
 	h.printWelcome()
 	h.startLocalAgent(ctx)
 	return nil

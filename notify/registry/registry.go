@@ -16,8 +16,12 @@ import (
 	"github.com/homelabcmd/homelabcmd/notify/discord"
 	"github.com/homelabcmd/homelabcmd/notify/email"
 	"github.com/homelabcmd/homelabcmd/notify/gotify"
+	"github.com/homelabcmd/homelabcmd/notify/matrix"
+	"github.com/homelabcmd/homelabcmd/notify/mqtt"
 	"github.com/homelabcmd/homelabcmd/notify/ntfy"
+	"github.com/homelabcmd/homelabcmd/notify/pushover"
 	"github.com/homelabcmd/homelabcmd/notify/slack"
+	"github.com/homelabcmd/homelabcmd/notify/telegram"
 	"github.com/homelabcmd/homelabcmd/notify/webhook"
 )
 
@@ -53,6 +57,18 @@ var providers = map[string]provider{
 	}},
 	"webhook": {func() Config { return new(webhook.Config) }, func(c Config, h *http.Client, l *slog.Logger) (notify.Notifier, error) {
 		return webhook.New(*c.(*webhook.Config), h, l)
+	}},
+	"telegram": {func() Config { return new(telegram.Config) }, func(c Config, h *http.Client, l *slog.Logger) (notify.Notifier, error) {
+		return telegram.New(*c.(*telegram.Config), h, l)
+	}},
+	"pushover": {func() Config { return new(pushover.Config) }, func(c Config, h *http.Client, l *slog.Logger) (notify.Notifier, error) {
+		return pushover.New(*c.(*pushover.Config), h, l)
+	}},
+	"matrix": {func() Config { return new(matrix.Config) }, func(c Config, h *http.Client, l *slog.Logger) (notify.Notifier, error) {
+		return matrix.New(*c.(*matrix.Config), h, l)
+	}},
+	"mqtt": {func() Config { return new(mqtt.Config) }, func(c Config, h *http.Client, l *slog.Logger) (notify.Notifier, error) {
+		return mqtt.New(*c.(*mqtt.Config), h, l)
 	}},
 }
 

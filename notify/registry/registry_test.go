@@ -11,16 +11,20 @@ import (
 )
 
 var valid = map[string]string{
-	"slack":   `{"webhook_url":"https://hooks.slack.com/services/T/B/SECRET1"}`,
-	"discord": `{"webhook_url":"https://discord.com/api/webhooks/1/SECRET2"}`,
-	"ntfy":    `{"topic":"lab","token":"SECRET3"}`,
-	"gotify":  `{"server_url":"https://gotify.lan","token":"SECRET4"}`,
-	"email":   `{"host":"mail.lan","username":"u","password":"SECRET5","from":"a@b.c","to":["d@e.f"]}`,
-	"webhook": `{"url":"https://hook.lan/x","secret":"SECRET6-0123456789"}`,
+	"slack":    `{"webhook_url":"https://hooks.slack.com/services/T/B/SECRET1"}`,
+	"discord":  `{"webhook_url":"https://discord.com/api/webhooks/1/SECRET2"}`,
+	"ntfy":     `{"topic":"lab","token":"SECRET3"}`,
+	"gotify":   `{"server_url":"https://gotify.lan","token":"SECRET4"}`,
+	"email":    `{"host":"mail.lan","username":"u","password":"SECRET5","from":"a@b.c","to":["d@e.f"]}`,
+	"webhook":  `{"url":"https://hook.lan/x","secret":"SECRET6-0123456789"}`,
+	"telegram": `{"bot_token":"123:SECRET7","chat_id":"-100123"}`,
+	"pushover": `{"token":"SECRET8a","user_key":"SECRET8b"}`,
+	"matrix":   `{"homeserver_url":"https://matrix.lan","access_token":"SECRET9","room_id":"!r:matrix.lan"}`,
+	"mqtt":     `{"url":"mqtt://broker.lan","username":"hub","password":"SECRET10","topic":"homelab/alerts"}`,
 }
 
 func TestEveryKindBuildsAndRedacts(t *testing.T) {
-	if got := strings.Join(registry.Kinds(), ","); got != "discord,email,gotify,ntfy,slack,webhook" {
+	if got := strings.Join(registry.Kinds(), ","); got != "discord,email,gotify,matrix,mqtt,ntfy,pushover,slack,telegram,webhook" {
 		t.Fatalf("kinds = %s", got)
 	}
 	for _, kind := range registry.Kinds() {

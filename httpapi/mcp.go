@@ -1,0 +1,49 @@
+package httpapi
+
+import (
+	"context"
+	"net/http"
+	"strings"
+
+	"github.com/homelabcmd/homelabcmd"
+	"github.com/homelabcmd/homelabcmd/mcpapi"
+)
+
+// mcpHandler serves the Model Context Protocol at /mcp for AI assistants.
+// A client authenticates with "Authorization: Bearer <key>" (or X-API-Key);
+// the operator key may read and operate.
+func (s *Server) mcpHandler() http.Handler {
+	h := mcpapi.Handler(s.store, s.engine, s.verifyMCP, s.logger.With("component", "mcp"))
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		// A client's open event stream ends when the hub stops, so that
+		// shutdown need not wait for it.
+		ctx, cancel := context.WithCancel(r.Context())
+		defer cancel()
+		go func() {
+			select {
+			case <-s.shutdown:
+				cancel()
+			case <-ctx.Done():
+			}
+		}()
+		h.ServeHTTP(w, r.WithContext(ctx))
+	})
+}
+
+// verifyMCP maps an MCP client's credential to who it is and what it may
+// do: the operator key, or a scoped API token whose role decides (operator
+// and admin may operate, a viewer only reads).
+func (s *Server) verifyMCP(r *http.Request, token string) (mcpapi.Principal, error) {
+	token = strings.TrimSpace(token)
+	if s.apiKeyValid(token) {
+		return mcpapi.Principal{Name: homelabcmd.ActorAPIKey, CanOperate: true}, nil
+	}
+	if strings.HasPrefix(token, homelabcmd.PrefixAPIToken) {
+		p, err := s.store.VerifyAPIToken(r.Context(), token)
+		if err != nil {
+			return mcpapi.Principal{}, err
+		}
+		return mcpapi.Principal{Name: p.Name, CanOperate: p.Role.Allows(homelabcmd.RoleOperator)}, nil
+	}
+	return mcpapi.Principal{}, homelabcmd.Errorf(homelabcmd.EUNAUTHORIZED, "Invalid or missing authentication")
+}
