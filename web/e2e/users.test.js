@@ -28,6 +28,9 @@ describe('accounts', { timeout: 180000 }, () => {
   before(async () => {
     hub = await startHub();
     await hub.heartbeat('nas-1', { services: [{ name: 'plex', status: 'stopped', pid: null, memory_mb: null, cpu_percent: null }] });
+    const r = await hub.api('POST', '/servers/nas-1/services', { service_name: 'plex', is_critical: true });
+    assert.equal(r.status, 201, JSON.stringify(r.body));
+    await hub.heartbeat('nas-1', { services: [{ name: 'plex', status: 'stopped', pid: null, memory_mb: null, cpu_percent: null }] });
     browser = await launchBrowser();
   });
 
@@ -111,11 +114,19 @@ describe('accounts', { timeout: 180000 }, () => {
     await page.waitForSelector('#tokens-table tr[data-token="grafana"]');
     assert.ok(!(await page.content()).includes(secret));
     await page.screenshot({ path: path.join(artifacts, 'users-settings-admin.png'), fullPage: true });
+    await page.goto(hub.url + '/servers/nas-1');
+    await page.waitForSelector('[data-action="restart"]');
+    assert.equal(await page.isVisible('#add-service'), true);
     await context.close();
 
     const v = await newPage();
     await signInWithPassword(v.page, 'victor', 'viewer password 1');
     assert.equal(await v.page.textContent('#whoami'), 'victor · viewer');
+    // Controls a viewer cannot use are not shown; the admin sees them.
+    await v.page.goto(hub.url + '/servers/nas-1');
+    await v.page.waitForSelector('[data-action="restart"]', { state: 'attached' });
+    assert.equal(await v.page.isVisible('[data-action="restart"]'), false, 'a viewer sees no Restart');
+    assert.equal(await v.page.isVisible('#add-service'), false, 'a viewer sees no Add service');
     await v.page.goto(hub.url + '/settings');
     await v.page.waitForSelector('#acct-h-panel');
     assert.equal(await v.page.textContent('#acct-role'), 'viewer');

@@ -50,6 +50,10 @@ async function sessionValid() {
 const ROLES = ['viewer', 'operator', 'admin'];
 
 function showWhoami() {
+  // Controls a role cannot use are hidden (CSS [data-needs]); the API
+  // refuses them anyway.
+  if (me && me.role) document.body.dataset.role = me.role;
+  else delete document.body.dataset.role;
   const el = document.getElementById('whoami');
   el.textContent = me && me.name ? `${me.name} · ${me.role}` : '';
   el.hidden = !(me && me.name);

@@ -71,7 +71,7 @@ export function mount(root, ctx) {
           numberField(`thr-${k}-sus`, `${k}.sustained_seconds`, 'Sustained for', t[k]?.sustained_seconds, 0, 600, 'seconds before it fires')))),
       t.server_offline_seconds !== undefined ? h('div', { class: 'settings-grid' },
         numberField('thr-offline', 'server_offline_seconds', 'Offline after', t.server_offline_seconds, 30, 86400, 'seconds without a heartbeat')) : null,
-      h('div', { class: 'form-actions' }, h('button', { type: 'submit', class: 'btn btn-primary' }, 'Save thresholds')));
+      h('div', { class: 'form-actions', 'data-needs': 'admin' }, h('button', { type: 'submit', class: 'btn btn-primary' }, 'Save thresholds')));
     form.addEventListener('submit', async (e) => {
       e.preventDefault();
       clearFieldErrors(form);
@@ -122,7 +122,7 @@ export function mount(root, ctx) {
           h('td', { 'data-label': 'Channel' }, h('strong', {}, c.name || String(key)), c.target ? h('div', { class: 'small muted' }, c.target) : null),
           h('td', { 'data-label': 'Type' }, c.type || c.provider || '–'),
           h('td', { 'data-label': 'State' }, c.enabled === false ? '⊘ Disabled' : '✓ Enabled'),
-          h('td', { class: 'actions' }, h('button', { type: 'button', class: 'btn btn-small', onclick: (e) => sendTest(`/notifications/channels/${enc(key)}/test`, e.currentTarget) }, 'Send test')));
+          h('td', { class: 'actions' }, h('button', { type: 'button', class: 'btn btn-small', onclick: (e) => sendTest(`/notifications/channels/${enc(key)}/test`, e.currentTarget), 'data-needs': 'admin' }, 'Send test')));
       }))));
   }
 
