@@ -56,6 +56,11 @@ func hubOptions(c *Hub) []option.Option {
 		o("mqtt_discovery_prefix", "homeassistant", "", "Home Assistant's MQTT discovery prefix", str{&c.MQTTDiscoveryPrefix}),
 		o("mqtt_topic_prefix", "homelabcmd", "", "root of the hub's state, command and status topics", str{&c.MQTTTopicPrefix}),
 		o("mqtt_restart_buttons", "true", "", "a restart button per expected unit in Home Assistant (`false`: sensors only)", boolean{&c.MQTTRestartButtons}),
+		o("oidc_issuer", "", "none", "OpenID provider for single sign-on, e.g. `https://auth.example.lan/realms/home` (off when unset; see docs/security.md)", str{&c.OIDCIssuer}),
+		o("oidc_client_id", "", "none", "the hub's client id at the provider", str{&c.OIDCClientID}),
+		secret(o("oidc_client_secret", "", "none", "the hub's client secret at the provider", str{&c.OIDCClientSecret})),
+		o("oidc_role_claim", "groups", "", "claim (a string or a list) whose values give the role", str{&c.OIDCRoleClaim}),
+		o("oidc_roles", "", "none", "claim value → role, e.g. `homelab-admins=admin,family=viewer`; the highest match wins, no match is refused", str{&c.OIDCRoles}),
 	}
 }
 

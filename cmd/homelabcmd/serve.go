@@ -6,6 +6,7 @@ import (
 	"io"
 	"log/slog"
 	"net"
+	"net/http"
 	"strconv"
 	"time"
 
@@ -15,6 +16,7 @@ import (
 	"github.com/homelabcmd/homelabcmd/hub"
 	"github.com/homelabcmd/homelabcmd/live"
 	"github.com/homelabcmd/homelabcmd/notify"
+	"github.com/homelabcmd/homelabcmd/oidclogin"
 	"github.com/homelabcmd/homelabcmd/sqlstore"
 )
 
@@ -85,6 +87,10 @@ func (h *Hub) Run(ctx context.Context) error {
 	h.HTTP.TrustedProxies = h.Config.TrustedProxies
 	h.HTTP.MaxConns = h.Config.MaxConnections
 	h.HTTP.NotifyGuard = guard
+	if sso := h.Config.SingleSignOn(); sso != nil {
+		h.HTTP.SSO = oidclogin.New(*sso, &http.Client{Timeout: 15 * time.Second})
+		h.Logger.Info("single sign-on enabled", "issuer", sso.Issuer, "role_claim", sso.RoleClaim)
+	}
 	h.serveMetrics()
 	h.HTTP.Addr = h.Config.Addr()
 	if err := h.HTTP.Open(); err != nil {
