@@ -13,6 +13,7 @@ const (
 	PrefixAgentToken        = "hlh_ag_"
 	PrefixRegistrationToken = "hlh_rt_"
 	PrefixSession           = "hlh_ws_"
+	PrefixAPIToken          = "hlh_at_"
 )
 
 // NewSecret returns prefix followed by 64 hex characters (32 random bytes).

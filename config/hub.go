@@ -20,6 +20,7 @@ import (
 	"github.com/homelabcmd/homelabcmd"
 	"github.com/homelabcmd/homelabcmd/config/option"
 	"github.com/homelabcmd/homelabcmd/mqttconn"
+	"github.com/homelabcmd/homelabcmd/oidclogin"
 )
 
 // Hub holds the settings of `homelabcmd serve`; hubOptions says where
@@ -68,6 +69,14 @@ type Hub struct {
 	MQTTDiscoveryPrefix string
 	MQTTTopicPrefix     string
 	MQTTRestartButtons  bool
+
+	// Single sign-on with an OpenID provider; off while OIDCIssuer is "".
+	OIDCIssuer       string
+	OIDCClientID     string
+	OIDCClientSecret string
+	OIDCRoleClaim    string
+	// OIDCRoles maps claim values to roles: "value=role,value=role".
+	OIDCRoles string
 	// AgentsDir holds the agent binaries served to agents
 	// (homelabcmd-agent-linux-<arch>); "" is the executable's folder.
 	AgentsDir string
@@ -210,7 +219,29 @@ func (c *Hub) Validate() error {
 	if c.APIKey != "" && len(c.APIKey) < 16 {
 		return errors.New("api_key: must be at least 16 characters; leave it unset to have one generated")
 	}
+	if c.OIDCIssuer != "" {
+		if u, err := url.Parse(c.OIDCIssuer); err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
+			return fmt.Errorf("oidc_issuer: %q is not an http(s) URL", c.OIDCIssuer)
+		}
+		if c.OIDCClientID == "" || c.OIDCRoleClaim == "" {
+			return errors.New("oidc_client_id and oidc_role_claim are required with oidc_issuer")
+		}
+		if _, err := oidclogin.ParseRoles(c.OIDCRoles); err != nil {
+			return fmt.Errorf("oidc_roles: %s", homelabcmd.ErrorMessage(err))
+		}
+	}
 	return nil
+}
+
+// SingleSignOn returns the OpenID provider settings, or nil when off.
+// Call it after Validate.
+func (c *Hub) SingleSignOn() *oidclogin.Config {
+	if c.OIDCIssuer == "" {
+		return nil
+	}
+	roles, _ := oidclogin.ParseRoles(c.OIDCRoles)
+	return &oidclogin.Config{Issuer: c.OIDCIssuer, ClientID: c.OIDCClientID, ClientSecret: c.OIDCClientSecret,
+		RoleClaim: c.OIDCRoleClaim, Roles: roles}
 }
 
 // Addr is the listen address.

@@ -63,6 +63,7 @@ func TestNothingCreatedByAccident(t *testing.T) {
 		{"migrate down", []string{"migrate", "down"}},
 		{"config dump", []string{"config", "dump"}},
 		{"key reset", []string{"key", "reset"}},
+		{"user list", []string{"user", "list"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

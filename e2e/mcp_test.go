@@ -181,3 +181,61 @@ func TestMCP(t *testing.T) {
 		t.Fatalf("fleet resource: %+v, %v", res, err)
 	}
 }
+
+// A read-only (viewer) token reads the fleet over MCP but gets no write
+// tools, and a call to one queues nothing; an operator token may restart.
+func TestMCPScopedTokens(t *testing.T) {
+	h := StartHub(t, t.TempDir(), alertHubEnv(""))
+	setupAlertHub(t, h.URL, "http://127.0.0.1:1", 1)
+	token := func(name, role string) string {
+		t.Helper()
+		var out struct {
+			Secret string `json:"secret"`
+		}
+		if code := api(t, "POST", h.URL+"/api/v1/tokens", fmt.Sprintf(`{"name":%q,"role":%q}`, name, role), &out); code != 201 || out.Secret == "" {
+			t.Fatalf("create %s token: %d", role, code)
+		}
+		return out.Secret
+	}
+	viewer, err := mcpSession(t, h.URL, token("assistant-ro", "viewer"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	tools, err := viewer.ListTools(t.Context(), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tl := range tools.Tools {
+		if tl.Name == "restart_service" || tl.Name == "acknowledge_alert" {
+			t.Fatalf("a viewer token sees %s", tl.Name)
+		}
+	}
+	var fleet struct {
+		Servers []struct{ ID string } `json:"servers"`
+	}
+	if e := call(t, viewer, "list_servers", nil, &fleet); e != "" || len(fleet.Servers) != 1 {
+		t.Fatalf("viewer list_servers: %q %+v", e, fleet)
+	}
+	res, err := viewer.CallTool(t.Context(), &mcp.CallToolParams{Name: "restart_service", Arguments: map[string]any{"server_id": "nas", "service_name": "svc0"}})
+	if err == nil && !res.IsError {
+		t.Fatal("a viewer token queued a restart")
+	}
+	var actions struct {
+		Total int `json:"total"`
+	}
+	if api(t, "GET", h.URL+"/api/v1/actions", "", &actions); actions.Total != 0 {
+		t.Fatalf("actions after a viewer's restart: %d", actions.Total)
+	}
+
+	op, err := mcpSession(t, h.URL, token("assistant-op", "operator"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var restart struct {
+		RequestedBy string `json:"requested_by"`
+	}
+	if e := call(t, op, "restart_service", map[string]any{"server_id": "nas", "service_name": "svc0"}, &restart); e != "" ||
+		restart.RequestedBy != "mcp:e2e-assistant (token:assistant-op)" {
+		t.Fatalf("operator token restart: %q %+v", e, restart)
+	}
+}

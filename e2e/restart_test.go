@@ -182,7 +182,7 @@ func TestRestartNeedsApprovalInMaintenance(t *testing.T) {
 		t.Fatalf("approve: %d", code)
 	}
 	a := e.waitDone(t, ans.ActionID)
-	if a.ApprovedBy == nil || *a.ApprovedBy != "dashboard" || e.fake.Calls("RestartUnit") != 1 {
+	if a.ApprovedBy == nil || *a.ApprovedBy != "api-key" || e.fake.Calls("RestartUnit") != 1 {
 		t.Fatalf("approved action %+v", a)
 	}
 

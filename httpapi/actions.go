@@ -16,13 +16,10 @@ type ActionStore interface {
 	ListActions(ctx context.Context, f homelabcmd.ActionFilter) ([]*homelabcmd.Action, int, error)
 }
 
-// operatorActor names who acted in the audit trail.
-const operatorActor = "dashboard"
-
 // handleRestart queues a restart of a service (expected or not, running or
 // not, as in the original story).
 func (s *Server) handleRestart(w http.ResponseWriter, r *http.Request) {
-	a, err := s.engine.CreateRestart(r.Context(), r.PathValue("id"), r.PathValue("name"), operatorActor)
+	a, err := s.engine.CreateRestart(r.Context(), r.PathValue("id"), r.PathValue("name"), actor(r))
 	if err != nil {
 		s.writeError(w, r, err)
 		return
@@ -92,9 +89,9 @@ func (s *Server) handleActionTransition(op string) http.HandlerFunc {
 		var a *homelabcmd.Action
 		switch op {
 		case "approve":
-			a, err = s.engine.ApproveAction(r.Context(), id, operatorActor)
+			a, err = s.engine.ApproveAction(r.Context(), id, actor(r))
 		case "cancel":
-			a, err = s.engine.CancelAction(r.Context(), id, operatorActor)
+			a, err = s.engine.CancelAction(r.Context(), id, actor(r))
 		case "reject":
 			var body struct {
 				Reason string `json:"reason"`
@@ -103,7 +100,7 @@ func (s *Server) handleActionTransition(op string) http.HandlerFunc {
 				s.writeError(w, r, err)
 				return
 			}
-			a, err = s.engine.RejectAction(r.Context(), id, operatorActor, body.Reason)
+			a, err = s.engine.RejectAction(r.Context(), id, actor(r), body.Reason)
 		}
 		if err != nil {
 			s.writeError(w, r, err)

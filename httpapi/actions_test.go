@@ -67,7 +67,7 @@ func TestRestartActions(t *testing.T) {
 				ev := e.(map[string]any)
 				trail = append(trail, fmt.Sprintf("%v:%v", ev["actor"], ev["to_status"]))
 			}
-			if got := strings.Join(trail, " "); got != "dashboard:approved agent:nas:executing agent:nas:completed" {
+			if got := strings.Join(trail, " "); got != "api-key:approved agent:nas:executing agent:nas:completed" {
 				t.Fatalf("audit trail %q", got)
 			}
 		})
@@ -93,7 +93,7 @@ func TestRestartActions(t *testing.T) {
 
 			m = a.op("POST", "/api/v1/servers/nas/services/sonarr/restart", nil).json(t)
 			id = int64(m["action_id"].(float64))
-			if ap := a.op("POST", fmt.Sprintf("/api/v1/actions/%d/approve", id), nil).json(t); ap["status"] != "approved" || ap["approved_by"] != "dashboard" {
+			if ap := a.op("POST", fmt.Sprintf("/api/v1/actions/%d/approve", id), nil).json(t); ap["status"] != "approved" || ap["approved_by"] != "api-key" {
 				t.Fatalf("approve %v", ap)
 			}
 			if c := a.op("POST", fmt.Sprintf("/api/v1/actions/%d/cancel", id), nil).json(t); c["status"] != "cancelled" {

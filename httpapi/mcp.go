@@ -3,6 +3,7 @@ package httpapi
 import (
 	"context"
 	"net/http"
+	"strings"
 
 	"github.com/homelabcmd/homelabcmd"
 	"github.com/homelabcmd/homelabcmd/mcpapi"
@@ -29,14 +30,27 @@ func (s *Server) mcpHandler() http.Handler {
 	})
 }
 
-// verifyMCP maps an MCP client's credential to who it is and what it may do.
-// Wrong credentials count towards the client's failed-authentication limit.
+// verifyMCP maps an MCP client's credential to who it is and what it may
+// do: the operator key, or a scoped API token whose role decides (operator
+// and admin may operate, a viewer only reads). Wrong credentials count
+// towards the client's failed-authentication limit.
 func (s *Server) verifyMCP(r *http.Request, token string) (mcpapi.Principal, error) {
 	if err := s.authThrottle(r); err != nil {
 		return mcpapi.Principal{}, err
 	}
+	token = strings.TrimSpace(token)
 	if s.apiKeyValid(token) {
-		return mcpapi.Principal{Name: "api-key", CanOperate: true}, nil
+		return mcpapi.Principal{Name: homelabcmd.ActorAPIKey, CanOperate: true}, nil
+	}
+	if strings.HasPrefix(token, homelabcmd.PrefixAPIToken) {
+		p, err := s.store.VerifyAPIToken(r.Context(), token)
+		if err != nil {
+			if homelabcmd.ErrorCode(err) == homelabcmd.EUNAUTHORIZED {
+				s.authFailed(r, "mcp bearer token")
+			}
+			return mcpapi.Principal{}, err
+		}
+		return mcpapi.Principal{Name: p.Name, CanOperate: p.Role.Allows(homelabcmd.RoleOperator)}, nil
 	}
 	s.authFailed(r, "mcp bearer token")
 	return mcpapi.Principal{}, homelabcmd.Errorf(homelabcmd.EUNAUTHORIZED, "Invalid or missing authentication")

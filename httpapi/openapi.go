@@ -18,7 +18,11 @@ var docsPage []byte
 
 // handleOpenAPI serves the OpenAPI 3.1 document (open, no auth).
 func (s *Server) handleOpenAPI(w http.ResponseWriter, r *http.Request) {
-	writeJSON(w, http.StatusOK, openAPIDocument(s.Version))
+	roles := map[string]Access{}
+	for _, rt := range s.table {
+		roles[rt.Pattern] = rt.Access
+	}
+	writeJSON(w, http.StatusOK, openAPIDocument(s.Version, roles))
 }
 
 // handleDocs serves the documentation page (open, no auth).
@@ -44,10 +48,12 @@ var errorResponses = map[int]struct{ name, desc string }{
 
 var pathParamRE = regexp.MustCompile(`\{([^}.]+)(\.\.\.)?\}`)
 
-// openAPIDocument builds the whole document from apiOperations.
-func openAPIDocument(version string) map[string]any {
+// openAPIDocument builds the whole document from apiOperations; roles
+// (from the route table) gives each operation's least role.
+func openAPIDocument(version string, roles map[string]Access) map[string]any {
 	paths := map[string]any{}
-	for _, op := range append(apiOperations(), alertOperations()...) {
+	for _, op := range slices.Concat(apiOperations(), alertOperations(), userOperations()) {
+		op.Role = roles[op.Route]
 		method, path, _ := strings.Cut(op.Route, " ")
 		item, _ := paths[path].(map[string]any)
 		if item == nil {
@@ -102,8 +108,12 @@ func (op operation) document(method, path string) map[string]any {
 	case authOpen:
 		out["security"] = []any{}
 	case authOperator:
-		out["security"] = []any{map[string]any{"apiKey": []any{}}, map[string]any{"sessionCookie": []any{}}}
-		errs = append(errs, 401)
+		out["security"] = []any{map[string]any{"apiKey": []any{}}, map[string]any{"bearerToken": []any{}}, map[string]any{"sessionCookie": []any{}}}
+		errs = append(errs, 401, 403)
+		if op.Role != "" {
+			out["x-required-role"] = string(op.Role)
+			out["description"] = strings.TrimSpace(op.Doc + " Needs the " + string(op.Role) + " role or higher.")
+		}
 	case authAgent:
 		out["security"] = []any{map[string]any{"agentToken": []any{}, "agentGUID": []any{}}, map[string]any{"apiKey": []any{}}}
 		errs = append(errs, 401)
@@ -182,6 +192,12 @@ func openAPIComponents() map[string]any {
 	add[homelabcmd.Action](g, "Action")
 	add[homelabcmd.ActionResult](g, "ActionResult")
 	g.schemas["Heartbeat"].(schema)["description"] = "An agent's report. Unknown fields (packages, command_results, metrics.reboot_required, …) are accepted and ignored."
+	add[homelabcmd.User](g, "User")
+	add[homelabcmd.Session](g, "Session")
+	add[homelabcmd.APIToken](g, "APIToken")
+	for name, s := range userSchemas() {
+		g.set(name, s)
+	}
 	for name, s := range handWrittenSchemas() {
 		g.set(name, s)
 	}
@@ -198,7 +214,8 @@ func openAPIComponents() map[string]any {
 		"schemas":   g.schemas,
 		"responses": responses,
 		"securitySchemes": map[string]any{
-			"apiKey":        map[string]any{"type": "apiKey", "in": "header", "name": "X-API-Key", "description": "The operator API key."},
+			"apiKey":        map[string]any{"type": "apiKey", "in": "header", "name": "X-API-Key", "description": "The operator API key (admin), or a scoped API token (hlh_at_…)."},
+			"bearerToken":   map[string]any{"type": "http", "scheme": "bearer", "description": "A scoped API token (hlh_at_…) or the operator key."},
 			"sessionCookie": map[string]any{"type": "apiKey", "in": "cookie", "name": sessionCookie, "description": "Dashboard session from POST /api/v1/auth/login."},
 			"agentToken":    map[string]any{"type": "apiKey", "in": "header", "name": "X-Agent-Token", "description": "Per-agent token (hlh_ag_…); sent together with X-Server-GUID."},
 			"agentGUID":     map[string]any{"type": "apiKey", "in": "header", "name": "X-Server-GUID", "description": "The agent's server GUID; sent together with X-Agent-Token."},

@@ -20,6 +20,7 @@ type operation struct {
 	Summary string
 	Doc     string // optional longer description
 	Auth    string
+	Role    Access // filled from the route table
 	Query   []param
 	Body    schema // request body; nil when there is none
 	Status  int    // success status; 0 means 200
@@ -45,12 +46,16 @@ var pathParamDocs = map[string]string{
 	"aid":  "Action id (positive integer).",
 	"alid": "Alert id (positive integer).",
 	"cid":  "Notification channel id (positive integer).",
+	"user": "User name.",
+	"sid":  "Session id (the SHA-256 of the session cookie, as listed).",
+	"tkid": "API token id (positive integer).",
 }
 
 // tagDocs describes the operation groups, in display order.
 var tagDocs = [][2]string{
 	{"system", "Hub health."},
-	{"auth", "Dashboard sign-in with the API key; sets an HttpOnly session cookie."},
+	{"auth", "Dashboard sign-in with a user name and password or the API key; sets an HttpOnly session cookie. First-run setup."},
+	{"users", "Accounts with roles (viewer, operator, admin), their sessions, and scoped API tokens."},
 	{"agents", "What agents call: the heartbeat."},
 	{"registration", "One-time registration tokens, claims, install script and per-agent credentials."},
 	{"servers", "Monitored machines."},
@@ -70,12 +75,13 @@ func apiOperations() []operation {
 		{Route: "GET /api/v1/system/health", Tag: "system", Summary: "Hub health", Auth: authOpen,
 			Doc: "Always 200; status is \"degraded\" when the database does not answer.", Result: ref("Health")},
 
-		{Route: "POST /api/v1/auth/login", Tag: "auth", Summary: "Sign in with the API key", Auth: authOpen,
+		{Route: "POST /api/v1/auth/login", Tag: "auth", Summary: "Sign in with a user name and password, or the API key", Auth: authOpen,
 			Body: ref("LoginRequest"), Status: 204, Errors: []int{401}, Doc: "Sets the homelabcmd_session cookie."},
 		{Route: "POST /api/v1/auth/logout", Tag: "auth", Summary: "Sign out", Auth: authOpen, Status: 204,
 			Doc: "Deletes the session named by the cookie, if any, and clears the cookie."},
 		{Route: "GET /api/v1/auth/session", Tag: "auth", Summary: "Check the caller is signed in", Auth: authOperator,
-			Result: object(p("authenticated", with(boolean(), "const", true)))},
+			Result: object(p("authenticated", with(boolean(), "const", true)), p("name", str()), p("role", enum("viewer", "operator", "admin")),
+				p("kind", enum("user", "token", "api-key")))},
 
 		{Route: "POST /api/v1/agents/heartbeat", Tag: "agents", Summary: "Report an agent's state", Auth: authAgent,
 			Body: ref("Heartbeat"), Result: ref("HeartbeatResponse"), Errors: []int{403, 409},

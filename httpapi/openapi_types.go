@@ -37,7 +37,6 @@ func handWrittenSchemas() map[string]schema {
 			p("schema_version", nullable(integer())),
 			p("timestamp", with(dateTime(), "description", "YYYY-MM-DDTHH:MM:SSZ")),
 		),
-		"LoginRequest": object(p("api_key", str())),
 		"CreateServerRequest": object(
 			p("id", serverID),
 			p("hostname", hostname),

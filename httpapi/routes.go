@@ -2,80 +2,134 @@ package httpapi
 
 import (
 	"net/http"
+	"slices"
 	"strconv"
+
+	"github.com/homelabcmd/homelabcmd"
 
 	"github.com/homelabcmd/homelabcmd/web"
 )
 
-// routes is the API's one route table. "op" marks the operator API (API key
-// or dashboard session); the heartbeat authenticates agents itself.
+// Access is who may call a route: "open" and "agent" routes check what they
+// need themselves (nothing, a login, a one-time token; an agent's token);
+// the others need a user, session or API token with at least that role.
+type Access string
+
+// The access levels of the route table.
+const (
+	open     Access = "open"
+	agent    Access = "agent"
+	viewer   Access = Access(homelabcmd.RoleViewer)
+	operator Access = Access(homelabcmd.RoleOperator)
+	admin    Access = Access(homelabcmd.RoleAdmin)
+)
+
+// Route is one row of the route table.
+type Route struct {
+	Pattern string // "METHOD /path" as registered with the mux
+	Access  Access
+}
+
+// Routes lists the route table in registration order, for the role matrix
+// tests and the documentation.
+func (s *Server) Routes() []Route { return slices.Clone(s.table) }
+
+// route registers one row of the route table; role checks happen here and
+// nowhere else.
+func (s *Server) route(pattern string, a Access, h http.HandlerFunc) {
+	s.table = append(s.table, Route{Pattern: pattern, Access: a})
+	if a != open && a != agent {
+		h = s.authorize(homelabcmd.Role(a), h)
+	}
+	s.mux.HandleFunc(pattern, h)
+}
+
+// routes is the API's one route table: each route with the least role that
+// may call it.
 func (s *Server) routes() {
-	op := s.operator
-	s.mux.HandleFunc("GET /api/v1/system/health", s.handleHealth)
+	s.route("GET /api/v1/system/health", open, s.handleHealth)
 
-	s.mux.HandleFunc("POST /api/v1/auth/login", s.handleLogin)
-	s.mux.HandleFunc("POST /api/v1/auth/logout", s.handleLogout)
-	s.mux.HandleFunc("GET /api/v1/auth/session", op(s.handleSession))
+	s.route("POST /api/v1/auth/login", open, s.handleLogin)
+	s.route("POST /api/v1/auth/logout", open, s.handleLogout)
+	s.route("GET /api/v1/auth/session", viewer, s.handleSession)
+	s.route("POST /api/v1/auth/signout-everywhere", viewer, s.handleSignOutEverywhere)
+	s.route("GET /api/v1/auth/setup", open, s.handleSetupStatus)
+	s.route("POST /api/v1/auth/setup", open, s.handleSetup)
+	s.route("GET /api/v1/auth/oidc/login", open, s.handleOIDCLogin)
+	s.route("GET /api/v1/auth/oidc/callback", open, s.handleOIDCCallback)
 
-	s.mux.HandleFunc("POST /api/v1/agents/heartbeat", s.handleHeartbeat)
-	s.mux.HandleFunc("POST /api/v1/agents/register/tokens", op(s.handleCreateRegistrationToken))
-	s.mux.HandleFunc("GET /api/v1/agents/register/tokens", op(s.handleListRegistrationTokens))
-	s.mux.HandleFunc("DELETE /api/v1/agents/register/tokens/{tid}", op(s.handleDeleteRegistrationToken))
-	s.mux.HandleFunc("POST /api/v1/agents/register/claim", s.handleClaim)
-	s.mux.HandleFunc("GET /api/v1/agents/register/install.sh", s.handleInstallScript)
-	s.mux.HandleFunc("GET /api/v1/agents/register/credentials/{guid}", op(s.handleGetCredential))
-	s.mux.HandleFunc("POST /api/v1/agents/register/credentials/{guid}/rotate", op(s.handleRotateCredential))
-	s.mux.HandleFunc("POST /api/v1/agents/register/credentials/{guid}/revoke", op(s.handleRevokeCredential))
-	s.mux.HandleFunc("GET /api/v1/agents/download/{arch}", s.handleDownloadAgent)
-	s.mux.HandleFunc("GET /api/v1/agents/download/{arch}/sha256", s.handleAgentChecksum)
-	s.mux.HandleFunc("GET /api/v1/agents/commands", s.handleAgentCommands)
-	s.mux.HandleFunc("POST /api/v1/agents/commands/{aid}/result", s.handleCommandResult)
+	s.route("GET /api/v1/users", admin, s.handleListUsers)
+	s.route("POST /api/v1/users", admin, s.handleCreateUser)
+	s.route("PUT /api/v1/users/{user}", admin, s.handleUpdateUser)
+	s.route("DELETE /api/v1/users/{user}", admin, s.handleDeleteUser)
+	s.route("POST /api/v1/users/{user}/signout", admin, s.handleSignOutUser)
+	s.route("GET /api/v1/sessions", admin, s.handleListSessions)
+	s.route("DELETE /api/v1/sessions/{sid}", admin, s.handleDeleteSession)
+	s.route("GET /api/v1/tokens", admin, s.handleListTokens)
+	s.route("POST /api/v1/tokens", admin, s.handleCreateToken)
+	s.route("DELETE /api/v1/tokens/{tkid}", admin, s.handleDeleteToken)
 
-	s.mux.HandleFunc("GET /api/v1/servers", op(s.handleListServers))
-	s.mux.HandleFunc("POST /api/v1/servers", op(s.handleCreateServer))
-	s.mux.HandleFunc("GET /api/v1/servers/{id}", op(s.handleGetServer))
-	s.mux.HandleFunc("PUT /api/v1/servers/{id}", op(s.handleUpdateServer))
-	s.mux.HandleFunc("DELETE /api/v1/servers/{id}", op(s.handleDeleteServer))
-	s.mux.HandleFunc("PUT /api/v1/servers/{id}/pause", op(s.handlePause(true)))
-	s.mux.HandleFunc("PUT /api/v1/servers/{id}/unpause", op(s.handlePause(false)))
-	s.mux.HandleFunc("GET /api/v1/servers/{id}/metrics", op(s.handleMetrics))
+	s.route("POST /api/v1/agents/heartbeat", agent, s.handleHeartbeat)
+	s.route("POST /api/v1/agents/register/tokens", admin, s.handleCreateRegistrationToken)
+	s.route("GET /api/v1/agents/register/tokens", admin, s.handleListRegistrationTokens)
+	s.route("DELETE /api/v1/agents/register/tokens/{tid}", admin, s.handleDeleteRegistrationToken)
+	s.route("POST /api/v1/agents/register/claim", open, s.handleClaim)
+	s.route("GET /api/v1/agents/register/install.sh", open, s.handleInstallScript)
+	s.route("GET /api/v1/agents/register/credentials/{guid}", admin, s.handleGetCredential)
+	s.route("POST /api/v1/agents/register/credentials/{guid}/rotate", admin, s.handleRotateCredential)
+	s.route("POST /api/v1/agents/register/credentials/{guid}/revoke", admin, s.handleRevokeCredential)
+	s.route("GET /api/v1/agents/download/{arch}", open, s.handleDownloadAgent)
+	s.route("GET /api/v1/agents/download/{arch}/sha256", open, s.handleAgentChecksum)
+	s.route("GET /api/v1/agents/commands", agent, s.handleAgentCommands)
+	s.route("POST /api/v1/agents/commands/{aid}/result", agent, s.handleCommandResult)
 
-	s.mux.HandleFunc("GET /api/v1/servers/{id}/services", op(s.handleListServices))
-	s.mux.HandleFunc("POST /api/v1/servers/{id}/services", op(s.handleCreateService))
-	s.mux.HandleFunc("PUT /api/v1/servers/{id}/services/{name}", op(s.handleUpdateService))
-	s.mux.HandleFunc("DELETE /api/v1/servers/{id}/services/{name}", op(s.handleDeleteService))
-	s.mux.HandleFunc("GET /api/v1/servers/{id}/services/{name}/history", op(s.handleServiceHistory))
-	s.mux.HandleFunc("GET /api/v1/servers/{id}/services/{name}/uptime", op(s.handleServiceUptime))
-	s.mux.HandleFunc("POST /api/v1/servers/{id}/services/{name}/restart", op(s.handleRestart))
-	s.mux.HandleFunc("GET /api/v1/servers/{id}/actions", op(s.handleListActions))
+	s.route("GET /api/v1/servers", viewer, s.handleListServers)
+	s.route("POST /api/v1/servers", admin, s.handleCreateServer)
+	s.route("GET /api/v1/servers/{id}", viewer, s.handleGetServer)
+	s.route("PUT /api/v1/servers/{id}", admin, s.handleUpdateServer)
+	s.route("DELETE /api/v1/servers/{id}", admin, s.handleDeleteServer)
+	s.route("PUT /api/v1/servers/{id}/pause", admin, s.handlePause(true))
+	s.route("PUT /api/v1/servers/{id}/unpause", admin, s.handlePause(false))
+	s.route("GET /api/v1/servers/{id}/metrics", viewer, s.handleMetrics)
 
-	s.mux.HandleFunc("GET /api/v1/actions", op(s.handleListActions))
-	s.mux.HandleFunc("GET /api/v1/actions/{aid}", op(s.handleGetAction))
-	s.mux.HandleFunc("POST /api/v1/actions/{aid}/approve", op(s.handleActionTransition("approve")))
-	s.mux.HandleFunc("POST /api/v1/actions/{aid}/reject", op(s.handleActionTransition("reject")))
-	s.mux.HandleFunc("POST /api/v1/actions/{aid}/cancel", op(s.handleActionTransition("cancel")))
+	s.route("GET /api/v1/servers/{id}/services", viewer, s.handleListServices)
+	s.route("POST /api/v1/servers/{id}/services", admin, s.handleCreateService)
+	s.route("PUT /api/v1/servers/{id}/services/{name}", admin, s.handleUpdateService)
+	s.route("DELETE /api/v1/servers/{id}/services/{name}", admin, s.handleDeleteService)
+	s.route("GET /api/v1/servers/{id}/services/{name}/history", viewer, s.handleServiceHistory)
+	s.route("GET /api/v1/servers/{id}/services/{name}/uptime", viewer, s.handleServiceUptime)
+	s.route("POST /api/v1/servers/{id}/services/{name}/restart", operator, s.handleRestart)
+	s.route("GET /api/v1/servers/{id}/actions", viewer, s.handleListActions)
 
-	s.mux.HandleFunc("GET /api/v1/alerts", op(s.handleListAlerts))
-	s.mux.HandleFunc("GET /api/v1/alerts/pending", op(s.handlePendingAlerts))
-	s.mux.HandleFunc("GET /api/v1/alerts/kinds", op(s.handleAlertKinds))
-	s.mux.HandleFunc("GET /api/v1/alerts/{alid}", op(s.handleGetAlert))
-	s.mux.HandleFunc("POST /api/v1/alerts/{alid}/acknowledge", op(s.handleAcknowledgeAlert))
-	s.mux.HandleFunc("POST /api/v1/alerts/{alid}/resolve", op(s.handleResolveAlert))
-	s.mux.HandleFunc("GET /api/v1/config", op(s.handleGetConfig))
-	s.mux.HandleFunc("PUT /api/v1/config/notifications", op(s.handlePutLegacyNotifications))
-	s.mux.HandleFunc("GET /api/v1/config/thresholds", op(s.handleGetThresholds))
-	s.mux.HandleFunc("PUT /api/v1/config/thresholds", op(s.handlePutThresholds))
-	s.mux.HandleFunc("GET /api/v1/notifications/channels", op(s.handleListChannels))
-	s.mux.HandleFunc("POST /api/v1/notifications/channels", op(s.handleCreateChannel))
-	s.mux.HandleFunc("GET /api/v1/notifications/channels/{cid}", op(s.handleGetChannel))
-	s.mux.HandleFunc("PUT /api/v1/notifications/channels/{cid}", op(s.handleUpdateChannel))
-	s.mux.HandleFunc("DELETE /api/v1/notifications/channels/{cid}", op(s.handleDeleteChannel))
-	s.mux.HandleFunc("POST /api/v1/notifications/channels/{cid}/test", op(s.handleTestChannel))
+	s.route("GET /api/v1/actions", viewer, s.handleListActions)
+	s.route("GET /api/v1/actions/{aid}", viewer, s.handleGetAction)
+	s.route("POST /api/v1/actions/{aid}/approve", operator, s.handleActionTransition("approve"))
+	s.route("POST /api/v1/actions/{aid}/reject", operator, s.handleActionTransition("reject"))
+	s.route("POST /api/v1/actions/{aid}/cancel", operator, s.handleActionTransition("cancel"))
 
-	s.mux.HandleFunc("GET /api/openapi.json", s.handleOpenAPI)
-	s.mux.HandleFunc("GET /api/docs", s.handleDocs)
+	s.route("GET /api/v1/alerts", viewer, s.handleListAlerts)
+	s.route("GET /api/v1/alerts/pending", viewer, s.handlePendingAlerts)
+	s.route("GET /api/v1/alerts/kinds", viewer, s.handleAlertKinds)
+	s.route("GET /api/v1/alerts/{alid}", viewer, s.handleGetAlert)
+	s.route("POST /api/v1/alerts/{alid}/acknowledge", operator, s.handleAcknowledgeAlert)
+	s.route("POST /api/v1/alerts/{alid}/resolve", operator, s.handleResolveAlert)
+	s.route("GET /api/v1/config", viewer, s.handleGetConfig)
+	s.route("PUT /api/v1/config/notifications", admin, s.handlePutLegacyNotifications)
+	s.route("GET /api/v1/config/thresholds", viewer, s.handleGetThresholds)
+	s.route("PUT /api/v1/config/thresholds", admin, s.handlePutThresholds)
+	s.route("GET /api/v1/notifications/channels", viewer, s.handleListChannels)
+	s.route("POST /api/v1/notifications/channels", admin, s.handleCreateChannel)
+	s.route("GET /api/v1/notifications/channels/{cid}", viewer, s.handleGetChannel)
+	s.route("PUT /api/v1/notifications/channels/{cid}", admin, s.handleUpdateChannel)
+	s.route("DELETE /api/v1/notifications/channels/{cid}", admin, s.handleDeleteChannel)
+	s.route("POST /api/v1/notifications/channels/{cid}/test", admin, s.handleTestChannel)
 
-	s.mux.HandleFunc("GET /api/v1/events", op(s.handleEvents))
+	s.route("GET /api/openapi.json", open, s.handleOpenAPI)
+	s.route("GET /api/docs", open, s.handleDocs)
+
+	s.route("GET /api/v1/events", viewer, s.handleEvents)
+	// The MCP endpoint authenticates each request itself (verifyMCP):
+	// the operator key or a scoped API token, whose role decides its tools.
 	s.mux.Handle("/mcp", s.mcpHandler())
 	s.mux.HandleFunc("/api/", s.handleNotFound)
 	s.mux.Handle("/", web.Handler())

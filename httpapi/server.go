@@ -39,6 +39,7 @@ type Store interface {
 	MetricsTier(ctx context.Context, serverID, tier string, from, to time.Time) ([]homelabcmd.MetricPoint, error)
 	ServiceUptime(ctx context.Context, serverID, name string, since time.Time) (*float64, error)
 	AuthStore
+	UserStore
 	RegistrationStore
 	ActionStore
 	AlertingStore
@@ -69,9 +70,6 @@ type AuthStore interface {
 	FindAgentCredential(ctx context.Context, guid string) (*homelabcmd.AgentCredential, error)
 	RotateAgentToken(ctx context.Context, guid string) (string, error)
 	RevokeAgentToken(ctx context.Context, guid string) error
-	CreateSession(ctx context.Context, ttl time.Duration, credential string) (string, error)
-	SessionValid(ctx context.Context, token, credential string) (bool, error)
-	DeleteSession(ctx context.Context, token string) error
 }
 
 // Server is the hub's HTTP server.
@@ -81,6 +79,8 @@ type Server struct {
 
 	// ExternalURL is how agents reach the hub; "" derives it from requests.
 	ExternalURL string
+	// SSO is the OpenID provider users may sign in with; nil: none.
+	SSO SingleSignOn
 	// Observer counts heartbeats; a no-op unless set.
 	Observer IngestObserver
 	// LANURL is how other machines reach the hub when no ExternalURL is
@@ -127,6 +127,7 @@ type Server struct {
 	ln         net.Listener
 	srv        *http.Server
 	mux        *http.ServeMux
+	table      []Route
 }
 
 // NewServer returns a server that reads store and acts through engine;

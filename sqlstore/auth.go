@@ -178,42 +178,6 @@ func (db *DB) RevokeAgentToken(ctx context.Context, guid string) error {
 	})
 }
 
-// CreateSession starts a dashboard session and returns its token. credential
-// identifies what the session was made with (a hash of the operator key's
-// hash): SessionValid accepts the session only with that same credential,
-// so a new key ends every session made with the old one.
-func (db *DB) CreateSession(ctx context.Context, ttl time.Duration, credential string) (string, error) {
-	token := homelabcmd.NewSecret(homelabcmd.PrefixSession)
-	err := db.inTx(ctx, func(tx *Tx) error {
-		// Sweep expired sessions while here; there are few.
-		if _, err := tx.ExecContext(ctx, `DELETE FROM web_sessions WHERE expires_at < $1`, tx.now); err != nil {
-			return err
-		}
-		_, err := tx.ExecContext(ctx, `INSERT INTO web_sessions (token_hash, credential_hash, created_at, expires_at) VALUES ($1, $2, $3, $4)`,
-			homelabcmd.HashSecret(token), credential, tx.now, tx.now.Add(ttl))
-		return err
-	})
-	return token, err
-}
-
-// SessionValid reports whether token is a live session made with
-// credential. Looking it up by its hash means the comparison never touches
-// the secret itself.
-func (db *DB) SessionValid(ctx context.Context, token, credential string) (bool, error) {
-	var n int
-	err := db.read.QueryRowContext(ctx, `SELECT COUNT(*) FROM web_sessions WHERE token_hash = $1 AND credential_hash = $2 AND expires_at > $3`,
-		homelabcmd.HashSecret(token), credential, db.now()).Scan(&n)
-	return n == 1, err
-}
-
-// DeleteSession ends a session.
-func (db *DB) DeleteSession(ctx context.Context, token string) error {
-	return db.inTx(ctx, func(tx *Tx) error {
-		_, err := tx.ExecContext(ctx, `DELETE FROM web_sessions WHERE token_hash = $1`, homelabcmd.HashSecret(token))
-		return err
-	})
-}
-
 // configKeyHealthProbe is the row the health check rewrites.
 const configKeyHealthProbe = "health_write_probe"
 

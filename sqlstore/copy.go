@@ -15,7 +15,7 @@ import (
 var copyOrder = []string{
 	"servers", "config", "metrics", "metrics_hourly", "metrics_daily", "alerts",
 	"expected_services", "service_status", "service_current_status",
-	"agent_credentials", "registration_tokens", "web_sessions",
+	"agent_credentials", "registration_tokens", "users", "api_tokens", "web_sessions",
 	"remediation_actions", "action_events",
 }
 

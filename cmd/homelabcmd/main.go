@@ -27,6 +27,7 @@ var commands = map[string]command{
 	"backup":  {"write a consistent copy of a live SQLite database: --to FILE", runBackup},
 	"loadgen": {"simulate a fleet of agents against a hub and report throughput and latency", runLoadgen},
 	"agent":   {"watch this machine and report to a hub; 'agent install' sets it up as a service; 'agent config dump'", runAgent},
+	"user":    {"accounts from the shell (recovery): add NAME [--role R] | reset-password NAME | list | delete NAME", runUser},
 	"config":  {"config dump: print the effective hub configuration, its sources, secrets masked", runConfig},
 	"health":  {"exit 0 when the hub on this machine answers healthy (the container HEALTHCHECK): [--url URL]", runHealth},
 	"hub":     {"hub install [--print]: write a hardened systemd unit for the hub (state in /var/lib/homelabcmd)", runHub},

@@ -6,6 +6,7 @@ import (
 	"io"
 	"log/slog"
 	"net"
+	"net/http"
 	"strconv"
 	"strings"
 	"time"
@@ -16,6 +17,7 @@ import (
 	"github.com/homelabcmd/homelabcmd/hub"
 	"github.com/homelabcmd/homelabcmd/live"
 	"github.com/homelabcmd/homelabcmd/notify"
+	"github.com/homelabcmd/homelabcmd/oidclogin"
 	"github.com/homelabcmd/homelabcmd/sqlstore"
 )
 
@@ -100,6 +102,10 @@ func (h *Hub) Run(ctx context.Context) error {
 	h.HTTP.NotifyGuard = guard
 	h.HTTP.AgentsDir = h.Config.AgentsDir
 	h.HTTP.TLSCertFile, h.HTTP.TLSKeyFile = h.Config.TLSCert, h.Config.TLSKey
+	if sso := h.Config.SingleSignOn(); sso != nil {
+		h.HTTP.SSO = oidclogin.New(*sso, &http.Client{Timeout: 15 * time.Second})
+		h.Logger.Info("single sign-on enabled", "issuer", sso.Issuer, "role_claim", sso.RoleClaim)
+	}
 	h.serveMetrics()
 	h.HTTP.Addr = h.Config.Addr()
 	h.HTTP.Listener = ln

@@ -64,7 +64,7 @@ describe('dashboard', { timeout: 180000 }, () => {
     await page.goto(hub.url + '/servers/nas-1');
     await page.waitForURL('**/login?next=%2Fservers%2Fnas-1');
     await page.fill('#api-key', 'not-the-key-at-all');
-    await page.click('button[type=submit]');
+    await page.click('#key-form button[type=submit]');
     await page.waitForSelector('#api-key-error:not([hidden])');
     assert.match(await page.textContent('#api-key-error'), /not valid/);
 

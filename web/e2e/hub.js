@@ -13,7 +13,7 @@ export const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)
 export const artifacts = path.join(repoRoot, 'test-artifacts');
 export const API_KEY = 'e2e-operator-key-0123456789abcdef';
 
-function freePort() {
+export function freePort() {
   return new Promise((resolve, reject) => {
     const srv = createServer();
     srv.once('error', reject);
@@ -24,15 +24,18 @@ function freePort() {
   });
 }
 
-/** startHub builds and starts the hub; call hub.stop() when done. */
-export async function startHub() {
+/**
+ * startHub builds and starts the hub; call hub.stop() when done. opts.port
+ * picks the port, opts.env adds environment variables.
+ */
+export async function startHub(opts = {}) {
   const dir = mkdtempSync(path.join(tmpdir(), 'homelabcmd-web-e2e-'));
   // HOMELABCMD_BIN runs a binary built elsewhere; by default build this tree.
   const bin = process.env.HOMELABCMD_BIN || path.join(dir, 'homelabcmd');
   if (!process.env.HOMELABCMD_BIN) {
     execFileSync('go', ['build', '-o', bin, './cmd/homelabcmd'], { cwd: repoRoot, stdio: ['ignore', 'inherit', 'inherit'] });
   }
-  const port = await freePort();
+  const port = opts.port || await freePort();
   const url = `http://127.0.0.1:${port}`;
   let output = '';
   let proc, exited;
@@ -40,7 +43,7 @@ export async function startHub() {
     proc = spawn(bin, ['serve', '--host', '127.0.0.1', '--port', String(port), '--local-agent=false'], {
       cwd: dir,
       // The channel test's sink listens on 127.0.0.1: allow private targets.
-      env: { ...process.env, HOMELAB_CMD_API_KEY: API_KEY, HOMELAB_CMD_NOTIFY_ALLOW_PRIVATE: 'true' },
+      env: { ...process.env, HOMELAB_CMD_API_KEY: API_KEY, HOMELAB_CMD_NOTIFY_ALLOW_PRIVATE: 'true', ...(opts.env || {}) },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     proc.stdout.on('data', (d) => { output += d; });

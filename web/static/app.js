@@ -24,6 +24,7 @@ const main = document.getElementById('main');
 const topbar = document.querySelector('.topbar');
 let current = null;
 let signedIn = false;
+let me = null; // {name, role, kind} of the signed-in caller
 let firstRender = true;
 
 /** navigate goes to path without a reload. */
@@ -46,9 +47,22 @@ async function sessionValid() {
   }
 }
 
+const ROLES = ['viewer', 'operator', 'admin'];
+
+function showWhoami() {
+  // Controls a role cannot use are hidden (CSS [data-needs]); the API
+  // refuses them anyway.
+  if (me && me.role) document.body.dataset.role = me.role;
+  else delete document.body.dataset.role;
+  const el = document.getElementById('whoami');
+  el.textContent = me && me.name ? `${me.name} · ${me.role}` : '';
+  el.hidden = !(me && me.name);
+}
+
 function goToLogin() {
   if (location.pathname === '/login') return;
   signedIn = false;
+  me = null;
   live.stop();
   const next = location.pathname + location.search;
   navigate('/login' + (next !== '/' ? '?next=' + encodeURIComponent(next) : ''), true);
@@ -63,10 +77,11 @@ async function render() {
     match = path.match(re);
     if (match) { page = mod; nav = n; break; }
   }
-  if (page !== login && !signedIn) {
+  if (page !== login && (!signedIn || !me)) {
     try {
-      await api('GET', '/auth/session');
+      me = await api('GET', '/auth/session');
       signedIn = true;
+      showWhoami();
     } catch (err) {
       if (err.status === 401) { goToLogin(); return; }
       main.replaceChildren(h('p', { class: 'notice notice-error', role: 'alert' }, `Cannot reach the hub: ${err.message}`));
@@ -111,7 +126,11 @@ function makeContext(params) {
     onCleanup(fn) { cleanups.push(fn); },
     setTitle(t) { document.title = t ? `${t} · homelabcmd` : 'homelabcmd'; },
     cleanup() { ctx.alive = false; for (const fn of cleanups.splice(0)) fn(); },
-    signedIn() { signedIn = true; },
+    signedIn() { signedIn = true; me = null; },
+    /** me is the signed-in caller: {name, role, kind}. */
+    get me() { return me || {}; },
+    /** can tells whether the caller's role includes role. */
+    can(role) { return ROLES.indexOf((me || {}).role) >= ROLES.indexOf(role); },
   };
   return ctx;
 }
@@ -156,6 +175,7 @@ window.addEventListener('popstate', render);
 document.getElementById('sign-out').addEventListener('click', async () => {
   try { await api('POST', '/auth/logout'); } catch (err) { toast(err.message, 'error'); }
   signedIn = false;
+  me = null;
   live.stop();
   navigate('/login', true);
 });

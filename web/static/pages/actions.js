@@ -60,12 +60,12 @@ export function mount(root, ctx) {
           h('td', { 'data-label': 'Created' }, ago(a.created_at)),
           h('td', { class: 'actions' },
             pending ? [
-              h('button', { type: 'button', class: 'btn btn-small btn-primary', onclick: () => approve(a) }, 'Approve'),
+              h('button', { type: 'button', class: 'btn btn-small btn-primary', onclick: () => approve(a), 'data-needs': 'operator' }, 'Approve'),
               ' ',
-              h('button', { type: 'button', class: 'btn btn-small btn-danger', onclick: () => reject(a) }, 'Reject'),
+              h('button', { type: 'button', class: 'btn btn-small btn-danger', onclick: () => reject(a), 'data-needs': 'operator' }, 'Reject'),
               ' ',
             ] : null,
-            a.status === 'approved' ? [h('button', { type: 'button', class: 'btn btn-small', onclick: () => cancel(a) }, 'Cancel'), ' '] : null,
+            a.status === 'approved' ? [h('button', { type: 'button', class: 'btn btn-small', onclick: () => cancel(a), 'data-needs': 'operator' }, 'Cancel'), ' '] : null,
             toggle));
       })));
   }

@@ -74,10 +74,10 @@ export function mount(root, ctx) {
         h('td', { 'data-label': 'Raised' }, ago(a.created_at)),
         h('td', { class: 'actions' },
           a.status === 'open' ? h('button', {
-            type: 'button', class: 'btn btn-small', onclick: () => act(a, 'acknowledge'), disabled: !canAck,
+            type: 'button', class: 'btn btn-small', onclick: () => act(a, 'acknowledge'), disabled: !canAck, 'data-needs': 'operator',
             title: canAck ? 'Acknowledge' : 'The service is still down; it can be acknowledged once it runs again',
           }, 'Acknowledge') : null,
-          a.status !== 'resolved' ? h('button', { type: 'button', class: 'btn btn-small', onclick: () => act(a, 'resolve') }, 'Resolve') : null));
+          a.status !== 'resolved' ? h('button', { type: 'button', class: 'btn btn-small', onclick: () => act(a, 'resolve'), 'data-needs': 'operator' }, 'Resolve') : null));
     });
     const pager = paged && total > PAGE ? h('div', { class: 'form-actions' },
       h('span', { class: 'muted small' }, `${offset + 1}–${Math.min(offset + PAGE, total)} of ${total}`),

@@ -36,7 +36,7 @@ export function mount(root, ctx) {
 
   root.append(
     h('div', { class: 'page-head' }, h('h1', {}, 'Fleet overview'),
-      h('button', { type: 'button', class: 'btn', onclick: addServer }, '+ Add server')),
+      h('button', { type: 'button', class: 'btn', onclick: addServer, 'data-needs': 'admin' }, '+ Add server')),
     summary,
     h('div', { class: 'filters', role: 'search' }, search, filter),
     list);
@@ -79,7 +79,7 @@ export function mount(root, ctx) {
     if (servers.length === 0) {
       list.replaceChildren(empty('No servers yet',
         'Install the agent on a machine and point it at this hub; it appears here within a minute of its first heartbeat.',
-        h('button', { type: 'button', class: 'btn btn-primary', onclick: addServer }, '+ Add server')));
+        h('button', { type: 'button', class: 'btn btn-primary', onclick: addServer, 'data-needs': 'admin' }, '+ Add server')));
       return;
     }
     const term = search.value.trim().toLowerCase();

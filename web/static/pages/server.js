@@ -54,7 +54,7 @@ export function mount(root, ctx) {
       h('h1', {}, serverName(s)),
       status(s.is_paused ? 'paused' : s.status, s.is_paused ? `Paused · ${s.status}` : null),
       h('button', {
-        type: 'button', class: 'btn', onclick: togglePause,
+        type: 'button', class: 'btn', onclick: togglePause, 'data-needs': 'admin',
         title: 'In maintenance mode restarts wait for approval',
       }, s.is_paused ? 'Resume (leave maintenance)' : 'Pause (maintenance)'));
   }
@@ -126,8 +126,8 @@ export function mount(root, ctx) {
         h('div', { class: 'svc-main' }, severity(a.severity), h('span', { class: 'svc-name' }, a.title),
           h('span', { class: 'muted small' }, a.status === 'acknowledged' ? '✓ Acknowledged' : '● Open', ' · ', ago(a.created_at)),
           h('span', { class: 'svc-actions' },
-            a.status === 'open' ? h('button', { type: 'button', class: 'btn btn-small', onclick: () => act(a, 'acknowledge') }, 'Acknowledge') : null,
-            h('button', { type: 'button', class: 'btn btn-small', onclick: () => act(a, 'resolve') }, 'Resolve')))))) :
+            a.status === 'open' ? h('button', { type: 'button', class: 'btn btn-small', onclick: () => act(a, 'acknowledge'), 'data-needs': 'operator' }, 'Acknowledge') : null,
+            h('button', { type: 'button', class: 'btn btn-small', onclick: () => act(a, 'resolve'), 'data-needs': 'operator' }, 'Resolve')))))) :
         h('p', { class: 'muted' }, '✓ No open alerts.'));
     } catch (err) {
       if (!ctx.alive) return;

@@ -8,7 +8,7 @@ import { h, status, ago, num, empty, errorNotice, debounce, toast, dialog, confi
 export function servicesPanel(id, ctx) {
   const base = `/servers/${enc(id)}/services`;
   const body = h('div', { 'aria-live': 'polite' }, h('p', { class: 'loading' }, 'Loading services…'));
-  const addBtn = h('button', { type: 'button', class: 'btn btn-primary', id: 'add-service', onclick: () => editService(null) }, '+ Add service');
+  const addBtn = h('button', { type: 'button', class: 'btn btn-primary', id: 'add-service', onclick: () => editService(null), 'data-needs': 'admin' }, '+ Add service');
   const el = h('section', { class: 'panel', id: 'services', 'aria-labelledby': 'services-h' },
     h('div', { class: 'panel-head' }, h('h2', { id: 'services-h' }, 'Services'), addBtn), body);
   let services = null;
@@ -32,7 +32,7 @@ export function servicesPanel(id, ctx) {
       addBtn.hidden = true;
       body.replaceChildren(empty('No expected services',
         'Tell the hub which systemd services this server must run; it alerts you when one stops.',
-        h('button', { type: 'button', class: 'btn btn-primary', onclick: () => editService(null) }, '+ Add service')));
+        h('button', { type: 'button', class: 'btn btn-primary', onclick: () => editService(null), 'data-needs': 'admin' }, '+ Add service')));
       return;
     }
     addBtn.hidden = false;
@@ -67,10 +67,10 @@ export function servicesPanel(id, ctx) {
       svc.enabled ? null : h('span', { class: 'badge badge-muted', title: 'Not monitored: no alerts' }, 'Disabled'),
       queued.has(svc.service_name) && down ? h('span', { class: 'badge badge-warn' }, '⟳ Restart queued') : null,
       h('span', { class: 'svc-actions' },
-        down ? h('button', { type: 'button', class: 'btn btn-small btn-danger', 'data-action': 'restart', onclick: (e) => restart(svc, e.currentTarget) }, '⟳ Restart') : null,
+        down ? h('button', { type: 'button', class: 'btn btn-small btn-danger', 'data-action': 'restart', 'data-needs': 'operator', onclick: (e) => restart(svc, e.currentTarget) }, '⟳ Restart') : null,
         histBtn,
-        h('button', { type: 'button', class: 'btn btn-small btn-ghost', onclick: () => editService(svc), 'aria-label': `Edit ${svc.service_name}` }, 'Edit'),
-        h('button', { type: 'button', class: 'btn btn-small btn-ghost', onclick: () => remove(svc), 'aria-label': `Delete ${svc.service_name}` }, 'Delete'))),
+        h('button', { type: 'button', class: 'btn btn-small btn-ghost', onclick: () => editService(svc), 'data-needs': 'admin', 'aria-label': `Edit ${svc.service_name}` }, 'Edit'),
+        h('button', { type: 'button', class: 'btn btn-small btn-ghost', onclick: () => remove(svc), 'data-needs': 'admin', 'aria-label': `Delete ${svc.service_name}` }, 'Delete'))),
     h('div', { class: 'svc-stats' },
       st === 'running' ? [
         h('span', {}, `PID ${cur.pid ?? '–'}`),

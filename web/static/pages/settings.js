@@ -1,5 +1,7 @@
-// settings.js: alert thresholds and notification channels, with "send test".
+// settings.js: alert thresholds and notification channels, with "send test";
+// then accounts, tokens and sessions (access.js).
 import { api, get, enc } from '../api.js';
+import { mountAccess } from './access.js';
 import { h, toast, errorNotice, notAvailable, showFieldErrors, clearFieldErrors, empty } from '../ui.js';
 
 export function mount(root, ctx) {
@@ -9,6 +11,8 @@ export function mount(root, ctx) {
   root.append(h('div', { class: 'page-head' }, h('h1', {}, 'Settings')),
     h('section', { class: 'panel', 'aria-labelledby': 'thr-h' }, h('div', { class: 'panel-head' }, h('h2', { id: 'thr-h' }, 'Alert thresholds')), thresholdsBox),
     h('section', { class: 'panel', 'aria-labelledby': 'ch-h' }, h('div', { class: 'panel-head' }, h('h2', { id: 'ch-h' }, 'Notification channels')), channelsBox));
+
+  mountAccess(root, ctx);
 
   loadThresholds();
   loadChannels();
@@ -67,7 +71,7 @@ export function mount(root, ctx) {
           numberField(`thr-${k}-sus`, `${k}.sustained_seconds`, 'Sustained for', t[k]?.sustained_seconds, 0, 600, 'seconds before it fires')))),
       t.server_offline_seconds !== undefined ? h('div', { class: 'settings-grid' },
         numberField('thr-offline', 'server_offline_seconds', 'Offline after', t.server_offline_seconds, 30, 86400, 'seconds without a heartbeat')) : null,
-      h('div', { class: 'form-actions' }, h('button', { type: 'submit', class: 'btn btn-primary' }, 'Save thresholds')));
+      h('div', { class: 'form-actions', 'data-needs': 'admin' }, h('button', { type: 'submit', class: 'btn btn-primary' }, 'Save thresholds')));
     form.addEventListener('submit', async (e) => {
       e.preventDefault();
       clearFieldErrors(form);
@@ -118,7 +122,7 @@ export function mount(root, ctx) {
           h('td', { 'data-label': 'Channel' }, h('strong', {}, c.name || String(key)), c.target ? h('div', { class: 'small muted' }, c.target) : null),
           h('td', { 'data-label': 'Type' }, c.type || c.provider || '–'),
           h('td', { 'data-label': 'State' }, c.enabled === false ? '⊘ Disabled' : '✓ Enabled'),
-          h('td', { class: 'actions' }, h('button', { type: 'button', class: 'btn btn-small', onclick: (e) => sendTest(`/notifications/channels/${enc(key)}/test`, e.currentTarget) }, 'Send test')));
+          h('td', { class: 'actions' }, h('button', { type: 'button', class: 'btn btn-small', onclick: (e) => sendTest(`/notifications/channels/${enc(key)}/test`, e.currentTarget), 'data-needs': 'admin' }, 'Send test')));
       }))));
   }
 
