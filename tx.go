@@ -53,6 +53,8 @@ type HeartbeatTx interface {
 	// ExpectedServices returns the server's expected services (name,
 	// critical, enabled) by name.
 	ExpectedServices(ctx context.Context, serverID string) ([]ExpectedService, error)
+	// SaveServerClock stores what the hub knows of the agent's clock.
+	SaveServerClock(ctx context.Context, serverID string, c ServerClock) error
 	// TouchAgentToken records that the agent credential of guid was used.
 	TouchAgentToken(ctx context.Context, guid string) error
 	// VerifyRestarts marks completed restarts of the running services
@@ -68,6 +70,21 @@ type SavedHeartbeat struct {
 	// in the future is taken as the transaction's time).
 	ReportedAt time.Time
 	Changes    []ServiceChange
+	// Clock is what the hub knew of the agent's clock before this report.
+	Clock ServerClock
+}
+
+// ServerClock is what the hub remembers of an agent's clock, from the last
+// heartbeat it took as live (not a replay). The hub's own time decides every
+// rule; the offset only tells a replayed heartbeat from a skewed clock.
+type ServerClock struct {
+	// OffsetMS is the agent's clock minus the hub's, in milliseconds; nil
+	// before the first heartbeat.
+	OffsetMS *int64
+	// ReportAt is that heartbeat's own timestamp (the agent's clock).
+	ReportAt *time.Time
+	// Skewed is true while the offset is beyond the hub's bound.
+	Skewed bool
 }
 
 // ServerRef is what alert rules and notifications need of a server.

@@ -75,12 +75,16 @@ type Config struct {
 	// MissingAfter is how many heartbeats in a row may leave an expected
 	// service out before it counts as missing (default 3).
 	MissingAfter int
+	// ClockSkewBound: an agent whose clock is further off the hub's is
+	// flagged (API field, dashboard badge, one log line); it still alerts
+	// on the hub's time (default 60 s).
+	ClockSkewBound time.Duration
 }
 
-// DefaultConfig returns the default thresholds, a 60 s grace period and
-// missing after 3 heartbeats.
+// DefaultConfig returns the default thresholds, a 60 s grace period,
+// missing after 3 heartbeats and a 60 s clock skew bound.
 func DefaultConfig() Config {
-	return Config{Thresholds: DefaultThresholds(), RestartGrace: 60 * time.Second, MissingAfter: 3}
+	return Config{Thresholds: DefaultThresholds(), RestartGrace: 60 * time.Second, MissingAfter: 3, ClockSkewBound: time.Minute}
 }
 
 // OfflineTimeout is how long without a heartbeat makes a server offline.

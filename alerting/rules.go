@@ -42,9 +42,9 @@ type Input struct {
 	// Services is nil when the agent does not report services at all;
 	// an empty, non-nil list means it reported none of them.
 	Services []homelabcmd.ServiceReport
-	// ReportedAt is the report's own timestamp. A report older than the
-	// offline timeout is a replay from a time the server was offline.
-	ReportedAt time.Time
+	// Replay is true for a heartbeat the agent kept while the hub could not
+	// hear it (see Clock); it opens nothing, but resolutions still go out.
+	Replay bool
 	// Expected are the server's expected services, enabled or not.
 	Expected []homelabcmd.ExpectedService
 	States   map[string]State
@@ -73,11 +73,12 @@ type eval struct {
 
 // Evaluate applies every heartbeat rule: the offline alert resolves, metric
 // thresholds open, escalate and resolve, and enabled expected services open
-// service-down or missing alerts and resolve them. While the report is
-// stale (the server was offline) nothing opens but resolutions still go out.
+// service-down or missing alerts and resolve them. now is the hub's time,
+// never the agent's. While the report is a replay (the server was offline)
+// nothing opens but resolutions still go out.
 func Evaluate(in Input, cfg Config, now time.Time) Result {
 	e := &eval{in: in, cfg: cfg, now: now, states: map[string]State{}}
-	e.stale = !in.ReportedAt.IsZero() && now.Sub(in.ReportedAt) > cfg.OfflineTimeout()
+	e.stale = in.Replay
 	if a := in.Alerts[homelabcmd.AlertOffline]; a != nil {
 		e.resolve(a, nil, nil)
 	}

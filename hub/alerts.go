@@ -13,13 +13,10 @@ import (
 // there. The server row is already updated (and so locked on PostgreSQL)
 // by this transaction, which serialises evaluations of one server across
 // hubs. It returns how many transitions the rules produced.
-func (e *Engine) evaluate(ctx context.Context, tx homelabcmd.Tx, saved *homelabcmd.SavedHeartbeat, hb *homelabcmd.Heartbeat, expected []homelabcmd.ExpectedService) (int, error) {
-	cfg, err := e.alertConfigTx(ctx, tx)
-	if err != nil {
-		return 0, err
-	}
+func (e *Engine) evaluate(ctx context.Context, tx homelabcmd.Tx, cfg alerting.Config, saved *homelabcmd.SavedHeartbeat, hb *homelabcmd.Heartbeat,
+	expected []homelabcmd.ExpectedService, replay bool) (_ int, err error) {
 	id := saved.Server.ID
-	in := alerting.Input{Server: saved.Server, Metrics: hb.Metrics, Services: hb.Services, ReportedAt: saved.ReportedAt, Expected: expected}
+	in := alerting.Input{Server: saved.Server, Metrics: hb.Metrics, Services: hb.Services, Replay: replay, Expected: expected}
 	if in.States, err = tx.RuleStates(ctx, id); err != nil {
 		return 0, err
 	}

@@ -13,7 +13,7 @@ const serverColumns = `id, guid, hostname, display_name, ip_address, status, mac
 	is_paused, paused_at, is_inactive, inactive_since, last_seen,
 	os_distribution, os_version, kernel_version, architecture, cpu_model, cpu_cores,
 	agent_version, agent_mode, updates_available, security_updates, tdp_watts,
-	filesystems, network_interfaces, created_at, updated_at`
+	filesystems, network_interfaces, created_at, updated_at, clock_offset_ms, clock_skewed`
 
 type scanner interface{ Scan(dest ...any) error }
 
@@ -21,13 +21,18 @@ func scanServer(row scanner) (*homelabcmd.Server, error) {
 	var s homelabcmd.Server
 	var pausedAt, inactiveSince, lastSeen sql.NullTime
 	var fs, nics sql.NullString
+	var offset sql.NullInt64
 	err := row.Scan(&s.ID, &s.GUID, &s.Hostname, &s.DisplayName, &s.IPAddress, &s.Status, &s.MachineType,
 		&s.IsPaused, &pausedAt, &s.IsInactive, &inactiveSince, &lastSeen,
 		&s.OSDistribution, &s.OSVersion, &s.KernelVersion, &s.Architecture, &s.CPUModel, &s.CPUCores,
 		&s.AgentVersion, &s.AgentMode, &s.UpdatesAvail, &s.SecurityUpdates, &s.TDPWatts,
-		&fs, &nics, &s.CreatedAt, &s.UpdatedAt)
+		&fs, &nics, &s.CreatedAt, &s.UpdatedAt, &offset, &s.ClockSkewed)
 	if err != nil {
 		return nil, err
+	}
+	if offset.Valid {
+		sec := float64(offset.Int64) / 1000
+		s.ClockOffsetSeconds = &sec
 	}
 	s.PausedAt, s.InactiveSince, s.LastSeen = timePtr(pausedAt), timePtr(inactiveSince), timePtr(lastSeen)
 	s.CreatedAt, s.UpdatedAt = s.CreatedAt.UTC(), s.UpdatedAt.UTC()

@@ -2,7 +2,7 @@
 // / 30d, the services panel (US0020) with restart, add/edit/delete and a
 // history timeline per service, and the server's open alerts.
 import { api, get, enc } from '../api.js';
-import { h, status, meter, ago, time, num, duration, empty, errorNotice, notAvailable, debounce, serverName, severity, toast, confirm } from '../ui.js';
+import { h, status, meter, ago, time, num, duration, empty, errorNotice, notAvailable, debounce, serverName, severity, toast, confirm, clockBadge } from '../ui.js';
 import { drawChart } from '../chart.js';
 import { servicesPanel } from './services.js';
 
@@ -53,6 +53,7 @@ export function mount(root, ctx) {
     head.replaceChildren(
       h('h1', {}, serverName(s)),
       status(s.is_paused ? 'paused' : s.status, s.is_paused ? `Paused · ${s.status}` : null),
+      clockBadge(s),
       h('button', {
         type: 'button', class: 'btn', onclick: togglePause,
         title: 'In maintenance mode restarts wait for approval',

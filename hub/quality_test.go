@@ -1,0 +1,42 @@
+package hub_test
+
+import (
+	"context"
+	"testing"
+	"time"
+
+	"github.com/homelabcmd/homelabcmd"
+)
+
+// An agent whose clock is 10 minutes off either way alerts on the hub's
+// time, and the server shows the skew.
+func TestSkewedAgentAlertsAndIsFlagged(t *testing.T) {
+	ctx := context.Background()
+	for _, skew := range []time.Duration{-10 * time.Minute, 10 * time.Minute} {
+		t.Run(skew.String(), func(t *testing.T) {
+			forEachDB(t, func(t *testing.T, db *fixture) {
+				clk := setupAlerting(t, db)
+				mustCreateServer(t, db, "nas")
+				mustExpect(t, db, "nas", "plex", true)
+				mustChannel(t, db, "all", "low", true)
+				mustIngest(t, db, heartbeat("nas", clk.now.Add(skew), report("plex", homelabcmd.StatusRunning)))
+				clk.advance(30 * time.Second)
+				hb := heartbeat("nas", clk.now.Add(skew), report("plex", homelabcmd.StatusStopped))
+				hb.Metrics.DiskPercent = ptr(96.0)
+				mustIngest(t, db, hb)
+				mustEvents(t, db, "opened", "opened")
+				s, err := db.FindServer(ctx, "nas")
+				if err != nil {
+					t.Fatal(err)
+				}
+				if !s.ClockSkewed || s.ClockOffsetSeconds == nil || *s.ClockOffsetSeconds != skew.Seconds() {
+					t.Errorf("server clock = %v skewed %v, want %v", s.ClockOffsetSeconds, s.ClockSkewed, skew)
+				}
+				// A replay from a 10 minute outage opens nothing; it resolves both.
+				clk.advance(10 * time.Minute)
+				mustIngest(t, db, heartbeat("nas", clk.now.Add(skew-9*time.Minute), report("plex", homelabcmd.StatusRunning)))
+				mustEvents(t, db, "opened", "opened", "resolved", "resolved")
+			})
+		})
+	}
+}

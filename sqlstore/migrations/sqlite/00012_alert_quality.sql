@@ -1,0 +1,22 @@
+-- Alert quality (issue 14). The hub's clock decides: servers remember the
+-- agent's clock offset (agent minus hub, from the last live heartbeat) and
+-- that heartbeat's own timestamp, to tell a replay from a skewed clock.
+-- Alerts remember when their "opened" went out (NULL: never, e.g. while
+-- paused) and why they were resolved when no rule resolved them. Rule states
+-- count heartbeats that reported an expected unit as not found.
+-- +goose Up
+ALTER TABLE servers ADD COLUMN clock_offset_ms BIGINT;
+ALTER TABLE servers ADD COLUMN clock_report_at DATETIME;
+ALTER TABLE servers ADD COLUMN clock_skewed BOOLEAN NOT NULL DEFAULT FALSE;
+ALTER TABLE alerts ADD COLUMN notified_at DATETIME;
+ALTER TABLE alerts ADD COLUMN resolution_reason VARCHAR(255);
+UPDATE alerts SET notified_at = created_at;
+ALTER TABLE alert_rule_state ADD COLUMN unknown_count INTEGER NOT NULL DEFAULT 0;
+
+-- +goose Down
+ALTER TABLE alert_rule_state DROP COLUMN unknown_count;
+ALTER TABLE alerts DROP COLUMN resolution_reason;
+ALTER TABLE alerts DROP COLUMN notified_at;
+ALTER TABLE servers DROP COLUMN clock_skewed;
+ALTER TABLE servers DROP COLUMN clock_report_at;
+ALTER TABLE servers DROP COLUMN clock_offset_ms;
