@@ -110,7 +110,7 @@ type AlertTx interface {
 	// InsertAlert stores a new open alert and sets its ID; false when an
 	// unresolved alert with its dedup key exists (another hub won).
 	InsertAlert(ctx context.Context, a *Alert) (bool, error)
-	// EscalateAlert stores a's severity, values and message; false when
+	// EscalateAlert stores a's severity, values, title and message; false when
 	// it is resolved meanwhile.
 	EscalateAlert(ctx context.Context, a *Alert) (bool, error)
 	// AutoResolveAlert resolves a (auto_resolved); false when already resolved.

@@ -39,15 +39,17 @@ type Thresholds struct {
 	Memory               MetricThreshold `json:"memory"`
 	Disk                 MetricThreshold `json:"disk"`
 	ServerOfflineSeconds int             `json:"server_offline_seconds"`
-	Reminders            Reminders       `json:"reminders"`
+	// OfflineSeverity is the severity of a server-offline alert.
+	OfflineSeverity string    `json:"offline_severity"`
+	Reminders       Reminders `json:"reminders"`
 }
 
 // DefaultThresholds returns each metric kind's defaults from the table of
 // alert kinds (CPU and memory 85/95 % sustained 180 s, disk 80/95 % at
-// once), offline after 180 s, reminders every 30 min (critical) and 4 h
-// (others).
+// once), offline after 180 s as a critical alert, reminders every 30 min
+// (critical) and 4 h (others).
 func DefaultThresholds() Thresholds {
-	t := Thresholds{ServerOfflineSeconds: 180, Reminders: Reminders{CriticalMinutes: 30, HighMinutes: 240}}
+	t := Thresholds{ServerOfflineSeconds: 180, OfflineSeverity: homelabcmd.SeverityCritical, Reminders: Reminders{CriticalMinutes: 30, HighMinutes: 240}}
 	for _, k := range homelabcmd.AlertKinds() {
 		if m := k.Metric; m != nil {
 			*t.metric(k.ThresholdKey) = MetricThreshold{HighPercent: m.HighPercent, CriticalPercent: m.CriticalPercent, SustainedSeconds: m.SustainedSeconds}

@@ -168,8 +168,9 @@ func (e *eval) metric(k homelabcmd.AlertKind, v *float64) {
 		}
 	case a.Severity == homelabcmd.SeverityHigh && sev == homelabcmd.SeverityCritical:
 		esc := *a
+		t := metricText(typ, sev, *v, limit, e.in.Server.Name)
 		esc.Severity, esc.ThresholdValue, esc.ActualValue, esc.UpdatedAt = sev, &threshold, v, e.now
-		esc.Message = ptr(metricText(typ, sev, *v, limit, e.in.Server.Name).message)
+		esc.Title, esc.Message = clip(t.title, 255), ptr(t.message)
 		st.LastNotifiedAt = ptr(e.now)
 		e.out.Transitions = append(e.out.Transitions, Transition{Kind: Escalated, Alert: esc, Notify: !e.in.Server.Paused})
 	}

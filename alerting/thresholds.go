@@ -25,6 +25,7 @@ type ThresholdsPatch struct {
 	Memory               *MetricThresholdPatch `json:"memory"`
 	Disk                 *MetricThresholdPatch `json:"disk"`
 	ServerOfflineSeconds *int                  `json:"server_offline_seconds"`
+	OfflineSeverity      *string               `json:"offline_severity"`
 	Reminders            *RemindersPatch       `json:"reminders"`
 }
 
@@ -75,6 +76,10 @@ func (t Thresholds) Apply(p ThresholdsPatch) (Thresholds, []string, error) {
 	if err := set("server_offline_seconds", &out.ServerOfflineSeconds, p.ServerOfflineSeconds, 30, 86400); err != nil {
 		return t, nil, err
 	}
+	if v := p.OfflineSeverity; v != nil && *v != out.OfflineSeverity {
+		out.OfflineSeverity = *v
+		updated = append(updated, "offline_severity")
+	}
 	if r := p.Reminders; r != nil {
 		if err := set("reminders.critical_minutes", &out.Reminders.CriticalMinutes, r.CriticalMinutes, 5, 1440); err != nil {
 			return t, nil, err
@@ -106,6 +111,9 @@ func (t *Thresholds) Validate() error {
 	}
 	if t.ServerOfflineSeconds < 30 || t.ServerOfflineSeconds > 86400 {
 		return homelabcmd.FieldError("server_offline_seconds", "must be between 30 and 86400")
+	}
+	if homelabcmd.SeverityRank(t.OfflineSeverity) == 0 {
+		return homelabcmd.FieldError("offline_severity", "must be critical, high, medium or low")
 	}
 	if r := t.Reminders; r.CriticalMinutes < 5 || r.CriticalMinutes > 1440 || r.HighMinutes < 15 || r.HighMinutes > 1440 {
 		return homelabcmd.FieldError("reminders", "critical_minutes must be 5-1440 and high_minutes 15-1440")

@@ -22,6 +22,7 @@ func alertOperations() []operation {
 		opt("sustained_heartbeats", nullable(with(integer(), "minimum", 0, "maximum", 10))))
 	thresholds := object(append(metricProps(metric),
 		p("server_offline_seconds", with(integer(), "minimum", 30, "maximum", 86400)),
+		p("offline_severity", with(sev, "description", "Severity of a server-offline alert (default critical).")),
 		p("reminders", object(p("critical_minutes", with(integer(), "minimum", 5, "maximum", 1440)), p("high_minutes", with(integer(), "minimum", 15, "maximum", 1440)))))...)
 	kinds := enum("discord", "email", "gotify", "ntfy", "slack", "webhook")
 	channel := object(p("id", integer()), p("name", str()), p("type", kinds),

@@ -164,19 +164,19 @@ func TestOfflineAndReminderJobs(t *testing.T) {
 			t.Fatalf("second check took %d more servers offline", n)
 		}
 		alerts, total, _ := db.ListAlerts(ctx, homelabcmd.AlertFilter{AlertType: "offline"})
-		if total != 1 || alerts[0].ServerID != "nas" || alerts[0].Severity != homelabcmd.SeverityHigh {
+		if total != 1 || alerts[0].ServerID != "nas" || alerts[0].Severity != homelabcmd.SeverityCritical {
 			t.Fatalf("offline alerts = %+v (the workstation must have none)", alerts)
 		}
 		mustEvents(t, db, "opened")
 
-		// High alerts remind every 4 h, not before.
-		clk.advance(3 * time.Hour)
+		// Offline is critical: it reminds every 30 min, not before.
+		clk.advance(29 * time.Minute)
 		if n, err := db.SendReminders(ctx); err != nil || n != 0 {
-			t.Fatalf("reminders after 3 h = %d, %v", n, err)
+			t.Fatalf("reminders after 29 min = %d, %v", n, err)
 		}
-		clk.advance(time.Hour)
+		clk.advance(time.Minute)
 		if n, err := db.SendReminders(ctx); err != nil || n != 1 {
-			t.Fatalf("reminders after 4 h = %d, %v", n, err)
+			t.Fatalf("reminders after 30 min = %d, %v", n, err)
 		}
 		if n, _ := db.SendReminders(ctx); n != 0 {
 			t.Fatalf("a reminder repeated at once: %d", n)

@@ -162,11 +162,11 @@ func (tx *Tx) InsertAlert(ctx context.Context, a *homelabcmd.Alert) (bool, error
 	return err == nil, err
 }
 
-// EscalateAlert stores a's new severity, values and message unless it was
+// EscalateAlert stores a's new severity, values, title and message unless it was
 // resolved meanwhile.
 func (tx *Tx) EscalateAlert(ctx context.Context, a *homelabcmd.Alert) (bool, error) {
-	res, err := tx.ExecContext(ctx, `UPDATE alerts SET severity = $1, threshold_value = $2, actual_value = $3, message = $4, updated_at = $5
-		WHERE id = $6 AND status <> 'resolved'`, a.Severity, a.ThresholdValue, a.ActualValue, a.Message, tx.now, a.ID)
+	res, err := tx.ExecContext(ctx, `UPDATE alerts SET severity = $1, threshold_value = $2, actual_value = $3, message = $4, title = $5, updated_at = $6
+		WHERE id = $7 AND status <> 'resolved'`, a.Severity, a.ThresholdValue, a.ActualValue, a.Message, a.Title, tx.now, a.ID)
 	return affected(res, err)
 }
 

@@ -66,7 +66,12 @@ export function mount(root, ctx) {
           numberField(`thr-${k}-crit`, `${k}.critical_percent`, 'Critical at', t[k]?.critical_percent, 0, 100, `${unit} — critical alert`),
           numberField(`thr-${k}-sus`, `${k}.sustained_seconds`, 'Sustained for', t[k]?.sustained_seconds, 0, 600, 'seconds before it fires')))),
       t.server_offline_seconds !== undefined ? h('div', { class: 'settings-grid' },
-        numberField('thr-offline', 'server_offline_seconds', 'Offline after', t.server_offline_seconds, 30, 86400, 'seconds without a heartbeat')) : null,
+        numberField('thr-offline', 'server_offline_seconds', 'Offline after', t.server_offline_seconds, 30, 86400, 'seconds without a heartbeat'),
+        t.offline_severity ? h('div', { class: 'field' },
+          h('label', { for: 'thr-offline-sev' }, 'Offline severity'),
+          h('select', { id: 'thr-offline-sev', name: 'offline_severity' },
+            ['critical', 'high', 'medium', 'low'].map((v) => h('option', { value: v, selected: v === t.offline_severity }, v))),
+          h('p', { class: 'field-hint' }, 'of a server-offline alert')) : null) : null,
       h('div', { class: 'form-actions' }, h('button', { type: 'submit', class: 'btn btn-primary' }, 'Save thresholds')));
     form.addEventListener('submit', async (e) => {
       e.preventDefault();
@@ -79,6 +84,8 @@ export function mount(root, ctx) {
         if (b) (body[a] ||= {})[b] = v;
         else body[a] = v;
       }
+      const sev = form.querySelector('select[name=offline_severity]');
+      if (sev) body.offline_severity = sev.value;
       try {
         const res = await api('PUT', '/config/thresholds', body);
         const n = res && Array.isArray(res.updated) ? res.updated.length : null;
