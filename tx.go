@@ -40,6 +40,12 @@ type Tx interface {
 	PutSetting(ctx context.Context, key, value string) error
 	// FindServer returns a server. ENOTFOUND.
 	FindServer(ctx context.Context, id string) (*Server, error)
+	// SetServerPaused turns maintenance mode on or off. ENOTFOUND.
+	SetServerPaused(ctx context.Context, id string, paused bool) (*Server, error)
+	// UpdateExpectedService changes the fields given. ENOTFOUND, EINVALID.
+	UpdateExpectedService(ctx context.Context, serverID, name string, upd ExpectedServiceUpdate) (*ExpectedService, error)
+	// DeleteExpectedService stops expecting a service. ENOTFOUND.
+	DeleteExpectedService(ctx context.Context, serverID, name string) error
 }
 
 // HeartbeatTx stores what a heartbeat reports.
@@ -113,8 +119,11 @@ type AlertTx interface {
 	// EscalateAlert stores a's severity, values, title and message; false when
 	// it is resolved meanwhile.
 	EscalateAlert(ctx context.Context, a *Alert) (bool, error)
-	// AutoResolveAlert resolves a (auto_resolved); false when already resolved.
+	// AutoResolveAlert resolves a (auto_resolved, with its resolution
+	// reason); false when already resolved.
 	AutoResolveAlert(ctx context.Context, a *Alert) (bool, error)
+	// MarkAlertNotified records that an alert's "opened" went out now.
+	MarkAlertNotified(ctx context.Context, id int64) error
 	// AcknowledgeAlert acknowledges an open alert and returns it as stored
 	// (unchanged when not open). ENOTFOUND.
 	AcknowledgeAlert(ctx context.Context, id int64) (*Alert, error)

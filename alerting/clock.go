@@ -28,7 +28,11 @@ func Offline(s ServerSeen, cfg Config, now time.Time) (goesOffline bool, tr *Tra
 	}
 	t := offlineText(s.Name)
 	zero := 0.0
-	return true, &Transition{Kind: Opened, Notify: !s.Paused, Alert: homelabcmd.Alert{
+	var notified *time.Time
+	if !s.Paused {
+		notified = &now
+	}
+	return true, &Transition{Kind: Opened, Notify: !s.Paused, Alert: homelabcmd.Alert{NotifiedAt: notified,
 		ServerID: s.ID, AlertType: homelabcmd.AlertOffline, Severity: cfg.Thresholds.OfflineSeverity, Status: homelabcmd.AlertOpen,
 		Title: clip(t.title, 255), Message: ptr(t.message), ThresholdValue: &zero, ActualValue: &zero, CreatedAt: now, UpdatedAt: now,
 	}}

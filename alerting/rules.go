@@ -27,6 +27,9 @@ type Transition struct {
 	Notify bool
 	// Since is when the condition began, for a resolved alert's duration.
 	Since *time.Time
+	// Note explains an unusual notification ("opened while … was paused",
+	// "the expected service was deleted"); "" for none.
+	Note string
 }
 
 // State is what the rules remember per (server, key) between reports.
@@ -114,11 +117,14 @@ func (e *eval) open(a homelabcmd.Alert, st *State) {
 	a.ServerID, a.Status, a.CreatedAt, a.UpdatedAt = e.in.Server.ID, homelabcmd.AlertOpen, e.now, e.now
 	a.Title = clip(a.Title, 255)
 	st.LastNotifiedAt = ptr(e.now)
+	if !e.in.Server.Paused {
+		a.NotifiedAt = ptr(e.now)
+	}
 	e.out.Transitions = append(e.out.Transitions, Transition{Kind: Opened, Alert: a, Notify: !e.in.Server.Paused})
 }
 
 // resolve auto-resolves a, acknowledged or not. actual is the value that
-// ended it, if any.
+// ended it, if any. It is notified only if its opening was.
 func (e *eval) resolve(a *homelabcmd.Alert, actual *float64, since *time.Time) {
 	r := *a
 	r.Status, r.ResolvedAt, r.UpdatedAt, r.AutoResolved = homelabcmd.AlertResolved, ptr(e.now), e.now, true
@@ -128,7 +134,7 @@ func (e *eval) resolve(a *homelabcmd.Alert, actual *float64, since *time.Time) {
 	if since == nil {
 		since = ptr(a.CreatedAt)
 	}
-	e.out.Transitions = append(e.out.Transitions, Transition{Kind: Resolved, Alert: r, Notify: !e.in.Server.Paused, Since: since})
+	e.out.Transitions = append(e.out.Transitions, Transition{Kind: Resolved, Alert: r, Notify: !e.in.Server.Paused && a.NotifiedAt != nil, Since: since})
 }
 
 // metric applies one host metric's thresholds (contract §6.2–6.3).

@@ -131,14 +131,73 @@ func TestPausedServerRecordsWithoutNotifying(t *testing.T) {
 		mustCreateServer(t, db, "nas")
 		mustExpect(t, db, "nas", "plex", true)
 		mustChannel(t, db, "all", "low", true)
-		if _, err := db.SetServerPaused(ctx, "nas", true); err != nil {
+		mustExpect(t, db, "nas", "smbd", true)
+		if _, err := db.Engine.SetServerPaused(ctx, "nas", true); err != nil {
 			t.Fatal(err)
 		}
-		mustIngest(t, db, heartbeat("nas", clk.now, report("plex", homelabcmd.StatusStopped)))
-		if _, total, _ := db.ListAlerts(ctx, homelabcmd.AlertFilter{}); total != 1 {
-			t.Fatalf("alerts = %d, want the alert recorded", total)
+		mustIngest(t, db, heartbeat("nas", clk.now, report("plex", homelabcmd.StatusStopped), report("smbd", homelabcmd.StatusStopped)))
+		if _, total, _ := db.ListAlerts(ctx, homelabcmd.AlertFilter{}); total != 2 {
+			t.Fatalf("alerts = %d, want the alerts recorded", total)
 		}
 		mustEvents(t, db)
+		// smbd recovers while paused: nothing was said, nothing to resolve.
+		clk.advance(time.Minute)
+		mustIngest(t, db, heartbeat("nas", clk.now, report("plex", homelabcmd.StatusStopped), report("smbd", homelabcmd.StatusRunning)))
+		mustEvents(t, db)
+		// Unpausing with plex still down tells it once, marked.
+		if _, err := db.Engine.SetServerPaused(ctx, "nas", false); err != nil {
+			t.Fatal(err)
+		}
+		mustEvents(t, db, "opened")
+		clk.advance(time.Minute)
+		mustIngest(t, db, heartbeat("nas", clk.now, report("plex", homelabcmd.StatusStopped), report("smbd", homelabcmd.StatusRunning)))
+		if _, err := db.Engine.SetServerPaused(ctx, "nas", true); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := db.Engine.SetServerPaused(ctx, "nas", false); err != nil {
+			t.Fatal(err)
+		}
+		mustEvents(t, db, "opened")
+		// Its resolution goes out: its opening did.
+		mustIngest(t, db, heartbeat("nas", clk.now, report("plex", homelabcmd.StatusRunning), report("smbd", homelabcmd.StatusRunning)))
+		mustEvents(t, db, "opened", "resolved")
+	})
+}
+
+// Deleting or disabling an expected service resolves its open alert, with
+// the reason recorded and the resolution notified.
+func TestWithdrawnServiceResolvesItsAlert(t *testing.T) {
+	ctx := context.Background()
+	forEachDB(t, func(t *testing.T, db *fixture) {
+		clk := setupAlerting(t, db)
+		mustCreateServer(t, db, "nas")
+		mustExpect(t, db, "nas", "plex", true)
+		mustExpect(t, db, "nas", "smbd", true)
+		mustChannel(t, db, "all", "low", true)
+		mustIngest(t, db, heartbeat("nas", clk.now, report("plex", homelabcmd.StatusStopped), report("smbd", homelabcmd.StatusStopped)))
+		mustEvents(t, db, "opened", "opened")
+		if err := db.Engine.DeleteExpectedService(ctx, "nas", "plex"); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := db.Engine.UpdateExpectedService(ctx, "nas", "smbd", homelabcmd.ExpectedServiceUpdate{Enabled: ptr(false)}); err != nil {
+			t.Fatal(err)
+		}
+		mustEvents(t, db, "opened", "opened", "resolved", "resolved")
+		alerts, _, _ := db.ListAlerts(ctx, homelabcmd.AlertFilter{})
+		reasons := map[string]string{}
+		for _, a := range alerts {
+			if a.Status != homelabcmd.AlertResolved || a.ResolutionReason == nil {
+				t.Fatalf("alert after withdrawal = %+v", a)
+			}
+			reasons[*a.ServiceName] = *a.ResolutionReason
+		}
+		if reasons["plex"] != "expected service deleted" || reasons["smbd"] != "expected service disabled" {
+			t.Errorf("reasons = %v", reasons)
+		}
+		// Still down, but no longer expected: nothing opens again.
+		clk.advance(time.Minute)
+		mustIngest(t, db, heartbeat("nas", clk.now, report("plex", homelabcmd.StatusStopped), report("smbd", homelabcmd.StatusStopped)))
+		mustEvents(t, db, "opened", "opened", "resolved", "resolved")
 	})
 }
 

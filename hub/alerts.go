@@ -56,14 +56,19 @@ type outbox struct {
 // writer that won.
 func (o *outbox) apply(ctx context.Context, tx homelabcmd.Tx, serverName string, tr alerting.Transition) error {
 	changed, err := true, error(nil)
-	switch tr.Kind {
-	case alerting.Opened:
+	switch {
+	case tr.Kind == alerting.Opened && tr.Alert.ID != 0:
+		// An opening held back (paused) goes out now: nothing new to store.
+		if err = tx.MarkAlertNotified(ctx, tr.Alert.ID); err == nil {
+			err = tx.MarkNotified(ctx, tr.Alert.ServerID, tr.Alert.DedupKey())
+		}
+	case tr.Kind == alerting.Opened:
 		changed, err = tx.InsertAlert(ctx, &tr.Alert)
-	case alerting.Escalated:
+	case tr.Kind == alerting.Escalated:
 		changed, err = tx.EscalateAlert(ctx, &tr.Alert)
-	case alerting.Resolved:
+	case tr.Kind == alerting.Resolved:
 		changed, err = tx.AutoResolveAlert(ctx, &tr.Alert)
-	case alerting.Reminder:
+	case tr.Kind == alerting.Reminder:
 		err = tx.MarkNotified(ctx, tr.Alert.ServerID, tr.Alert.DedupKey())
 	}
 	if err != nil || !changed || !tr.Notify {

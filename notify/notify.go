@@ -39,7 +39,10 @@ type Message struct {
 	Value       *float64  `json:"actual_value,omitempty"`
 	Threshold   *float64  `json:"threshold_value,omitempty"`
 	Duration    *int64    `json:"duration_seconds,omitempty"`
-	At          time.Time `json:"at"`
+	// Note explains an unusual notification (an opening held back while
+	// the server was paused, why an alert resolved); it is in Text too.
+	Note string    `json:"note,omitempty"`
+	At   time.Time `json:"at"`
 }
 
 // Notifier delivers a message to one destination. The error, if any, says

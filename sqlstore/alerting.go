@@ -152,10 +152,10 @@ func nullTime(t *time.Time) any {
 // hubs cannot both open it).
 func (tx *Tx) InsertAlert(ctx context.Context, a *homelabcmd.Alert) (bool, error) {
 	err := tx.QueryRowContext(ctx, `INSERT INTO alerts (server_id, alert_type, severity, status, title, message, service_name,
-		dedup_key, threshold_value, actual_value, created_at, updated_at, auto_resolved)
-		VALUES ($1, $2, $3, 'open', $4, $5, $6, $7, $8, $9, $10, $10, FALSE)
+		dedup_key, threshold_value, actual_value, created_at, updated_at, auto_resolved, notified_at)
+		VALUES ($1, $2, $3, 'open', $4, $5, $6, $7, $8, $9, $10, $10, FALSE, $11)
 		ON CONFLICT (server_id, dedup_key) WHERE status <> 'resolved' DO NOTHING RETURNING id`,
-		a.ServerID, a.AlertType, a.Severity, a.Title, a.Message, a.ServiceName, a.DedupKey(), a.ThresholdValue, a.ActualValue, tx.now).Scan(&a.ID)
+		a.ServerID, a.AlertType, a.Severity, a.Title, a.Message, a.ServiceName, a.DedupKey(), a.ThresholdValue, a.ActualValue, tx.now, nullTime(a.NotifiedAt)).Scan(&a.ID)
 	if errors.Is(err, sql.ErrNoRows) {
 		return false, nil
 	}
@@ -173,8 +173,14 @@ func (tx *Tx) EscalateAlert(ctx context.Context, a *homelabcmd.Alert) (bool, err
 // AutoResolveAlert resolves a (auto_resolved) unless it is resolved already.
 func (tx *Tx) AutoResolveAlert(ctx context.Context, a *homelabcmd.Alert) (bool, error) {
 	res, err := tx.ExecContext(ctx, `UPDATE alerts SET status = 'resolved', resolved_at = $1, updated_at = $1, auto_resolved = TRUE,
-		actual_value = $2 WHERE id = $3 AND status <> 'resolved'`, tx.now, a.ActualValue, a.ID)
+		actual_value = $2, resolution_reason = $3 WHERE id = $4 AND status <> 'resolved'`, tx.now, a.ActualValue, a.ResolutionReason, a.ID)
 	return affected(res, err)
+}
+
+// MarkAlertNotified records that an alert's "opened" went out now.
+func (tx *Tx) MarkAlertNotified(ctx context.Context, id int64) error {
+	_, err := tx.ExecContext(ctx, `UPDATE alerts SET notified_at = $1 WHERE id = $2`, tx.now, id)
+	return err
 }
 
 func affected(res sql.Result, err error) (bool, error) {

@@ -85,14 +85,14 @@ func (tx *Tx) OpenAlertsToRemind(ctx context.Context) ([]homelabcmd.AlertToRemin
 	for rows.Next() {
 		var r homelabcmd.AlertToRemind
 		a := &r.Alert
-		var ack, resd, last sql.NullTime
+		var ack, resd, notified, last sql.NullTime
 		var display sql.NullString
 		if err := rows.Scan(&a.ID, &a.ServerID, &a.AlertType, &a.Severity, &a.Status, &a.Title, &a.Message, &a.ServiceName,
-			&a.ThresholdValue, &a.ActualValue, &a.CreatedAt, &a.UpdatedAt, &ack, &resd, &a.AutoResolved, &last,
+			&a.ThresholdValue, &a.ActualValue, &a.CreatedAt, &a.UpdatedAt, &ack, &resd, &a.AutoResolved, &notified, &a.ResolutionReason, &last,
 			&r.Server.Paused, &r.Server.Name, &display, &r.Server.MachineType); err != nil {
 			return nil, err
 		}
-		a.CreatedAt = a.CreatedAt.UTC()
+		a.CreatedAt, a.NotifiedAt = a.CreatedAt.UTC(), timePtr(notified)
 		r.LastNotified = timePtr(last)
 		r.Server.ID = a.ServerID
 		if display.Valid && display.String != "" {

@@ -132,22 +132,26 @@ func (db *DB) UpdateServer(ctx context.Context, id string, upd homelabcmd.Server
 }
 
 // SetServerPaused turns maintenance mode on or off. ENOTFOUND.
-func (db *DB) SetServerPaused(ctx context.Context, id string, paused bool) (*homelabcmd.Server, error) {
-	var out *homelabcmd.Server
-	err := db.inTx(ctx, func(tx *Tx) error {
-		var pausedAt any
-		if paused {
-			pausedAt = tx.now
-		}
-		res, err := tx.ExecContext(ctx, `UPDATE servers SET is_paused = $1, paused_at = $2, updated_at = $3 WHERE id = $4`,
-			paused, pausedAt, tx.now, id)
-		if err := mustAffect(res, err, "Server '%s' not found", id); err != nil {
-			return err
-		}
-		out, err = findServer(ctx, tx, id)
+func (db *DB) SetServerPaused(ctx context.Context, id string, paused bool) (out *homelabcmd.Server, err error) {
+	err = db.inTx(ctx, func(tx *Tx) (err error) {
+		out, err = tx.SetServerPaused(ctx, id, paused)
 		return err
 	})
 	return out, err
+}
+
+// SetServerPaused is SetServerPaused in a transaction.
+func (tx *Tx) SetServerPaused(ctx context.Context, id string, paused bool) (*homelabcmd.Server, error) {
+	var pausedAt any
+	if paused {
+		pausedAt = tx.now
+	}
+	res, err := tx.ExecContext(ctx, `UPDATE servers SET is_paused = $1, paused_at = $2, updated_at = $3 WHERE id = $4`,
+		paused, pausedAt, tx.now, id)
+	if err := mustAffect(res, err, "Server '%s' not found", id); err != nil {
+		return nil, err
+	}
+	return findServer(ctx, tx, id)
 }
 
 // DeleteServer removes a server; the database cascades to its expected

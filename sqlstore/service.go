@@ -93,48 +93,60 @@ func findExpectedService(ctx context.Context, q querier, serverID, name string) 
 }
 
 // UpdateExpectedService changes only the fields given. ENOTFOUND, EINVALID.
-func (db *DB) UpdateExpectedService(ctx context.Context, serverID, name string, upd homelabcmd.ExpectedServiceUpdate) (*homelabcmd.ExpectedService, error) {
+func (db *DB) UpdateExpectedService(ctx context.Context, serverID, name string, upd homelabcmd.ExpectedServiceUpdate) (out *homelabcmd.ExpectedService, err error) {
+	err = db.inTx(ctx, func(tx *Tx) (err error) {
+		out, err = tx.UpdateExpectedService(ctx, serverID, name, upd)
+		return err
+	})
+	return out, err
+}
+
+// UpdateExpectedService is UpdateExpectedService in a transaction.
+func (tx *Tx) UpdateExpectedService(ctx context.Context, serverID, name string, upd homelabcmd.ExpectedServiceUpdate) (*homelabcmd.ExpectedService, error) {
 	if err := upd.Validate(); err != nil {
 		return nil, err
 	}
-	var out *homelabcmd.ExpectedService
-	err := db.inTx(ctx, func(tx *Tx) error {
-		cur, err := findExpectedService(ctx, tx, serverID, name)
-		if err != nil {
-			return err
+	cur, err := findExpectedService(ctx, tx, serverID, name)
+	if err != nil {
+		return nil, err
+	}
+	if upd.DisplayName != nil {
+		cur.DisplayName = upd.DisplayName
+		if *upd.DisplayName == "" {
+			cur.DisplayName = nil // an empty display name clears it
 		}
-		if upd.DisplayName != nil {
-			cur.DisplayName = upd.DisplayName
-			if *upd.DisplayName == "" {
-				cur.DisplayName = nil // an empty display name clears it
-			}
-		}
-		if upd.IsCritical != nil {
-			cur.IsCritical = *upd.IsCritical
-		}
-		if upd.Enabled != nil {
-			cur.Enabled = *upd.Enabled
-		}
-		if _, err := tx.ExecContext(ctx, `UPDATE expected_services SET display_name = $1, is_critical = $2, enabled = $3 WHERE id = $4`,
-			cur.DisplayName, cur.IsCritical, cur.Enabled, cur.ID); err != nil {
-			return err
-		}
-		out = cur
-		return nil
-	})
-	return out, err
+	}
+	if upd.IsCritical != nil {
+		cur.IsCritical = *upd.IsCritical
+	}
+	if upd.Enabled != nil {
+		cur.Enabled = *upd.Enabled
+	}
+	if _, err := tx.ExecContext(ctx, `UPDATE expected_services SET display_name = $1, is_critical = $2, enabled = $3 WHERE id = $4`,
+		cur.DisplayName, cur.IsCritical, cur.Enabled, cur.ID); err != nil {
+		return nil, err
+	}
+	return cur, nil
 }
 
 // DeleteExpectedService stops expecting a service; its history is kept.
 // ENOTFOUND.
 func (db *DB) DeleteExpectedService(ctx context.Context, serverID, name string) error {
-	return db.inTx(ctx, func(tx *Tx) error {
-		if err := serverExists(ctx, tx, serverID); err != nil {
-			return err
-		}
-		res, err := tx.ExecContext(ctx, `DELETE FROM expected_services WHERE server_id = $1 AND service_name = $2`, serverID, name)
-		return mustAffect(res, err, "Service '%s' not found for server '%s'", name, serverID)
-	})
+	return db.inTx(ctx, func(tx *Tx) error { return tx.DeleteExpectedService(ctx, serverID, name) })
+}
+
+// DeleteExpectedService is DeleteExpectedService in a transaction; it
+// forgets the rules' memory of the service too.
+func (tx *Tx) DeleteExpectedService(ctx context.Context, serverID, name string) error {
+	if err := serverExists(ctx, tx, serverID); err != nil {
+		return err
+	}
+	res, err := tx.ExecContext(ctx, `DELETE FROM expected_services WHERE server_id = $1 AND service_name = $2`, serverID, name)
+	if err := mustAffect(res, err, "Service '%s' not found for server '%s'", name, serverID); err != nil {
+		return err
+	}
+	_, err = tx.ExecContext(ctx, `DELETE FROM alert_rule_state WHERE server_id = $1 AND rule_key = $2`, serverID, homelabcmd.AlertService+":"+name)
+	return err
 }
 
 func serverExists(ctx context.Context, q querier, id string) error {

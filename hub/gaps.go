@@ -1,0 +1,90 @@
+package hub
+
+import (
+	"context"
+
+	"github.com/homelabcmd/homelabcmd"
+	"github.com/homelabcmd/homelabcmd/alerting"
+)
+
+// SetServerPaused turns maintenance mode on or off. Leaving it notifies
+// every alert still open whose opening was held back while paused, once.
+// ENOTFOUND.
+func (e *Engine) SetServerPaused(ctx context.Context, id string, paused bool) (*homelabcmd.Server, error) {
+	var out *homelabcmd.Server
+	err := e.store.InTx(ctx, func(tx homelabcmd.Tx) error {
+		was, err := tx.FindServer(ctx, id)
+		if err != nil {
+			return err
+		}
+		if out, err = tx.SetServerPaused(ctx, id, paused); err != nil {
+			return err
+		}
+		tx.Announce(homelabcmd.Event{Type: homelabcmd.EventServerUpdated, ServerID: id})
+		if !was.IsPaused || paused {
+			return nil
+		}
+		alerts, err := tx.UnresolvedAlerts(ctx, id)
+		if err != nil {
+			return err
+		}
+		ref := homelabcmd.ServerRef{ID: id, Name: out.Name(), MachineType: out.MachineType}
+		o := &outbox{}
+		for _, tr := range alerting.Unpaused(ref, alerts, tx.Now()) {
+			if err := o.apply(ctx, tx, ref.Name, tr); err != nil {
+				return err
+			}
+		}
+		o.announce(tx)
+		return nil
+	})
+	return out, err
+}
+
+// UpdateExpectedService changes an expected service; disabling it resolves
+// its open alert (reason recorded). ENOTFOUND, EINVALID.
+func (e *Engine) UpdateExpectedService(ctx context.Context, serverID, name string, upd homelabcmd.ExpectedServiceUpdate) (*homelabcmd.ExpectedService, error) {
+	var out *homelabcmd.ExpectedService
+	err := e.store.InTx(ctx, func(tx homelabcmd.Tx) (err error) {
+		if out, err = tx.UpdateExpectedService(ctx, serverID, name, upd); err != nil || out.Enabled {
+			return err
+		}
+		return e.withdraw(ctx, tx, serverID, name, alerting.ReasonServiceDisabled)
+	})
+	return out, err
+}
+
+// DeleteExpectedService stops expecting a service and resolves its open
+// alert (reason recorded). ENOTFOUND.
+func (e *Engine) DeleteExpectedService(ctx context.Context, serverID, name string) error {
+	return e.store.InTx(ctx, func(tx homelabcmd.Tx) error {
+		if err := tx.DeleteExpectedService(ctx, serverID, name); err != nil {
+			return err
+		}
+		return e.withdraw(ctx, tx, serverID, name, alerting.ReasonServiceDeleted)
+	})
+}
+
+// withdraw resolves the open alert of a service no longer expected.
+func (e *Engine) withdraw(ctx context.Context, tx homelabcmd.Tx, serverID, name, reason string) error {
+	alerts, err := tx.UnresolvedAlerts(ctx, serverID)
+	if err != nil {
+		return err
+	}
+	a := alerts[homelabcmd.AlertService+":"+name]
+	if a == nil {
+		return nil
+	}
+	srv, err := tx.FindServer(ctx, serverID)
+	if err != nil {
+		return err
+	}
+	ref := homelabcmd.ServerRef{ID: serverID, Name: srv.Name(), MachineType: srv.MachineType, Paused: srv.IsPaused}
+	o := &outbox{}
+	if err := o.apply(ctx, tx, ref.Name, alerting.Withdrawn(ref, a, reason, tx.Now())); err != nil {
+		return err
+	}
+	announceAlert(tx, a)
+	o.announce(tx)
+	return nil
+}
