@@ -155,12 +155,22 @@ type RuleState struct {
 	Restarts *int
 	// LastNotifiedAt is when the open alert was last notified.
 	LastNotifiedAt *time.Time
+	// UnknownCount counts heartbeats in a row that reported the unit
+	// unknown for the same cause (not found; systemd not reachable).
+	UnknownCount int
+	// BootedAt is when the host booted, by its reported uptime in the hub's
+	// time (key "boot").
+	BootedAt *time.Time
+	// ReplayDownSince is when a replayed heartbeat first showed the service
+	// down (hub time) while no alert was open; nil otherwise.
+	ReplayDownSince *time.Time
 }
 
 // Equal reports whether two states hold the same values.
 func (s RuleState) Equal(o RuleState) bool {
 	return s.Key == o.Key && eqTime(s.FirstBreachAt, o.FirstBreachAt) && s.MissingCount == o.MissingCount &&
-		eqTime(s.GraceUntil, o.GraceUntil) && eqInt(s.Restarts, o.Restarts) && eqTime(s.LastNotifiedAt, o.LastNotifiedAt)
+		eqTime(s.GraceUntil, o.GraceUntil) && eqInt(s.Restarts, o.Restarts) && eqTime(s.LastNotifiedAt, o.LastNotifiedAt) &&
+		s.UnknownCount == o.UnknownCount && eqTime(s.BootedAt, o.BootedAt) && eqTime(s.ReplayDownSince, o.ReplayDownSince)
 }
 
 func eqTime(a, b *time.Time) bool {

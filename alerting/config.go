@@ -40,7 +40,10 @@ type Thresholds struct {
 	Disk                 MetricThreshold `json:"disk"`
 	ServerOfflineSeconds int             `json:"server_offline_seconds"`
 	// OfflineSeverity is the severity of a server-offline alert.
-	OfflineSeverity string    `json:"offline_severity"`
+	OfflineSeverity string `json:"offline_severity"`
+	// ReplayedOutages: an outage seen only in heartbeats the agent kept
+	// while the hub could not hear it is notified once (low severity).
+	ReplayedOutages bool      `json:"replayed_outages"`
 	Reminders       Reminders `json:"reminders"`
 }
 
@@ -49,7 +52,7 @@ type Thresholds struct {
 // once), offline after 180 s as a critical alert, reminders every 30 min
 // (critical) and 4 h (others).
 func DefaultThresholds() Thresholds {
-	t := Thresholds{ServerOfflineSeconds: 180, OfflineSeverity: homelabcmd.SeverityCritical, Reminders: Reminders{CriticalMinutes: 30, HighMinutes: 240}}
+	t := Thresholds{ServerOfflineSeconds: 180, OfflineSeverity: homelabcmd.SeverityCritical, ReplayedOutages: true, Reminders: Reminders{CriticalMinutes: 30, HighMinutes: 240}}
 	for _, k := range homelabcmd.AlertKinds() {
 		if m := k.Metric; m != nil {
 			*t.metric(k.ThresholdKey) = MetricThreshold{HighPercent: m.HighPercent, CriticalPercent: m.CriticalPercent, SustainedSeconds: m.SustainedSeconds}
@@ -77,6 +80,9 @@ type Config struct {
 	// MissingAfter is how many heartbeats in a row may leave an expected
 	// service out before it counts as missing (default 3).
 	MissingAfter int
+	// UnknownAfter is how many heartbeats in a row an expected unit may be
+	// "unit not found" (or systemd unreachable) before it alerts (default 3).
+	UnknownAfter int
 	// ClockSkewBound: an agent whose clock is further off the hub's is
 	// flagged (API field, dashboard badge, one log line); it still alerts
 	// on the hub's time (default 60 s).
@@ -84,9 +90,9 @@ type Config struct {
 }
 
 // DefaultConfig returns the default thresholds, a 60 s grace period,
-// missing after 3 heartbeats and a 60 s clock skew bound.
+// missing or not found after 3 heartbeats and a 60 s clock skew bound.
 func DefaultConfig() Config {
-	return Config{Thresholds: DefaultThresholds(), RestartGrace: 60 * time.Second, MissingAfter: 3, ClockSkewBound: time.Minute}
+	return Config{Thresholds: DefaultThresholds(), RestartGrace: 60 * time.Second, MissingAfter: 3, UnknownAfter: 3, ClockSkewBound: time.Minute}
 }
 
 // OfflineTimeout is how long without a heartbeat makes a server offline.

@@ -27,6 +27,10 @@ type Transition struct {
 	Notify bool
 	// Since is when the condition began, for a resolved alert's duration.
 	Since *time.Time
+	// Momentary marks an event, not a condition (a reboot, an outage seen
+	// only in replayed heartbeats): it is stored resolved at once and only
+	// its opening is notified.
+	Momentary bool
 	// Note explains an unusual notification ("opened while … was paused",
 	// "the expected service was deleted"); "" for none.
 	Note string
@@ -48,6 +52,9 @@ type Input struct {
 	// Replay is true for a heartbeat the agent kept while the hub could not
 	// hear it (see Clock); it opens nothing, but resolutions still go out.
 	Replay bool
+	// At is when the report was made in the hub's time (for a replay, its
+	// timestamp corrected by the agent's clock offset); zero means now.
+	At time.Time
 	// Expected are the server's expected services, enabled or not.
 	Expected []homelabcmd.ExpectedService
 	States   map[string]State
@@ -88,6 +95,9 @@ func Evaluate(in Input, cfg Config, now time.Time) Result {
 	if m := in.Metrics; m != nil {
 		for _, k := range metricKinds() {
 			e.metric(k, k.Metric.Value(m))
+		}
+		if m.UptimeSeconds != nil {
+			e.boot(*m.UptimeSeconds)
 		}
 	}
 	if in.Services != nil {
@@ -208,6 +218,8 @@ func (e *eval) services() {
 		}
 		st.MissingCount = 0
 		e.grace(&st, r)
+		e.unit(exp, r)
+		e.replayed(exp, r, a, &st)
 		switch {
 		case r.Status == homelabcmd.StatusRunning:
 			if a != nil {
@@ -227,6 +239,7 @@ func (e *eval) services() {
 		}
 		e.states[key] = st
 	}
+	e.systemd(reported)
 }
 
 // grace starts a restart grace period when the hub delivered a restart or

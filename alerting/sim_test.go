@@ -52,8 +52,12 @@ func (s *sim) beat(now time.Time, m *homelabcmd.Metrics, services []homelabcmd.S
 func (s *sim) beatAt(now, reported time.Time, m *homelabcmd.Metrics, services []homelabcmd.ServiceReport) Result {
 	var replay bool
 	replay, s.clock = Clock(s.clock, reported, now, s.cfg)
-	res := Evaluate(Input{Server: s.server, Metrics: m, Services: services, Replay: replay, Expected: s.expected,
-		States: s.states, Alerts: s.alerts, HubRestarts: s.restarts}, s.cfg, now)
+	in := Input{Server: s.server, Metrics: m, Services: services, Replay: replay, Expected: s.expected,
+		States: s.states, Alerts: s.alerts, HubRestarts: s.restarts}
+	if replay {
+		in.At = HubTime(s.clock, reported)
+	}
+	res := Evaluate(in, s.cfg, now)
 	s.apply(res)
 	return res
 }

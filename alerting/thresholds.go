@@ -26,6 +26,7 @@ type ThresholdsPatch struct {
 	Disk                 *MetricThresholdPatch `json:"disk"`
 	ServerOfflineSeconds *int                  `json:"server_offline_seconds"`
 	OfflineSeverity      *string               `json:"offline_severity"`
+	ReplayedOutages      *bool                 `json:"replayed_outages"`
 	Reminders            *RemindersPatch       `json:"reminders"`
 }
 
@@ -79,6 +80,10 @@ func (t Thresholds) Apply(p ThresholdsPatch) (Thresholds, []string, error) {
 	if v := p.OfflineSeverity; v != nil && *v != out.OfflineSeverity {
 		out.OfflineSeverity = *v
 		updated = append(updated, "offline_severity")
+	}
+	if v := p.ReplayedOutages; v != nil && *v != out.ReplayedOutages {
+		out.ReplayedOutages = *v
+		updated = append(updated, "replayed_outages")
 	}
 	if r := p.Reminders; r != nil {
 		if err := set("reminders.critical_minutes", &out.Reminders.CriticalMinutes, r.CriticalMinutes, 5, 1440); err != nil {

@@ -16,13 +16,16 @@ func alertOperations() []operation {
 		p("status", enum("open", "acknowledged", "resolved")), p("title", str()), p("message", nullable(str())),
 		p("service_name", nullable(str())), p("threshold_value", nullable(schema{"type": "number"})), p("actual_value", nullable(schema{"type": "number"})),
 		p("created_at", dateTime()), p("updated_at", dateTime()), p("acknowledged_at", nullable(dateTime())), p("resolved_at", nullable(dateTime())),
-		p("auto_resolved", boolean()), p("can_acknowledge", boolean()), p("can_resolve", boolean()))
+		p("auto_resolved", boolean()), p("can_acknowledge", boolean()), p("can_resolve", boolean()),
+		p("notified_at", with(nullable(dateTime()), "description", "When its opening was notified; null while not (opened on a paused server).")),
+		p("resolution_reason", with(nullable(str()), "description", "Why it resolved when no rule resolved it, e.g. expected service deleted.")))
 	pct := with(integer(), "minimum", 0, "maximum", 100)
 	metric := object(p("high_percent", pct), p("critical_percent", pct), p("sustained_seconds", with(integer(), "minimum", 0, "maximum", 600)),
 		opt("sustained_heartbeats", nullable(with(integer(), "minimum", 0, "maximum", 10))))
 	thresholds := object(append(metricProps(metric),
 		p("server_offline_seconds", with(integer(), "minimum", 30, "maximum", 86400)),
 		p("offline_severity", with(sev, "description", "Severity of a server-offline alert (default critical).")),
+		p("replayed_outages", with(boolean(), "description", "Notify (low) an outage seen only in heartbeats the agent replayed after the hub could not hear it (default true).")),
 		p("reminders", object(p("critical_minutes", with(integer(), "minimum", 5, "maximum", 1440)), p("high_minutes", with(integer(), "minimum", 15, "maximum", 1440)))))...)
 	kinds := enum("discord", "email", "gotify", "ntfy", "slack", "webhook")
 	channel := object(p("id", integer()), p("name", str()), p("type", kinds),

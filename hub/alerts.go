@@ -17,6 +17,9 @@ func (e *Engine) evaluate(ctx context.Context, tx homelabcmd.Tx, cfg alerting.Co
 	expected []homelabcmd.ExpectedService, replay bool) (_ int, err error) {
 	id := saved.Server.ID
 	in := alerting.Input{Server: saved.Server, Metrics: hb.Metrics, Services: hb.Services, Replay: replay, Expected: expected}
+	if replay {
+		in.At = alerting.HubTime(saved.Clock, hb.Timestamp.UTC())
+	}
 	if in.States, err = tx.RuleStates(ctx, id); err != nil {
 		return 0, err
 	}
@@ -63,7 +66,10 @@ func (o *outbox) apply(ctx context.Context, tx homelabcmd.Tx, serverName string,
 			err = tx.MarkNotified(ctx, tr.Alert.ServerID, tr.Alert.DedupKey())
 		}
 	case tr.Kind == alerting.Opened:
-		changed, err = tx.InsertAlert(ctx, &tr.Alert)
+		if changed, err = tx.InsertAlert(ctx, &tr.Alert); changed && err == nil && tr.Momentary {
+			done := tr.Alert
+			_, err = tx.AutoResolveAlert(ctx, &done)
+		}
 	case tr.Kind == alerting.Escalated:
 		changed, err = tx.EscalateAlert(ctx, &tr.Alert)
 	case tr.Kind == alerting.Resolved:

@@ -60,6 +60,9 @@ func New(store Store, events *live.Broker, o Options) *Engine {
 	if o.Alerting.MissingAfter == 0 {
 		o.Alerting.MissingAfter = def.MissingAfter
 	}
+	if o.Alerting.UnknownAfter == 0 {
+		o.Alerting.UnknownAfter = def.UnknownAfter
+	}
 	if o.Alerting.ClockSkewBound == 0 {
 		o.Alerting.ClockSkewBound = def.ClockSkewBound
 	}

@@ -65,26 +65,31 @@ func (e *Engine) DeleteExpectedService(ctx context.Context, serverID, name strin
 	})
 }
 
-// withdraw resolves the open alert of a service no longer expected.
+// withdraw resolves the open alerts (down, unit not found) of a service
+// no longer expected.
 func (e *Engine) withdraw(ctx context.Context, tx homelabcmd.Tx, serverID, name, reason string) error {
 	alerts, err := tx.UnresolvedAlerts(ctx, serverID)
 	if err != nil {
 		return err
 	}
-	a := alerts[homelabcmd.AlertService+":"+name]
-	if a == nil {
-		return nil
-	}
-	srv, err := tx.FindServer(ctx, serverID)
-	if err != nil {
-		return err
-	}
-	ref := homelabcmd.ServerRef{ID: serverID, Name: srv.Name(), MachineType: srv.MachineType, Paused: srv.IsPaused}
+	var srv *homelabcmd.Server
 	o := &outbox{}
-	if err := o.apply(ctx, tx, ref.Name, alerting.Withdrawn(ref, a, reason, tx.Now())); err != nil {
-		return err
+	for _, kind := range []string{homelabcmd.AlertService, homelabcmd.AlertUnit} {
+		a := alerts[kind+":"+name]
+		if a == nil {
+			continue
+		}
+		if srv == nil {
+			if srv, err = tx.FindServer(ctx, serverID); err != nil {
+				return err
+			}
+		}
+		ref := homelabcmd.ServerRef{ID: serverID, Name: srv.Name(), MachineType: srv.MachineType, Paused: srv.IsPaused}
+		if err := o.apply(ctx, tx, ref.Name, alerting.Withdrawn(ref, a, reason, tx.Now())); err != nil {
+			return err
+		}
+		announceAlert(tx, a)
 	}
-	announceAlert(tx, a)
 	o.announce(tx)
 	return nil
 }

@@ -40,3 +40,42 @@ func TestSkewedAgentAlertsAndIsFlagged(t *testing.T) {
 		})
 	}
 }
+
+// A reboot is stored resolved at once and notified once; a unit that is
+// not found alerts after three heartbeats and resolves when deleted.
+func TestRebootAndUnitNotFound(t *testing.T) {
+	ctx := context.Background()
+	forEachDB(t, func(t *testing.T, db *fixture) {
+		clk := setupAlerting(t, db)
+		mustCreateServer(t, db, "nas")
+		mustExpect(t, db, "nas", "plexx", false)
+		mustChannel(t, db, "all", "low", true)
+		nf := report("plexx", homelabcmd.StatusUnknown)
+		nf.StatusReason = ptr("unit not found")
+		beat := func(up int64) {
+			clk.advance(30 * time.Second)
+			hb := heartbeat("nas", clk.now, nf)
+			hb.Metrics.UptimeSeconds = &up
+			mustIngest(t, db, hb)
+		}
+		beat(3600)
+		beat(3630)
+		beat(10)
+		mustEvents(t, db, "opened", "opened")
+		alerts, _, _ := db.ListAlerts(ctx, homelabcmd.AlertFilter{AlertType: homelabcmd.AlertReboot})
+		if len(alerts) != 1 || alerts[0].Status != homelabcmd.AlertResolved {
+			t.Fatalf("reboot alerts = %+v", alerts)
+		}
+		units, _, _ := db.ListAlerts(ctx, homelabcmd.AlertFilter{AlertType: homelabcmd.AlertUnit, Status: homelabcmd.AlertOpen})
+		if len(units) != 1 || units[0].Title != "plexx is not a unit on nas (typo?)" {
+			t.Fatalf("unit alerts = %+v", units)
+		}
+		if err := db.Engine.DeleteExpectedService(ctx, "nas", "plexx"); err != nil {
+			t.Fatal(err)
+		}
+		mustEvents(t, db, "opened", "opened", "resolved")
+		if a, _ := db.FindAlert(ctx, units[0].ID); a.Status != homelabcmd.AlertResolved || a.ResolutionReason == nil {
+			t.Fatalf("unit alert after delete = %+v", a)
+		}
+	})
+}

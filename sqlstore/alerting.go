@@ -51,9 +51,8 @@ func expectedForRules(ctx context.Context, q querier, serverID string) ([]homela
 
 // RuleStates returns the rules' memory of a server by key.
 func (tx *Tx) RuleStates(ctx context.Context, serverID string) (map[string]homelabcmd.RuleState, error) {
-	q := tx
-	rows, err := q.QueryContext(ctx, `SELECT rule_key, first_breach_at, missing_count, grace_until, restarts, last_notified_at
-		FROM alert_rule_state WHERE server_id = $1`, serverID)
+	rows, err := tx.QueryContext(ctx, `SELECT rule_key, first_breach_at, missing_count, grace_until, restarts, last_notified_at,
+		unknown_count, booted_at, replay_down_since FROM alert_rule_state WHERE server_id = $1`, serverID)
 	if err != nil {
 		return nil, err
 	}
@@ -61,12 +60,13 @@ func (tx *Tx) RuleStates(ctx context.Context, serverID string) (map[string]homel
 	out := map[string]homelabcmd.RuleState{}
 	for rows.Next() {
 		var st homelabcmd.RuleState
-		var first, grace, last sql.NullTime
+		var first, grace, last, booted, replayDown sql.NullTime
 		var restarts sql.NullInt64
-		if err := rows.Scan(&st.Key, &first, &st.MissingCount, &grace, &restarts, &last); err != nil {
+		if err := rows.Scan(&st.Key, &first, &st.MissingCount, &grace, &restarts, &last, &st.UnknownCount, &booted, &replayDown); err != nil {
 			return nil, err
 		}
 		st.FirstBreachAt, st.GraceUntil, st.LastNotifiedAt = timePtr(first), timePtr(grace), timePtr(last)
+		st.BootedAt, st.ReplayDownSince = timePtr(booted), timePtr(replayDown)
 		if restarts.Valid {
 			n := int(restarts.Int64)
 			st.Restarts = &n
@@ -78,11 +78,15 @@ func (tx *Tx) RuleStates(ctx context.Context, serverID string) (map[string]homel
 
 // SaveRuleState upserts one rule state.
 func (tx *Tx) SaveRuleState(ctx context.Context, serverID string, st homelabcmd.RuleState) error {
-	_, err := tx.ExecContext(ctx, `INSERT INTO alert_rule_state (server_id, rule_key, first_breach_at, missing_count, grace_until, restarts, last_notified_at, updated_at)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
+	_, err := tx.ExecContext(ctx, `INSERT INTO alert_rule_state (server_id, rule_key, first_breach_at, missing_count, grace_until, restarts, last_notified_at,
+		unknown_count, booted_at, replay_down_since, updated_at)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)
 		ON CONFLICT (server_id, rule_key) DO UPDATE SET first_breach_at = excluded.first_breach_at, missing_count = excluded.missing_count,
-		grace_until = excluded.grace_until, restarts = excluded.restarts, last_notified_at = excluded.last_notified_at, updated_at = excluded.updated_at`,
-		serverID, st.Key, nullTime(st.FirstBreachAt), st.MissingCount, nullTime(st.GraceUntil), st.Restarts, nullTime(st.LastNotifiedAt), tx.now)
+		grace_until = excluded.grace_until, restarts = excluded.restarts, last_notified_at = excluded.last_notified_at,
+		unknown_count = excluded.unknown_count, booted_at = excluded.booted_at, replay_down_since = excluded.replay_down_since,
+		updated_at = excluded.updated_at`,
+		serverID, st.Key, nullTime(st.FirstBreachAt), st.MissingCount, nullTime(st.GraceUntil), st.Restarts, nullTime(st.LastNotifiedAt),
+		st.UnknownCount, nullTime(st.BootedAt), nullTime(st.ReplayDownSince), tx.now)
 	return err
 }
 

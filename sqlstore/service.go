@@ -145,7 +145,8 @@ func (tx *Tx) DeleteExpectedService(ctx context.Context, serverID, name string) 
 	if err := mustAffect(res, err, "Service '%s' not found for server '%s'", name, serverID); err != nil {
 		return err
 	}
-	_, err = tx.ExecContext(ctx, `DELETE FROM alert_rule_state WHERE server_id = $1 AND rule_key = $2`, serverID, homelabcmd.AlertService+":"+name)
+	_, err = tx.ExecContext(ctx, `DELETE FROM alert_rule_state WHERE server_id = $1 AND rule_key IN ($2, $3)`, serverID,
+		homelabcmd.AlertService+":"+name, homelabcmd.AlertUnit+":"+name)
 	return err
 }
 

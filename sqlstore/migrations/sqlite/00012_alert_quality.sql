@@ -3,7 +3,9 @@
 -- that heartbeat's own timestamp, to tell a replay from a skewed clock.
 -- Alerts remember when their "opened" went out (NULL: never, e.g. while
 -- paused) and why they were resolved when no rule resolved them. Rule states
--- count heartbeats that reported an expected unit as not found.
+-- count heartbeats that reported an expected unit as not found, keep when
+-- the host booted (uptime going back means a reboot) and when a replayed
+-- heartbeat first showed a service down.
 -- +goose Up
 ALTER TABLE servers ADD COLUMN clock_offset_ms BIGINT;
 ALTER TABLE servers ADD COLUMN clock_report_at DATETIME;
@@ -12,8 +14,12 @@ ALTER TABLE alerts ADD COLUMN notified_at DATETIME;
 ALTER TABLE alerts ADD COLUMN resolution_reason VARCHAR(255);
 UPDATE alerts SET notified_at = created_at;
 ALTER TABLE alert_rule_state ADD COLUMN unknown_count INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE alert_rule_state ADD COLUMN booted_at DATETIME;
+ALTER TABLE alert_rule_state ADD COLUMN replay_down_since DATETIME;
 
 -- +goose Down
+ALTER TABLE alert_rule_state DROP COLUMN replay_down_since;
+ALTER TABLE alert_rule_state DROP COLUMN booted_at;
 ALTER TABLE alert_rule_state DROP COLUMN unknown_count;
 ALTER TABLE alerts DROP COLUMN resolution_reason;
 ALTER TABLE alerts DROP COLUMN notified_at;
