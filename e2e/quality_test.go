@@ -1,0 +1,200 @@
+package e2e
+
+import (
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+)
+
+// note is one notification as a webhook receiver sees it.
+type note struct {
+	Event       string `json:"event"`
+	AlertType   string `json:"alert_type"`
+	Severity    string `json:"severity"`
+	Title       string `json:"title"`
+	Text        string `json:"message"`
+	Note        string `json:"note"`
+	ServiceName string `json:"service_name"`
+}
+
+// notes records every webhook delivery in order.
+type notes struct {
+	srv *httptest.Server
+	mu  sync.Mutex
+	all []note
+}
+
+func newNotes(t *testing.T) *notes {
+	n := &notes{}
+	n.srv = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		body, _ := io.ReadAll(r.Body)
+		var m note
+		_ = json.Unmarshal(body, &m)
+		n.mu.Lock()
+		n.all = append(n.all, m)
+		n.mu.Unlock()
+	}))
+	t.Cleanup(n.srv.Close)
+	return n
+}
+
+func (n *notes) list() []note {
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	return append([]note(nil), n.all...)
+}
+
+// wait polls until want deliveries arrived (generous deadline), then gives
+// any extra one a second to show up and returns them all.
+func (n *notes) wait(t *testing.T, want int) []note {
+	t.Helper()
+	deadline := time.Now().Add(20 * time.Second)
+	for len(n.list()) < want && time.Now().Before(deadline) {
+		time.Sleep(20 * time.Millisecond)
+	}
+	time.Sleep(time.Second)
+	got := n.list()
+	if len(got) != want {
+		t.Fatalf("%d notifications, want %d: %+v", len(got), want, got)
+	}
+	return got
+}
+
+// qualityHub is a hub with server nas (nas.lan), the given expected
+// services and a webhook channel for every severity.
+func qualityHub(t *testing.T, services ...string) (*Hub, *notes) {
+	t.Helper()
+	n := newNotes(t)
+	h := StartHub(t, t.TempDir(), alertHubEnv(""))
+	if code := api(t, "POST", h.URL+"/api/v1/servers", `{"id":"nas","hostname":"nas.lan"}`, nil); code != 201 {
+		t.Fatalf("create server: %d", code)
+	}
+	for _, s := range services {
+		if code := api(t, "POST", h.URL+"/api/v1/servers/nas/services", fmt.Sprintf(`{"service_name":%q}`, s), nil); code != 201 {
+			t.Fatalf("create service: %d", code)
+		}
+	}
+	body := fmt.Sprintf(`{"name":"hook","type":"webhook","min_severity":"low","config":{"url":%q,"secret":%q}}`, n.srv.URL+"/hook", hookKey)
+	if code := api(t, "POST", h.URL+"/api/v1/notifications/channels", body, nil); code != 201 {
+		t.Fatalf("create channel: %d", code)
+	}
+	return h, n
+}
+
+// report sends one heartbeat stamped at; each service is "name=status" or
+// "name=status=reason".
+func report(t *testing.T, hubURL string, at time.Time, services ...string) {
+	t.Helper()
+	var svcs []string
+	for _, s := range services {
+		f := strings.SplitN(s, "=", 3)
+		r := fmt.Sprintf(`{"name":%q,"status":%q`, f[0], f[1])
+		if len(f) == 3 {
+			r += fmt.Sprintf(`,"status_reason":%q`, f[2])
+		}
+		svcs = append(svcs, r+"}")
+	}
+	body := fmt.Sprintf(`{"server_id":"nas","hostname":"nas.lan","timestamp":%q,"services":[%s]}`, at.UTC().Format(time.RFC3339Nano), strings.Join(svcs, ","))
+	if code := api(t, "POST", hubURL+"/api/v1/agents/heartbeat", body, nil); code != 200 {
+		t.Fatalf("heartbeat: %d", code)
+	}
+}
+
+// An agent whose clock is 10 minutes behind or ahead alerts like any other,
+// and the server shows the skew.
+func TestSkewedAgentStillAlerts(t *testing.T) {
+	for _, skew := range []time.Duration{-10 * time.Minute, 10 * time.Minute} {
+		t.Run(skew.String(), func(t *testing.T) {
+			h, n := qualityHub(t, "plex")
+			report(t, h.URL, time.Now().Add(skew), "plex=running")
+			report(t, h.URL, time.Now().Add(skew), "plex=stopped")
+			got := n.wait(t, 1)
+			if got[0].Event != "opened" || got[0].ServiceName != "plex" {
+				t.Fatalf("notification = %+v", got[0])
+			}
+			var s struct {
+				ClockOffset *float64 `json:"clock_offset_seconds"`
+				ClockSkewed bool     `json:"clock_skewed"`
+			}
+			if code := api(t, "GET", h.URL+"/api/v1/servers/nas", "", &s); code != 200 || !s.ClockSkewed || s.ClockOffset == nil ||
+				(*s.ClockOffset > 0) != (skew > 0) {
+				t.Fatalf("server clock: %d %+v", code, s)
+			}
+		})
+	}
+}
+
+// Unpausing a server whose service is still down sends one notification,
+// marked; the service's later recovery is then notified too.
+func TestUnpauseWithServiceDownNotifiesOnce(t *testing.T) {
+	h, n := qualityHub(t, "plex", "smbd")
+	if code := api(t, "PUT", h.URL+"/api/v1/servers/nas/pause", "", nil); code != 200 {
+		t.Fatalf("pause: %d", code)
+	}
+	report(t, h.URL, time.Now(), "plex=stopped", "smbd=stopped")
+	report(t, h.URL, time.Now(), "plex=stopped", "smbd=running") // recovered while paused: silent
+	if code := api(t, "PUT", h.URL+"/api/v1/servers/nas/unpause", "", nil); code != 200 {
+		t.Fatalf("unpause: %d", code)
+	}
+	got := n.wait(t, 1)
+	if got[0].Event != "opened" || got[0].ServiceName != "plex" || !strings.Contains(got[0].Note, "paused") {
+		t.Fatalf("unpause notification = %+v", got[0])
+	}
+	report(t, h.URL, time.Now(), "plex=running", "smbd=running")
+	if got = n.wait(t, 2); got[1].Event != "resolved" || got[1].ServiceName != "plex" {
+		t.Fatalf("recovery = %+v", got[1])
+	}
+}
+
+// Deleting an expected service with an open alert resolves it.
+func TestDeleteExpectedServiceResolvesItsAlert(t *testing.T) {
+	h, n := qualityHub(t, "plex")
+	report(t, h.URL, time.Now(), "plex=stopped")
+	n.wait(t, 1)
+	if code := api(t, "DELETE", h.URL+"/api/v1/servers/nas/services/plex", "", nil); code != 204 {
+		t.Fatalf("delete: %d", code)
+	}
+	got := n.wait(t, 2)
+	if got[1].Event != "resolved" || !strings.Contains(got[1].Text, "expected service deleted") {
+		t.Fatalf("resolution = %+v", got[1])
+	}
+	var list struct {
+		Alerts []struct {
+			Status           string  `json:"status"`
+			ResolutionReason *string `json:"resolution_reason"`
+		} `json:"alerts"`
+	}
+	if code := api(t, "GET", h.URL+"/api/v1/alerts?server_id=nas", "", &list); code != 200 || len(list.Alerts) != 1 ||
+		list.Alerts[0].Status != "resolved" || list.Alerts[0].ResolutionReason == nil {
+		t.Fatalf("alerts: %d %+v", code, list)
+	}
+	report(t, h.URL, time.Now(), "plex=stopped")
+	n.wait(t, 2)
+}
+
+// An expected unit reported "unit not found" alerts after three
+// heartbeats, once, and resolves when the unit appears.
+func TestUnitNotFoundAlertsAndResolves(t *testing.T) {
+	h, n := qualityHub(t, "plexx")
+	for range 2 {
+		report(t, h.URL, time.Now(), "plexx=unknown=unit not found")
+	}
+	n.wait(t, 0)
+	for range 3 {
+		report(t, h.URL, time.Now(), "plexx=unknown=unit not found")
+	}
+	got := n.wait(t, 1)
+	if got[0].AlertType != "unit" || got[0].Severity != "medium" || got[0].Title != "plexx is not a unit on nas.lan (typo?)" {
+		t.Fatalf("unit alert = %+v", got[0])
+	}
+	report(t, h.URL, time.Now(), "plexx=running")
+	if got = n.wait(t, 2); got[1].Event != "resolved" || got[1].AlertType != "unit" {
+		t.Fatalf("resolution = %+v", got[1])
+	}
+}
