@@ -17,6 +17,8 @@ const (
 	AlertUnit = "unit"
 	// AlertSystemd is an agent that cannot reach systemd at all.
 	AlertSystemd = "systemd"
+	// AlertCrashLoop is a unit that keeps crashing and being restarted.
+	AlertCrashLoop = "crashloop"
 )
 
 // alertKinds is the table of alert kinds. Read it through AlertKinds and
@@ -76,6 +78,13 @@ var alertKinds = []AlertKind{
 			"The agent on {server} cannot ask systemd about its expected services ({reason}), so none of them is watched."}},
 		Headline: "systemd Not Reachable", ResolvedHeadline: "systemd Reachable", Status: "Unreachable",
 		Hint: "Check that the agent can reach the system D-Bus (its unit, sandboxing and permissions)",
+	},
+	{
+		Name: AlertCrashLoop, Label: "Crash loop", PerService: true,
+		Texts: map[string]AlertText{"": {"Service {service} is crash-looping on {server}",
+			"Service {service} on {server} was restarted {count} times within {window}, even if it reports running between crashes."}},
+		Headline: "Crash Loop", ResolvedHeadline: "Service {service} No Longer Crash-Looping", Status: "Crash-looping",
+		Hint: "Check the service's logs (journalctl -u) for why it keeps exiting",
 	},
 }
 

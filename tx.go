@@ -3,6 +3,7 @@ package homelabcmd
 import (
 	"context"
 	"encoding/json"
+	"slices"
 	"time"
 )
 
@@ -164,13 +165,25 @@ type RuleState struct {
 	// ReplayDownSince is when a replayed heartbeat first showed the service
 	// down (hub time) while no alert was open; nil otherwise.
 	ReplayDownSince *time.Time
+	// Events are recent state changes (key "service:…") or restart-count
+	// rises (key "crashloop:…"), oldest first, within the rule's window.
+	Events []time.Time
+	// LastStatus is the service's last reported state ("up", "down").
+	LastStatus string
+	// FlappingSince is when the service began flapping; nil when not.
+	FlappingSince *time.Time
+	// RecoveredAt is when a short outage's service was first seen running
+	// again; its alert resolves once that holds.
+	RecoveredAt *time.Time
 }
 
 // Equal reports whether two states hold the same values.
 func (s RuleState) Equal(o RuleState) bool {
 	return s.Key == o.Key && eqTime(s.FirstBreachAt, o.FirstBreachAt) && s.MissingCount == o.MissingCount &&
 		eqTime(s.GraceUntil, o.GraceUntil) && eqInt(s.Restarts, o.Restarts) && eqTime(s.LastNotifiedAt, o.LastNotifiedAt) &&
-		s.UnknownCount == o.UnknownCount && eqTime(s.BootedAt, o.BootedAt) && eqTime(s.ReplayDownSince, o.ReplayDownSince)
+		s.UnknownCount == o.UnknownCount && eqTime(s.BootedAt, o.BootedAt) && eqTime(s.ReplayDownSince, o.ReplayDownSince) &&
+		slices.EqualFunc(s.Events, o.Events, time.Time.Equal) && s.LastStatus == o.LastStatus &&
+		eqTime(s.FlappingSince, o.FlappingSince) && eqTime(s.RecoveredAt, o.RecoveredAt)
 }
 
 func eqTime(a, b *time.Time) bool {

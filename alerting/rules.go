@@ -9,12 +9,15 @@ import (
 // Kind is what happened to an alert.
 type Kind string
 
-// The four transitions. Each one may notify.
+// The transitions. Each one may notify.
 const (
 	Opened    Kind = "opened"
 	Escalated Kind = "escalated"
 	Reminder  Kind = "reminder"
 	Resolved  Kind = "resolved"
+	// Flapping says once that an open service alert's service keeps
+	// changing state; the alert stays open until it is calm.
+	Flapping Kind = "flapping"
 )
 
 // Transition is one change the caller must store: for Opened a new alert
@@ -217,18 +220,32 @@ func (e *eval) services() {
 			continue
 		}
 		st.MissingCount = 0
+		prevRestarts := st.Restarts
 		e.grace(&st, r)
 		e.unit(exp, r)
 		e.replayed(exp, r, a, &st)
+		e.crashLoop(exp, r, prevRestarts)
+		if e.flap(&st, r) && a != nil {
+			e.flapping(exp, a, &st)
+		}
 		switch {
 		case r.Status == homelabcmd.StatusRunning:
 			if a != nil {
-				e.resolve(a, nil, nil)
+				e.recovered(a, &st)
+			} else if e.calm(&st) {
+				st.FlappingSince = nil
 			}
 			st.GraceUntil, st.LastNotifiedAt = nil, nil
-		case r.Status.IsDown() && a == nil && !e.stale:
-			if st.GraceUntil != nil && e.now.Before(*st.GraceUntil) {
-				break // restarting: give it until the grace period ends
+		case r.Status.IsDown():
+			st.RecoveredAt = nil
+			if a != nil {
+				if e.calm(&st) {
+					st.FlappingSince = nil // stably down: the open alert says so
+				}
+				break
+			}
+			if e.stale || st.GraceUntil != nil && e.now.Before(*st.GraceUntil) {
+				break // a replay, or restarting: give it until the grace period ends
 			}
 			text := downText(exp.ServiceName, e.in.Server.Name, string(r.Status))
 			if st.GraceUntil != nil {

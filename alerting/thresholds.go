@@ -27,7 +27,17 @@ type ThresholdsPatch struct {
 	ServerOfflineSeconds *int                  `json:"server_offline_seconds"`
 	OfflineSeverity      *string               `json:"offline_severity"`
 	ReplayedOutages      *bool                 `json:"replayed_outages"`
-	Reminders            *RemindersPatch       `json:"reminders"`
+	Flapping             *struct {
+		Changes             *int `json:"changes"`
+		WindowSeconds       *int `json:"window_seconds"`
+		StableSeconds       *int `json:"stable_seconds"`
+		RecoveryHoldSeconds *int `json:"recovery_hold_seconds"`
+	} `json:"flapping"`
+	CrashLoop *struct {
+		Restarts      *int `json:"restarts"`
+		WindowSeconds *int `json:"window_seconds"`
+	} `json:"crash_loop"`
+	Reminders *RemindersPatch `json:"reminders"`
 }
 
 // Apply merges p into t and validates the result. It returns the merged
@@ -84,6 +94,26 @@ func (t Thresholds) Apply(p ThresholdsPatch) (Thresholds, []string, error) {
 	if v := p.ReplayedOutages; v != nil && *v != out.ReplayedOutages {
 		out.ReplayedOutages = *v
 		updated = append(updated, "replayed_outages")
+	}
+	if f := p.Flapping; f != nil {
+		for _, x := range []struct {
+			name   string
+			dst, v *int
+			lo, hi int
+		}{{"flapping.changes", &out.Flapping.Changes, f.Changes, 3, 100}, {"flapping.window_seconds", &out.Flapping.WindowSeconds, f.WindowSeconds, 10, 86400},
+			{"flapping.stable_seconds", &out.Flapping.StableSeconds, f.StableSeconds, 10, 86400}, {"flapping.recovery_hold_seconds", &out.Flapping.RecoveryHoldSeconds, f.RecoveryHoldSeconds, 0, 600}} {
+			if err := set(x.name, x.dst, x.v, x.lo, x.hi); err != nil {
+				return t, nil, err
+			}
+		}
+	}
+	if c := p.CrashLoop; c != nil {
+		if err := set("crash_loop.restarts", &out.CrashLoop.Restarts, c.Restarts, 2, 64); err != nil {
+			return t, nil, err
+		}
+		if err := set("crash_loop.window_seconds", &out.CrashLoop.WindowSeconds, c.WindowSeconds, 10, 86400); err != nil {
+			return t, nil, err
+		}
 	}
 	if r := p.Reminders; r != nil {
 		if err := set("reminders.critical_minutes", &out.Reminders.CriticalMinutes, r.CriticalMinutes, 5, 1440); err != nil {

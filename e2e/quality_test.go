@@ -198,3 +198,40 @@ func TestUnitNotFoundAlertsAndResolves(t *testing.T) {
 		t.Fatalf("resolution = %+v", got[1])
 	}
 }
+
+// A unit that stops for a second 8 times in 36 s: at most two
+// notifications (opened, flapping) with the recovery hold on.
+func TestFlappingUnitNotifiesAtMostTwice(t *testing.T) {
+	h, n := qualityHub(t, "plex")
+	if code := api(t, "PUT", h.URL+"/api/v1/config/thresholds", `{"flapping":{"recovery_hold_seconds":10}}`, nil); code != 200 {
+		t.Fatalf("thresholds: %d", code)
+	}
+	start := time.Now()
+	report(t, h.URL, start, "plex=running")
+	for i := range 8 {
+		at := start.Add(time.Duration(i) * 4500 * time.Millisecond)
+		report(t, h.URL, at.Add(3500*time.Millisecond), "plex=stopped")
+		report(t, h.URL, at.Add(4500*time.Millisecond), "plex=running")
+	}
+	got := n.wait(t, 2)
+	if got[0].Event != "opened" || got[1].Event != "flapping" || !strings.Contains(got[1].Text, "is flapping") {
+		t.Fatalf("notifications = %+v", got)
+	}
+}
+
+// A unit that crashes and is restarted 12 times, reporting running every
+// time, raises a crash-loop alert.
+func TestCrashLoopAlertsWhileRunning(t *testing.T) {
+	h, n := qualityHub(t, "plex")
+	for i := range 13 {
+		body := fmt.Sprintf(`{"server_id":"nas","hostname":"nas.lan","timestamp":%q,"services":[{"name":"plex","status":"running","restarts":%d}]}`,
+			time.Now().UTC().Format(time.RFC3339Nano), i)
+		if code := api(t, "POST", h.URL+"/api/v1/agents/heartbeat", body, nil); code != 200 {
+			t.Fatalf("heartbeat: %d", code)
+		}
+	}
+	got := n.wait(t, 1)
+	if got[0].Event != "opened" || got[0].AlertType != "crashloop" || got[0].Title != "Service plex is crash-looping on nas.lan" {
+		t.Fatalf("notification = %+v", got[0])
+	}
+}

@@ -26,6 +26,11 @@ func alertOperations() []operation {
 		p("server_offline_seconds", with(integer(), "minimum", 30, "maximum", 86400)),
 		p("offline_severity", with(sev, "description", "Severity of a server-offline alert (default critical).")),
 		p("replayed_outages", with(boolean(), "description", "Notify (low) an outage seen only in heartbeats the agent replayed after the hub could not hear it (default true).")),
+		p("flapping", with(object(p("changes", with(integer(), "minimum", 3, "maximum", 100)), p("window_seconds", with(integer(), "minimum", 10, "maximum", 86400)),
+			p("stable_seconds", with(integer(), "minimum", 10, "maximum", 86400)), p("recovery_hold_seconds", with(integer(), "minimum", 0, "maximum", 600))),
+			"description", "Flap control: changes within window_seconds make a service flapping (one notification); stable_seconds calm ends it.")),
+		p("crash_loop", with(object(p("restarts", with(integer(), "minimum", 2, "maximum", 64)), p("window_seconds", with(integer(), "minimum", 10, "maximum", 86400))),
+			"description", "A unit restarted this many times within the window is a crash loop, even while it reports running.")),
 		p("reminders", object(p("critical_minutes", with(integer(), "minimum", 5, "maximum", 1440)), p("high_minutes", with(integer(), "minimum", 15, "maximum", 1440)))))...)
 	kinds := enum("discord", "email", "gotify", "ntfy", "slack", "webhook")
 	channel := object(p("id", integer()), p("name", str()), p("type", kinds),

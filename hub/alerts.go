@@ -74,7 +74,7 @@ func (o *outbox) apply(ctx context.Context, tx homelabcmd.Tx, serverName string,
 		changed, err = tx.EscalateAlert(ctx, &tr.Alert)
 	case tr.Kind == alerting.Resolved:
 		changed, err = tx.AutoResolveAlert(ctx, &tr.Alert)
-	case tr.Kind == alerting.Reminder:
+	case tr.Kind == alerting.Reminder || tr.Kind == alerting.Flapping:
 		err = tx.MarkNotified(ctx, tr.Alert.ServerID, tr.Alert.DedupKey())
 	}
 	if err != nil || !changed || !tr.Notify {

@@ -16,6 +16,7 @@ const (
 	EventOpened    = "opened"
 	EventEscalated = "escalated"
 	EventReminder  = "reminder"
+	EventFlapping  = "flapping"
 	EventResolved  = "resolved"
 	EventTest      = "test"
 )

@@ -3,6 +3,7 @@ package sqlstore
 import (
 	"context"
 	"database/sql"
+	"encoding/json"
 	"errors"
 	"strings"
 	"time"
@@ -52,7 +53,8 @@ func expectedForRules(ctx context.Context, q querier, serverID string) ([]homela
 // RuleStates returns the rules' memory of a server by key.
 func (tx *Tx) RuleStates(ctx context.Context, serverID string) (map[string]homelabcmd.RuleState, error) {
 	rows, err := tx.QueryContext(ctx, `SELECT rule_key, first_breach_at, missing_count, grace_until, restarts, last_notified_at,
-		unknown_count, booted_at, replay_down_since FROM alert_rule_state WHERE server_id = $1`, serverID)
+		unknown_count, booted_at, replay_down_since, recent_events, last_status, flapping_since, recovered_at
+		FROM alert_rule_state WHERE server_id = $1`, serverID)
 	if err != nil {
 		return nil, err
 	}
@@ -60,10 +62,20 @@ func (tx *Tx) RuleStates(ctx context.Context, serverID string) (map[string]homel
 	out := map[string]homelabcmd.RuleState{}
 	for rows.Next() {
 		var st homelabcmd.RuleState
-		var first, grace, last, booted, replayDown sql.NullTime
+		var first, grace, last, booted, replayDown, flapping, recovered sql.NullTime
 		var restarts sql.NullInt64
-		if err := rows.Scan(&st.Key, &first, &st.MissingCount, &grace, &restarts, &last, &st.UnknownCount, &booted, &replayDown); err != nil {
+		var events, lastStatus sql.NullString
+		if err := rows.Scan(&st.Key, &first, &st.MissingCount, &grace, &restarts, &last, &st.UnknownCount, &booted, &replayDown,
+			&events, &lastStatus, &flapping, &recovered); err != nil {
 			return nil, err
+		}
+		st.LastStatus, st.FlappingSince, st.RecoveredAt = lastStatus.String, timePtr(flapping), timePtr(recovered)
+		if events.Valid {
+			var ms []int64
+			_ = json.Unmarshal([]byte(events.String), &ms) // written by us; a bad list only forgets history
+			for _, m := range ms {
+				st.Events = append(st.Events, time.UnixMilli(m).UTC())
+			}
 		}
 		st.FirstBreachAt, st.GraceUntil, st.LastNotifiedAt = timePtr(first), timePtr(grace), timePtr(last)
 		st.BootedAt, st.ReplayDownSince = timePtr(booted), timePtr(replayDown)
@@ -78,15 +90,28 @@ func (tx *Tx) RuleStates(ctx context.Context, serverID string) (map[string]homel
 
 // SaveRuleState upserts one rule state.
 func (tx *Tx) SaveRuleState(ctx context.Context, serverID string, st homelabcmd.RuleState) error {
+	var events, lastStatus any
+	if len(st.Events) > 0 {
+		ms := make([]int64, len(st.Events))
+		for i, t := range st.Events {
+			ms[i] = t.UnixMilli()
+		}
+		b, _ := json.Marshal(ms)
+		events = string(b)
+	}
+	if st.LastStatus != "" {
+		lastStatus = st.LastStatus
+	}
 	_, err := tx.ExecContext(ctx, `INSERT INTO alert_rule_state (server_id, rule_key, first_breach_at, missing_count, grace_until, restarts, last_notified_at,
-		unknown_count, booted_at, replay_down_since, updated_at)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)
+		unknown_count, booted_at, replay_down_since, recent_events, last_status, flapping_since, recovered_at, updated_at)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)
 		ON CONFLICT (server_id, rule_key) DO UPDATE SET first_breach_at = excluded.first_breach_at, missing_count = excluded.missing_count,
 		grace_until = excluded.grace_until, restarts = excluded.restarts, last_notified_at = excluded.last_notified_at,
 		unknown_count = excluded.unknown_count, booted_at = excluded.booted_at, replay_down_since = excluded.replay_down_since,
-		updated_at = excluded.updated_at`,
+		recent_events = excluded.recent_events, last_status = excluded.last_status, flapping_since = excluded.flapping_since,
+		recovered_at = excluded.recovered_at, updated_at = excluded.updated_at`,
 		serverID, st.Key, nullTime(st.FirstBreachAt), st.MissingCount, nullTime(st.GraceUntil), st.Restarts, nullTime(st.LastNotifiedAt),
-		st.UnknownCount, nullTime(st.BootedAt), nullTime(st.ReplayDownSince), tx.now)
+		st.UnknownCount, nullTime(st.BootedAt), nullTime(st.ReplayDownSince), events, lastStatus, nullTime(st.FlappingSince), nullTime(st.RecoveredAt), tx.now)
 	return err
 }
 

@@ -5,7 +5,10 @@
 -- paused) and why they were resolved when no rule resolved them. Rule states
 -- count heartbeats that reported an expected unit as not found, keep when
 -- the host booted (uptime going back means a reboot) and when a replayed
--- heartbeat first showed a service down.
+-- heartbeat first showed a service down. For flap control and crash loops
+-- they keep recent state changes or restart rises (JSON list of unix ms),
+-- the last state seen, when flapping began and when a short outage's
+-- recovery was first seen.
 -- +goose Up
 ALTER TABLE servers ADD COLUMN clock_offset_ms BIGINT;
 ALTER TABLE servers ADD COLUMN clock_report_at DATETIME;
@@ -16,8 +19,16 @@ UPDATE alerts SET notified_at = created_at;
 ALTER TABLE alert_rule_state ADD COLUMN unknown_count INTEGER NOT NULL DEFAULT 0;
 ALTER TABLE alert_rule_state ADD COLUMN booted_at DATETIME;
 ALTER TABLE alert_rule_state ADD COLUMN replay_down_since DATETIME;
+ALTER TABLE alert_rule_state ADD COLUMN recent_events TEXT;
+ALTER TABLE alert_rule_state ADD COLUMN last_status VARCHAR(20);
+ALTER TABLE alert_rule_state ADD COLUMN flapping_since DATETIME;
+ALTER TABLE alert_rule_state ADD COLUMN recovered_at DATETIME;
 
 -- +goose Down
+ALTER TABLE alert_rule_state DROP COLUMN recovered_at;
+ALTER TABLE alert_rule_state DROP COLUMN flapping_since;
+ALTER TABLE alert_rule_state DROP COLUMN last_status;
+ALTER TABLE alert_rule_state DROP COLUMN recent_events;
 ALTER TABLE alert_rule_state DROP COLUMN replay_down_since;
 ALTER TABLE alert_rule_state DROP COLUMN booted_at;
 ALTER TABLE alert_rule_state DROP COLUMN unknown_count;
