@@ -28,6 +28,9 @@ type Store interface {
 	// RunExclusive runs fn unless another hub on the database runs the
 	// job of that name; it reports whether fn ran.
 	RunExclusive(ctx context.Context, name string, fn func(context.Context) error) (bool, error)
+	// OldestOnlineSeen returns the earliest last heartbeat of the online,
+	// active servers; nil when none is online.
+	OldestOnlineSeen(ctx context.Context) (*time.Time, error)
 }
 
 // Options configure an engine; zero fields take the defaults.

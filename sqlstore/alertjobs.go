@@ -3,6 +3,7 @@ package sqlstore
 import (
 	"context"
 	"database/sql"
+	"errors"
 	"strings"
 	"time"
 
@@ -35,6 +36,19 @@ func (tx *Tx) findAlert(ctx context.Context, id int64) (*homelabcmd.Alert, error
 		return nil, notFound(err, "Alert %d not found", id)
 	}
 	return a, nil
+}
+
+// OldestOnlineSeen returns the earliest last_seen of the online, active
+// servers: the next one to go offline does so a timeout after it. nil when
+// no server is online.
+func (db *DB) OldestOnlineSeen(ctx context.Context) (*time.Time, error) {
+	var t sql.NullTime
+	err := db.read.QueryRowContext(ctx, `SELECT last_seen FROM servers WHERE status = 'online' AND is_inactive = FALSE
+		AND last_seen IS NOT NULL ORDER BY last_seen LIMIT 1`).Scan(&t)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, nil
+	}
+	return timePtr(t), err
 }
 
 // StaleServers returns the online, active servers last seen before cut.

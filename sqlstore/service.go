@@ -8,7 +8,8 @@ import (
 )
 
 const expectedServiceColumns = `e.id, e.server_id, e.service_name, e.display_name, e.is_critical, e.enabled, e.created_at,
-	c.status, c.status_reason, c.pid, c.memory_mb, c.cpu_percent, c.restarts, c.timestamp`
+	c.status, c.status_reason, c.pid, c.memory_mb, c.cpu_percent, c.restarts, c.timestamp,
+	(SELECT s.status FROM servers s WHERE s.id = e.server_id)`
 
 const expectedServiceFrom = ` FROM expected_services e
 	LEFT JOIN service_current_status c ON c.server_id = e.server_id AND c.service_name = e.service_name`
@@ -18,8 +19,9 @@ func scanExpectedService(row scanner) (*homelabcmd.ExpectedService, error) {
 	var status sql.NullString
 	var cur homelabcmd.CurrentStatus
 	var lastSeen sql.NullTime
+	var serverStatus sql.NullString
 	err := row.Scan(&e.ID, &e.ServerID, &e.ServiceName, &e.DisplayName, &e.IsCritical, &e.Enabled, &e.CreatedAt,
-		&status, &cur.StatusReason, &cur.PID, &cur.MemoryMB, &cur.CPUPercent, &cur.Restarts, &lastSeen)
+		&status, &cur.StatusReason, &cur.PID, &cur.MemoryMB, &cur.CPUPercent, &cur.Restarts, &lastSeen, &serverStatus)
 	if err != nil {
 		return nil, err
 	}
@@ -27,6 +29,7 @@ func scanExpectedService(row scanner) (*homelabcmd.ExpectedService, error) {
 	if status.Valid {
 		cur.Status = homelabcmd.ServiceStatusValue(status.String)
 		cur.LastSeen = lastSeen.Time.UTC()
+		cur.Stale = serverStatus.String == homelabcmd.ServerOffline
 		e.CurrentStatus = &cur
 	}
 	return &e, nil

@@ -148,7 +148,7 @@ function card(s) {
         h('a', { href: `/servers/${encodeURIComponent(s.id)}` }, name),
         h('div', { class: 'card-sub' }, [s.hostname !== name ? s.hostname : null, s.ip_address].filter(Boolean).join(' · ') || s.id)),
       status(st, s.is_paused ? `Paused (${s.status})` : null), clockBadge(s)),
-    h('div', { class: 'meters' },
+    h('div', { class: s.status === 'offline' ? 'meters stale' : 'meters', title: s.status === 'offline' ? 'Offline: last known values' : null },
       meter('CPU', m.cpu_percent),
       meter('RAM', m.memory_percent),
       meter('Disk', m.disk_percent)),

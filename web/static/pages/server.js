@@ -75,8 +75,9 @@ export function mount(root, ctx) {
     const fact = (k, v) => h('div', {}, h('dt', {}, k), h('dd', {}, v ?? '–'));
     factsPanel.replaceChildren(
       h('h2', { id: 'facts-h', class: 'sr-only' }, 'Server facts'),
-      h('div', { class: 'meters', style: { marginBottom: '1rem', maxWidth: '36rem' } },
-        meter('CPU', m.cpu_percent), meter('RAM', m.memory_percent), meter('Disk', m.disk_percent)),
+      h('div', { class: s.status === 'offline' ? 'meters stale' : 'meters', style: { marginBottom: '1rem', maxWidth: '36rem' } },
+        meter('CPU', m.cpu_percent), meter('RAM', m.memory_percent), meter('Disk', m.disk_percent),
+        s.status === 'offline' && s.last_seen ? h('p', { class: 'muted small' }, 'Offline · last seen ', ago(s.last_seen)) : null),
       h('dl', { class: 'facts' },
         fact('Server id', h('code', {}, s.id)),
         fact('Hostname', s.hostname),
