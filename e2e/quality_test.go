@@ -235,3 +235,14 @@ func TestCrashLoopAlertsWhileRunning(t *testing.T) {
 		t.Fatalf("notification = %+v", got[0])
 	}
 }
+
+// Five services stopping in one heartbeat: one notification listing them.
+func TestAlertsOpeningTogetherAreOneNotification(t *testing.T) {
+	h, n := qualityHub(t, "a", "b", "c", "d", "e")
+	report(t, h.URL, time.Now(), "a=running", "b=running", "c=running", "d=running", "e=running")
+	report(t, h.URL, time.Now(), "a=stopped", "b=failed", "c=stopped", "d=stopped", "e=stopped")
+	got := n.wait(t, 1)
+	if got[0].Event != "opened" || got[0].Title != "5 alerts on nas.lan" || strings.Count(got[0].Text, "•") != 5 {
+		t.Fatalf("grouped notification = %+v", got[0])
+	}
+}

@@ -41,19 +41,25 @@ func (e *Engine) evaluate(ctx context.Context, tx homelabcmd.Tx, cfg alerting.Co
 			return 0, err
 		}
 	}
-	o.announce(tx)
+	if err := o.flush(ctx, tx); err != nil {
+		return 0, err
+	}
 	return len(res.Transitions), nil
 }
 
 // outbox applies transitions in one transaction and queues their
-// notifications, reading the channels once.
+// notifications, reading the channels once. Openings on one server queued
+// together go out as one grouped notification per channel (flush).
 type outbox struct {
 	channels []homelabcmd.Channel
 	loaded   bool
 	queued   int
+	// pending are the rendered notifications in order; openings of one
+	// server are grouped when flushed.
+	pending []*notify.Message
 }
 
-// apply stores one transition and queues its notifications. Every write is
+// apply stores one transition and renders its notification. Every write is
 // conditional on the alert's current state, so a race with a manual
 // resolve or another hub changes nothing twice and notifies only the
 // writer that won.
@@ -80,31 +86,50 @@ func (o *outbox) apply(ctx context.Context, tx homelabcmd.Tx, serverName string,
 	if err != nil || !changed || !tr.Notify {
 		return err
 	}
-	if !o.loaded {
+	o.pending = append(o.pending, notify.ForTransition(tr, serverName, tx.Now()))
+	return nil
+}
+
+// flush routes and queues the pending notifications, the openings of each
+// server grouped into one, and wakes the dispatchers when the transaction
+// commits if it queued anything.
+func (o *outbox) flush(ctx context.Context, tx homelabcmd.Tx) error {
+	if len(o.pending) > 0 && !o.loaded {
+		var err error
 		if o.channels, err = tx.Channels(ctx, true); err != nil {
 			return err
 		}
 		o.loaded = true
 	}
-	rows, err := notify.Route(o.channels, notify.ForTransition(tr, serverName, tx.Now()))
-	if err != nil {
-		return err
-	}
-	for _, r := range rows {
-		if err := tx.Enqueue(ctx, r); err != nil {
+	done := make([]bool, len(o.pending))
+	for i, m := range o.pending {
+		if done[i] {
+			continue
+		}
+		group := []*notify.Message{m}
+		if m.Event == notify.EventOpened {
+			for j := i + 1; j < len(o.pending); j++ {
+				if n := o.pending[j]; !done[j] && n.Event == notify.EventOpened && n.ServerID == m.ServerID {
+					group, done[j] = append(group, n), true
+				}
+			}
+		}
+		rows, err := notify.RouteTogether(o.channels, group)
+		if err != nil {
 			return err
 		}
+		for _, r := range rows {
+			if err := tx.Enqueue(ctx, r); err != nil {
+				return err
+			}
+		}
+		o.queued += len(rows)
 	}
-	o.queued += len(rows)
-	return nil
-}
-
-// announce wakes the dispatchers when the transaction commits, if it
-// queued anything.
-func (o *outbox) announce(tx homelabcmd.Tx) {
+	o.pending = nil
 	if o.queued > 0 {
 		tx.Announce(homelabcmd.Event{Type: homelabcmd.EventNotificationQueued})
 	}
+	return nil
 }
 
 // AcknowledgeAlert moves an open alert to acknowledged, which stops its
@@ -191,8 +216,7 @@ func (e *Engine) CheckOffline(ctx context.Context) (int, error) {
 		if n > 0 {
 			tx.Announce(homelabcmd.Event{Type: homelabcmd.EventAlertChanged})
 		}
-		o.announce(tx)
-		return nil
+		return o.flush(ctx, tx)
 	})
 	return n, err
 }
@@ -223,8 +247,7 @@ func (e *Engine) SendReminders(ctx context.Context) (int, error) {
 			}
 			n++
 		}
-		o.announce(tx)
-		return nil
+		return o.flush(ctx, tx)
 	})
 	return n, err
 }

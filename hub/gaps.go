@@ -35,8 +35,7 @@ func (e *Engine) SetServerPaused(ctx context.Context, id string, paused bool) (*
 				return err
 			}
 		}
-		o.announce(tx)
-		return nil
+		return o.flush(ctx, tx)
 	})
 	return out, err
 }
@@ -90,6 +89,5 @@ func (e *Engine) withdraw(ctx context.Context, tx homelabcmd.Tx, serverID, name,
 		}
 		announceAlert(tx, a)
 	}
-	o.announce(tx)
-	return nil
+	return o.flush(ctx, tx)
 }

@@ -24,7 +24,7 @@ func TestSkewedAgentAlertsAndIsFlagged(t *testing.T) {
 				hb := heartbeat("nas", clk.now.Add(skew), report("plex", homelabcmd.StatusStopped))
 				hb.Metrics.DiskPercent = ptr(96.0)
 				mustIngest(t, db, hb)
-				mustEvents(t, db, "opened", "opened")
+				mustEvents(t, db, "opened") // disk and plex, grouped
 				s, err := db.FindServer(ctx, "nas")
 				if err != nil {
 					t.Fatal(err)
@@ -35,7 +35,7 @@ func TestSkewedAgentAlertsAndIsFlagged(t *testing.T) {
 				// A replay from a 10 minute outage opens nothing; it resolves both.
 				clk.advance(10 * time.Minute)
 				mustIngest(t, db, heartbeat("nas", clk.now.Add(skew-9*time.Minute), report("plex", homelabcmd.StatusRunning)))
-				mustEvents(t, db, "opened", "opened", "resolved", "resolved")
+				mustEvents(t, db, "opened", "resolved", "resolved")
 			})
 		})
 	}
@@ -61,7 +61,7 @@ func TestRebootAndUnitNotFound(t *testing.T) {
 		beat(3600)
 		beat(3630)
 		beat(10)
-		mustEvents(t, db, "opened", "opened")
+		mustEvents(t, db, "opened") // the reboot and the unit, grouped
 		alerts, _, _ := db.ListAlerts(ctx, homelabcmd.AlertFilter{AlertType: homelabcmd.AlertReboot})
 		if len(alerts) != 1 || alerts[0].Status != homelabcmd.AlertResolved {
 			t.Fatalf("reboot alerts = %+v", alerts)
@@ -73,7 +73,7 @@ func TestRebootAndUnitNotFound(t *testing.T) {
 		if err := db.Engine.DeleteExpectedService(ctx, "nas", "plexx"); err != nil {
 			t.Fatal(err)
 		}
-		mustEvents(t, db, "opened", "opened", "resolved")
+		mustEvents(t, db, "opened", "resolved")
 		if a, _ := db.FindAlert(ctx, units[0].ID); a.Status != homelabcmd.AlertResolved || a.ResolutionReason == nil {
 			t.Fatalf("unit alert after delete = %+v", a)
 		}

@@ -42,8 +42,11 @@ type Message struct {
 	Duration    *int64   `json:"duration_seconds,omitempty"`
 	// Note explains an unusual notification (an opening held back while
 	// the server was paused, why an alert resolved); it is in Text too.
-	Note string    `json:"note,omitempty"`
-	At   time.Time `json:"at"`
+	Note string `json:"note,omitempty"`
+	// Alerts lists the alerts of a grouped message (several opening on one
+	// server together); nil for a message about one alert.
+	Alerts []GroupItem `json:"alerts,omitempty"`
+	At     time.Time   `json:"at"`
 }
 
 // Notifier delivers a message to one destination. The error, if any, says
