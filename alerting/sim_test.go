@@ -51,7 +51,7 @@ func (s *sim) beat(now time.Time, m *homelabcmd.Metrics, services []homelabcmd.S
 // that reaches the hub at now.
 func (s *sim) beatAt(now, reported time.Time, m *homelabcmd.Metrics, services []homelabcmd.ServiceReport) Result {
 	var replay bool
-	replay, s.clock = Clock(s.clock, reported, now, s.cfg)
+	replay, s.clock, _ = Clock(s.clock, reported, now, s.cfg)
 	in := Input{Server: s.server, Metrics: m, Services: services, Replay: replay, Expected: s.expected,
 		States: s.states, Alerts: s.alerts, HubRestarts: s.restarts}
 	if replay {

@@ -14,16 +14,30 @@ import (
 // beyond the usual offset; a report at or before it means the agent's clock
 // went back, so it is live and sets the new offset. Without a known offset
 // every report is live. next is the clock to store (prev for a replay).
-func Clock(prev homelabcmd.ServerClock, reportedAt, now time.Time, cfg Config) (replay bool, next homelabcmd.ServerClock) {
+//
+// save is false when next need not be stored: the offset moved less than a
+// second and the stored report is under a minute old. That spares a write
+// per heartbeat; a clock that went back by more than the offline timeout
+// still lands at or before a stored report at most a minute old.
+func Clock(prev homelabcmd.ServerClock, reportedAt, now time.Time, cfg Config) (replay bool, next homelabcmd.ServerClock, save bool) {
 	offset := reportedAt.Sub(now)
 	if prev.OffsetMS != nil && prev.ReportAt != nil && reportedAt.After(*prev.ReportAt) &&
 		time.Duration(*prev.OffsetMS)*time.Millisecond-offset > cfg.OfflineTimeout() {
-		return true, prev
+		return true, prev, false
 	}
 	ms := offset.Milliseconds()
 	bound := cfg.ClockSkewBound
-	return false, homelabcmd.ServerClock{OffsetMS: &ms, ReportAt: ptr(reportedAt), Skewed: bound > 0 && (offset > bound || offset < -bound)}
+	next = homelabcmd.ServerClock{OffsetMS: &ms, ReportAt: ptr(reportedAt), Skewed: bound > 0 && (offset > bound || offset < -bound)}
+	save = prev.OffsetMS == nil || prev.ReportAt == nil || next.Skewed != prev.Skewed ||
+		(time.Duration(*prev.OffsetMS-ms)*time.Millisecond).Abs() >= time.Second || reportedAt.Sub(*prev.ReportAt).Abs() >= clockSaveEvery
+	if !save {
+		next = prev
+	}
+	return false, next, save
 }
+
+// clockSaveEvery bounds how old the stored report of a steady clock gets.
+const clockSaveEvery = time.Minute
 
 // HubTime is when a report was made, in the hub's time: its own timestamp
 // corrected by the agent's known clock offset.

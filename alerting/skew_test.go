@@ -50,7 +50,7 @@ func TestClock(t *testing.T) {
 		{"a corrected clock is live", homelabcmd.ServerClock{OffsetMS: ms(-10 * time.Minute), ReportAt: at(-11 * time.Minute), Skewed: true}, t0, false, 0, false},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			replay, next := Clock(tc.prev, tc.reported, t0, cfg)
+			replay, next, _ := Clock(tc.prev, tc.reported, t0, cfg)
 			if replay != tc.wantReplay {
 				t.Fatalf("replay = %v, want %v", replay, tc.wantReplay)
 			}
@@ -74,5 +74,32 @@ func TestHubTime(t *testing.T) {
 	}
 	if got := HubTime(homelabcmd.ServerClock{}, t0); !got.Equal(t0) {
 		t.Errorf("HubTime without offset = %v", got)
+	}
+}
+
+func TestClockSavesOnlyChanges(t *testing.T) {
+	cfg := DefaultConfig()
+	off := int64(-600_000)
+	at := t0.Add(-10*time.Minute - 30*time.Second)
+	prev := homelabcmd.ServerClock{OffsetMS: &off, ReportAt: &at, Skewed: true}
+	for _, tc := range []struct {
+		name     string
+		reported time.Time
+		want     bool
+	}{
+		{"steady, stored report 30 s old", t0.Add(-10*time.Minute + 200*time.Millisecond), false},
+		{"offset moved a second", t0.Add(-10*time.Minute + time.Second), true},
+		{"stored report a minute old", t0.Add(-10 * time.Minute).Add(30 * time.Second), true},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			now := t0
+			if tc.name == "stored report a minute old" {
+				now = t0.Add(30 * time.Second)
+			}
+			replay, next, save := Clock(prev, tc.reported, now, cfg)
+			if replay || save != tc.want || !save && next.OffsetMS != prev.OffsetMS {
+				t.Fatalf("replay %v save %v next %+v", replay, save, next)
+			}
+		})
 	}
 }

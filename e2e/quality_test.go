@@ -6,6 +6,7 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"os"
 	"strings"
 	"sync"
 	"testing"
@@ -244,5 +245,47 @@ func TestAlertsOpeningTogetherAreOneNotification(t *testing.T) {
 	got := n.wait(t, 1)
 	if got[0].Event != "opened" || got[0].Title != "5 alerts on nas.lan" || strings.Count(got[0].Text, "•") != 5 {
 		t.Fatalf("grouped notification = %+v", got[0])
+	}
+}
+
+// TestMeasureFlappingNotifications counts the notifications of one
+// flapping incident (8 one-second stops in 36 s, then calm heartbeats every
+// 2 s until it is stable), with the default thresholds and with the
+// recovery hold; stable_seconds is cut to 10 s so the test ends. Run with
+// HOMELAB_MEASURE=1.
+func TestMeasureFlappingNotifications(t *testing.T) {
+	if os.Getenv("HOMELAB_MEASURE") == "" {
+		t.Skip("measurement: set HOMELAB_MEASURE=1 to run")
+	}
+	for _, c := range []struct{ name, thresholds string }{
+		{"defaults", `{"flapping":{"stable_seconds":10}}`},
+		{"recovery hold 10 s", `{"flapping":{"stable_seconds":10,"recovery_hold_seconds":10}}`},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			h, n := qualityHub(t, "plex")
+			if code := api(t, "PUT", h.URL+"/api/v1/config/thresholds", c.thresholds, nil); code != 200 {
+				t.Fatalf("thresholds: %d", code)
+			}
+			start := time.Now()
+			report(t, h.URL, start, "plex=running")
+			for i := range 8 {
+				next := start.Add(time.Duration(i+1) * 4500 * time.Millisecond)
+				time.Sleep(time.Until(next.Add(-time.Second)))
+				report(t, h.URL, time.Now(), "plex=stopped")
+				time.Sleep(time.Until(next))
+				report(t, h.URL, time.Now(), "plex=running")
+			}
+			during := len(n.list())
+			for range 8 {
+				time.Sleep(2 * time.Second)
+				report(t, h.URL, time.Now(), "plex=running")
+			}
+			time.Sleep(time.Second)
+			var events []string
+			for _, m := range n.list() {
+				events = append(events, m.Event)
+			}
+			t.Logf("%s: 8 flaps in 36 s → %d notifications during the flaps, %d for the incident: %v", c.name, during, len(events), events)
+		})
 	}
 }

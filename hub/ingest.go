@@ -50,9 +50,9 @@ func (c *skewChange) log(e *Engine, serverID string) {
 // clock tells a live heartbeat from a replay on the hub's time and stores
 // the agent's clock offset; it returns a skew change to log, if any.
 func (e *Engine) clock(ctx context.Context, tx homelabcmd.Tx, saved *homelabcmd.SavedHeartbeat, hb *homelabcmd.Heartbeat, cfg alerting.Config) (bool, *skewChange, error) {
-	replay, next := alerting.Clock(saved.Clock, hb.Timestamp.UTC(), tx.Now(), cfg)
-	if replay {
-		return true, nil, nil
+	replay, next, save := alerting.Clock(saved.Clock, hb.Timestamp.UTC(), tx.Now(), cfg)
+	if replay || !save {
+		return replay, nil, nil
 	}
 	var change *skewChange
 	if next.Skewed != saved.Clock.Skewed {
