@@ -230,10 +230,14 @@ type Channel struct {
 	// MinSeverity is the least severe alert the channel hears about.
 	MinSeverity string `json:"min_severity"`
 	// SendResolved sends resolutions too.
-	SendResolved bool      `json:"send_resolved"`
-	Enabled      bool      `json:"enabled"`
-	CreatedAt    time.Time `json:"created_at"`
-	UpdatedAt    time.Time `json:"updated_at"`
+	SendResolved bool `json:"send_resolved"`
+	// ServerIDs and AlertTypes limit the channel to those servers and
+	// alert kinds; empty means all.
+	ServerIDs  []string  `json:"server_ids"`
+	AlertTypes []string  `json:"alert_types"`
+	Enabled    bool      `json:"enabled"`
+	CreatedAt  time.Time `json:"created_at"`
+	UpdatedAt  time.Time `json:"updated_at"`
 }
 
 // ChannelUpdate is a partial update: nil fields are left unchanged.
@@ -243,6 +247,8 @@ type ChannelUpdate struct {
 	MinSeverity  *string         `json:"min_severity"`
 	SendResolved *bool           `json:"send_resolved"`
 	Enabled      *bool           `json:"enabled"`
+	ServerIDs    *[]string       `json:"server_ids"`
+	AlertTypes   *[]string       `json:"alert_types"`
 }
 
 // OutboxMessage is a rendered notification for one channel. AlertID is 0

@@ -35,9 +35,12 @@ func alertOperations() []operation {
 	kinds := enum("discord", "email", "gotify", "ntfy", "slack", "webhook")
 	channel := object(p("id", integer()), p("name", str()), p("type", kinds),
 		p("config", with(object(), "description", "Provider config; secrets (tokens, passwords, webhook URLs) show as ********. Send them back unchanged to keep them.", "additionalProperties", true)),
-		p("min_severity", sev), p("send_resolved", boolean()), p("enabled", boolean()), p("created_at", dateTime()), p("updated_at", dateTime()))
+		p("min_severity", sev), p("send_resolved", boolean()), p("enabled", boolean()), p("created_at", dateTime()), p("updated_at", dateTime()),
+		p("server_ids", with(arrayOf(str()), "description", "Only alerts of these servers; empty: all.")),
+		p("alert_types", with(arrayOf(alertType), "description", "Only alerts of these kinds; empty: all.")))
 	channelBody := object(p("name", with(str(), "minLength", 1, "maxLength", 100)), p("type", kinds), p("config", with(object(), "additionalProperties", true)),
-		opt("min_severity", with(sev, "default", "medium")), opt("send_resolved", with(boolean(), "default", true)), opt("enabled", with(boolean(), "default", true)))
+		opt("min_severity", with(sev, "default", "medium")), opt("send_resolved", with(boolean(), "default", true)), opt("enabled", with(boolean(), "default", true)),
+		opt("server_ids", arrayOf(str())), opt("alert_types", arrayOf(alertType)))
 	page := []param{
 		{Name: "limit", Desc: "Page size.", Schema: with(integer(), "minimum", 1, "maximum", 100, "default", 50)},
 		{Name: "offset", Desc: "Rows to skip.", Schema: with(integer(), "minimum", 0, "default", 0)},

@@ -38,3 +38,30 @@ func TestRouteTogetherGroupsPerChannel(t *testing.T) {
 		t.Errorf("headline = %q", h)
 	}
 }
+
+func TestWantsHonoursServerAndKindLimits(t *testing.T) {
+	m := &Message{Event: EventOpened, AlertType: "disk", Severity: "high", ServerID: "nas"}
+	for _, tc := range []struct {
+		name    string
+		servers []string
+		kinds   []string
+		want    bool
+	}{
+		{"no limits", nil, nil, true},
+		{"its server", []string{"nas", "pi"}, nil, true},
+		{"another server", []string{"pi"}, nil, false},
+		{"its kind", nil, []string{"disk"}, true},
+		{"another kind", nil, []string{"offline", "service"}, false},
+		{"both match", []string{"nas"}, []string{"disk"}, true},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			c := &homelabcmd.Channel{Enabled: true, MinSeverity: "low", ServerIDs: tc.servers, AlertTypes: tc.kinds}
+			if got := Wants(c, m); got != tc.want {
+				t.Errorf("Wants = %v, want %v", got, tc.want)
+			}
+		})
+	}
+	if !Wants(&homelabcmd.Channel{Enabled: true, ServerIDs: []string{"pi"}}, &Message{Event: EventTest}) {
+		t.Error("a test message must reach a limited channel")
+	}
+}

@@ -8,7 +8,8 @@
 -- heartbeat first showed a service down. For flap control and crash loops
 -- they keep recent state changes or restart rises (JSON list of unix ms),
 -- the last state seen, when flapping began and when a short outage's
--- recovery was first seen.
+-- recovery was first seen. Channels can be limited to servers and alert
+-- kinds (JSON lists; NULL: all).
 -- +goose Up
 ALTER TABLE servers ADD COLUMN clock_offset_ms BIGINT;
 ALTER TABLE servers ADD COLUMN clock_report_at TIMESTAMPTZ;
@@ -22,9 +23,13 @@ ALTER TABLE alert_rule_state ADD COLUMN replay_down_since TIMESTAMPTZ;
 ALTER TABLE alert_rule_state ADD COLUMN recent_events TEXT;
 ALTER TABLE alert_rule_state ADD COLUMN last_status VARCHAR(20);
 ALTER TABLE alert_rule_state ADD COLUMN flapping_since TIMESTAMPTZ;
+ALTER TABLE notification_channels ADD COLUMN server_ids TEXT;
+ALTER TABLE notification_channels ADD COLUMN alert_types TEXT;
 ALTER TABLE alert_rule_state ADD COLUMN recovered_at TIMESTAMPTZ;
 
 -- +goose Down
+ALTER TABLE notification_channels DROP COLUMN alert_types;
+ALTER TABLE notification_channels DROP COLUMN server_ids;
 ALTER TABLE alert_rule_state DROP COLUMN recovered_at;
 ALTER TABLE alert_rule_state DROP COLUMN flapping_since;
 ALTER TABLE alert_rule_state DROP COLUMN last_status;
