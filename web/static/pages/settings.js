@@ -112,6 +112,14 @@ export function mount(root, ctx) {
     }
   }
 
+  // routing says which alerts a channel is limited to, if any.
+  function routing(c) {
+    const parts = [`${c.min_severity || 'medium'} and up`];
+    if (c.server_ids && c.server_ids.length) parts.push(`servers ${c.server_ids.join(', ')}`);
+    if (c.alert_types && c.alert_types.length) parts.push(`kinds ${c.alert_types.join(', ')}`);
+    return h('div', { class: 'small muted', 'data-testid': 'routing' }, 'Only ', parts.join(' · '));
+  }
+
   function drawChannels(list) {
     if (!list.length) {
       channelsBox.replaceChildren(empty('No notification channels', 'Add a channel in the hub configuration to be told when something breaks.'));
@@ -122,7 +130,8 @@ export function mount(root, ctx) {
       h('tbody', {}, list.map((c) => {
         const key = c.id ?? c.name;
         return h('tr', { 'data-channel': key },
-          h('td', { 'data-label': 'Channel' }, h('strong', {}, c.name || String(key)), c.target ? h('div', { class: 'small muted' }, c.target) : null),
+          h('td', { 'data-label': 'Channel' }, h('strong', {}, c.name || String(key)), c.target ? h('div', { class: 'small muted' }, c.target) : null,
+            routing(c)),
           h('td', { 'data-label': 'Type' }, c.type || c.provider || '–'),
           h('td', { 'data-label': 'State' }, c.enabled === false ? '⊘ Disabled' : '✓ Enabled'),
           h('td', { class: 'actions' }, h('button', { type: 'button', class: 'btn btn-small', onclick: (e) => sendTest(`/notifications/channels/${enc(key)}/test`, e.currentTarget) }, 'Send test')));
