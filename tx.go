@@ -123,8 +123,8 @@ type AlertTx interface {
 	// AutoResolveAlert resolves a (auto_resolved, with its resolution
 	// reason); false when already resolved.
 	AutoResolveAlert(ctx context.Context, a *Alert) (bool, error)
-	// MarkAlertNotified records that an alert's "opened" went out now.
-	MarkAlertNotified(ctx context.Context, id int64) error
+	// MarkAlertNotified records when an alert's "opened" goes out.
+	MarkAlertNotified(ctx context.Context, id int64, at time.Time) error
 	// AcknowledgeAlert acknowledges an open alert and returns it as stored
 	// (unchanged when not open). ENOTFOUND.
 	AcknowledgeAlert(ctx context.Context, id int64) (*Alert, error)
@@ -215,8 +215,17 @@ type NotificationTx interface {
 	InsertChannel(ctx context.Context, c *Channel) error
 	// UpdateChannel stores c's fields. ECONFLICT (name).
 	UpdateChannel(ctx context.Context, c *Channel) error
-	// Enqueue writes one outbox row, due now.
+	// Enqueue writes one outbox row, due now or at n.Due.
 	Enqueue(ctx context.Context, n OutboxMessage) error
+	// HeldOpenings returns the server's "opened" notifications queued for
+	// later and not tried yet (held for grouping).
+	HeldOpenings(ctx context.Context, serverID string) ([]HeldNotification, error)
+	// UpdateHeldPayload replaces a held notification's payload; false when
+	// it is no longer held (claimed meanwhile).
+	UpdateHeldPayload(ctx context.Context, id int64, payload json.RawMessage) (bool, error)
+	// LastOpeningNotified returns when an alert of the server last had its
+	// opening notified after since and before now, if any.
+	LastOpeningNotified(ctx context.Context, serverID string, since time.Time) (*time.Time, error)
 }
 
 // Channel is a configured notification destination. Config is the
@@ -257,6 +266,17 @@ type OutboxMessage struct {
 	ChannelID int64
 	AlertID   int64
 	Event     string
+	Payload   json.RawMessage
+	// Due is when to send it; nil is now.
+	Due *time.Time
+}
+
+// HeldNotification is a queued "opened" notification held back to group
+// the alerts opening on one server within a short window.
+type HeldNotification struct {
+	ID        int64
+	ChannelID int64
+	Due       time.Time
 	Payload   json.RawMessage
 }
 

@@ -43,10 +43,14 @@ type Thresholds struct {
 	OfflineSeverity string `json:"offline_severity"`
 	// ReplayedOutages: an outage seen only in heartbeats the agent kept
 	// while the hub could not hear it is notified once (low severity).
-	ReplayedOutages bool           `json:"replayed_outages"`
-	Flapping        FlapThresholds `json:"flapping"`
-	CrashLoop       CrashLoopRule  `json:"crash_loop"`
-	Reminders       Reminders      `json:"reminders"`
+	ReplayedOutages bool `json:"replayed_outages"`
+	// GroupSeconds: alerts opening on one server within this long of a
+	// notified opening go out together, as one notification at its end
+	// (0: each at once).
+	GroupSeconds int            `json:"group_seconds"`
+	Flapping     FlapThresholds `json:"flapping"`
+	CrashLoop    CrashLoopRule  `json:"crash_loop"`
+	Reminders    Reminders      `json:"reminders"`
 }
 
 // FlapThresholds is flap control for expected services, after Nagios's
@@ -83,7 +87,7 @@ type CrashLoopRule struct {
 // loop at 5 restarts in 10 min, reminders every 30 min (critical) and 4 h
 // (others).
 func DefaultThresholds() Thresholds {
-	t := Thresholds{ServerOfflineSeconds: 180, OfflineSeverity: homelabcmd.SeverityCritical, ReplayedOutages: true,
+	t := Thresholds{ServerOfflineSeconds: 180, OfflineSeverity: homelabcmd.SeverityCritical, ReplayedOutages: true, GroupSeconds: 10,
 		Flapping:  FlapThresholds{Changes: 6, WindowSeconds: 600, StableSeconds: 300},
 		CrashLoop: CrashLoopRule{Restarts: 5, WindowSeconds: 600},
 		Reminders: Reminders{CriticalMinutes: 30, HighMinutes: 240}}

@@ -27,6 +27,7 @@ type ThresholdsPatch struct {
 	ServerOfflineSeconds *int                  `json:"server_offline_seconds"`
 	OfflineSeverity      *string               `json:"offline_severity"`
 	ReplayedOutages      *bool                 `json:"replayed_outages"`
+	GroupSeconds         *int                  `json:"group_seconds"`
 	Flapping             *struct {
 		Changes             *int `json:"changes"`
 		WindowSeconds       *int `json:"window_seconds"`
@@ -94,6 +95,9 @@ func (t Thresholds) Apply(p ThresholdsPatch) (Thresholds, []string, error) {
 	if v := p.ReplayedOutages; v != nil && *v != out.ReplayedOutages {
 		out.ReplayedOutages = *v
 		updated = append(updated, "replayed_outages")
+	}
+	if err := set("group_seconds", &out.GroupSeconds, p.GroupSeconds, 0, 300); err != nil {
+		return t, nil, err
 	}
 	if f := p.Flapping; f != nil {
 		for _, x := range []struct {

@@ -289,3 +289,20 @@ func TestMeasureFlappingNotifications(t *testing.T) {
 		})
 	}
 }
+
+// Services stopping on one server a few seconds apart (one heartbeat each,
+// as the agent reports every change at once): the first is told at once,
+// the others together when the 10 s window ends.
+func TestAlertsOpeningWithinTenSecondsAreGrouped(t *testing.T) {
+	h, n := qualityHub(t, "a", "b", "c", "d")
+	report(t, h.URL, time.Now(), "a=running", "b=running", "c=running", "d=running")
+	report(t, h.URL, time.Now(), "a=stopped", "b=running", "c=running", "d=running")
+	time.Sleep(time.Second)
+	report(t, h.URL, time.Now(), "a=stopped", "b=stopped", "c=running", "d=running")
+	time.Sleep(time.Second)
+	report(t, h.URL, time.Now(), "a=stopped", "b=stopped", "c=stopped", "d=stopped")
+	got := n.wait(t, 2)
+	if got[0].ServiceName != "a" || got[1].Title != "3 alerts on nas.lan" {
+		t.Fatalf("notifications = %+v", got)
+	}
+}

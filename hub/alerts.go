@@ -2,6 +2,8 @@ package hub
 
 import (
 	"context"
+	"encoding/json"
+	"time"
 
 	"github.com/homelabcmd/homelabcmd"
 	"github.com/homelabcmd/homelabcmd/alerting"
@@ -35,7 +37,7 @@ func (e *Engine) evaluate(ctx context.Context, tx homelabcmd.Tx, cfg alerting.Co
 			return 0, err
 		}
 	}
-	o := &outbox{}
+	o := newOutbox(cfg)
 	for _, tr := range res.Transitions {
 		if err := o.apply(ctx, tx, saved.Server.Name, tr); err != nil {
 			return 0, err
@@ -57,6 +59,17 @@ type outbox struct {
 	// pending are the rendered notifications in order; openings of one
 	// server are grouped when flushed.
 	pending []*notify.Message
+	// window holds openings that follow a notified one on the same server
+	// within it, to go out together when it ends (0: never held).
+	window time.Duration
+	// heldResolved are alerts that resolved while their opening was held:
+	// the held notification says so instead of a separate "resolved".
+	heldResolved []homelabcmd.Alert
+}
+
+// newOutbox returns an outbox with the grouping window of cfg.
+func newOutbox(cfg alerting.Config) *outbox {
+	return &outbox{window: time.Duration(cfg.Thresholds.GroupSeconds) * time.Second}
 }
 
 // apply stores one transition and renders its notification. Every write is
@@ -68,7 +81,7 @@ func (o *outbox) apply(ctx context.Context, tx homelabcmd.Tx, serverName string,
 	switch {
 	case tr.Kind == alerting.Opened && tr.Alert.ID != 0:
 		// An opening held back (paused) goes out now: nothing new to store.
-		if err = tx.MarkAlertNotified(ctx, tr.Alert.ID); err == nil {
+		if err = tx.MarkAlertNotified(ctx, tr.Alert.ID, tx.Now()); err == nil {
 			err = tx.MarkNotified(ctx, tr.Alert.ServerID, tr.Alert.DedupKey())
 		}
 	case tr.Kind == alerting.Opened:
@@ -85,6 +98,10 @@ func (o *outbox) apply(ctx context.Context, tx homelabcmd.Tx, serverName string,
 	}
 	if err != nil || !changed || !tr.Notify {
 		return err
+	}
+	if tr.Kind == alerting.Resolved && tr.Alert.NotifiedAt != nil && tr.Alert.NotifiedAt.After(tx.Now()) {
+		o.heldResolved = append(o.heldResolved, tr.Alert)
+		return nil
 	}
 	o.pending = append(o.pending, notify.ForTransition(tr, serverName, tx.Now()))
 	return nil
@@ -114,20 +131,111 @@ func (o *outbox) flush(ctx context.Context, tx homelabcmd.Tx) error {
 				}
 			}
 		}
-		rows, err := notify.RouteTogether(o.channels, group)
-		if err != nil {
+		if err := o.queue(ctx, tx, group); err != nil {
 			return err
 		}
-		for _, r := range rows {
-			if err := tx.Enqueue(ctx, r); err != nil {
+	}
+	o.pending = nil
+	for _, a := range o.heldResolved {
+		if err := o.markHeldResolved(ctx, tx, a); err != nil {
+			return err
+		}
+	}
+	o.heldResolved = nil
+	if o.queued > 0 {
+		tx.Announce(homelabcmd.Event{Type: homelabcmd.EventNotificationQueued})
+	}
+	return nil
+}
+
+// queue routes and queues one notification, or one group of openings of a
+// server. Openings that follow a notified one on the same server within the
+// window are held until it ends and merged, per channel, into one.
+func (o *outbox) queue(ctx context.Context, tx homelabcmd.Tx, group []*notify.Message) error {
+	rows, err := notify.RouteTogether(o.channels, group)
+	if err != nil || len(rows) == 0 {
+		return err
+	}
+	due, held, err := o.holdUntil(ctx, tx, group[0])
+	if err != nil {
+		return err
+	}
+	if due != nil {
+		for _, m := range group {
+			if err := tx.MarkAlertNotified(ctx, m.AlertID, *due); err != nil {
 				return err
 			}
 		}
-		o.queued += len(rows)
 	}
-	o.pending = nil
-	if o.queued > 0 {
-		tx.Announce(homelabcmd.Event{Type: homelabcmd.EventNotificationQueued})
+	for _, r := range rows {
+		if h, ok := held[r.ChannelID]; ok {
+			var prev, add notify.Message
+			if json.Unmarshal(h.Payload, &prev) == nil && json.Unmarshal(r.Payload, &add) == nil {
+				b, err := json.Marshal(notify.Merge(&prev, &add))
+				if err != nil {
+					return err
+				}
+				if merged, err := tx.UpdateHeldPayload(ctx, h.ID, b); err != nil || merged {
+					continue
+				}
+			}
+		}
+		r.Due = due
+		if err := tx.Enqueue(ctx, r); err != nil {
+			return err
+		}
+		o.queued++
+	}
+	return nil
+}
+
+// holdUntil says whether an opening waits for the grouping window of its
+// server: until the held notifications' time if some wait, else a window
+// after the last opening notified within one; nil to send it now.
+func (o *outbox) holdUntil(ctx context.Context, tx homelabcmd.Tx, m *notify.Message) (*time.Time, map[int64]homelabcmd.HeldNotification, error) {
+	if m.Event != notify.EventOpened || o.window <= 0 || m.ServerID == "" {
+		return nil, nil, nil
+	}
+	list, err := tx.HeldOpenings(ctx, m.ServerID)
+	if err != nil {
+		return nil, nil, err
+	}
+	if len(list) > 0 {
+		held := map[int64]homelabcmd.HeldNotification{}
+		for _, h := range list {
+			held[h.ChannelID] = h
+		}
+		return &list[0].Due, held, nil
+	}
+	last, err := tx.LastOpeningNotified(ctx, m.ServerID, tx.Now().Add(-o.window))
+	if err != nil || last == nil {
+		return nil, nil, err
+	}
+	due := last.Add(o.window)
+	return &due, nil, nil
+}
+
+// markHeldResolved notes in the held notifications of a's server that a
+// resolved before they went out.
+func (o *outbox) markHeldResolved(ctx context.Context, tx homelabcmd.Tx, a homelabcmd.Alert) error {
+	list, err := tx.HeldOpenings(ctx, a.ServerID)
+	if err != nil {
+		return err
+	}
+	for _, h := range list {
+		var m notify.Message
+		if json.Unmarshal(h.Payload, &m) != nil {
+			continue
+		}
+		if marked, found := notify.MarkResolved(&m, a.ID); found {
+			b, err := json.Marshal(marked)
+			if err != nil {
+				return err
+			}
+			if _, err := tx.UpdateHeldPayload(ctx, h.ID, b); err != nil {
+				return err
+			}
+		}
 	}
 	return nil
 }
@@ -189,7 +297,7 @@ func (e *Engine) CheckOffline(ctx context.Context) (int, error) {
 		if err != nil {
 			return err
 		}
-		o := &outbox{}
+		o := newOutbox(cfg)
 		for _, s := range stale {
 			alerts, err := tx.UnresolvedAlerts(ctx, s.ID)
 			if err != nil {
@@ -236,7 +344,7 @@ func (e *Engine) SendReminders(ctx context.Context) (int, error) {
 		if err != nil {
 			return err
 		}
-		o := &outbox{}
+		o := newOutbox(cfg)
 		for _, r := range open {
 			tr, ok := alerting.Remind(&r.Alert, r.LastNotified, r.Server.Paused, cfg, tx.Now())
 			if !ok {

@@ -2,6 +2,7 @@ package hub_test
 
 import (
 	"context"
+	"encoding/json"
 	"testing"
 	"time"
 
@@ -76,6 +77,54 @@ func TestRebootAndUnitNotFound(t *testing.T) {
 		mustEvents(t, db, "opened", "resolved")
 		if a, _ := db.FindAlert(ctx, units[0].ID); a.Status != homelabcmd.AlertResolved || a.ResolutionReason == nil {
 			t.Fatalf("unit alert after delete = %+v", a)
+		}
+	})
+}
+
+// Alerts opening on one server within 10 s of a notified one wait for the
+// window's end and go out together; one that resolves meanwhile is marked
+// in it instead of a separate "resolved".
+func TestOpeningsWithinTheWindowGoOutTogether(t *testing.T) {
+	ctx := context.Background()
+	forEachDB(t, func(t *testing.T, db *fixture) {
+		clk := setupAlerting(t, db)
+		mustCreateServer(t, db, "nas")
+		for _, s := range []string{"a", "b", "c"} {
+			mustExpect(t, db, "nas", s, false)
+		}
+		mustChannel(t, db, "all", "low", true)
+		run, stop := homelabcmd.StatusRunning, homelabcmd.StatusStopped
+		mustIngest(t, db, heartbeat("nas", clk.now, report("a", stop), report("b", run), report("c", run)))
+		clk.advance(3 * time.Second)
+		mustIngest(t, db, heartbeat("nas", clk.now, report("a", stop), report("b", stop), report("c", run)))
+		clk.advance(2 * time.Second)
+		mustIngest(t, db, heartbeat("nas", clk.now, report("a", stop), report("b", stop), report("c", stop)))
+		clk.advance(time.Second)
+		mustIngest(t, db, heartbeat("nas", clk.now, report("a", stop), report("b", run), report("c", stop)))
+		mustEvents(t, db, "opened", "opened") // a at once; b and c held together, b's resolution in it
+		if due, _ := db.HasDueNotifications(ctx); !due {
+			t.Fatal("a's notification is not due")
+		}
+		clk.advance(4*time.Second - time.Millisecond)
+		got, err := db.ClaimNotifications(ctx, "test", time.Minute, 10)
+		if err != nil || len(got) != 1 {
+			t.Fatalf("due before the window's end: %d %v", len(got), err)
+		}
+		clk.advance(time.Millisecond)
+		got, err = db.ClaimNotifications(ctx, "test", time.Minute, 10)
+		if err != nil || len(got) != 1 {
+			t.Fatalf("due at the window's end: %d %v", len(got), err)
+		}
+		var m struct {
+			Title  string `json:"title"`
+			Alerts []struct {
+				ServiceName string `json:"service_name"`
+				Resolved    bool   `json:"resolved"`
+			} `json:"alerts"`
+		}
+		if err := json.Unmarshal(got[0].Payload, &m); err != nil || m.Title != "2 alerts on nas" || len(m.Alerts) != 2 ||
+			m.Alerts[0].ServiceName != "b" || !m.Alerts[0].Resolved || m.Alerts[1].Resolved {
+			t.Fatalf("grouped = %s", got[0].Payload)
 		}
 	})
 }

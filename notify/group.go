@@ -15,6 +15,48 @@ type GroupItem struct {
 	Severity    string `json:"severity"`
 	Title       string `json:"title"`
 	ServiceName string `json:"service_name,omitempty"`
+	// Resolved is true when it resolved again before the grouped
+	// notification went out (no separate "resolved" follows).
+	Resolved bool `json:"resolved,omitempty"`
+}
+
+// resolvedNote marks an opening that resolved before it was sent.
+const resolvedNote = "Resolved again before this notification went out."
+
+// items returns the alerts of a message, one message each.
+func items(m *Message) []*Message {
+	if len(m.Alerts) == 0 {
+		return []*Message{m}
+	}
+	out := make([]*Message, len(m.Alerts))
+	for i, a := range m.Alerts {
+		out[i] = &Message{Event: m.Event, AlertID: a.AlertID, AlertType: a.AlertType, Severity: a.Severity, Title: a.Title,
+			Text: a.Title, ServerID: m.ServerID, ServerName: m.ServerName, ServiceName: a.ServiceName, At: m.At}
+		if a.Resolved {
+			out[i].Note = resolvedNote
+		}
+	}
+	return out
+}
+
+// Merge adds the alerts of add to a held (grouped or single) message.
+func Merge(held, add *Message) *Message {
+	return Group(append(items(held), items(add)...))
+}
+
+// MarkResolved marks alert id of a held message as resolved since; false
+// when the message does not hold it.
+func MarkResolved(held *Message, id int64) (*Message, bool) {
+	all, found := items(held), false
+	for _, m := range all {
+		if m.AlertID == id && m.Note != resolvedNote {
+			m.Note, found = resolvedNote, true
+			if len(all) == 1 {
+				m.Text = m.Text + " " + resolvedNote
+			}
+		}
+	}
+	return Group(all), found
 }
 
 // Group returns one message for several alerts of one server opened
@@ -32,8 +74,13 @@ func Group(msgs []*Message) *Message {
 		if homelabcmd.SeverityRank(m.Severity) > homelabcmd.SeverityRank(g.Severity) {
 			g.Severity = m.Severity
 		}
-		g.Alerts = append(g.Alerts, GroupItem{AlertID: m.AlertID, AlertType: m.AlertType, Severity: m.Severity, Title: m.Title, ServiceName: m.ServiceName})
-		lines = append(lines, "• "+titleCase(m.Severity)+": "+m.Title)
+		resolved := m.Note == resolvedNote
+		g.Alerts = append(g.Alerts, GroupItem{AlertID: m.AlertID, AlertType: m.AlertType, Severity: m.Severity, Title: m.Title, ServiceName: m.ServiceName, Resolved: resolved})
+		line := "• " + titleCase(m.Severity) + ": " + m.Title
+		if resolved {
+			line += " (resolved since)"
+		}
+		lines = append(lines, line)
 	}
 	g.Text = g.Title + ":\n" + strings.Join(lines, "\n")
 	return g

@@ -206,10 +206,22 @@ func (tx *Tx) AutoResolveAlert(ctx context.Context, a *homelabcmd.Alert) (bool, 
 	return affected(res, err)
 }
 
-// MarkAlertNotified records that an alert's "opened" went out now.
-func (tx *Tx) MarkAlertNotified(ctx context.Context, id int64) error {
-	_, err := tx.ExecContext(ctx, `UPDATE alerts SET notified_at = $1 WHERE id = $2`, tx.now, id)
+// MarkAlertNotified records when an alert's "opened" goes out.
+func (tx *Tx) MarkAlertNotified(ctx context.Context, id int64, at time.Time) error {
+	_, err := tx.ExecContext(ctx, `UPDATE alerts SET notified_at = $1 WHERE id = $2`, utc(at), id)
 	return err
+}
+
+// LastOpeningNotified returns when an alert of the server last had its
+// opening notified after since and before now.
+func (tx *Tx) LastOpeningNotified(ctx context.Context, serverID string, since time.Time) (*time.Time, error) {
+	var at sql.NullTime
+	err := tx.QueryRowContext(ctx, `SELECT notified_at FROM alerts WHERE server_id = $1 AND notified_at > $2 AND notified_at < $3
+		ORDER BY notified_at DESC LIMIT 1`, serverID, utc(since), tx.now).Scan(&at)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, nil
+	}
+	return timePtr(at), err
 }
 
 func affected(res sql.Result, err error) (bool, error) {
