@@ -41,6 +41,8 @@ type Tx interface {
 	PutSetting(ctx context.Context, key, value string) error
 	// FindServer returns a server. ENOTFOUND.
 	FindServer(ctx context.Context, id string) (*Server, error)
+	// MaintenanceWindows returns every maintenance window.
+	MaintenanceWindows(ctx context.Context) ([]MaintenanceWindow, error)
 	// SetServerPaused turns maintenance mode on or off. ENOTFOUND.
 	SetServerPaused(ctx context.Context, id string, paused bool) (*Server, error)
 	// UpdateExpectedService changes the fields given. ENOTFOUND, EINVALID.

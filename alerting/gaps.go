@@ -12,6 +12,17 @@ import (
 // while it was paused goes out now, once, marked as such. The transitions
 // are Opened with the stored alert's ID (nothing new is stored), by ID.
 func Unpaused(server Server, alerts map[string]*homelabcmd.Alert, now time.Time) []Transition {
+	return Released(server, alerts, now, "Opened while "+server.Name+" was paused (maintenance) and still open.")
+}
+
+// WindowEnded is Unpaused for a maintenance window (quiet hours) ending.
+func WindowEnded(server Server, alerts map[string]*homelabcmd.Alert, now time.Time) []Transition {
+	return Released(server, alerts, now, "Opened during a maintenance window on "+server.Name+" and still open.")
+}
+
+// Released returns an Opened transition, with note, for every open alert
+// whose opening was held back, by ID.
+func Released(server Server, alerts map[string]*homelabcmd.Alert, now time.Time, note string) []Transition {
 	var out []Transition
 	for _, a := range alerts {
 		if a.Status != homelabcmd.AlertOpen || a.NotifiedAt != nil {
@@ -19,8 +30,7 @@ func Unpaused(server Server, alerts map[string]*homelabcmd.Alert, now time.Time)
 		}
 		n := *a
 		n.NotifiedAt = &now
-		out = append(out, Transition{Kind: Opened, Alert: n, Notify: true,
-			Note: "Opened while " + server.Name + " was paused (maintenance) and still open."})
+		out = append(out, Transition{Kind: Opened, Alert: n, Notify: true, Note: note})
 	}
 	slices.SortFunc(out, func(a, b Transition) int { return int(a.Alert.ID - b.Alert.ID) })
 	return out

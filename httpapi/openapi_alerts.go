@@ -42,6 +42,13 @@ func alertOperations() []operation {
 	channelBody := object(p("name", with(str(), "minLength", 1, "maxLength", 100)), p("type", kinds), p("config", with(object(), "additionalProperties", true)),
 		opt("min_severity", with(sev, "default", "medium")), opt("send_resolved", with(boolean(), "default", true)), opt("enabled", with(boolean(), "default", true)),
 		opt("server_ids", arrayOf(str())), opt("alert_types", arrayOf(alertType)))
+	hhmm := with(str(), "pattern", `^([01][0-9]|2[0-3]):[0-5][0-9]$`)
+	days := arrayOf(enum("mon", "tue", "wed", "thu", "fri", "sat", "sun"))
+	window := object(p("id", integer()), p("name", str()), p("server_id", with(nullable(str()), "description", "null: fleet-wide.")),
+		p("weekdays", with(days, "description", "Days it starts on; empty: every day.")), p("start", hhmm), p("end", hhmm),
+		p("time_zone", with(str(), "description", "IANA time zone, e.g. Europe/Berlin.")), p("page_critical", boolean()), p("created_at", dateTime()))
+	windowBody := object(p("name", with(str(), "minLength", 1, "maxLength", 100)), opt("server_id", nullable(str())), opt("weekdays", days),
+		p("start", hhmm), p("end", hhmm), opt("time_zone", with(str(), "default", "UTC")), opt("page_critical", with(boolean(), "default", false)))
 	page := []param{
 		{Name: "limit", Desc: "Page size.", Schema: with(integer(), "minimum", 1, "maximum", 100, "default", 50)},
 		{Name: "offset", Desc: "Rows to skip.", Schema: with(integer(), "minimum", 0, "default", 0)},
@@ -95,6 +102,13 @@ func alertOperations() []operation {
 			Body:   object(opt("name", str()), opt("config", with(object(), "additionalProperties", true)), opt("min_severity", sev), opt("send_resolved", boolean()), opt("enabled", boolean())),
 			Result: channel, Errors: []int{404, 409}},
 		{Route: "DELETE /api/v1/notifications/channels/{cid}", Tag: "notifications", Summary: "Delete a channel and its queued notifications", Auth: authOperator,
+			Status: 204, Errors: []int{404, 422}},
+		{Route: "GET /api/v1/maintenance-windows", Tag: "alerts", Summary: "List maintenance windows (quiet hours)", Auth: authOperator,
+			Result: object(p("windows", arrayOf(window)), p("total", integer()))},
+		{Route: "POST /api/v1/maintenance-windows", Tag: "alerts", Summary: "Add a recurring maintenance window", Auth: authOperator,
+			Body: windowBody, Status: 201, Result: window, Errors: []int{404},
+			Doc: "While it is active alerts are recorded but not notified (critical ones still page with page_critical); alerts still open when it ends are notified then. End at or before start runs past midnight; equal means all day."},
+		{Route: "DELETE /api/v1/maintenance-windows/{wid}", Tag: "alerts", Summary: "Delete a maintenance window", Auth: authOperator,
 			Status: 204, Errors: []int{404, 422}},
 		{Route: "POST /api/v1/notifications/channels/{cid}/test", Tag: "notifications", Summary: "Send a test message now", Auth: authOperator,
 			Result: object(p("success", boolean()), opt("message", str()), opt("error", str()), opt("retryable", boolean())), Errors: []int{404, 422}},

@@ -70,6 +70,9 @@ func (s *Server) routes() {
 	s.mux.HandleFunc("PUT /api/v1/notifications/channels/{cid}", op(s.handleUpdateChannel))
 	s.mux.HandleFunc("DELETE /api/v1/notifications/channels/{cid}", op(s.handleDeleteChannel))
 	s.mux.HandleFunc("POST /api/v1/notifications/channels/{cid}/test", op(s.handleTestChannel))
+	s.mux.HandleFunc("GET /api/v1/maintenance-windows", op(s.handleListWindows))
+	s.mux.HandleFunc("POST /api/v1/maintenance-windows", op(s.handleCreateWindow))
+	s.mux.HandleFunc("DELETE /api/v1/maintenance-windows/{wid}", op(s.handleDeleteWindow))
 
 	s.mux.HandleFunc("GET /api/openapi.json", s.handleOpenAPI)
 	s.mux.HandleFunc("GET /api/docs", s.handleDocs)

@@ -37,6 +37,7 @@ type Store interface {
 	RegistrationStore
 	ActionStore
 	AlertingStore
+	WindowStore
 }
 
 // Engine is the hub's use cases (package hub): everything that writes

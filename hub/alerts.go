@@ -19,6 +19,11 @@ func (e *Engine) evaluate(ctx context.Context, tx homelabcmd.Tx, cfg alerting.Co
 	expected []homelabcmd.ExpectedService, replay bool) (_ int, err error) {
 	id := saved.Server.ID
 	in := alerting.Input{Server: saved.Server, Metrics: hb.Metrics, Services: hb.Services, Replay: replay, Expected: expected}
+	quiet, page, err := e.quiet(ctx, tx, id)
+	if err != nil {
+		return 0, err
+	}
+	in.Server.Paused = in.Server.Paused || quiet
 	if replay {
 		in.At = alerting.HubTime(saved.Clock, hb.Timestamp.UTC())
 	}
@@ -32,6 +37,9 @@ func (e *Engine) evaluate(ctx context.Context, tx homelabcmd.Tx, cfg alerting.Co
 		return 0, err
 	}
 	res := alerting.Evaluate(in, cfg, tx.Now())
+	if quiet && page && !saved.Server.Paused {
+		alerting.PageCritical(res.Transitions, tx.Now())
+	}
 	for _, st := range res.States {
 		if err := tx.SaveRuleState(ctx, id, st); err != nil {
 			return 0, err
@@ -298,13 +306,24 @@ func (e *Engine) CheckOffline(ctx context.Context) (int, error) {
 			return err
 		}
 		o := newOutbox(cfg)
+		windows, err := tx.MaintenanceWindows(ctx)
+		if err != nil {
+			return err
+		}
 		for _, s := range stale {
 			alerts, err := tx.UnresolvedAlerts(ctx, s.ID)
 			if err != nil {
 				return err
 			}
+			quiet, page := homelabcmd.QuietFor(windows, s.ID, tx.Now())
 			seen := alerting.ServerSeen{Server: s.ServerRef, Status: s.Status, LastSeen: s.LastSeen, OfflineAlert: alerts[homelabcmd.AlertOffline]}
+			seen.Paused = seen.Paused || quiet
 			off, tr := alerting.Offline(seen, cfg, tx.Now())
+			if tr != nil && quiet && page && !s.Paused {
+				trs := []alerting.Transition{*tr}
+				alerting.PageCritical(trs, tx.Now())
+				tr = &trs[0]
+			}
 			if !off {
 				continue
 			}
@@ -345,8 +364,14 @@ func (e *Engine) SendReminders(ctx context.Context) (int, error) {
 			return err
 		}
 		o := newOutbox(cfg)
+		windows, err := tx.MaintenanceWindows(ctx)
+		if err != nil {
+			return err
+		}
 		for _, r := range open {
-			tr, ok := alerting.Remind(&r.Alert, r.LastNotified, r.Server.Paused, cfg, tx.Now())
+			quiet, page := homelabcmd.QuietFor(windows, r.Server.ID, tx.Now())
+			hush := quiet && !(page && r.Alert.Severity == homelabcmd.SeverityCritical)
+			tr, ok := alerting.Remind(&r.Alert, r.LastNotified, r.Server.Paused || hush || r.Alert.NotifiedAt == nil, cfg, tx.Now())
 			if !ok {
 				continue
 			}

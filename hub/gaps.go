@@ -91,3 +91,62 @@ func (e *Engine) withdraw(ctx context.Context, tx homelabcmd.Tx, serverID, name,
 	}
 	return o.flush(ctx, tx)
 }
+
+// quiet says whether a maintenance window is active for the server now,
+// and whether it lets critical alerts page.
+func (e *Engine) quiet(ctx context.Context, tx homelabcmd.Tx, serverID string) (quiet, pageCritical bool, err error) {
+	windows, err := tx.MaintenanceWindows(ctx)
+	if err != nil {
+		return false, false, err
+	}
+	quiet, pageCritical = homelabcmd.QuietFor(windows, serverID, tx.Now())
+	return quiet, pageCritical, nil
+}
+
+// ReleaseHeld notifies, once, every open alert whose opening was held back
+// by a maintenance window that has ended (or was deleted), on servers not
+// paused; it returns how many. Run it through RunExclusive.
+func (e *Engine) ReleaseHeld(ctx context.Context) (int, error) {
+	n := 0
+	err := e.store.InTx(ctx, func(tx homelabcmd.Tx) error {
+		n = 0
+		cfg, err := e.alertConfigTx(ctx, tx)
+		if err != nil {
+			return err
+		}
+		windows, err := tx.MaintenanceWindows(ctx)
+		if err != nil {
+			return err
+		}
+		open, err := tx.OpenAlertsToRemind(ctx)
+		if err != nil {
+			return err
+		}
+		held := map[string]map[string]*homelabcmd.Alert{}
+		servers := map[string]homelabcmd.ServerRef{}
+		for i := range open {
+			r := &open[i]
+			if r.Alert.NotifiedAt != nil || r.Server.Paused {
+				continue
+			}
+			if quiet, _ := homelabcmd.QuietFor(windows, r.Server.ID, tx.Now()); quiet {
+				continue
+			}
+			if held[r.Server.ID] == nil {
+				held[r.Server.ID], servers[r.Server.ID] = map[string]*homelabcmd.Alert{}, r.Server
+			}
+			held[r.Server.ID][r.Alert.DedupKey()] = &r.Alert
+		}
+		o := newOutbox(cfg)
+		for id, alerts := range held {
+			for _, tr := range alerting.WindowEnded(servers[id], alerts, tx.Now()) {
+				if err := o.apply(ctx, tx, servers[id].Name, tr); err != nil {
+					return err
+				}
+				n++
+			}
+		}
+		return o.flush(ctx, tx)
+	})
+	return n, err
+}

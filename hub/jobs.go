@@ -27,6 +27,11 @@ type Job struct {
 // runs at each server's deadline (watchOffline).
 func (e *Engine) jobs() []Job {
 	return []Job{
+		// Openings held back by a maintenance window go out when it ends.
+		{Name: "release-held-alerts", Every: 15 * time.Second, Exclusive: true, Run: func(ctx context.Context) error {
+			_, err := e.ReleaseHeld(ctx)
+			return err
+		}},
 		{Name: "alert-reminders", Every: time.Minute, Exclusive: true, Run: func(ctx context.Context) error {
 			_, err := e.SendReminders(ctx)
 			return err

@@ -9,7 +9,8 @@
 -- they keep recent state changes or restart rises (JSON list of unix ms),
 -- the last state seen, when flapping began and when a short outage's
 -- recovery was first seen. Channels can be limited to servers and alert
--- kinds (JSON lists; NULL: all).
+-- kinds (JSON lists; NULL: all). Maintenance windows are recurring quiet
+-- periods per server or fleet-wide (server_id NULL).
 -- +goose Up
 ALTER TABLE servers ADD COLUMN clock_offset_ms BIGINT;
 ALTER TABLE servers ADD COLUMN clock_report_at DATETIME;
@@ -27,7 +28,20 @@ ALTER TABLE notification_channels ADD COLUMN server_ids TEXT;
 ALTER TABLE notification_channels ADD COLUMN alert_types TEXT;
 ALTER TABLE alert_rule_state ADD COLUMN recovered_at DATETIME;
 
+CREATE TABLE maintenance_windows (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    name          VARCHAR(100) NOT NULL,
+    server_id     VARCHAR(100) REFERENCES servers (id) ON DELETE CASCADE,
+    weekdays      VARCHAR(40)  NOT NULL DEFAULT '',
+    start_time    VARCHAR(5)   NOT NULL,
+    end_time      VARCHAR(5)   NOT NULL,
+    time_zone     VARCHAR(64)  NOT NULL,
+    page_critical BOOLEAN      NOT NULL DEFAULT FALSE,
+    created_at    DATETIME     NOT NULL
+);
+
 -- +goose Down
+DROP TABLE maintenance_windows;
 ALTER TABLE notification_channels DROP COLUMN alert_types;
 ALTER TABLE notification_channels DROP COLUMN server_ids;
 ALTER TABLE alert_rule_state DROP COLUMN recovered_at;
