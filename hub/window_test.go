@@ -34,8 +34,8 @@ func TestMaintenanceWindowHoldsThenReleases(t *testing.T) {
 		}
 		clk.advance(time.Minute)
 		mustIngest(t, db, heartbeat("nas", clk.now, report("plex", stop), report("smbd", run))) // smbd back: silent
-		mustEvents(t, db, "opened", "resolved")                                                // the disk alert was told, so is its end
-		clk.advance(10 * time.Minute)                                                          // 12:11: the window ended
+		mustEvents(t, db, "opened", "resolved")                                                 // the disk alert was told, so is its end
+		clk.advance(10 * time.Minute)                                                           // 12:11: the window ended
 		if n, err := db.ReleaseHeld(ctx); err != nil || n != 1 {
 			t.Fatalf("release after the window = %d, %v", n, err)
 		}
