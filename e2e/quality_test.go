@@ -306,3 +306,31 @@ func TestAlertsOpeningWithinTenSecondsAreGrouped(t *testing.T) {
 		t.Fatalf("notifications = %+v", got)
 	}
 }
+
+// A quiet-hours window: nothing is sent inside it; the alert still open is
+// sent once when it ends. The window runs to the end of the current minute
+// (UTC), so the test takes up to a minute and a quarter.
+func TestQuietHoursHoldThenSendWhenTheWindowEnds(t *testing.T) {
+	h, n := qualityHub(t, "plex")
+	if s := time.Now().UTC().Second(); s > 45 {
+		time.Sleep(time.Duration(61-s) * time.Second)
+	}
+	now := time.Now().UTC()
+	body := fmt.Sprintf(`{"name":"quiet","server_id":"nas","start":%q,"end":%q,"time_zone":"UTC"}`, now.Format("15:04"), now.Add(time.Minute).Format("15:04"))
+	if code := api(t, "POST", h.URL+"/api/v1/maintenance-windows", body, nil); code != 201 {
+		t.Fatalf("create window: %d", code)
+	}
+	report(t, h.URL, time.Now(), "plex=stopped")
+	n.wait(t, 0)
+	deadline := time.Now().Add(90 * time.Second)
+	for len(n.list()) == 0 && time.Now().Before(deadline) {
+		time.Sleep(200 * time.Millisecond)
+	}
+	got := n.wait(t, 1)
+	if got[0].Event != "opened" || got[0].ServiceName != "plex" || !strings.Contains(got[0].Note, "maintenance window") {
+		t.Fatalf("after the window = %+v", got[0])
+	}
+	if end := now.Truncate(time.Minute).Add(time.Minute); time.Now().Before(end) {
+		t.Fatalf("sent before the window ended at %v", end)
+	}
+}
