@@ -101,7 +101,9 @@ func (e *eval) unit(exp homelabcmd.ExpectedService, r homelabcmd.ServiceReport) 
 		}
 		return
 	}
-	st.UnknownCount++
+	if a == nil || st.UnknownCount < e.cfg.UnknownAfter {
+		st.UnknownCount++ // counting on while it is open would only rewrite the state
+	}
 	if a == nil && !e.stale && e.cfg.UnknownAfter > 0 && st.UnknownCount >= e.cfg.UnknownAfter {
 		t := render(homelabcmd.AlertUnit, "", "service", exp.ServiceName, "server", e.in.Server.Name, "count", strconv.Itoa(st.UnknownCount))
 		e.open(homelabcmd.Alert{AlertType: homelabcmd.AlertUnit, Severity: homelabcmd.SeverityMedium, ServiceName: ptr(exp.ServiceName),
@@ -146,7 +148,9 @@ func (e *eval) systemd(reported map[string]homelabcmd.ServiceReport) {
 		}
 		return
 	}
-	st.UnknownCount++
+	if a == nil || st.UnknownCount < e.cfg.UnknownAfter {
+		st.UnknownCount++ // counting on while it is open would only rewrite the state
+	}
 	if a == nil && !e.stale && e.cfg.UnknownAfter > 0 && st.UnknownCount >= e.cfg.UnknownAfter {
 		t := render(homelabcmd.AlertSystemd, "", "server", e.in.Server.Name, "reason", reason)
 		e.open(homelabcmd.Alert{AlertType: homelabcmd.AlertSystemd, Severity: homelabcmd.SeverityHigh, Title: t.title, Message: ptr(t.message),
