@@ -334,3 +334,43 @@ func TestQuietHoursHoldThenSendWhenTheWindowEnds(t *testing.T) {
 		t.Fatalf("sent before the window ended at %v", end)
 	}
 }
+
+// Plex was down for a second while the hub could not hear nas (longer than
+// the offline timeout, cut to 30 s): the replayed heartbeats tell it once,
+// at low severity.
+func TestReplayedOutageIsToldOnce(t *testing.T) {
+	h, n := qualityHub(t, "plex")
+	if code := api(t, "PUT", h.URL+"/api/v1/config/thresholds", `{"server_offline_seconds":30}`, nil); code != 200 {
+		t.Fatalf("thresholds: %d", code)
+	}
+	start := time.Now()
+	report(t, h.URL, start, "plex=running")
+	time.Sleep(32 * time.Second) // the agent's outbox fills meanwhile
+	report(t, h.URL, start.Add(500*time.Millisecond), "plex=stopped")
+	report(t, h.URL, start.Add(1000*time.Millisecond), "plex=stopped")
+	report(t, h.URL, start.Add(1500*time.Millisecond), "plex=running")
+	report(t, h.URL, time.Now(), "plex=running")
+	deadline := time.Now().Add(30 * time.Second)
+	var replayed []note
+	for time.Now().Before(deadline) {
+		replayed = replayed[:0]
+		for _, m := range n.list() {
+			if m.AlertType == "replayed" {
+				replayed = append(replayed, m)
+			}
+		}
+		if len(replayed) > 0 {
+			break
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
+	time.Sleep(time.Second)
+	if len(replayed) != 1 || replayed[0].Severity != "low" || !strings.Contains(replayed[0].Text, "plex was down for 1s") {
+		t.Fatalf("replayed-outage notifications = %+v (all: %+v)", replayed, n.list())
+	}
+	for _, m := range n.list() {
+		if m.AlertType == "service" {
+			t.Fatalf("a replay opened a service alert: %+v", m)
+		}
+	}
+}
