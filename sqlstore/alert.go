@@ -38,8 +38,8 @@ func (db *DB) CreateAlert(ctx context.Context, a *homelabcmd.Alert) error {
 func insertAlert(ctx context.Context, tx *Tx, a *homelabcmd.Alert) error {
 	a.CreatedAt, a.UpdatedAt = tx.now, tx.now
 	err := tx.QueryRowContext(ctx, `INSERT INTO alerts (server_id, alert_type, severity, status, title, message, service_name,
-		dedup_key, threshold_value, actual_value, created_at, updated_at, auto_resolved, notified_at)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $11, FALSE, $11) RETURNING id`,
+		dedup_key, threshold_value, actual_value, created_at, updated_at, auto_resolved)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $11, FALSE) RETURNING id`,
 		a.ServerID, a.AlertType, a.Severity, a.Status, a.Title, a.Message, a.ServiceName,
 		a.DedupKey(), a.ThresholdValue, a.ActualValue, tx.now).Scan(&a.ID)
 	return translate(err, "An unresolved "+a.DedupKey()+" alert already exists for server '"+a.ServerID+"'",
