@@ -36,6 +36,12 @@ type Alert struct {
 	AcknowledgedAt *time.Time `json:"acknowledged_at"`
 	ResolvedAt     *time.Time `json:"resolved_at"`
 	AutoResolved   bool       `json:"auto_resolved"`
+	// NotifiedAt is when its "opened" went out; nil while it has not (it
+	// opened on a paused server). A resolution is notified only after it.
+	NotifiedAt *time.Time `json:"notified_at"`
+	// ResolutionReason says why it resolved when no rule resolved it
+	// ("expected service deleted"); nil otherwise.
+	ResolutionReason *string `json:"resolution_reason"`
 }
 
 // DedupKey is the key under which only one unresolved alert may exist.

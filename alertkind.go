@@ -56,7 +56,7 @@ const (
 
 // AlertText is a title and message template. Placeholders in braces
 // ({server}, {service}, {status}, {Severity}, {value}, {threshold},
-// {grace}, {count}) are replaced by Render; the rule that raises the alert
+// {grace}, {count}, {duration}, {uptime}, {reason}, {window}) are replaced by Render; the rule that raises the alert
 // supplies them.
 type AlertText struct{ Title, Message string }
 

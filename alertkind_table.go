@@ -9,6 +9,16 @@ const (
 	AlertCPU     = "cpu"
 	AlertMemory  = "memory"
 	AlertDisk    = "disk"
+	AlertReboot  = "reboot"
+	// AlertReplayed is an outage seen only in heartbeats the agent kept
+	// while the hub could not hear it.
+	AlertReplayed = "replayed"
+	// AlertUnit is an expected unit the agent cannot find (a typo?).
+	AlertUnit = "unit"
+	// AlertSystemd is an agent that cannot reach systemd at all.
+	AlertSystemd = "systemd"
+	// AlertCrashLoop is a unit that keeps crashing and being restarted.
+	AlertCrashLoop = "crashloop"
 )
 
 // alertKinds is the table of alert kinds. Read it through AlertKinds and
@@ -41,6 +51,41 @@ var alertKinds = []AlertKind{
 	metricKind(AlertDisk, "Disk", "Check for large log files or run disk cleanup", MetricSpec{
 		Field: "disk_percent", Value: func(m *Metrics) *float64 { return m.DiskPercent }, Help: "root disk use",
 		HighPercent: 80, CriticalPercent: 95, SustainedSeconds: 0}),
+	{
+		Name: AlertReboot, Label: "Unexpected reboot",
+		Texts: map[string]AlertText{"": {"{server} rebooted",
+			"{server} restarted unexpectedly: its uptime went back to {uptime}."}},
+		Headline: "Server Rebooted", ResolvedHeadline: "Server Rebooted",
+		Hint: "Check the journal of the previous boot (journalctl -b -1) for the cause",
+	},
+	{
+		Name: AlertReplayed, Label: "Outage while unheard", PerService: true,
+		Texts: map[string]AlertText{"": {"Service {service} was down on {server} while the hub could not hear it",
+			"While the hub could not hear {server}: {service} was {status} for {duration}."}},
+		Headline: "Outage While Unheard", ResolvedHeadline: "Outage While Unheard", Status: "Recovered",
+		Hint: "Check service logs for the time of the outage",
+	},
+	{
+		Name: AlertUnit, Label: "Unit not found", PerService: true,
+		Texts: map[string]AlertText{"": {"{service} is not a unit on {server} (typo?)",
+			"The agent on {server} has reported expected service {service} as \"unit not found\" for {count} heartbeats in a row, so it is not watched. Check the name, or install the unit."}},
+		Headline: "Unit Not Found", ResolvedHeadline: "Unit {service} Found", Status: "Not found",
+		Hint: "Fix the expected service's name (systemctl list-units on the server lists them)",
+	},
+	{
+		Name: AlertSystemd, Label: "systemd unreachable",
+		Texts: map[string]AlertText{"": {"systemd not reachable on {server}",
+			"The agent on {server} cannot ask systemd about its expected services ({reason}), so none of them is watched."}},
+		Headline: "systemd Not Reachable", ResolvedHeadline: "systemd Reachable", Status: "Unreachable",
+		Hint: "Check that the agent can reach the system D-Bus (its unit, sandboxing and permissions)",
+	},
+	{
+		Name: AlertCrashLoop, Label: "Crash loop", PerService: true,
+		Texts: map[string]AlertText{"": {"Service {service} is crash-looping on {server}",
+			"Service {service} on {server} was restarted {count} times within {window}, even if it reports running between crashes."}},
+		Headline: "Crash Loop", ResolvedHeadline: "Service {service} No Longer Crash-Looping", Status: "Crash-looping",
+		Hint: "Check the service's logs (journalctl -u) for why it keeps exiting",
+	},
 }
 
 // metricKind fills in what every percentage metric shares: its threshold

@@ -25,6 +25,22 @@ func (c *Channel) Validate() error {
 	if c.MinSeverity == "" {
 		c.MinSeverity = SeverityMedium
 	}
+	if c.ServerIDs == nil {
+		c.ServerIDs = []string{}
+	}
+	if c.AlertTypes == nil {
+		c.AlertTypes = []string{}
+	}
+	for _, id := range c.ServerIDs {
+		if ValidateServerID(id) != nil {
+			return FieldError("server_ids", "%q is not a server id", id)
+		}
+	}
+	for _, t := range c.AlertTypes {
+		if _, ok := LookupAlertKind(t); !ok {
+			return FieldError("alert_types", "unknown alert type %q", t)
+		}
+	}
 	return ValidateSeverity("min_severity", c.MinSeverity)
 }
 
@@ -42,6 +58,12 @@ func (c *Channel) Apply(u ChannelUpdate) error {
 	}
 	if u.Enabled != nil {
 		c.Enabled = *u.Enabled
+	}
+	if u.ServerIDs != nil {
+		c.ServerIDs = *u.ServerIDs
+	}
+	if u.AlertTypes != nil {
+		c.AlertTypes = *u.AlertTypes
 	}
 	return c.Validate()
 }

@@ -46,6 +46,11 @@ type Server struct {
 	UpdatesAvail    *int       `json:"updates_available"`
 	SecurityUpdates *int       `json:"security_updates"`
 	TDPWatts        *int       `json:"tdp_watts"`
+	// ClockOffsetSeconds is the agent's clock minus the hub's, measured on
+	// its last live heartbeat (nil before one); ClockSkewed says it is
+	// beyond the hub's bound. Alerts use the hub's time either way.
+	ClockOffsetSeconds *float64 `json:"clock_offset_seconds"`
+	ClockSkewed        bool     `json:"clock_skewed"`
 	// Filesystems and NetworkInterfaces are the latest heartbeat's snapshot.
 	Filesystems       []Filesystem       `json:"filesystems"`
 	NetworkInterfaces []NetworkInterface `json:"network_interfaces"`

@@ -90,6 +90,9 @@ type CurrentStatus struct {
 	CPUPercent   *float64           `json:"cpu_percent"`
 	Restarts     *int               `json:"restarts,omitempty"`
 	LastSeen     time.Time          `json:"last_seen"`
+	// Stale is true while the server is offline: the values are the last
+	// it reported, not its present state.
+	Stale bool `json:"stale"`
 }
 
 // unitSuffixes are systemd's unit types; a name without one means ".service".

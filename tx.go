@@ -3,6 +3,7 @@ package homelabcmd
 import (
 	"context"
 	"encoding/json"
+	"slices"
 	"time"
 )
 
@@ -40,6 +41,14 @@ type Tx interface {
 	PutSetting(ctx context.Context, key, value string) error
 	// FindServer returns a server. ENOTFOUND.
 	FindServer(ctx context.Context, id string) (*Server, error)
+	// MaintenanceWindows returns every maintenance window.
+	MaintenanceWindows(ctx context.Context) ([]MaintenanceWindow, error)
+	// SetServerPaused turns maintenance mode on or off. ENOTFOUND.
+	SetServerPaused(ctx context.Context, id string, paused bool) (*Server, error)
+	// UpdateExpectedService changes the fields given. ENOTFOUND, EINVALID.
+	UpdateExpectedService(ctx context.Context, serverID, name string, upd ExpectedServiceUpdate) (*ExpectedService, error)
+	// DeleteExpectedService stops expecting a service. ENOTFOUND.
+	DeleteExpectedService(ctx context.Context, serverID, name string) error
 }
 
 // HeartbeatTx stores what a heartbeat reports.
@@ -53,6 +62,8 @@ type HeartbeatTx interface {
 	// ExpectedServices returns the server's expected services (name,
 	// critical, enabled) by name.
 	ExpectedServices(ctx context.Context, serverID string) ([]ExpectedService, error)
+	// SaveServerClock stores what the hub knows of the agent's clock.
+	SaveServerClock(ctx context.Context, serverID string, c ServerClock) error
 	// TouchAgentToken records that the agent credential of guid was used.
 	TouchAgentToken(ctx context.Context, guid string) error
 	// VerifyRestarts marks completed restarts of the running services
@@ -68,6 +79,21 @@ type SavedHeartbeat struct {
 	// in the future is taken as the transaction's time).
 	ReportedAt time.Time
 	Changes    []ServiceChange
+	// Clock is what the hub knew of the agent's clock before this report.
+	Clock ServerClock
+}
+
+// ServerClock is what the hub remembers of an agent's clock, from the last
+// heartbeat it took as live (not a replay). The hub's own time decides every
+// rule; the offset only tells a replayed heartbeat from a skewed clock.
+type ServerClock struct {
+	// OffsetMS is the agent's clock minus the hub's, in milliseconds; nil
+	// before the first heartbeat.
+	OffsetMS *int64
+	// ReportAt is that heartbeat's own timestamp (the agent's clock).
+	ReportAt *time.Time
+	// Skewed is true while the offset is beyond the hub's bound.
+	Skewed bool
 }
 
 // ServerRef is what alert rules and notifications need of a server.
@@ -93,11 +119,14 @@ type AlertTx interface {
 	// InsertAlert stores a new open alert and sets its ID; false when an
 	// unresolved alert with its dedup key exists (another hub won).
 	InsertAlert(ctx context.Context, a *Alert) (bool, error)
-	// EscalateAlert stores a's severity, values and message; false when
+	// EscalateAlert stores a's severity, values, title and message; false when
 	// it is resolved meanwhile.
 	EscalateAlert(ctx context.Context, a *Alert) (bool, error)
-	// AutoResolveAlert resolves a (auto_resolved); false when already resolved.
+	// AutoResolveAlert resolves a (auto_resolved, with its resolution
+	// reason); false when already resolved.
 	AutoResolveAlert(ctx context.Context, a *Alert) (bool, error)
+	// MarkAlertNotified records when an alert's "opened" goes out.
+	MarkAlertNotified(ctx context.Context, id int64, at time.Time) error
 	// AcknowledgeAlert acknowledges an open alert and returns it as stored
 	// (unchanged when not open). ENOTFOUND.
 	AcknowledgeAlert(ctx context.Context, id int64) (*Alert, error)
@@ -129,12 +158,34 @@ type RuleState struct {
 	Restarts *int
 	// LastNotifiedAt is when the open alert was last notified.
 	LastNotifiedAt *time.Time
+	// UnknownCount counts heartbeats in a row that reported the unit
+	// unknown for the same cause (not found; systemd not reachable).
+	UnknownCount int
+	// BootedAt is when the host booted, by its reported uptime in the hub's
+	// time (key "boot").
+	BootedAt *time.Time
+	// ReplayDownSince is when a replayed heartbeat first showed the service
+	// down (hub time) while no alert was open; nil otherwise.
+	ReplayDownSince *time.Time
+	// Events are recent state changes (key "service:…") or restart-count
+	// rises (key "crashloop:…"), oldest first, within the rule's window.
+	Events []time.Time
+	// LastStatus is the service's last reported state ("up", "down").
+	LastStatus string
+	// FlappingSince is when the service began flapping; nil when not.
+	FlappingSince *time.Time
+	// RecoveredAt is when a short outage's service was first seen running
+	// again; its alert resolves once that holds.
+	RecoveredAt *time.Time
 }
 
 // Equal reports whether two states hold the same values.
 func (s RuleState) Equal(o RuleState) bool {
 	return s.Key == o.Key && eqTime(s.FirstBreachAt, o.FirstBreachAt) && s.MissingCount == o.MissingCount &&
-		eqTime(s.GraceUntil, o.GraceUntil) && eqInt(s.Restarts, o.Restarts) && eqTime(s.LastNotifiedAt, o.LastNotifiedAt)
+		eqTime(s.GraceUntil, o.GraceUntil) && eqInt(s.Restarts, o.Restarts) && eqTime(s.LastNotifiedAt, o.LastNotifiedAt) &&
+		s.UnknownCount == o.UnknownCount && eqTime(s.BootedAt, o.BootedAt) && eqTime(s.ReplayDownSince, o.ReplayDownSince) &&
+		slices.EqualFunc(s.Events, o.Events, time.Time.Equal) && s.LastStatus == o.LastStatus &&
+		eqTime(s.FlappingSince, o.FlappingSince) && eqTime(s.RecoveredAt, o.RecoveredAt)
 }
 
 func eqTime(a, b *time.Time) bool {
@@ -166,8 +217,17 @@ type NotificationTx interface {
 	InsertChannel(ctx context.Context, c *Channel) error
 	// UpdateChannel stores c's fields. ECONFLICT (name).
 	UpdateChannel(ctx context.Context, c *Channel) error
-	// Enqueue writes one outbox row, due now.
+	// Enqueue writes one outbox row, due now or at n.Due.
 	Enqueue(ctx context.Context, n OutboxMessage) error
+	// HeldOpenings returns the server's "opened" notifications queued for
+	// later and not tried yet (held for grouping).
+	HeldOpenings(ctx context.Context, serverID string) ([]HeldNotification, error)
+	// UpdateHeldPayload replaces a held notification's payload; false when
+	// it is no longer held (claimed meanwhile).
+	UpdateHeldPayload(ctx context.Context, id int64, payload json.RawMessage) (bool, error)
+	// LastOpeningNotified returns when an alert of the server last had its
+	// opening notified after since and before now, if any.
+	LastOpeningNotified(ctx context.Context, serverID string, since time.Time) (*time.Time, error)
 }
 
 // Channel is a configured notification destination. Config is the
@@ -181,10 +241,14 @@ type Channel struct {
 	// MinSeverity is the least severe alert the channel hears about.
 	MinSeverity string `json:"min_severity"`
 	// SendResolved sends resolutions too.
-	SendResolved bool      `json:"send_resolved"`
-	Enabled      bool      `json:"enabled"`
-	CreatedAt    time.Time `json:"created_at"`
-	UpdatedAt    time.Time `json:"updated_at"`
+	SendResolved bool `json:"send_resolved"`
+	// ServerIDs and AlertTypes limit the channel to those servers and
+	// alert kinds; empty means all.
+	ServerIDs  []string  `json:"server_ids"`
+	AlertTypes []string  `json:"alert_types"`
+	Enabled    bool      `json:"enabled"`
+	CreatedAt  time.Time `json:"created_at"`
+	UpdatedAt  time.Time `json:"updated_at"`
 }
 
 // ChannelUpdate is a partial update: nil fields are left unchanged.
@@ -194,6 +258,8 @@ type ChannelUpdate struct {
 	MinSeverity  *string         `json:"min_severity"`
 	SendResolved *bool           `json:"send_resolved"`
 	Enabled      *bool           `json:"enabled"`
+	ServerIDs    *[]string       `json:"server_ids"`
+	AlertTypes   *[]string       `json:"alert_types"`
 }
 
 // OutboxMessage is a rendered notification for one channel. AlertID is 0
@@ -202,6 +268,17 @@ type OutboxMessage struct {
 	ChannelID int64
 	AlertID   int64
 	Event     string
+	Payload   json.RawMessage
+	// Due is when to send it; nil is now.
+	Due *time.Time
+}
+
+// HeldNotification is a queued "opened" notification held back to group
+// the alerts opening on one server within a short window.
+type HeldNotification struct {
+	ID        int64
+	ChannelID int64
+	Due       time.Time
 	Payload   json.RawMessage
 }
 

@@ -18,7 +18,7 @@ type ServerSeen struct {
 // Offline decides whether a server has gone offline: it was online and its
 // last heartbeat is more than the offline timeout ago (exactly the timeout
 // is still online). A workstation goes offline without an alert; a server
-// opens a high alert unless one is open already.
+// opens an alert (critical by default) unless one is open already.
 func Offline(s ServerSeen, cfg Config, now time.Time) (goesOffline bool, tr *Transition) {
 	if s.Status != homelabcmd.ServerOnline || s.LastSeen == nil || now.Sub(*s.LastSeen) <= cfg.OfflineTimeout() {
 		return false, nil
@@ -28,8 +28,12 @@ func Offline(s ServerSeen, cfg Config, now time.Time) (goesOffline bool, tr *Tra
 	}
 	t := offlineText(s.Name)
 	zero := 0.0
-	return true, &Transition{Kind: Opened, Notify: !s.Paused, Alert: homelabcmd.Alert{
-		ServerID: s.ID, AlertType: homelabcmd.AlertOffline, Severity: homelabcmd.SeverityHigh, Status: homelabcmd.AlertOpen,
+	var notified *time.Time
+	if !s.Paused {
+		notified = &now
+	}
+	return true, &Transition{Kind: Opened, Notify: !s.Paused, Alert: homelabcmd.Alert{NotifiedAt: notified,
+		ServerID: s.ID, AlertType: homelabcmd.AlertOffline, Severity: cfg.Thresholds.OfflineSeverity, Status: homelabcmd.AlertOpen,
 		Title: clip(t.title, 255), Message: ptr(t.message), ThresholdValue: &zero, ActualValue: &zero, CreatedAt: now, UpdatedAt: now,
 	}}
 }

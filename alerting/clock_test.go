@@ -17,7 +17,7 @@ func TestOffline(t *testing.T) {
 		wantNotify  bool
 	}{
 		{"exactly the timeout is still online", ServerSeen{Server: Server{ID: "a"}, Status: "online", LastSeen: seen(180 * time.Second)}, false, false, false},
-		{"past the timeout: offline with a high alert", ServerSeen{Server: Server{ID: "a", Name: "a.lan"}, Status: "online", LastSeen: seen(181 * time.Second)}, true, true, true},
+		{"past the timeout: offline with a critical alert", ServerSeen{Server: Server{ID: "a", Name: "a.lan"}, Status: "online", LastSeen: seen(181 * time.Second)}, true, true, true},
 		{"workstation: offline without an alert", ServerSeen{Server: Server{ID: "a", MachineType: homelabcmd.MachineWorkstation}, Status: "online", LastSeen: seen(time.Hour)}, true, false, false},
 		{"already alerted: no second alert", ServerSeen{Server: Server{ID: "a"}, Status: "online", LastSeen: seen(time.Hour), OfflineAlert: &homelabcmd.Alert{ID: 3}}, true, false, false},
 		{"paused: recorded, not notified", ServerSeen{Server: Server{ID: "a", Paused: true}, Status: "online", LastSeen: seen(time.Hour)}, true, true, false},
@@ -31,7 +31,7 @@ func TestOffline(t *testing.T) {
 				t.Fatalf("Offline = %v, %+v; want offline %v, alert %v", off, tr, tt.wantOffline, tt.wantAlert)
 			}
 			if tr != nil {
-				if tr.Notify != tt.wantNotify || tr.Alert.Severity != homelabcmd.SeverityHigh || tr.Alert.AlertType != homelabcmd.AlertOffline {
+				if tr.Notify != tt.wantNotify || tr.Alert.Severity != homelabcmd.SeverityCritical || tr.Alert.AlertType != homelabcmd.AlertOffline {
 					t.Errorf("transition = %+v", tr)
 				}
 				if err := tr.Alert.Validate(); err != nil {
@@ -146,5 +146,22 @@ func TestThresholdsApply(t *testing.T) {
 				tt.check(t, got)
 			}
 		})
+	}
+}
+
+func TestOfflineSeverityIsConfigurable(t *testing.T) {
+	cfg := DefaultConfig()
+	cfg.Thresholds.OfflineSeverity = homelabcmd.SeverityHigh
+	last := t0.Add(-time.Hour)
+	_, tr := Offline(ServerSeen{Server: Server{ID: "a", Name: "a.lan"}, Status: "online", LastSeen: &last}, cfg, t0)
+	if tr == nil || tr.Alert.Severity != homelabcmd.SeverityHigh {
+		t.Fatalf("offline transition = %+v, want a high alert", tr)
+	}
+	if _, _, err := DefaultThresholds().Apply(ThresholdsPatch{OfflineSeverity: ptr("urgent")}); homelabcmd.ErrorCode(err) != homelabcmd.EINVALID {
+		t.Errorf("offline_severity urgent: %v", err)
+	}
+	got, updated, err := DefaultThresholds().Apply(ThresholdsPatch{OfflineSeverity: ptr("medium")})
+	if err != nil || got.OfflineSeverity != "medium" || len(updated) != 1 || updated[0] != "offline_severity" {
+		t.Errorf("offline_severity medium: %+v %v %v", got.OfflineSeverity, updated, err)
 	}
 }

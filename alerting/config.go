@@ -39,15 +39,58 @@ type Thresholds struct {
 	Memory               MetricThreshold `json:"memory"`
 	Disk                 MetricThreshold `json:"disk"`
 	ServerOfflineSeconds int             `json:"server_offline_seconds"`
-	Reminders            Reminders       `json:"reminders"`
+	// OfflineSeverity is the severity of a server-offline alert.
+	OfflineSeverity string `json:"offline_severity"`
+	// ReplayedOutages: an outage seen only in heartbeats the agent kept
+	// while the hub could not hear it is notified once (low severity).
+	ReplayedOutages bool `json:"replayed_outages"`
+	// GroupSeconds: alerts opening on one server within this long of a
+	// notified opening go out together, as one notification at its end
+	// (0: each at once).
+	GroupSeconds int            `json:"group_seconds"`
+	Flapping     FlapThresholds `json:"flapping"`
+	CrashLoop    CrashLoopRule  `json:"crash_loop"`
+	Reminders    Reminders      `json:"reminders"`
+}
+
+// FlapThresholds is flap control for expected services, after Nagios's
+// flap detection (hysteresis: a high mark to start, a calm period to stop),
+// counting up/down changes in a time window instead of the percent state
+// change over the last 21 checks, because heartbeats are not periodic
+// checks (the agent reports each change at once).
+type FlapThresholds struct {
+	// Changes up/down changes within WindowSeconds make a service flapping:
+	// one notification says so (with the count); no per-flap ones follow.
+	Changes       int `json:"changes"`
+	WindowSeconds int `json:"window_seconds"`
+	// StableSeconds without a change ends flapping: its alert resolves
+	// (notified once) if the service runs.
+	StableSeconds int `json:"stable_seconds"`
+	// RecoveryHoldSeconds: an outage shorter than a minute resolves only
+	// once the service has run this long (on the first report after it), so
+	// a quick flap stays one alert. 0 (the default) resolves at once.
+	RecoveryHoldSeconds int `json:"recovery_hold_seconds"`
+}
+
+// CrashLoopRule raises an alert when a unit's restart count (systemd
+// NRestarts) rises Restarts times within WindowSeconds, even if every report
+// says running; it resolves after a window without a rise.
+type CrashLoopRule struct {
+	Restarts      int `json:"restarts"`
+	WindowSeconds int `json:"window_seconds"`
 }
 
 // DefaultThresholds returns each metric kind's defaults from the table of
 // alert kinds (CPU and memory 85/95 % sustained 180 s, disk 80/95 % at
-// once), offline after 180 s, reminders every 30 min (critical) and 4 h
+// once), offline after 180 s as a critical alert, flapping at 6 changes in
+// 10 min until 5 min calm (no recovery hold), a crash
+// loop at 5 restarts in 10 min, reminders every 30 min (critical) and 4 h
 // (others).
 func DefaultThresholds() Thresholds {
-	t := Thresholds{ServerOfflineSeconds: 180, Reminders: Reminders{CriticalMinutes: 30, HighMinutes: 240}}
+	t := Thresholds{ServerOfflineSeconds: 180, OfflineSeverity: homelabcmd.SeverityCritical, ReplayedOutages: true, GroupSeconds: 10,
+		Flapping:  FlapThresholds{Changes: 6, WindowSeconds: 600, StableSeconds: 300},
+		CrashLoop: CrashLoopRule{Restarts: 5, WindowSeconds: 600},
+		Reminders: Reminders{CriticalMinutes: 30, HighMinutes: 240}}
 	for _, k := range homelabcmd.AlertKinds() {
 		if m := k.Metric; m != nil {
 			*t.metric(k.ThresholdKey) = MetricThreshold{HighPercent: m.HighPercent, CriticalPercent: m.CriticalPercent, SustainedSeconds: m.SustainedSeconds}
@@ -75,12 +118,19 @@ type Config struct {
 	// MissingAfter is how many heartbeats in a row may leave an expected
 	// service out before it counts as missing (default 3).
 	MissingAfter int
+	// UnknownAfter is how many heartbeats in a row an expected unit may be
+	// "unit not found" (or systemd unreachable) before it alerts (default 3).
+	UnknownAfter int
+	// ClockSkewBound: an agent whose clock is further off the hub's is
+	// flagged (API field, dashboard badge, one log line); it still alerts
+	// on the hub's time (default 60 s).
+	ClockSkewBound time.Duration
 }
 
-// DefaultConfig returns the default thresholds, a 60 s grace period and
-// missing after 3 heartbeats.
+// DefaultConfig returns the default thresholds, a 60 s grace period,
+// missing or not found after 3 heartbeats and a 60 s clock skew bound.
 func DefaultConfig() Config {
-	return Config{Thresholds: DefaultThresholds(), RestartGrace: 60 * time.Second, MissingAfter: 3}
+	return Config{Thresholds: DefaultThresholds(), RestartGrace: 60 * time.Second, MissingAfter: 3, UnknownAfter: 3, ClockSkewBound: time.Minute}
 }
 
 // OfflineTimeout is how long without a heartbeat makes a server offline.

@@ -76,7 +76,7 @@ func TestMetricAlertDetails(t *testing.T) {
 		t.Errorf("opened alert = %+v", open)
 	}
 	esc := s.beat(t0.Add(time.Minute), disk(97), nil).Transitions[0].Alert
-	if esc.ID != open.ID || *esc.ThresholdValue != 95 || *esc.ActualValue != 97 || esc.Title != open.Title {
+	if esc.ID != open.ID || *esc.ThresholdValue != 95 || *esc.ActualValue != 97 || esc.Title != "Critical Disk usage on nas.lan" {
 		t.Errorf("escalated alert = %+v (opened as %+v)", esc, open)
 	}
 	s.alerts["disk"].Status = homelabcmd.AlertAcknowledged

@@ -9,12 +9,15 @@ import (
 // Kind is what happened to an alert.
 type Kind string
 
-// The four transitions. Each one may notify.
+// The transitions. Each one may notify.
 const (
 	Opened    Kind = "opened"
 	Escalated Kind = "escalated"
 	Reminder  Kind = "reminder"
 	Resolved  Kind = "resolved"
+	// Flapping says once that an open service alert's service keeps
+	// changing state; the alert stays open until it is calm.
+	Flapping Kind = "flapping"
 )
 
 // Transition is one change the caller must store: for Opened a new alert
@@ -27,6 +30,13 @@ type Transition struct {
 	Notify bool
 	// Since is when the condition began, for a resolved alert's duration.
 	Since *time.Time
+	// Momentary marks an event, not a condition (a reboot, an outage seen
+	// only in replayed heartbeats): it is stored resolved at once and only
+	// its opening is notified.
+	Momentary bool
+	// Note explains an unusual notification ("opened while … was paused",
+	// "the expected service was deleted"); "" for none.
+	Note string
 }
 
 // State is what the rules remember per (server, key) between reports.
@@ -42,9 +52,12 @@ type Input struct {
 	// Services is nil when the agent does not report services at all;
 	// an empty, non-nil list means it reported none of them.
 	Services []homelabcmd.ServiceReport
-	// ReportedAt is the report's own timestamp. A report older than the
-	// offline timeout is a replay from a time the server was offline.
-	ReportedAt time.Time
+	// Replay is true for a heartbeat the agent kept while the hub could not
+	// hear it (see Clock); it opens nothing, but resolutions still go out.
+	Replay bool
+	// At is when the report was made in the hub's time (for a replay, its
+	// timestamp corrected by the agent's clock offset); zero means now.
+	At time.Time
 	// Expected are the server's expected services, enabled or not.
 	Expected []homelabcmd.ExpectedService
 	States   map[string]State
@@ -73,17 +86,21 @@ type eval struct {
 
 // Evaluate applies every heartbeat rule: the offline alert resolves, metric
 // thresholds open, escalate and resolve, and enabled expected services open
-// service-down or missing alerts and resolve them. While the report is
-// stale (the server was offline) nothing opens but resolutions still go out.
+// service-down or missing alerts and resolve them. now is the hub's time,
+// never the agent's. While the report is a replay (the server was offline)
+// nothing opens but resolutions still go out.
 func Evaluate(in Input, cfg Config, now time.Time) Result {
 	e := &eval{in: in, cfg: cfg, now: now, states: map[string]State{}}
-	e.stale = !in.ReportedAt.IsZero() && now.Sub(in.ReportedAt) > cfg.OfflineTimeout()
+	e.stale = in.Replay
 	if a := in.Alerts[homelabcmd.AlertOffline]; a != nil {
 		e.resolve(a, nil, nil)
 	}
 	if m := in.Metrics; m != nil {
 		for _, k := range metricKinds() {
 			e.metric(k, k.Metric.Value(m))
+		}
+		if m.UptimeSeconds != nil {
+			e.boot(*m.UptimeSeconds)
 		}
 	}
 	if in.Services != nil {
@@ -113,11 +130,14 @@ func (e *eval) open(a homelabcmd.Alert, st *State) {
 	a.ServerID, a.Status, a.CreatedAt, a.UpdatedAt = e.in.Server.ID, homelabcmd.AlertOpen, e.now, e.now
 	a.Title = clip(a.Title, 255)
 	st.LastNotifiedAt = ptr(e.now)
+	if !e.in.Server.Paused {
+		a.NotifiedAt = ptr(e.now)
+	}
 	e.out.Transitions = append(e.out.Transitions, Transition{Kind: Opened, Alert: a, Notify: !e.in.Server.Paused})
 }
 
 // resolve auto-resolves a, acknowledged or not. actual is the value that
-// ended it, if any.
+// ended it, if any. It is notified only if its opening was.
 func (e *eval) resolve(a *homelabcmd.Alert, actual *float64, since *time.Time) {
 	r := *a
 	r.Status, r.ResolvedAt, r.UpdatedAt, r.AutoResolved = homelabcmd.AlertResolved, ptr(e.now), e.now, true
@@ -127,7 +147,7 @@ func (e *eval) resolve(a *homelabcmd.Alert, actual *float64, since *time.Time) {
 	if since == nil {
 		since = ptr(a.CreatedAt)
 	}
-	e.out.Transitions = append(e.out.Transitions, Transition{Kind: Resolved, Alert: r, Notify: !e.in.Server.Paused, Since: since})
+	e.out.Transitions = append(e.out.Transitions, Transition{Kind: Resolved, Alert: r, Notify: !e.in.Server.Paused && a.NotifiedAt != nil, Since: since})
 }
 
 // metric applies one host metric's thresholds (contract §6.2–6.3).
@@ -167,8 +187,9 @@ func (e *eval) metric(k homelabcmd.AlertKind, v *float64) {
 		}
 	case a.Severity == homelabcmd.SeverityHigh && sev == homelabcmd.SeverityCritical:
 		esc := *a
+		t := metricText(typ, sev, *v, limit, e.in.Server.Name)
 		esc.Severity, esc.ThresholdValue, esc.ActualValue, esc.UpdatedAt = sev, &threshold, v, e.now
-		esc.Message = ptr(metricText(typ, sev, *v, limit, e.in.Server.Name).message)
+		esc.Title, esc.Message = clip(t.title, 255), ptr(t.message)
 		st.LastNotifiedAt = ptr(e.now)
 		e.out.Transitions = append(e.out.Transitions, Transition{Kind: Escalated, Alert: esc, Notify: !e.in.Server.Paused})
 	}
@@ -199,16 +220,32 @@ func (e *eval) services() {
 			continue
 		}
 		st.MissingCount = 0
+		prevRestarts := st.Restarts
 		e.grace(&st, r)
+		e.unit(exp, r)
+		e.replayed(exp, r, a, &st)
+		e.crashLoop(exp, r, prevRestarts)
+		if e.flap(&st, r) && a != nil {
+			e.flapping(exp, a, &st)
+		}
 		switch {
 		case r.Status == homelabcmd.StatusRunning:
 			if a != nil {
-				e.resolve(a, nil, nil)
+				e.recovered(a, &st)
+			} else if e.calm(&st) {
+				st.FlappingSince = nil
 			}
 			st.GraceUntil, st.LastNotifiedAt = nil, nil
-		case r.Status.IsDown() && a == nil && !e.stale:
-			if st.GraceUntil != nil && e.now.Before(*st.GraceUntil) {
-				break // restarting: give it until the grace period ends
+		case r.Status.IsDown():
+			st.RecoveredAt = nil
+			if a != nil {
+				if e.calm(&st) {
+					st.FlappingSince = nil // stably down: the open alert says so
+				}
+				break
+			}
+			if e.stale || st.GraceUntil != nil && e.now.Before(*st.GraceUntil) {
+				break // a replay, or restarting: give it until the grace period ends
 			}
 			text := downText(exp.ServiceName, e.in.Server.Name, string(r.Status))
 			if st.GraceUntil != nil {
@@ -219,6 +256,7 @@ func (e *eval) services() {
 		}
 		e.states[key] = st
 	}
+	e.systemd(reported)
 }
 
 // grace starts a restart grace period when the hub delivered a restart or

@@ -116,18 +116,21 @@ func TestServiceRules(t *testing.T) {
 	}
 }
 
-func TestFlapping(t *testing.T) {
+func TestQuickOutageRecoveryIsHeld(t *testing.T) {
 	s := newSim(svc("plex", false, true))
+	s.cfg.Thresholds.Flapping.RecoveryHoldSeconds = 10
 	steps := []struct {
 		status homelabcmd.ServiceStatusValue
 		want   []string
 	}{
 		{homelabcmd.StatusStopped, []string{"opened service:plex"}},
-		{homelabcmd.StatusRunning, []string{"resolved service:plex"}},
-		{homelabcmd.StatusStopped, []string{"opened service:plex"}},
+		{homelabcmd.StatusRunning, nil}, // a short outage's recovery is held 10 s
+		{homelabcmd.StatusStopped, nil}, // down again: the same alert
 		{homelabcmd.StatusStopped, nil},
-		{homelabcmd.StatusRunning, []string{"resolved service:plex"}},
 		{homelabcmd.StatusRunning, nil},
+		{homelabcmd.StatusRunning, nil},
+		{homelabcmd.StatusRunning, []string{"resolved service:plex"}}, // held 10 s
+		{homelabcmd.StatusStopped, []string{"opened service:plex"}},
 	}
 	for i, st := range steps {
 		res := s.beat(t0.Add(time.Duration(i)*5*time.Second), nil, []homelabcmd.ServiceReport{rep("plex", st.status)})
@@ -211,7 +214,11 @@ func TestRestartGrace(t *testing.T) {
 		s := newSim(svc("plex", true, true))
 		s.beat(t0, nil, []homelabcmd.ServiceReport{repRestarts("plex", homelabcmd.StatusRunning, 0)})
 		for i := 1; i <= 5; i++ {
-			mustKinds(t, s.beat(t0.Add(time.Duration(i)*10*time.Second), nil, []homelabcmd.ServiceReport{repRestarts("plex", homelabcmd.StatusFailed, i)}))
+			var want []string
+			if i == 5 {
+				want = []string{"opened crashloop:plex"} // 5 restarts in 10 min
+			}
+			mustKinds(t, s.beat(t0.Add(time.Duration(i)*10*time.Second), nil, []homelabcmd.ServiceReport{repRestarts("plex", homelabcmd.StatusFailed, i)}), want...)
 		}
 		mustKinds(t, s.beat(t0.Add(70*time.Second), nil, []homelabcmd.ServiceReport{repRestarts("plex", homelabcmd.StatusFailed, 7)}), "opened service:plex")
 	})

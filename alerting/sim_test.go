@@ -19,6 +19,7 @@ type sim struct {
 	states   map[string]State
 	alerts   map[string]*homelabcmd.Alert
 	restarts map[string]time.Time
+	clock    homelabcmd.ServerClock
 	nextID   int64
 }
 
@@ -46,9 +47,17 @@ func (s *sim) beat(now time.Time, m *homelabcmd.Metrics, services []homelabcmd.S
 	return s.beatAt(now, now, m, services)
 }
 
+// beatAt evaluates a heartbeat the agent stamped reported (its own clock)
+// that reaches the hub at now.
 func (s *sim) beatAt(now, reported time.Time, m *homelabcmd.Metrics, services []homelabcmd.ServiceReport) Result {
-	res := Evaluate(Input{Server: s.server, Metrics: m, Services: services, ReportedAt: reported, Expected: s.expected,
-		States: s.states, Alerts: s.alerts, HubRestarts: s.restarts}, s.cfg, now)
+	var replay bool
+	replay, s.clock, _ = Clock(s.clock, reported, now, s.cfg)
+	in := Input{Server: s.server, Metrics: m, Services: services, Replay: replay, Expected: s.expected,
+		States: s.states, Alerts: s.alerts, HubRestarts: s.restarts}
+	if replay {
+		in.At = HubTime(s.clock, reported)
+	}
+	res := Evaluate(in, s.cfg, now)
 	s.apply(res)
 	return res
 }

@@ -25,7 +25,20 @@ type ThresholdsPatch struct {
 	Memory               *MetricThresholdPatch `json:"memory"`
 	Disk                 *MetricThresholdPatch `json:"disk"`
 	ServerOfflineSeconds *int                  `json:"server_offline_seconds"`
-	Reminders            *RemindersPatch       `json:"reminders"`
+	OfflineSeverity      *string               `json:"offline_severity"`
+	ReplayedOutages      *bool                 `json:"replayed_outages"`
+	GroupSeconds         *int                  `json:"group_seconds"`
+	Flapping             *struct {
+		Changes             *int `json:"changes"`
+		WindowSeconds       *int `json:"window_seconds"`
+		StableSeconds       *int `json:"stable_seconds"`
+		RecoveryHoldSeconds *int `json:"recovery_hold_seconds"`
+	} `json:"flapping"`
+	CrashLoop *struct {
+		Restarts      *int `json:"restarts"`
+		WindowSeconds *int `json:"window_seconds"`
+	} `json:"crash_loop"`
+	Reminders *RemindersPatch `json:"reminders"`
 }
 
 // Apply merges p into t and validates the result. It returns the merged
@@ -75,6 +88,37 @@ func (t Thresholds) Apply(p ThresholdsPatch) (Thresholds, []string, error) {
 	if err := set("server_offline_seconds", &out.ServerOfflineSeconds, p.ServerOfflineSeconds, 30, 86400); err != nil {
 		return t, nil, err
 	}
+	if v := p.OfflineSeverity; v != nil && *v != out.OfflineSeverity {
+		out.OfflineSeverity = *v
+		updated = append(updated, "offline_severity")
+	}
+	if v := p.ReplayedOutages; v != nil && *v != out.ReplayedOutages {
+		out.ReplayedOutages = *v
+		updated = append(updated, "replayed_outages")
+	}
+	if err := set("group_seconds", &out.GroupSeconds, p.GroupSeconds, 0, 300); err != nil {
+		return t, nil, err
+	}
+	if f := p.Flapping; f != nil {
+		for _, x := range []struct {
+			name   string
+			dst, v *int
+			lo, hi int
+		}{{"flapping.changes", &out.Flapping.Changes, f.Changes, 3, 100}, {"flapping.window_seconds", &out.Flapping.WindowSeconds, f.WindowSeconds, 10, 86400},
+			{"flapping.stable_seconds", &out.Flapping.StableSeconds, f.StableSeconds, 10, 86400}, {"flapping.recovery_hold_seconds", &out.Flapping.RecoveryHoldSeconds, f.RecoveryHoldSeconds, 0, 600}} {
+			if err := set(x.name, x.dst, x.v, x.lo, x.hi); err != nil {
+				return t, nil, err
+			}
+		}
+	}
+	if c := p.CrashLoop; c != nil {
+		if err := set("crash_loop.restarts", &out.CrashLoop.Restarts, c.Restarts, 2, 64); err != nil {
+			return t, nil, err
+		}
+		if err := set("crash_loop.window_seconds", &out.CrashLoop.WindowSeconds, c.WindowSeconds, 10, 86400); err != nil {
+			return t, nil, err
+		}
+	}
 	if r := p.Reminders; r != nil {
 		if err := set("reminders.critical_minutes", &out.Reminders.CriticalMinutes, r.CriticalMinutes, 5, 1440); err != nil {
 			return t, nil, err
@@ -106,6 +150,9 @@ func (t *Thresholds) Validate() error {
 	}
 	if t.ServerOfflineSeconds < 30 || t.ServerOfflineSeconds > 86400 {
 		return homelabcmd.FieldError("server_offline_seconds", "must be between 30 and 86400")
+	}
+	if homelabcmd.SeverityRank(t.OfflineSeverity) == 0 {
+		return homelabcmd.FieldError("offline_severity", "must be critical, high, medium or low")
 	}
 	if r := t.Reminders; r.CriticalMinutes < 5 || r.CriticalMinutes > 1440 || r.HighMinutes < 15 || r.HighMinutes > 1440 {
 		return homelabcmd.FieldError("reminders", "critical_minutes must be 5-1440 and high_minutes 15-1440")

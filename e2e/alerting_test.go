@@ -95,6 +95,11 @@ func setupAlertHub(t *testing.T, hubURL, hookURL string, services int) {
 	if code := api(t, "POST", hubURL+"/api/v1/notifications/channels", body, nil); code != 201 {
 		t.Fatalf("create channel: %d", code)
 	}
+	// These tests count or time each transition's own notification: no
+	// grouping window.
+	if code := api(t, "PUT", hubURL+"/api/v1/config/thresholds", `{"group_seconds":0}`, nil); code != 200 {
+		t.Fatalf("thresholds: %d", code)
+	}
 }
 
 // beat sends one heartbeat: every service running except down.

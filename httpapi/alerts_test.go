@@ -116,7 +116,7 @@ func TestAlertKindsAPI(t *testing.T) {
 		for _, k := range body.Kinds {
 			names = append(names, k.Name)
 		}
-		if fmt.Sprint(names) != "[service offline cpu memory disk]" {
+		if fmt.Sprint(names) != "[service offline cpu memory disk reboot replayed unit systemd crashloop]" {
 			t.Fatalf("kinds = %s", res.Body)
 		}
 		svc, off, disk := body.Kinds[0], body.Kinds[1], body.Kinds[4]
@@ -175,6 +175,20 @@ func TestChannelsAPI(t *testing.T) {
 		expectFieldError(t, a.op("POST", "/api/v1/notifications/channels", map[string]any{"name": "x", "type": "pager", "config": map[string]any{}}), "body.type")
 		expectFieldError(t, a.op("POST", "/api/v1/notifications/channels", map[string]any{"name": "y", "type": "slack", "config": map[string]any{}}), "body.config")
 		expectCode(t, a.op("POST", "/api/v1/notifications/channels", map[string]any{"name": "ops", "type": "slack", "config": map[string]any{"webhook_url": secretURL}}), 409, "CONFLICT")
+		// Routing: a channel limited to servers and alert kinds.
+		expectFieldError(t, a.op("POST", "/api/v1/notifications/channels", map[string]any{"name": "z", "type": "slack", "config": map[string]any{"webhook_url": secretURL}, "alert_types": []string{"pager"}}), "body.alert_types")
+		limited := a.op("POST", "/api/v1/notifications/channels", map[string]any{"name": "nas-disk", "type": "slack", "config": map[string]any{"webhook_url": secretURL},
+			"server_ids": []string{"nas"}, "alert_types": []string{"disk", "offline"}})
+		expectStatus(t, limited, 201)
+		if body := string(limited.Body); !strings.Contains(body, `"server_ids":["nas"]`) || !strings.Contains(body, `"alert_types":["disk","offline"]`) {
+			t.Errorf("limited channel = %s", body)
+		}
+		var lc struct{ ID int64 }
+		_ = json.Unmarshal(limited.Body, &lc)
+		updated := a.op("PUT", fmt.Sprintf("/api/v1/notifications/channels/%d", lc.ID), map[string]any{"server_ids": []string{}})
+		if expectStatus(t, updated, 200); !strings.Contains(string(updated.Body), `"server_ids":[]`) || !strings.Contains(string(updated.Body), `"alert_types":["disk","offline"]`) {
+			t.Errorf("after clearing server_ids = %s", updated.Body)
+		}
 		expectStatus(t, a.op("DELETE", path, nil), 204)
 		expectCode(t, a.op("GET", path, nil), 404, "NOT_FOUND")
 	})

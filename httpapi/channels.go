@@ -65,6 +65,8 @@ type createChannelRequest struct {
 	MinSeverity  string          `json:"min_severity"`
 	SendResolved *bool           `json:"send_resolved"`
 	Enabled      *bool           `json:"enabled"`
+	ServerIDs    []string        `json:"server_ids"`
+	AlertTypes   []string        `json:"alert_types"`
 }
 
 func (s *Server) handleCreateChannel(w http.ResponseWriter, r *http.Request) {
@@ -81,6 +83,7 @@ func (s *Server) handleCreateChannel(w http.ResponseWriter, r *http.Request) {
 	if req.Enabled != nil {
 		c.Enabled = *req.Enabled
 	}
+	c.ServerIDs, c.AlertTypes = req.ServerIDs, req.AlertTypes
 	err := s.engine.CreateChannel(r.Context(), c)
 	if err == nil {
 		c, err = channelResponse(c)

@@ -19,19 +19,39 @@ func alertOperations() []operation {
 		p("status", enum("open", "acknowledged", "resolved")), p("title", str()), p("message", nullable(str())),
 		p("service_name", nullable(str())), p("threshold_value", nullable(schema{"type": "number"})), p("actual_value", nullable(schema{"type": "number"})),
 		p("created_at", dateTime()), p("updated_at", dateTime()), p("acknowledged_at", nullable(dateTime())), p("resolved_at", nullable(dateTime())),
-		p("auto_resolved", boolean()), p("can_acknowledge", boolean()), p("can_resolve", boolean()))
+		p("auto_resolved", boolean()), p("can_acknowledge", boolean()), p("can_resolve", boolean()),
+		p("notified_at", with(nullable(dateTime()), "description", "When its opening was notified; null while not (opened on a paused server).")),
+		p("resolution_reason", with(nullable(str()), "description", "Why it resolved when no rule resolved it, e.g. expected service deleted.")))
 	pct := with(integer(), "minimum", 0, "maximum", 100)
 	metric := object(p("high_percent", pct), p("critical_percent", pct), p("sustained_seconds", with(integer(), "minimum", 0, "maximum", 600)),
 		opt("sustained_heartbeats", nullable(with(integer(), "minimum", 0, "maximum", 10))))
 	thresholds := object(append(metricProps(metric),
 		p("server_offline_seconds", with(integer(), "minimum", 30, "maximum", 86400)),
+		p("offline_severity", with(sev, "description", "Severity of a server-offline alert (default critical).")),
+		p("replayed_outages", with(boolean(), "description", "Notify (low) an outage seen only in heartbeats the agent replayed after the hub could not hear it (default true).")),
+		p("group_seconds", with(integer(), "minimum", 0, "maximum", 300, "description", "Alerts opening on one server within this long of a notified opening go out as one notification when it ends (default 10; 0: at once).")),
+		p("flapping", with(object(p("changes", with(integer(), "minimum", 3, "maximum", 100)), p("window_seconds", with(integer(), "minimum", 10, "maximum", 86400)),
+			p("stable_seconds", with(integer(), "minimum", 10, "maximum", 86400)), p("recovery_hold_seconds", with(integer(), "minimum", 0, "maximum", 600))),
+			"description", "Flap control: changes within window_seconds make a service flapping (one notification); stable_seconds calm ends it.")),
+		p("crash_loop", with(object(p("restarts", with(integer(), "minimum", 2, "maximum", 64)), p("window_seconds", with(integer(), "minimum", 10, "maximum", 86400))),
+			"description", "A unit restarted this many times within the window is a crash loop, even while it reports running.")),
 		p("reminders", object(p("critical_minutes", with(integer(), "minimum", 5, "maximum", 1440)), p("high_minutes", with(integer(), "minimum", 15, "maximum", 1440)))))...)
 	kinds := enum(anys(registry.Kinds())...)
 	channel := object(p("id", integer()), p("name", str()), p("type", kinds),
 		p("config", with(object(), "description", "Provider config; secrets (tokens, passwords, webhook URLs) show as ********. Send them back unchanged to keep them.", "additionalProperties", true)),
-		p("min_severity", sev), p("send_resolved", boolean()), p("enabled", boolean()), p("created_at", dateTime()), p("updated_at", dateTime()))
+		p("min_severity", sev), p("send_resolved", boolean()), p("enabled", boolean()), p("created_at", dateTime()), p("updated_at", dateTime()),
+		p("server_ids", with(arrayOf(str()), "description", "Only alerts of these servers; empty: all.")),
+		p("alert_types", with(arrayOf(alertType), "description", "Only alerts of these kinds; empty: all.")))
 	channelBody := object(p("name", with(str(), "minLength", 1, "maxLength", 100)), p("type", kinds), p("config", with(object(), "additionalProperties", true)),
-		opt("min_severity", with(sev, "default", "medium")), opt("send_resolved", with(boolean(), "default", true)), opt("enabled", with(boolean(), "default", true)))
+		opt("min_severity", with(sev, "default", "medium")), opt("send_resolved", with(boolean(), "default", true)), opt("enabled", with(boolean(), "default", true)),
+		opt("server_ids", arrayOf(str())), opt("alert_types", arrayOf(alertType)))
+	hhmm := with(str(), "pattern", `^([01][0-9]|2[0-3]):[0-5][0-9]$`)
+	days := arrayOf(enum("mon", "tue", "wed", "thu", "fri", "sat", "sun"))
+	window := object(p("id", integer()), p("name", str()), p("server_id", with(nullable(str()), "description", "null: fleet-wide.")),
+		p("weekdays", with(days, "description", "Days it starts on; empty: every day.")), p("start", hhmm), p("end", hhmm),
+		p("time_zone", with(str(), "description", "IANA time zone, e.g. Europe/Berlin.")), p("page_critical", boolean()), p("created_at", dateTime()))
+	windowBody := object(p("name", with(str(), "minLength", 1, "maxLength", 100)), opt("server_id", nullable(str())), opt("weekdays", days),
+		p("start", hhmm), p("end", hhmm), opt("time_zone", with(str(), "default", "UTC")), opt("page_critical", with(boolean(), "default", false)))
 	page := []param{
 		{Name: "limit", Desc: "Page size.", Schema: with(integer(), "minimum", 1, "maximum", 100, "default", 50)},
 		{Name: "offset", Desc: "Rows to skip.", Schema: with(integer(), "minimum", 0, "default", 0)},
@@ -85,6 +105,13 @@ func alertOperations() []operation {
 			Body:   object(opt("name", str()), opt("config", with(object(), "additionalProperties", true)), opt("min_severity", sev), opt("send_resolved", boolean()), opt("enabled", boolean())),
 			Result: channel, Errors: []int{404, 409}},
 		{Route: "DELETE /api/v1/notifications/channels/{cid}", Tag: "notifications", Summary: "Delete a channel and its queued notifications", Auth: authOperator,
+			Status: 204, Errors: []int{404, 422}},
+		{Route: "GET /api/v1/maintenance-windows", Tag: "alerts", Summary: "List maintenance windows (quiet hours)", Auth: authOperator,
+			Result: object(p("windows", arrayOf(window)), p("total", integer()))},
+		{Route: "POST /api/v1/maintenance-windows", Tag: "alerts", Summary: "Add a recurring maintenance window", Auth: authOperator,
+			Body: windowBody, Status: 201, Result: window, Errors: []int{404},
+			Doc: "While it is active alerts are recorded but not notified (critical ones still page with page_critical); alerts still open when it ends are notified then. End at or before start runs past midnight; equal means all day."},
+		{Route: "DELETE /api/v1/maintenance-windows/{wid}", Tag: "alerts", Summary: "Delete a maintenance window", Auth: authOperator,
 			Status: 204, Errors: []int{404, 422}},
 		{Route: "POST /api/v1/notifications/channels/{cid}/test", Tag: "notifications", Summary: "Send a test message now", Auth: authOperator,
 			Result: object(p("success", boolean()), opt("message", str()), opt("error", str()), opt("retryable", boolean())), Errors: []int{404, 422}},

@@ -123,6 +123,9 @@ func (s *Server) routes() {
 	s.route("PUT /api/v1/notifications/channels/{cid}", admin, s.handleUpdateChannel)
 	s.route("DELETE /api/v1/notifications/channels/{cid}", admin, s.handleDeleteChannel)
 	s.route("POST /api/v1/notifications/channels/{cid}/test", admin, s.handleTestChannel)
+	s.route("GET /api/v1/maintenance-windows", viewer, s.handleListWindows)
+	s.route("POST /api/v1/maintenance-windows", admin, s.handleCreateWindow)
+	s.route("DELETE /api/v1/maintenance-windows/{wid}", admin, s.handleDeleteWindow)
 
 	s.route("GET /api/openapi.json", open, s.handleOpenAPI)
 	s.route("GET /api/docs", open, s.handleDocs)

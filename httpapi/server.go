@@ -43,6 +43,7 @@ type Store interface {
 	RegistrationStore
 	ActionStore
 	AlertingStore
+	WindowStore
 }
 
 // Engine is the hub's use cases (package hub): everything that writes
@@ -61,6 +62,9 @@ type Engine interface {
 	UpdateThresholds(ctx context.Context, p alerting.ThresholdsPatch) (alerting.Thresholds, []string, error)
 	CreateChannel(ctx context.Context, c *homelabcmd.Channel) error
 	UpdateChannel(ctx context.Context, id int64, upd homelabcmd.ChannelUpdate) (*homelabcmd.Channel, error)
+	SetServerPaused(ctx context.Context, id string, paused bool) (*homelabcmd.Server, error)
+	UpdateExpectedService(ctx context.Context, serverID, name string, upd homelabcmd.ExpectedServiceUpdate) (*homelabcmd.ExpectedService, error)
+	DeleteExpectedService(ctx context.Context, serverID, name string) error
 }
 
 // AuthStore keeps credentials, only ever as hashes.

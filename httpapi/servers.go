@@ -97,7 +97,7 @@ func (s *Server) handleDeleteServer(w http.ResponseWriter, r *http.Request) {
 // handlePause returns a handler that turns maintenance mode on or off.
 func (s *Server) handlePause(paused bool) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
-		srv, err := s.store.SetServerPaused(r.Context(), r.PathValue("id"), paused)
+		srv, err := s.engine.SetServerPaused(r.Context(), r.PathValue("id"), paused)
 		if err != nil {
 			s.writeError(w, r, err)
 			return

@@ -91,7 +91,7 @@ func (s *Server) handleUpdateService(w http.ResponseWriter, r *http.Request) {
 			*f.dst = &b
 		}
 	}
-	svc, err := s.store.UpdateExpectedService(r.Context(), r.PathValue("id"), r.PathValue("name"), upd)
+	svc, err := s.engine.UpdateExpectedService(r.Context(), r.PathValue("id"), r.PathValue("name"), upd)
 	if err != nil {
 		s.writeError(w, r, err)
 		return
@@ -100,7 +100,7 @@ func (s *Server) handleUpdateService(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) handleDeleteService(w http.ResponseWriter, r *http.Request) {
-	if err := s.store.DeleteExpectedService(r.Context(), r.PathValue("id"), r.PathValue("name")); err != nil {
+	if err := s.engine.DeleteExpectedService(r.Context(), r.PathValue("id"), r.PathValue("name")); err != nil {
 		s.writeError(w, r, err)
 		return
 	}

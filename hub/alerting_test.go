@@ -90,8 +90,9 @@ func TestServiceAlertsWithOutbox(t *testing.T) {
 		if err != nil || total != 2 {
 			t.Fatalf("open alerts = %d, %v", total, err)
 		}
-		// plex (high) reaches both channels; smbd (medium) only "all".
-		mustEvents(t, db, "opened", "opened", "opened")
+		// plex (high) reaches both channels; smbd (medium) only "all", in
+		// one grouped notification with plex.
+		mustEvents(t, db, "opened", "opened")
 
 		// Still down: no second alert, no notification.
 		clk.advance(time.Minute)
@@ -117,7 +118,7 @@ func TestServiceAlertsWithOutbox(t *testing.T) {
 			t.Fatalf("acknowledged alert after running = %+v", a)
 		}
 		// The resolution reaches "all" only ("urgent" does not want resolutions).
-		mustEvents(t, db, "opened", "opened", "opened", "resolved")
+		mustEvents(t, db, "opened", "opened", "resolved")
 		if _, err := db.AcknowledgeAlert(ctx, plex.ID); homelabcmd.ErrorCode(err) != homelabcmd.EBADREQUEST {
 			t.Errorf("acknowledging a resolved alert: %v", err)
 		}
@@ -131,14 +132,73 @@ func TestPausedServerRecordsWithoutNotifying(t *testing.T) {
 		mustCreateServer(t, db, "nas")
 		mustExpect(t, db, "nas", "plex", true)
 		mustChannel(t, db, "all", "low", true)
-		if _, err := db.SetServerPaused(ctx, "nas", true); err != nil {
+		mustExpect(t, db, "nas", "smbd", true)
+		if _, err := db.Engine.SetServerPaused(ctx, "nas", true); err != nil {
 			t.Fatal(err)
 		}
-		mustIngest(t, db, heartbeat("nas", clk.now, report("plex", homelabcmd.StatusStopped)))
-		if _, total, _ := db.ListAlerts(ctx, homelabcmd.AlertFilter{}); total != 1 {
-			t.Fatalf("alerts = %d, want the alert recorded", total)
+		mustIngest(t, db, heartbeat("nas", clk.now, report("plex", homelabcmd.StatusStopped), report("smbd", homelabcmd.StatusStopped)))
+		if _, total, _ := db.ListAlerts(ctx, homelabcmd.AlertFilter{}); total != 2 {
+			t.Fatalf("alerts = %d, want the alerts recorded", total)
 		}
 		mustEvents(t, db)
+		// smbd recovers while paused: nothing was said, nothing to resolve.
+		clk.advance(time.Minute)
+		mustIngest(t, db, heartbeat("nas", clk.now, report("plex", homelabcmd.StatusStopped), report("smbd", homelabcmd.StatusRunning)))
+		mustEvents(t, db)
+		// Unpausing with plex still down tells it once, marked.
+		if _, err := db.Engine.SetServerPaused(ctx, "nas", false); err != nil {
+			t.Fatal(err)
+		}
+		mustEvents(t, db, "opened")
+		clk.advance(time.Minute)
+		mustIngest(t, db, heartbeat("nas", clk.now, report("plex", homelabcmd.StatusStopped), report("smbd", homelabcmd.StatusRunning)))
+		if _, err := db.Engine.SetServerPaused(ctx, "nas", true); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := db.Engine.SetServerPaused(ctx, "nas", false); err != nil {
+			t.Fatal(err)
+		}
+		mustEvents(t, db, "opened")
+		// Its resolution goes out: its opening did.
+		mustIngest(t, db, heartbeat("nas", clk.now, report("plex", homelabcmd.StatusRunning), report("smbd", homelabcmd.StatusRunning)))
+		mustEvents(t, db, "opened", "resolved")
+	})
+}
+
+// Deleting or disabling an expected service resolves its open alert, with
+// the reason recorded and the resolution notified.
+func TestWithdrawnServiceResolvesItsAlert(t *testing.T) {
+	ctx := context.Background()
+	forEachDB(t, func(t *testing.T, db *fixture) {
+		clk := setupAlerting(t, db)
+		mustCreateServer(t, db, "nas")
+		mustExpect(t, db, "nas", "plex", true)
+		mustExpect(t, db, "nas", "smbd", true)
+		mustChannel(t, db, "all", "low", true)
+		mustIngest(t, db, heartbeat("nas", clk.now, report("plex", homelabcmd.StatusStopped), report("smbd", homelabcmd.StatusStopped)))
+		mustEvents(t, db, "opened") // grouped
+		if err := db.Engine.DeleteExpectedService(ctx, "nas", "plex"); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := db.Engine.UpdateExpectedService(ctx, "nas", "smbd", homelabcmd.ExpectedServiceUpdate{Enabled: ptr(false)}); err != nil {
+			t.Fatal(err)
+		}
+		mustEvents(t, db, "opened", "resolved", "resolved")
+		alerts, _, _ := db.ListAlerts(ctx, homelabcmd.AlertFilter{})
+		reasons := map[string]string{}
+		for _, a := range alerts {
+			if a.Status != homelabcmd.AlertResolved || a.ResolutionReason == nil {
+				t.Fatalf("alert after withdrawal = %+v", a)
+			}
+			reasons[*a.ServiceName] = *a.ResolutionReason
+		}
+		if reasons["plex"] != "expected service deleted" || reasons["smbd"] != "expected service disabled" {
+			t.Errorf("reasons = %v", reasons)
+		}
+		// Still down, but no longer expected: nothing opens again.
+		clk.advance(time.Minute)
+		mustIngest(t, db, heartbeat("nas", clk.now, report("plex", homelabcmd.StatusStopped), report("smbd", homelabcmd.StatusStopped)))
+		mustEvents(t, db, "opened", "resolved", "resolved")
 	})
 }
 
@@ -164,19 +224,19 @@ func TestOfflineAndReminderJobs(t *testing.T) {
 			t.Fatalf("second check took %d more servers offline", n)
 		}
 		alerts, total, _ := db.ListAlerts(ctx, homelabcmd.AlertFilter{AlertType: "offline"})
-		if total != 1 || alerts[0].ServerID != "nas" || alerts[0].Severity != homelabcmd.SeverityHigh {
+		if total != 1 || alerts[0].ServerID != "nas" || alerts[0].Severity != homelabcmd.SeverityCritical {
 			t.Fatalf("offline alerts = %+v (the workstation must have none)", alerts)
 		}
 		mustEvents(t, db, "opened")
 
-		// High alerts remind every 4 h, not before.
-		clk.advance(3 * time.Hour)
+		// Offline is critical: it reminds every 30 min, not before.
+		clk.advance(29 * time.Minute)
 		if n, err := db.SendReminders(ctx); err != nil || n != 0 {
-			t.Fatalf("reminders after 3 h = %d, %v", n, err)
+			t.Fatalf("reminders after 29 min = %d, %v", n, err)
 		}
-		clk.advance(time.Hour)
+		clk.advance(time.Minute)
 		if n, err := db.SendReminders(ctx); err != nil || n != 1 {
-			t.Fatalf("reminders after 4 h = %d, %v", n, err)
+			t.Fatalf("reminders after 30 min = %d, %v", n, err)
 		}
 		if n, _ := db.SendReminders(ctx); n != 0 {
 			t.Fatalf("a reminder repeated at once: %d", n)

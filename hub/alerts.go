@@ -2,6 +2,8 @@ package hub
 
 import (
 	"context"
+	"encoding/json"
+	"time"
 
 	"github.com/homelabcmd/homelabcmd"
 	"github.com/homelabcmd/homelabcmd/alerting"
@@ -13,13 +15,18 @@ import (
 // there. The server row is already updated (and so locked on PostgreSQL)
 // by this transaction, which serialises evaluations of one server across
 // hubs. It returns how many transitions the rules produced.
-func (e *Engine) evaluate(ctx context.Context, tx homelabcmd.Tx, saved *homelabcmd.SavedHeartbeat, hb *homelabcmd.Heartbeat, expected []homelabcmd.ExpectedService) (int, error) {
-	cfg, err := e.alertConfigTx(ctx, tx)
+func (e *Engine) evaluate(ctx context.Context, tx homelabcmd.Tx, cfg alerting.Config, saved *homelabcmd.SavedHeartbeat, hb *homelabcmd.Heartbeat,
+	expected []homelabcmd.ExpectedService, replay bool) (_ int, err error) {
+	id := saved.Server.ID
+	in := alerting.Input{Server: saved.Server, Metrics: hb.Metrics, Services: hb.Services, Replay: replay, Expected: expected}
+	quiet, page, err := e.quiet(ctx, tx, id)
 	if err != nil {
 		return 0, err
 	}
-	id := saved.Server.ID
-	in := alerting.Input{Server: saved.Server, Metrics: hb.Metrics, Services: hb.Services, ReportedAt: saved.ReportedAt, Expected: expected}
+	in.Server.Paused = in.Server.Paused || quiet
+	if replay {
+		in.At = alerting.HubTime(saved.Clock, hb.Timestamp.UTC())
+	}
 	if in.States, err = tx.RuleStates(ctx, id); err != nil {
 		return 0, err
 	}
@@ -30,73 +37,215 @@ func (e *Engine) evaluate(ctx context.Context, tx homelabcmd.Tx, saved *homelabc
 		return 0, err
 	}
 	res := alerting.Evaluate(in, cfg, tx.Now())
+	if quiet && page && !saved.Server.Paused {
+		alerting.PageCritical(res.Transitions, tx.Now())
+	}
 	for _, st := range res.States {
 		if err := tx.SaveRuleState(ctx, id, st); err != nil {
 			return 0, err
 		}
 	}
-	o := &outbox{}
+	o := newOutbox(cfg)
 	for _, tr := range res.Transitions {
 		if err := o.apply(ctx, tx, saved.Server.Name, tr); err != nil {
 			return 0, err
 		}
 	}
-	o.announce(tx)
+	if err := o.flush(ctx, tx); err != nil {
+		return 0, err
+	}
 	return len(res.Transitions), nil
 }
 
 // outbox applies transitions in one transaction and queues their
-// notifications, reading the channels once.
+// notifications, reading the channels once. Openings on one server queued
+// together go out as one grouped notification per channel (flush).
 type outbox struct {
 	channels []homelabcmd.Channel
 	loaded   bool
 	queued   int
+	// pending are the rendered notifications in order; openings of one
+	// server are grouped when flushed.
+	pending []*notify.Message
+	// window holds openings that follow a notified one on the same server
+	// within it, to go out together when it ends (0: never held).
+	window time.Duration
+	// heldResolved are alerts that resolved while their opening was held:
+	// the held notification says so instead of a separate "resolved".
+	heldResolved []homelabcmd.Alert
 }
 
-// apply stores one transition and queues its notifications. Every write is
+// newOutbox returns an outbox with the grouping window of cfg.
+func newOutbox(cfg alerting.Config) *outbox {
+	return &outbox{window: time.Duration(cfg.Thresholds.GroupSeconds) * time.Second}
+}
+
+// apply stores one transition and renders its notification. Every write is
 // conditional on the alert's current state, so a race with a manual
 // resolve or another hub changes nothing twice and notifies only the
 // writer that won.
 func (o *outbox) apply(ctx context.Context, tx homelabcmd.Tx, serverName string, tr alerting.Transition) error {
 	changed, err := true, error(nil)
-	switch tr.Kind {
-	case alerting.Opened:
-		changed, err = tx.InsertAlert(ctx, &tr.Alert)
-	case alerting.Escalated:
+	switch {
+	case tr.Kind == alerting.Opened && tr.Alert.ID != 0:
+		// An opening held back (paused) goes out now: nothing new to store.
+		if err = tx.MarkAlertNotified(ctx, tr.Alert.ID, tx.Now()); err == nil {
+			err = tx.MarkNotified(ctx, tr.Alert.ServerID, tr.Alert.DedupKey())
+		}
+	case tr.Kind == alerting.Opened:
+		if changed, err = tx.InsertAlert(ctx, &tr.Alert); changed && err == nil && tr.Momentary {
+			done := tr.Alert
+			_, err = tx.AutoResolveAlert(ctx, &done)
+		}
+	case tr.Kind == alerting.Escalated:
 		changed, err = tx.EscalateAlert(ctx, &tr.Alert)
-	case alerting.Resolved:
+	case tr.Kind == alerting.Resolved:
 		changed, err = tx.AutoResolveAlert(ctx, &tr.Alert)
-	case alerting.Reminder:
+	case tr.Kind == alerting.Reminder || tr.Kind == alerting.Flapping:
 		err = tx.MarkNotified(ctx, tr.Alert.ServerID, tr.Alert.DedupKey())
 	}
 	if err != nil || !changed || !tr.Notify {
 		return err
 	}
-	if !o.loaded {
+	if tr.Kind == alerting.Resolved && tr.Alert.NotifiedAt != nil && tr.Alert.NotifiedAt.After(tx.Now()) {
+		o.heldResolved = append(o.heldResolved, tr.Alert)
+		return nil
+	}
+	o.pending = append(o.pending, notify.ForTransition(tr, serverName, tx.Now()))
+	return nil
+}
+
+// flush routes and queues the pending notifications, the openings of each
+// server grouped into one, and wakes the dispatchers when the transaction
+// commits if it queued anything.
+func (o *outbox) flush(ctx context.Context, tx homelabcmd.Tx) error {
+	if len(o.pending) > 0 && !o.loaded {
+		var err error
 		if o.channels, err = tx.Channels(ctx, true); err != nil {
 			return err
 		}
 		o.loaded = true
 	}
-	rows, err := notify.Route(o.channels, notify.ForTransition(tr, serverName, tx.Now()))
-	if err != nil {
-		return err
-	}
-	for _, r := range rows {
-		if err := tx.Enqueue(ctx, r); err != nil {
+	done := make([]bool, len(o.pending))
+	for i, m := range o.pending {
+		if done[i] {
+			continue
+		}
+		group := []*notify.Message{m}
+		if m.Event == notify.EventOpened {
+			for j := i + 1; j < len(o.pending); j++ {
+				if n := o.pending[j]; !done[j] && n.Event == notify.EventOpened && n.ServerID == m.ServerID {
+					group, done[j] = append(group, n), true
+				}
+			}
+		}
+		if err := o.queue(ctx, tx, group); err != nil {
 			return err
 		}
 	}
-	o.queued += len(rows)
-	return nil
-}
-
-// announce wakes the dispatchers when the transaction commits, if it
-// queued anything.
-func (o *outbox) announce(tx homelabcmd.Tx) {
+	o.pending = nil
+	for _, a := range o.heldResolved {
+		if err := o.markHeldResolved(ctx, tx, a); err != nil {
+			return err
+		}
+	}
+	o.heldResolved = nil
 	if o.queued > 0 {
 		tx.Announce(homelabcmd.Event{Type: homelabcmd.EventNotificationQueued})
 	}
+	return nil
+}
+
+// queue routes and queues one notification, or one group of openings of a
+// server. Openings that follow a notified one on the same server within the
+// window are held until it ends and merged, per channel, into one.
+func (o *outbox) queue(ctx context.Context, tx homelabcmd.Tx, group []*notify.Message) error {
+	rows, err := notify.RouteTogether(o.channels, group)
+	if err != nil || len(rows) == 0 {
+		return err
+	}
+	due, held, err := o.holdUntil(ctx, tx, group[0])
+	if err != nil {
+		return err
+	}
+	if due != nil {
+		for _, m := range group {
+			if err := tx.MarkAlertNotified(ctx, m.AlertID, *due); err != nil {
+				return err
+			}
+		}
+	}
+	for _, r := range rows {
+		if h, ok := held[r.ChannelID]; ok {
+			var prev, add notify.Message
+			if json.Unmarshal(h.Payload, &prev) == nil && json.Unmarshal(r.Payload, &add) == nil {
+				b, err := json.Marshal(notify.Merge(&prev, &add))
+				if err != nil {
+					return err
+				}
+				if merged, err := tx.UpdateHeldPayload(ctx, h.ID, b); err != nil || merged {
+					continue
+				}
+			}
+		}
+		r.Due = due
+		if err := tx.Enqueue(ctx, r); err != nil {
+			return err
+		}
+		o.queued++
+	}
+	return nil
+}
+
+// holdUntil says whether an opening waits for the grouping window of its
+// server: until the held notifications' time if some wait, else a window
+// after the last opening notified within one; nil to send it now.
+func (o *outbox) holdUntil(ctx context.Context, tx homelabcmd.Tx, m *notify.Message) (*time.Time, map[int64]homelabcmd.HeldNotification, error) {
+	if m.Event != notify.EventOpened || o.window <= 0 || m.ServerID == "" {
+		return nil, nil, nil
+	}
+	list, err := tx.HeldOpenings(ctx, m.ServerID)
+	if err != nil {
+		return nil, nil, err
+	}
+	if len(list) > 0 {
+		held := map[int64]homelabcmd.HeldNotification{}
+		for _, h := range list {
+			held[h.ChannelID] = h
+		}
+		return &list[0].Due, held, nil
+	}
+	last, err := tx.LastOpeningNotified(ctx, m.ServerID, tx.Now().Add(-o.window))
+	if err != nil || last == nil {
+		return nil, nil, err
+	}
+	due := last.Add(o.window)
+	return &due, nil, nil
+}
+
+// markHeldResolved notes in the held notifications of a's server that a
+// resolved before they went out.
+func (o *outbox) markHeldResolved(ctx context.Context, tx homelabcmd.Tx, a homelabcmd.Alert) error {
+	list, err := tx.HeldOpenings(ctx, a.ServerID)
+	if err != nil {
+		return err
+	}
+	for _, h := range list {
+		var m notify.Message
+		if json.Unmarshal(h.Payload, &m) != nil {
+			continue
+		}
+		if marked, found := notify.MarkResolved(&m, a.ID); found {
+			b, err := json.Marshal(marked)
+			if err != nil {
+				return err
+			}
+			if _, err := tx.UpdateHeldPayload(ctx, h.ID, b); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
 }
 
 // AcknowledgeAlert moves an open alert to acknowledged, which stops its
@@ -156,14 +305,25 @@ func (e *Engine) CheckOffline(ctx context.Context) (int, error) {
 		if err != nil {
 			return err
 		}
-		o := &outbox{}
+		o := newOutbox(cfg)
+		windows, err := tx.MaintenanceWindows(ctx)
+		if err != nil {
+			return err
+		}
 		for _, s := range stale {
 			alerts, err := tx.UnresolvedAlerts(ctx, s.ID)
 			if err != nil {
 				return err
 			}
+			quiet, page := homelabcmd.QuietFor(windows, s.ID, tx.Now())
 			seen := alerting.ServerSeen{Server: s.ServerRef, Status: s.Status, LastSeen: s.LastSeen, OfflineAlert: alerts[homelabcmd.AlertOffline]}
+			seen.Paused = seen.Paused || quiet
 			off, tr := alerting.Offline(seen, cfg, tx.Now())
+			if tr != nil && quiet && page && !s.Paused {
+				trs := []alerting.Transition{*tr}
+				alerting.PageCritical(trs, tx.Now())
+				tr = &trs[0]
+			}
 			if !off {
 				continue
 			}
@@ -183,8 +343,7 @@ func (e *Engine) CheckOffline(ctx context.Context) (int, error) {
 		if n > 0 {
 			tx.Announce(homelabcmd.Event{Type: homelabcmd.EventAlertChanged})
 		}
-		o.announce(tx)
-		return nil
+		return o.flush(ctx, tx)
 	})
 	return n, err
 }
@@ -204,9 +363,15 @@ func (e *Engine) SendReminders(ctx context.Context) (int, error) {
 		if err != nil {
 			return err
 		}
-		o := &outbox{}
+		o := newOutbox(cfg)
+		windows, err := tx.MaintenanceWindows(ctx)
+		if err != nil {
+			return err
+		}
 		for _, r := range open {
-			tr, ok := alerting.Remind(&r.Alert, r.LastNotified, r.Server.Paused, cfg, tx.Now())
+			quiet, page := homelabcmd.QuietFor(windows, r.Server.ID, tx.Now())
+			hush := quiet && !(page && r.Alert.Severity == homelabcmd.SeverityCritical)
+			tr, ok := alerting.Remind(&r.Alert, r.LastNotified, r.Server.Paused || hush || r.Alert.NotifiedAt == nil, cfg, tx.Now())
 			if !ok {
 				continue
 			}
@@ -215,8 +380,7 @@ func (e *Engine) SendReminders(ctx context.Context) (int, error) {
 			}
 			n++
 		}
-		o.announce(tx)
-		return nil
+		return o.flush(ctx, tx)
 	})
 	return n, err
 }

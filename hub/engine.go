@@ -31,6 +31,9 @@ type Store interface {
 	// RunExclusive runs fn unless another hub on the database runs the
 	// job of that name; it reports whether fn ran.
 	RunExclusive(ctx context.Context, name string, fn func(context.Context) error) (bool, error)
+	// OldestOnlineSeen returns the earliest last heartbeat of the online,
+	// active servers; nil when none is online.
+	OldestOnlineSeen(ctx context.Context) (*time.Time, error)
 }
 
 // Options configure an engine; zero fields take the defaults.
@@ -69,6 +72,12 @@ func New(store Store, events *live.Broker, o Options) *Engine {
 	}
 	if o.Alerting.MissingAfter == 0 {
 		o.Alerting.MissingAfter = def.MissingAfter
+	}
+	if o.Alerting.UnknownAfter == 0 {
+		o.Alerting.UnknownAfter = def.UnknownAfter
+	}
+	if o.Alerting.ClockSkewBound == 0 {
+		o.Alerting.ClockSkewBound = def.ClockSkewBound
 	}
 	if o.Restart == (homelabcmd.RestartPolicy{}) {
 		o.Restart = homelabcmd.DefaultRestartPolicy

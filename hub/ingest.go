@@ -2,8 +2,10 @@ package hub
 
 import (
 	"context"
+	"time"
 
 	"github.com/homelabcmd/homelabcmd"
+	"github.com/homelabcmd/homelabcmd/alerting"
 )
 
 // Ingest stores one heartbeat and everything it causes, in one
@@ -18,25 +20,64 @@ func (e *Engine) Ingest(ctx context.Context, hb *homelabcmd.Heartbeat, meta home
 	// One caller's cancel must not abort the other heartbeats of its batch.
 	txCtx := context.WithoutCancel(ctx)
 	var res *homelabcmd.IngestResult
+	var skew *skewChange
 	err := e.store.InBatchTx(ctx, func(tx homelabcmd.Tx) (err error) {
-		res, err = e.ingest(txCtx, tx, hb, meta)
+		res, skew, err = e.ingest(txCtx, tx, hb, meta)
 		return err
 	})
 	if err != nil {
 		return nil, err
 	}
+	if skew != nil {
+		skew.log(e, res.ServerID)
+	}
 	return res, nil
 }
 
-func (e *Engine) ingest(ctx context.Context, tx homelabcmd.Tx, hb *homelabcmd.Heartbeat, meta homelabcmd.IngestMeta) (*homelabcmd.IngestResult, error) {
+// skewChange is an agent clock crossing the skew bound, logged once after
+// the heartbeat commits.
+type skewChange struct{ clock homelabcmd.ServerClock }
+
+func (c *skewChange) log(e *Engine, serverID string) {
+	offset := time.Duration(*c.clock.OffsetMS) * time.Millisecond
+	if c.clock.Skewed {
+		e.logger.Warn("agent clock is off the hub's; alerts use the hub's time", "server", serverID, "offset", offset.Round(time.Second), "bound", e.alerting.ClockSkewBound)
+	} else {
+		e.logger.Info("agent clock is back within the bound", "server", serverID, "offset", offset.Round(time.Second))
+	}
+}
+
+// clock tells a live heartbeat from a replay on the hub's time and stores
+// the agent's clock offset; it returns a skew change to log, if any.
+func (e *Engine) clock(ctx context.Context, tx homelabcmd.Tx, saved *homelabcmd.SavedHeartbeat, hb *homelabcmd.Heartbeat, cfg alerting.Config) (bool, *skewChange, error) {
+	replay, next, save := alerting.Clock(saved.Clock, hb.Timestamp.UTC(), tx.Now(), cfg)
+	if replay || !save {
+		return replay, nil, nil
+	}
+	var change *skewChange
+	if next.Skewed != saved.Clock.Skewed {
+		change = &skewChange{clock: next}
+	}
+	return false, change, tx.SaveServerClock(ctx, saved.Server.ID, next)
+}
+
+func (e *Engine) ingest(ctx context.Context, tx homelabcmd.Tx, hb *homelabcmd.Heartbeat, meta homelabcmd.IngestMeta) (*homelabcmd.IngestResult, *skewChange, error) {
 	saved, err := tx.SaveHeartbeat(ctx, hb, meta)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
+	}
+	cfg, err := e.alertConfigTx(ctx, tx)
+	if err != nil {
+		return nil, nil, err
+	}
+	replay, skew, err := e.clock(ctx, tx, saved, hb, cfg)
+	if err != nil {
+		return nil, nil, err
 	}
 	id := saved.Server.ID
 	if meta.TokenGUID != "" {
 		if err := tx.TouchAgentToken(ctx, meta.TokenGUID); err != nil {
-			return nil, err
+			return nil, nil, err
 		}
 	}
 	res := &homelabcmd.IngestResult{ServerID: id, ServerRegistered: saved.Registered, Changes: saved.Changes}
@@ -44,7 +85,7 @@ func (e *Engine) ingest(ctx context.Context, tx homelabcmd.Tx, hb *homelabcmd.He
 	// must watch) and the alert rules.
 	expected, err := tx.ExpectedServices(ctx, id)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	res.ExpectedServices = []string{}
 	for _, x := range expected {
@@ -58,14 +99,14 @@ func (e *Engine) ingest(ctx context.Context, tx homelabcmd.Tx, hb *homelabcmd.He
 			running = append(running, r.Name)
 		}
 	}
-	if err := tx.VerifyRestarts(ctx, id, saved.ReportedAt, running, e.restart.GracePeriod); err != nil {
-		return nil, err
+	if err := tx.VerifyRestarts(ctx, id, alerting.HubTime(saved.Clock, hb.Timestamp.UTC()), running, e.restart.GracePeriod); err != nil {
+		return nil, nil, err
 	}
 	if res.PendingCommands, err = e.claimCommands(ctx, tx, id); err != nil {
-		return nil, err
+		return nil, nil, err
 	}
-	if res.AlertTransitions, err = e.evaluate(ctx, tx, saved, hb, expected); err != nil {
-		return nil, err
+	if res.AlertTransitions, err = e.evaluate(ctx, tx, cfg, saved, hb, expected, replay); err != nil {
+		return nil, nil, err
 	}
 	tx.Announce(homelabcmd.Event{Type: homelabcmd.EventServerUpdated, ServerID: id})
 	if res.AlertTransitions > 0 {
@@ -75,5 +116,5 @@ func (e *Engine) ingest(ctx context.Context, tx homelabcmd.Tx, hb *homelabcmd.He
 		tx.Announce(homelabcmd.Event{Type: homelabcmd.EventServiceChanged, ServerID: id,
 			Data: map[string]any{"service_name": c.ServiceName, "status": c.To, "previous_status": c.From}})
 	}
-	return res, nil
+	return res, skew, nil
 }

@@ -26,15 +26,13 @@ type Job struct {
 	Run     func(ctx context.Context) error
 }
 
-// jobs are the engine's own clock jobs. Offline detection every 15 s flags
-// a server within 195 s of its last heartbeat at the 180 s default.
+// jobs are the engine's own clock jobs. Offline detection is not one: it
+// runs at each server's deadline (watchOffline).
 func (e *Engine) jobs() []Job {
 	return []Job{
-		{Name: "offline-check", Every: 15 * time.Second, Exclusive: true, Run: func(ctx context.Context) error {
-			n, err := e.CheckOffline(ctx)
-			if n > 0 {
-				e.logger.Warn("servers went offline", "count", n)
-			}
+		// Openings held back by a maintenance window go out when it ends.
+		{Name: "release-held-alerts", Every: 15 * time.Second, Exclusive: true, Run: func(ctx context.Context) error {
+			_, err := e.ReleaseHeld(ctx)
 			return err
 		}},
 		{Name: "alert-reminders", Every: time.Minute, Exclusive: true, Run: func(ctx context.Context) error {
@@ -61,18 +59,28 @@ func (e *Engine) Run(ctx context.Context, extra ...Job) {
 	wake := make(chan struct{}, 1)
 	d := &dispatch.Dispatcher{Store: e.store, Owner: e.owner,
 		Logger: e.logger.With("component", "notify"), Wake: wake, Guard: e.guard}
+	wakeOffline := make(chan struct{}, 1)
 	events := e.events.Subscribe(ctx)
 	wg.Go(func() {
-		// A commit that queued notifications, here or on another hub.
+		// A commit that queued notifications, or a heartbeat, here or on
+		// another hub.
 		for ev := range events {
-			if ev.Type == homelabcmd.EventNotificationQueued {
-				select {
-				case wake <- struct{}{}:
-				default:
-				}
+			var ch chan struct{}
+			switch ev.Type {
+			case homelabcmd.EventNotificationQueued:
+				ch = wake
+			case homelabcmd.EventServerUpdated:
+				ch = wakeOffline
+			default:
+				continue
+			}
+			select {
+			case ch <- struct{}{}:
+			default:
 			}
 		}
 	})
+	wg.Go(func() { e.watchOffline(ctx, wakeOffline) })
 	wg.Go(func() { d.Run(ctx) })
 	for _, j := range append(e.jobs(), extra...) {
 		if !j.Service {

@@ -2,6 +2,7 @@ package notify
 
 import (
 	"encoding/json"
+	"slices"
 
 	"github.com/homelabcmd/homelabcmd"
 )
@@ -14,8 +15,8 @@ func NewChannel(name, kind string, cfg json.RawMessage) *homelabcmd.Channel {
 }
 
 // Wants reports whether channel c should receive m: it is enabled, the
-// alert is at least its minimum severity, and a resolution needs
-// SendResolved.
+// alert is at least its minimum severity, of a server and kind the channel
+// is limited to (if it is), and a resolution needs SendResolved.
 func Wants(c *homelabcmd.Channel, m *Message) bool {
 	if !c.Enabled {
 		return false
@@ -24,6 +25,9 @@ func Wants(c *homelabcmd.Channel, m *Message) bool {
 		return true
 	}
 	if m.Event == EventResolved && !c.SendResolved {
+		return false
+	}
+	if len(c.ServerIDs) > 0 && !slices.Contains(c.ServerIDs, m.ServerID) || len(c.AlertTypes) > 0 && !slices.Contains(c.AlertTypes, m.AlertType) {
 		return false
 	}
 	return homelabcmd.SeverityRank(m.Severity) >= homelabcmd.SeverityRank(c.MinSeverity)

@@ -58,8 +58,11 @@ func Headline(m *Message) string {
 		return "Resolved: " + h
 	}
 	prefix := ""
-	if m.Event == EventReminder {
+	switch m.Event {
+	case EventReminder:
 		prefix = "[Reminder] "
+	case EventFlapping:
+		prefix = "[Flapping] "
 	}
 	h := m.Title
 	if known {

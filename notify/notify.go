@@ -16,6 +16,7 @@ const (
 	EventOpened    = "opened"
 	EventEscalated = "escalated"
 	EventReminder  = "reminder"
+	EventFlapping  = "flapping"
 	EventResolved  = "resolved"
 	EventTest      = "test"
 )
@@ -25,21 +26,27 @@ const (
 type Message struct {
 	// ID is unique per message and channel; providers that can send it
 	// (webhook) do, so a receiver can drop a redelivery.
-	ID          string    `json:"id"`
-	Event       string    `json:"event"`
-	AlertID     int64     `json:"alert_id,omitempty"`
-	AlertType   string    `json:"alert_type,omitempty"`
-	Severity    string    `json:"severity"`
-	Title       string    `json:"title"`
-	Text        string    `json:"message"`
-	ServerID    string    `json:"server_id,omitempty"`
-	ServerName  string    `json:"server_name,omitempty"`
-	ServiceName string    `json:"service_name,omitempty"`
-	Status      string    `json:"status,omitempty"`
-	Value       *float64  `json:"actual_value,omitempty"`
-	Threshold   *float64  `json:"threshold_value,omitempty"`
-	Duration    *int64    `json:"duration_seconds,omitempty"`
-	At          time.Time `json:"at"`
+	ID          string   `json:"id"`
+	Event       string   `json:"event"`
+	AlertID     int64    `json:"alert_id,omitempty"`
+	AlertType   string   `json:"alert_type,omitempty"`
+	Severity    string   `json:"severity"`
+	Title       string   `json:"title"`
+	Text        string   `json:"message"`
+	ServerID    string   `json:"server_id,omitempty"`
+	ServerName  string   `json:"server_name,omitempty"`
+	ServiceName string   `json:"service_name,omitempty"`
+	Status      string   `json:"status,omitempty"`
+	Value       *float64 `json:"actual_value,omitempty"`
+	Threshold   *float64 `json:"threshold_value,omitempty"`
+	Duration    *int64   `json:"duration_seconds,omitempty"`
+	// Note explains an unusual notification (an opening held back while
+	// the server was paused, why an alert resolved); it is in Text too.
+	Note string `json:"note,omitempty"`
+	// Alerts lists the alerts of a grouped message (several opening on one
+	// server together); nil for a message about one alert.
+	Alerts []GroupItem `json:"alerts,omitempty"`
+	At     time.Time   `json:"at"`
 }
 
 // Notifier delivers a message to one destination. The error, if any, says

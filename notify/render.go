@@ -18,8 +18,15 @@ func ForTransition(tr alerting.Transition, serverName string, now time.Time) *Me
 	if a.ServiceName != nil {
 		m.ServiceName = *a.ServiceName
 	}
+	m.Note = tr.Note
+	if tr.Note != "" {
+		m.Text = tr.Note + " " + m.Text
+	}
 	if tr.Kind == alerting.Resolved {
 		m.Text = "Resolved: " + a.Title
+		if tr.Note != "" {
+			m.Text += ". " + tr.Note
+		}
 		if tr.Since != nil {
 			d := int64(now.Sub(*tr.Since) / time.Second)
 			m.Duration = &d

@@ -9,17 +9,17 @@ import (
 )
 
 const alertColumns = `id, server_id, alert_type, severity, status, title, message, service_name,
-	threshold_value, actual_value, created_at, updated_at, acknowledged_at, resolved_at, auto_resolved`
+	threshold_value, actual_value, created_at, updated_at, acknowledged_at, resolved_at, auto_resolved, notified_at, resolution_reason`
 
 func scanAlert(row scanner) (*homelabcmd.Alert, error) {
 	var a homelabcmd.Alert
-	var ack, res sql.NullTime
+	var ack, res, notified sql.NullTime
 	if err := row.Scan(&a.ID, &a.ServerID, &a.AlertType, &a.Severity, &a.Status, &a.Title, &a.Message, &a.ServiceName,
-		&a.ThresholdValue, &a.ActualValue, &a.CreatedAt, &a.UpdatedAt, &ack, &res, &a.AutoResolved); err != nil {
+		&a.ThresholdValue, &a.ActualValue, &a.CreatedAt, &a.UpdatedAt, &ack, &res, &a.AutoResolved, &notified, &a.ResolutionReason); err != nil {
 		return nil, err
 	}
 	a.CreatedAt, a.UpdatedAt = a.CreatedAt.UTC(), a.UpdatedAt.UTC()
-	a.AcknowledgedAt, a.ResolvedAt = timePtr(ack), timePtr(res)
+	a.AcknowledgedAt, a.ResolvedAt, a.NotifiedAt = timePtr(ack), timePtr(res), timePtr(notified)
 	return &a, nil
 }
 

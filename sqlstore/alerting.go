@@ -3,6 +3,7 @@ package sqlstore
 import (
 	"context"
 	"database/sql"
+	"encoding/json"
 	"errors"
 	"strings"
 	"time"
@@ -51,8 +52,8 @@ func expectedForRules(ctx context.Context, q querier, serverID string) ([]homela
 
 // RuleStates returns the rules' memory of a server by key.
 func (tx *Tx) RuleStates(ctx context.Context, serverID string) (map[string]homelabcmd.RuleState, error) {
-	q := tx
-	rows, err := q.QueryContext(ctx, `SELECT rule_key, first_breach_at, missing_count, grace_until, restarts, last_notified_at
+	rows, err := tx.QueryContext(ctx, `SELECT rule_key, first_breach_at, missing_count, grace_until, restarts, last_notified_at,
+		unknown_count, booted_at, replay_down_since, recent_events, last_status, flapping_since, recovered_at
 		FROM alert_rule_state WHERE server_id = $1`, serverID)
 	if err != nil {
 		return nil, err
@@ -61,12 +62,23 @@ func (tx *Tx) RuleStates(ctx context.Context, serverID string) (map[string]homel
 	out := map[string]homelabcmd.RuleState{}
 	for rows.Next() {
 		var st homelabcmd.RuleState
-		var first, grace, last sql.NullTime
+		var first, grace, last, booted, replayDown, flapping, recovered sql.NullTime
 		var restarts sql.NullInt64
-		if err := rows.Scan(&st.Key, &first, &st.MissingCount, &grace, &restarts, &last); err != nil {
+		var events, lastStatus sql.NullString
+		if err := rows.Scan(&st.Key, &first, &st.MissingCount, &grace, &restarts, &last, &st.UnknownCount, &booted, &replayDown,
+			&events, &lastStatus, &flapping, &recovered); err != nil {
 			return nil, err
 		}
+		st.LastStatus, st.FlappingSince, st.RecoveredAt = lastStatus.String, timePtr(flapping), timePtr(recovered)
+		if events.Valid {
+			var ms []int64
+			_ = json.Unmarshal([]byte(events.String), &ms) // written by us; a bad list only forgets history
+			for _, m := range ms {
+				st.Events = append(st.Events, time.UnixMilli(m).UTC())
+			}
+		}
 		st.FirstBreachAt, st.GraceUntil, st.LastNotifiedAt = timePtr(first), timePtr(grace), timePtr(last)
+		st.BootedAt, st.ReplayDownSince = timePtr(booted), timePtr(replayDown)
 		if restarts.Valid {
 			n := int(restarts.Int64)
 			st.Restarts = &n
@@ -78,11 +90,28 @@ func (tx *Tx) RuleStates(ctx context.Context, serverID string) (map[string]homel
 
 // SaveRuleState upserts one rule state.
 func (tx *Tx) SaveRuleState(ctx context.Context, serverID string, st homelabcmd.RuleState) error {
-	_, err := tx.ExecContext(ctx, `INSERT INTO alert_rule_state (server_id, rule_key, first_breach_at, missing_count, grace_until, restarts, last_notified_at, updated_at)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
+	var events, lastStatus any
+	if len(st.Events) > 0 {
+		ms := make([]int64, len(st.Events))
+		for i, t := range st.Events {
+			ms[i] = t.UnixMilli()
+		}
+		b, _ := json.Marshal(ms)
+		events = string(b)
+	}
+	if st.LastStatus != "" {
+		lastStatus = st.LastStatus
+	}
+	_, err := tx.ExecContext(ctx, `INSERT INTO alert_rule_state (server_id, rule_key, first_breach_at, missing_count, grace_until, restarts, last_notified_at,
+		unknown_count, booted_at, replay_down_since, recent_events, last_status, flapping_since, recovered_at, updated_at)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)
 		ON CONFLICT (server_id, rule_key) DO UPDATE SET first_breach_at = excluded.first_breach_at, missing_count = excluded.missing_count,
-		grace_until = excluded.grace_until, restarts = excluded.restarts, last_notified_at = excluded.last_notified_at, updated_at = excluded.updated_at`,
-		serverID, st.Key, nullTime(st.FirstBreachAt), st.MissingCount, nullTime(st.GraceUntil), st.Restarts, nullTime(st.LastNotifiedAt), tx.now)
+		grace_until = excluded.grace_until, restarts = excluded.restarts, last_notified_at = excluded.last_notified_at,
+		unknown_count = excluded.unknown_count, booted_at = excluded.booted_at, replay_down_since = excluded.replay_down_since,
+		recent_events = excluded.recent_events, last_status = excluded.last_status, flapping_since = excluded.flapping_since,
+		recovered_at = excluded.recovered_at, updated_at = excluded.updated_at`,
+		serverID, st.Key, nullTime(st.FirstBreachAt), st.MissingCount, nullTime(st.GraceUntil), st.Restarts, nullTime(st.LastNotifiedAt),
+		st.UnknownCount, nullTime(st.BootedAt), nullTime(st.ReplayDownSince), events, lastStatus, nullTime(st.FlappingSince), nullTime(st.RecoveredAt), tx.now)
 	return err
 }
 
@@ -152,29 +181,47 @@ func nullTime(t *time.Time) any {
 // hubs cannot both open it).
 func (tx *Tx) InsertAlert(ctx context.Context, a *homelabcmd.Alert) (bool, error) {
 	err := tx.QueryRowContext(ctx, `INSERT INTO alerts (server_id, alert_type, severity, status, title, message, service_name,
-		dedup_key, threshold_value, actual_value, created_at, updated_at, auto_resolved)
-		VALUES ($1, $2, $3, 'open', $4, $5, $6, $7, $8, $9, $10, $10, FALSE)
+		dedup_key, threshold_value, actual_value, created_at, updated_at, auto_resolved, notified_at)
+		VALUES ($1, $2, $3, 'open', $4, $5, $6, $7, $8, $9, $10, $10, FALSE, $11)
 		ON CONFLICT (server_id, dedup_key) WHERE status <> 'resolved' DO NOTHING RETURNING id`,
-		a.ServerID, a.AlertType, a.Severity, a.Title, a.Message, a.ServiceName, a.DedupKey(), a.ThresholdValue, a.ActualValue, tx.now).Scan(&a.ID)
+		a.ServerID, a.AlertType, a.Severity, a.Title, a.Message, a.ServiceName, a.DedupKey(), a.ThresholdValue, a.ActualValue, tx.now, nullTime(a.NotifiedAt)).Scan(&a.ID)
 	if errors.Is(err, sql.ErrNoRows) {
 		return false, nil
 	}
 	return err == nil, err
 }
 
-// EscalateAlert stores a's new severity, values and message unless it was
+// EscalateAlert stores a's new severity, values, title and message unless it was
 // resolved meanwhile.
 func (tx *Tx) EscalateAlert(ctx context.Context, a *homelabcmd.Alert) (bool, error) {
-	res, err := tx.ExecContext(ctx, `UPDATE alerts SET severity = $1, threshold_value = $2, actual_value = $3, message = $4, updated_at = $5
-		WHERE id = $6 AND status <> 'resolved'`, a.Severity, a.ThresholdValue, a.ActualValue, a.Message, tx.now, a.ID)
+	res, err := tx.ExecContext(ctx, `UPDATE alerts SET severity = $1, threshold_value = $2, actual_value = $3, message = $4, title = $5, updated_at = $6
+		WHERE id = $7 AND status <> 'resolved'`, a.Severity, a.ThresholdValue, a.ActualValue, a.Message, a.Title, tx.now, a.ID)
 	return affected(res, err)
 }
 
 // AutoResolveAlert resolves a (auto_resolved) unless it is resolved already.
 func (tx *Tx) AutoResolveAlert(ctx context.Context, a *homelabcmd.Alert) (bool, error) {
 	res, err := tx.ExecContext(ctx, `UPDATE alerts SET status = 'resolved', resolved_at = $1, updated_at = $1, auto_resolved = TRUE,
-		actual_value = $2 WHERE id = $3 AND status <> 'resolved'`, tx.now, a.ActualValue, a.ID)
+		actual_value = $2, resolution_reason = $3 WHERE id = $4 AND status <> 'resolved'`, tx.now, a.ActualValue, a.ResolutionReason, a.ID)
 	return affected(res, err)
+}
+
+// MarkAlertNotified records when an alert's "opened" goes out.
+func (tx *Tx) MarkAlertNotified(ctx context.Context, id int64, at time.Time) error {
+	_, err := tx.ExecContext(ctx, `UPDATE alerts SET notified_at = $1 WHERE id = $2`, utc(at), id)
+	return err
+}
+
+// LastOpeningNotified returns when an alert of the server last had its
+// opening notified after since and before now.
+func (tx *Tx) LastOpeningNotified(ctx context.Context, serverID string, since time.Time) (*time.Time, error) {
+	var at sql.NullTime
+	err := tx.QueryRowContext(ctx, `SELECT notified_at FROM alerts WHERE server_id = $1 AND notified_at > $2 AND notified_at < $3
+		ORDER BY notified_at DESC LIMIT 1`, serverID, utc(since), tx.now).Scan(&at)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, nil
+	}
+	return timePtr(at), err
 }
 
 func affected(res sql.Result, err error) (bool, error) {

@@ -3,6 +3,7 @@ package sqlstore
 import (
 	"context"
 	"database/sql"
+	"errors"
 	"strings"
 	"time"
 
@@ -35,6 +36,19 @@ func (tx *Tx) findAlert(ctx context.Context, id int64) (*homelabcmd.Alert, error
 		return nil, notFound(err, "Alert %d not found", id)
 	}
 	return a, nil
+}
+
+// OldestOnlineSeen returns the earliest last_seen of the online, active
+// servers: the next one to go offline does so a timeout after it. nil when
+// no server is online.
+func (db *DB) OldestOnlineSeen(ctx context.Context) (*time.Time, error) {
+	var t sql.NullTime
+	err := db.read.QueryRowContext(ctx, `SELECT last_seen FROM servers WHERE status = 'online' AND is_inactive = FALSE
+		AND last_seen IS NOT NULL ORDER BY last_seen LIMIT 1`).Scan(&t)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, nil
+	}
+	return timePtr(t), err
 }
 
 // StaleServers returns the online, active servers last seen before cut.
@@ -85,14 +99,14 @@ func (tx *Tx) OpenAlertsToRemind(ctx context.Context) ([]homelabcmd.AlertToRemin
 	for rows.Next() {
 		var r homelabcmd.AlertToRemind
 		a := &r.Alert
-		var ack, resd, last sql.NullTime
+		var ack, resd, notified, last sql.NullTime
 		var display sql.NullString
 		if err := rows.Scan(&a.ID, &a.ServerID, &a.AlertType, &a.Severity, &a.Status, &a.Title, &a.Message, &a.ServiceName,
-			&a.ThresholdValue, &a.ActualValue, &a.CreatedAt, &a.UpdatedAt, &ack, &resd, &a.AutoResolved, &last,
+			&a.ThresholdValue, &a.ActualValue, &a.CreatedAt, &a.UpdatedAt, &ack, &resd, &a.AutoResolved, &notified, &a.ResolutionReason, &last,
 			&r.Server.Paused, &r.Server.Name, &display, &r.Server.MachineType); err != nil {
 			return nil, err
 		}
-		a.CreatedAt = a.CreatedAt.UTC()
+		a.CreatedAt, a.NotifiedAt = a.CreatedAt.UTC(), timePtr(notified)
 		r.LastNotified = timePtr(last)
 		r.Server.ID = a.ServerID
 		if display.Valid && display.String != "" {

@@ -2,18 +2,27 @@ package sqlstore
 
 import (
 	"context"
+	"database/sql"
 	"encoding/json"
 
 	"github.com/homelabcmd/homelabcmd"
 )
 
-const channelColumns = `id, name, type, config, min_severity, send_resolved, enabled, created_at, updated_at`
+const channelColumns = `id, name, type, config, min_severity, send_resolved, enabled, created_at, updated_at, server_ids, alert_types`
 
 func scanChannel(row scanner) (*homelabcmd.Channel, error) {
 	var c homelabcmd.Channel
 	var cfg string
-	if err := row.Scan(&c.ID, &c.Name, &c.Type, &cfg, &c.MinSeverity, &c.SendResolved, &c.Enabled, &c.CreatedAt, &c.UpdatedAt); err != nil {
+	var servers, kinds sql.NullString
+	if err := row.Scan(&c.ID, &c.Name, &c.Type, &cfg, &c.MinSeverity, &c.SendResolved, &c.Enabled, &c.CreatedAt, &c.UpdatedAt, &servers, &kinds); err != nil {
 		return nil, err
+	}
+	c.ServerIDs, c.AlertTypes = []string{}, []string{}
+	if servers.Valid {
+		_ = json.Unmarshal([]byte(servers.String), &c.ServerIDs) // written by us
+	}
+	if kinds.Valid {
+		_ = json.Unmarshal([]byte(kinds.String), &c.AlertTypes)
 	}
 	c.Config = json.RawMessage(cfg)
 	c.CreatedAt, c.UpdatedAt = c.CreatedAt.UTC(), c.UpdatedAt.UTC()
@@ -70,17 +79,28 @@ func (tx *Tx) FindChannel(ctx context.Context, id int64) (*homelabcmd.Channel, e
 // InsertChannel stores a new channel. ECONFLICT (name).
 func (tx *Tx) InsertChannel(ctx context.Context, c *homelabcmd.Channel) error {
 	c.CreatedAt, c.UpdatedAt = tx.now, tx.now
-	err := tx.QueryRowContext(ctx, `INSERT INTO notification_channels (name, type, config, min_severity, send_resolved, enabled, created_at, updated_at)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $7) RETURNING id`, c.Name, c.Type, string(c.Config), c.MinSeverity, c.SendResolved, c.Enabled, tx.now).Scan(&c.ID)
+	err := tx.QueryRowContext(ctx, `INSERT INTO notification_channels (name, type, config, min_severity, send_resolved, enabled, created_at, updated_at,
+		server_ids, alert_types) VALUES ($1, $2, $3, $4, $5, $6, $7, $7, $8, $9) RETURNING id`, c.Name, c.Type, string(c.Config), c.MinSeverity,
+		c.SendResolved, c.Enabled, tx.now, jsonList(c.ServerIDs), jsonList(c.AlertTypes)).Scan(&c.ID)
 	return translate(err, "A notification channel named '"+c.Name+"' already exists", "")
 }
 
 // UpdateChannel stores c's fields. ECONFLICT (name).
 func (tx *Tx) UpdateChannel(ctx context.Context, c *homelabcmd.Channel) error {
 	c.UpdatedAt = tx.now
-	_, err := tx.ExecContext(ctx, `UPDATE notification_channels SET name = $1, config = $2, min_severity = $3, send_resolved = $4, enabled = $5, updated_at = $6
-		WHERE id = $7`, c.Name, string(c.Config), c.MinSeverity, c.SendResolved, c.Enabled, tx.now, c.ID)
+	_, err := tx.ExecContext(ctx, `UPDATE notification_channels SET name = $1, config = $2, min_severity = $3, send_resolved = $4, enabled = $5, updated_at = $6,
+		server_ids = $7, alert_types = $8 WHERE id = $9`, c.Name, string(c.Config), c.MinSeverity, c.SendResolved, c.Enabled, tx.now,
+		jsonList(c.ServerIDs), jsonList(c.AlertTypes), c.ID)
 	return translate(err, "A notification channel named '"+c.Name+"' already exists", "")
+}
+
+// jsonList is a list as stored: NULL when empty (no limit).
+func jsonList(l []string) any {
+	if len(l) == 0 {
+		return nil
+	}
+	b, _ := json.Marshal(l)
+	return string(b)
 }
 
 // DeleteChannel removes a channel and its queued notifications. ENOTFOUND.

@@ -135,11 +135,11 @@ const maxClockSkew = 5 * time.Minute
 
 // SaveHeartbeat stores what a heartbeat reports; see homelabcmd.HeartbeatTx.
 func (tx *Tx) SaveHeartbeat(ctx context.Context, hb *homelabcmd.Heartbeat, meta homelabcmd.IngestMeta) (*homelabcmd.SavedHeartbeat, error) {
-	srv, registered, err := matchServer(ctx, tx, hb, meta)
+	srv, clock, registered, err := matchServer(ctx, tx, hb, meta)
 	if err != nil {
 		return nil, err
 	}
-	out := &homelabcmd.SavedHeartbeat{Server: srv, Registered: registered, ReportedAt: utc(hb.Timestamp.Time)}
+	out := &homelabcmd.SavedHeartbeat{Server: srv, Registered: registered, ReportedAt: utc(hb.Timestamp.Time), Clock: clock}
 	if out.ReportedAt.After(tx.now.Add(maxClockSkew)) {
 		out.ReportedAt = tx.now
 	}
@@ -162,38 +162,53 @@ func (tx *Tx) SaveHeartbeat(ctx context.Context, hb *homelabcmd.Heartbeat, meta 
 	return out, nil
 }
 
+// SaveServerClock stores what the hub knows of the agent's clock.
+func (tx *Tx) SaveServerClock(ctx context.Context, serverID string, c homelabcmd.ServerClock) error {
+	_, err := tx.ExecContext(ctx, `UPDATE servers SET clock_offset_ms = $1, clock_report_at = $2, clock_skewed = $3 WHERE id = $4`,
+		c.OffsetMS, nullTime(c.ReportAt), c.Skewed, serverID)
+	return err
+}
+
 // matchServer finds the reporting server as the contract orders it: by GUID,
 // then by id (adopting the GUID when the server has none), else registers
 // it. It enforces that an agent token reports only for its own server.
-func matchServer(ctx context.Context, tx *Tx, hb *homelabcmd.Heartbeat, meta homelabcmd.IngestMeta) (srv homelabcmd.ServerRef, registered bool, err error) {
+func matchServer(ctx context.Context, tx *Tx, hb *homelabcmd.Heartbeat, meta homelabcmd.IngestMeta) (srv homelabcmd.ServerRef, clock homelabcmd.ServerClock, registered bool, err error) {
 	var guid, display sql.NullString
 	var inactive bool
 	var id string
 	found := false
-	const cols = `SELECT id, guid, is_inactive, display_name, machine_type, is_paused FROM servers WHERE `
+	const cols = `SELECT id, guid, is_inactive, display_name, machine_type, is_paused, clock_offset_ms, clock_report_at, clock_skewed FROM servers WHERE `
+	var offset sql.NullInt64
+	var reportAt sql.NullTime
 	scan := func(r *sql.Row) error {
-		return r.Scan(&id, &guid, &inactive, &display, &srv.MachineType, &srv.Paused)
+		return r.Scan(&id, &guid, &inactive, &display, &srv.MachineType, &srv.Paused, &offset, &reportAt, &clock.Skewed)
 	}
+	defer func() {
+		if offset.Valid {
+			clock.OffsetMS = &offset.Int64
+		}
+		clock.ReportAt = timePtr(reportAt)
+	}()
 	if hb.ServerGUID != nil {
 		err = scan(tx.QueryRowContext(ctx, cols+`guid = $1`, *hb.ServerGUID))
 		found = err == nil
 		if err != nil && !errors.Is(err, sql.ErrNoRows) {
-			return srv, false, err
+			return srv, clock, false, err
 		}
 	}
 	if !found {
 		err = scan(tx.QueryRowContext(ctx, cols+`id = $1`, hb.ServerID))
 		found = err == nil
 		if err != nil && !errors.Is(err, sql.ErrNoRows) {
-			return srv, false, err
+			return srv, clock, false, err
 		}
 		if found && hb.ServerGUID != nil {
 			if guid.Valid && guid.String != *hb.ServerGUID {
-				return srv, false, homelabcmd.Errorf(homelabcmd.ECONFLICT, "Server '%s' already has a different GUID", id)
+				return srv, clock, false, homelabcmd.Errorf(homelabcmd.ECONFLICT, "Server '%s' already has a different GUID", id)
 			}
 			if !guid.Valid {
 				if _, err := tx.ExecContext(ctx, `UPDATE servers SET guid = $1 WHERE id = $2`, *hb.ServerGUID, id); err != nil {
-					return srv, false, err
+					return srv, clock, false, err
 				}
 			}
 		}
@@ -203,7 +218,7 @@ func matchServer(ctx context.Context, tx *Tx, hb *homelabcmd.Heartbeat, meta hom
 		if found {
 			target = id
 		}
-		return srv, false, homelabcmd.Errorf(homelabcmd.EFORBIDDEN, "This agent token belongs to server '%s' and cannot report for '%s'", meta.BoundServerID, target)
+		return srv, clock, false, homelabcmd.Errorf(homelabcmd.EFORBIDDEN, "This agent token belongs to server '%s' and cannot report for '%s'", meta.BoundServerID, target)
 	}
 	// The heartbeat sets the hostname, so it names the server unless a
 	// display name does.
@@ -213,17 +228,17 @@ func matchServer(ctx context.Context, tx *Tx, hb *homelabcmd.Heartbeat, meta hom
 	}
 	if found {
 		if inactive {
-			return srv, false, homelabcmd.Errorf(homelabcmd.EFORBIDDEN, "Server '%s' is inactive (agent removed). Uninstall the agent.", id)
+			return srv, clock, false, homelabcmd.Errorf(homelabcmd.EFORBIDDEN, "Server '%s' is inactive (agent removed). Uninstall the agent.", id)
 		}
-		return srv, false, nil
+		return srv, clock, false, nil
 	}
 	_, err = tx.ExecContext(ctx, `INSERT INTO servers (id, guid, hostname, status, machine_type, is_paused, is_inactive, last_seen, created_at, updated_at)
 		VALUES ($1, $2, $3, 'online', 'server', FALSE, FALSE, $4, $4, $4)`, hb.ServerID, hb.ServerGUID, hb.Hostname, tx.now)
 	if err != nil {
-		return srv, false, translate(err, "GUID is already registered to another server", "")
+		return srv, clock, false, translate(err, "GUID is already registered to another server", "")
 	}
 	srv = homelabcmd.ServerRef{ID: hb.ServerID, Name: hb.Hostname, MachineType: homelabcmd.MachineServer}
-	return srv, true, nil
+	return srv, clock, true, nil
 }
 
 func updateServerFromHeartbeat(ctx context.Context, tx *Tx, id string, hb *homelabcmd.Heartbeat, meta homelabcmd.IngestMeta) error {

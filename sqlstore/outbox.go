@@ -16,9 +16,43 @@ func (tx *Tx) Enqueue(ctx context.Context, n homelabcmd.OutboxMessage) error {
 	if n.AlertID != 0 {
 		alertID = n.AlertID
 	}
+	due := tx.now
+	if n.Due != nil {
+		due = utc(*n.Due)
+	}
 	_, err := tx.ExecContext(ctx, `INSERT INTO notification_outbox (channel_id, alert_id, event, payload, status, attempts, next_attempt_at, created_at)
-		VALUES ($1, $2, $3, $4, 'queued', 0, $5, $5)`, n.ChannelID, alertID, n.Event, string(n.Payload), tx.now)
+		VALUES ($1, $2, $3, $4, 'queued', 0, $5, $6)`, n.ChannelID, alertID, n.Event, string(n.Payload), due, tx.now)
 	return err
+}
+
+// HeldOpenings returns the server's "opened" notifications queued for
+// later and not tried yet.
+func (tx *Tx) HeldOpenings(ctx context.Context, serverID string) ([]homelabcmd.HeldNotification, error) {
+	rows, err := tx.QueryContext(ctx, `SELECT o.id, o.channel_id, o.next_attempt_at, o.payload FROM notification_outbox o
+		JOIN alerts a ON a.id = o.alert_id WHERE a.server_id = $1 AND o.event = 'opened' AND o.status = 'queued' AND o.attempts = 0
+		AND o.next_attempt_at > $2 ORDER BY o.id`, serverID, tx.now)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []homelabcmd.HeldNotification
+	for rows.Next() {
+		var h homelabcmd.HeldNotification
+		var payload string
+		if err := rows.Scan(&h.ID, &h.ChannelID, &h.Due, &payload); err != nil {
+			return nil, err
+		}
+		h.Due, h.Payload = h.Due.UTC(), json.RawMessage(payload)
+		out = append(out, h)
+	}
+	return out, rows.Err()
+}
+
+// UpdateHeldPayload replaces a held notification's payload unless it was
+// claimed meanwhile.
+func (tx *Tx) UpdateHeldPayload(ctx context.Context, id int64, payload json.RawMessage) (bool, error) {
+	res, err := tx.ExecContext(ctx, `UPDATE notification_outbox SET payload = $1 WHERE id = $2 AND status = 'queued' AND attempts = 0`, string(payload), id)
+	return affected(res, err)
 }
 
 // NextNotificationDue returns when the earliest outbox row is due (a

@@ -13,7 +13,7 @@ const serverColumns = `id, guid, hostname, display_name, ip_address, status, mac
 	is_paused, paused_at, is_inactive, inactive_since, last_seen,
 	os_distribution, os_version, kernel_version, architecture, cpu_model, cpu_cores,
 	agent_version, agent_mode, updates_available, security_updates, tdp_watts,
-	filesystems, network_interfaces, created_at, updated_at`
+	filesystems, network_interfaces, created_at, updated_at, clock_offset_ms, clock_skewed`
 
 type scanner interface{ Scan(dest ...any) error }
 
@@ -21,13 +21,18 @@ func scanServer(row scanner) (*homelabcmd.Server, error) {
 	var s homelabcmd.Server
 	var pausedAt, inactiveSince, lastSeen sql.NullTime
 	var fs, nics sql.NullString
+	var offset sql.NullInt64
 	err := row.Scan(&s.ID, &s.GUID, &s.Hostname, &s.DisplayName, &s.IPAddress, &s.Status, &s.MachineType,
 		&s.IsPaused, &pausedAt, &s.IsInactive, &inactiveSince, &lastSeen,
 		&s.OSDistribution, &s.OSVersion, &s.KernelVersion, &s.Architecture, &s.CPUModel, &s.CPUCores,
 		&s.AgentVersion, &s.AgentMode, &s.UpdatesAvail, &s.SecurityUpdates, &s.TDPWatts,
-		&fs, &nics, &s.CreatedAt, &s.UpdatedAt)
+		&fs, &nics, &s.CreatedAt, &s.UpdatedAt, &offset, &s.ClockSkewed)
 	if err != nil {
 		return nil, err
+	}
+	if offset.Valid {
+		sec := float64(offset.Int64) / 1000
+		s.ClockOffsetSeconds = &sec
 	}
 	s.PausedAt, s.InactiveSince, s.LastSeen = timePtr(pausedAt), timePtr(inactiveSince), timePtr(lastSeen)
 	s.CreatedAt, s.UpdatedAt = s.CreatedAt.UTC(), s.UpdatedAt.UTC()
@@ -127,22 +132,26 @@ func (db *DB) UpdateServer(ctx context.Context, id string, upd homelabcmd.Server
 }
 
 // SetServerPaused turns maintenance mode on or off. ENOTFOUND.
-func (db *DB) SetServerPaused(ctx context.Context, id string, paused bool) (*homelabcmd.Server, error) {
-	var out *homelabcmd.Server
-	err := db.inTx(ctx, func(tx *Tx) error {
-		var pausedAt any
-		if paused {
-			pausedAt = tx.now
-		}
-		res, err := tx.ExecContext(ctx, `UPDATE servers SET is_paused = $1, paused_at = $2, updated_at = $3 WHERE id = $4`,
-			paused, pausedAt, tx.now, id)
-		if err := mustAffect(res, err, "Server '%s' not found", id); err != nil {
-			return err
-		}
-		out, err = findServer(ctx, tx, id)
+func (db *DB) SetServerPaused(ctx context.Context, id string, paused bool) (out *homelabcmd.Server, err error) {
+	err = db.inTx(ctx, func(tx *Tx) (err error) {
+		out, err = tx.SetServerPaused(ctx, id, paused)
 		return err
 	})
 	return out, err
+}
+
+// SetServerPaused is SetServerPaused in a transaction.
+func (tx *Tx) SetServerPaused(ctx context.Context, id string, paused bool) (*homelabcmd.Server, error) {
+	var pausedAt any
+	if paused {
+		pausedAt = tx.now
+	}
+	res, err := tx.ExecContext(ctx, `UPDATE servers SET is_paused = $1, paused_at = $2, updated_at = $3 WHERE id = $4`,
+		paused, pausedAt, tx.now, id)
+	if err := mustAffect(res, err, "Server '%s' not found", id); err != nil {
+		return nil, err
+	}
+	return findServer(ctx, tx, id)
 }
 
 // DeleteServer removes a server; the database cascades to its expected

@@ -8,7 +8,8 @@ import (
 )
 
 const expectedServiceColumns = `e.id, e.server_id, e.service_name, e.display_name, e.is_critical, e.enabled, e.created_at,
-	c.status, c.status_reason, c.pid, c.memory_mb, c.cpu_percent, c.restarts, c.timestamp`
+	c.status, c.status_reason, c.pid, c.memory_mb, c.cpu_percent, c.restarts, c.timestamp,
+	(SELECT s.status FROM servers s WHERE s.id = e.server_id)`
 
 const expectedServiceFrom = ` FROM expected_services e
 	LEFT JOIN service_current_status c ON c.server_id = e.server_id AND c.service_name = e.service_name`
@@ -18,8 +19,9 @@ func scanExpectedService(row scanner) (*homelabcmd.ExpectedService, error) {
 	var status sql.NullString
 	var cur homelabcmd.CurrentStatus
 	var lastSeen sql.NullTime
+	var serverStatus sql.NullString
 	err := row.Scan(&e.ID, &e.ServerID, &e.ServiceName, &e.DisplayName, &e.IsCritical, &e.Enabled, &e.CreatedAt,
-		&status, &cur.StatusReason, &cur.PID, &cur.MemoryMB, &cur.CPUPercent, &cur.Restarts, &lastSeen)
+		&status, &cur.StatusReason, &cur.PID, &cur.MemoryMB, &cur.CPUPercent, &cur.Restarts, &lastSeen, &serverStatus)
 	if err != nil {
 		return nil, err
 	}
@@ -27,6 +29,7 @@ func scanExpectedService(row scanner) (*homelabcmd.ExpectedService, error) {
 	if status.Valid {
 		cur.Status = homelabcmd.ServiceStatusValue(status.String)
 		cur.LastSeen = lastSeen.Time.UTC()
+		cur.Stale = serverStatus.String == homelabcmd.ServerOffline
 		e.CurrentStatus = &cur
 	}
 	return &e, nil
@@ -93,48 +96,61 @@ func findExpectedService(ctx context.Context, q querier, serverID, name string) 
 }
 
 // UpdateExpectedService changes only the fields given. ENOTFOUND, EINVALID.
-func (db *DB) UpdateExpectedService(ctx context.Context, serverID, name string, upd homelabcmd.ExpectedServiceUpdate) (*homelabcmd.ExpectedService, error) {
+func (db *DB) UpdateExpectedService(ctx context.Context, serverID, name string, upd homelabcmd.ExpectedServiceUpdate) (out *homelabcmd.ExpectedService, err error) {
+	err = db.inTx(ctx, func(tx *Tx) (err error) {
+		out, err = tx.UpdateExpectedService(ctx, serverID, name, upd)
+		return err
+	})
+	return out, err
+}
+
+// UpdateExpectedService is UpdateExpectedService in a transaction.
+func (tx *Tx) UpdateExpectedService(ctx context.Context, serverID, name string, upd homelabcmd.ExpectedServiceUpdate) (*homelabcmd.ExpectedService, error) {
 	if err := upd.Validate(); err != nil {
 		return nil, err
 	}
-	var out *homelabcmd.ExpectedService
-	err := db.inTx(ctx, func(tx *Tx) error {
-		cur, err := findExpectedService(ctx, tx, serverID, name)
-		if err != nil {
-			return err
+	cur, err := findExpectedService(ctx, tx, serverID, name)
+	if err != nil {
+		return nil, err
+	}
+	if upd.DisplayName != nil {
+		cur.DisplayName = upd.DisplayName
+		if *upd.DisplayName == "" {
+			cur.DisplayName = nil // an empty display name clears it
 		}
-		if upd.DisplayName != nil {
-			cur.DisplayName = upd.DisplayName
-			if *upd.DisplayName == "" {
-				cur.DisplayName = nil // an empty display name clears it
-			}
-		}
-		if upd.IsCritical != nil {
-			cur.IsCritical = *upd.IsCritical
-		}
-		if upd.Enabled != nil {
-			cur.Enabled = *upd.Enabled
-		}
-		if _, err := tx.ExecContext(ctx, `UPDATE expected_services SET display_name = $1, is_critical = $2, enabled = $3 WHERE id = $4`,
-			cur.DisplayName, cur.IsCritical, cur.Enabled, cur.ID); err != nil {
-			return err
-		}
-		out = cur
-		return nil
-	})
-	return out, err
+	}
+	if upd.IsCritical != nil {
+		cur.IsCritical = *upd.IsCritical
+	}
+	if upd.Enabled != nil {
+		cur.Enabled = *upd.Enabled
+	}
+	if _, err := tx.ExecContext(ctx, `UPDATE expected_services SET display_name = $1, is_critical = $2, enabled = $3 WHERE id = $4`,
+		cur.DisplayName, cur.IsCritical, cur.Enabled, cur.ID); err != nil {
+		return nil, err
+	}
+	return cur, nil
 }
 
 // DeleteExpectedService stops expecting a service; its history is kept.
 // ENOTFOUND.
 func (db *DB) DeleteExpectedService(ctx context.Context, serverID, name string) error {
-	return db.inTx(ctx, func(tx *Tx) error {
-		if err := serverExists(ctx, tx, serverID); err != nil {
-			return err
-		}
-		res, err := tx.ExecContext(ctx, `DELETE FROM expected_services WHERE server_id = $1 AND service_name = $2`, serverID, name)
-		return mustAffect(res, err, "Service '%s' not found for server '%s'", name, serverID)
-	})
+	return db.inTx(ctx, func(tx *Tx) error { return tx.DeleteExpectedService(ctx, serverID, name) })
+}
+
+// DeleteExpectedService is DeleteExpectedService in a transaction; it
+// forgets the rules' memory of the service too.
+func (tx *Tx) DeleteExpectedService(ctx context.Context, serverID, name string) error {
+	if err := serverExists(ctx, tx, serverID); err != nil {
+		return err
+	}
+	res, err := tx.ExecContext(ctx, `DELETE FROM expected_services WHERE server_id = $1 AND service_name = $2`, serverID, name)
+	if err := mustAffect(res, err, "Service '%s' not found for server '%s'", name, serverID); err != nil {
+		return err
+	}
+	_, err = tx.ExecContext(ctx, `DELETE FROM alert_rule_state WHERE server_id = $1 AND rule_key IN ($2, $3)`, serverID,
+		homelabcmd.AlertService+":"+name, homelabcmd.AlertUnit+":"+name)
+	return err
 }
 
 func serverExists(ctx context.Context, q querier, id string) error {

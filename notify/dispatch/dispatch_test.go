@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/homelabcmd/homelabcmd"
+	"github.com/homelabcmd/homelabcmd/alerting"
 	"github.com/homelabcmd/homelabcmd/hub"
 	"github.com/homelabcmd/homelabcmd/notify"
 	"github.com/homelabcmd/homelabcmd/notify/dispatch"
@@ -91,7 +92,11 @@ func flip(t *testing.T, db *sqlstore.DB, services int, st homelabcmd.ServiceStat
 	for i := range services {
 		hb.Services = append(hb.Services, homelabcmd.ServiceReport{Name: fmt.Sprintf("svc%d", i), Status: st})
 	}
-	if _, err := hub.New(db, nil, hub.Options{}).Ingest(context.Background(), hb, homelabcmd.IngestMeta{}); err != nil {
+	// No grouping window: these tests count every heartbeat's notifications
+	// (the openings of one heartbeat still go out as one).
+	cfg := alerting.DefaultConfig()
+	cfg.Thresholds.GroupSeconds = 0
+	if _, err := hub.New(db, nil, hub.Options{Alerting: cfg}).Ingest(context.Background(), hb, homelabcmd.IngestMeta{}); err != nil {
 		t.Fatal(err)
 	}
 }
@@ -117,11 +122,12 @@ func TestDeliversOnceWithSignature(t *testing.T) {
 		flip(t, db, 3, homelabcmd.StatusStopped, time.Now())
 		flip(t, db, 3, homelabcmd.StatusRunning, time.Now())
 		drain(t, &dispatch.Dispatcher{Store: db, Guard: loopback, Owner: "hub-a"})
-		if rcv.total != 6 || len(rcv.byID) != 6 || rcv.badSig != 0 {
-			t.Fatalf("deliveries = %d (%d distinct, %d bad signatures), want 6", rcv.total, len(rcv.byID), rcv.badSig)
+		// One grouped "opened" for the three stops, three "resolved".
+		if rcv.total != 4 || len(rcv.byID) != 4 || rcv.badSig != 0 {
+			t.Fatalf("deliveries = %d (%d distinct, %d bad signatures), want 4", rcv.total, len(rcv.byID), rcv.badSig)
 		}
 		drain(t, &dispatch.Dispatcher{Store: db, Guard: loopback, Owner: "hub-a"})
-		if rcv.total != 6 {
+		if rcv.total != 4 {
 			t.Fatalf("a second pass delivered again: %d", rcv.total)
 		}
 	})
@@ -182,8 +188,10 @@ func TestTwoHubsDeliverExactlyOnce(t *testing.T) {
 			}()
 		}
 		wg.Wait()
-		if rcv.total != 4*services || len(rcv.byID) != 4*services {
-			t.Fatalf("deliveries = %d (%d distinct), want %d", rcv.total, len(rcv.byID), 4*services)
+		// Each stop heartbeat is one grouped "opened"; each start, one
+		// "resolved" per service.
+		if want := 2 + 2*services; rcv.total != want || len(rcv.byID) != want {
+			t.Fatalf("deliveries = %d (%d distinct), want %d", rcv.total, len(rcv.byID), want)
 		}
 	})
 }

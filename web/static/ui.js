@@ -57,6 +57,15 @@ export function status(value, label) {
 
 const SEVERITY_ICON = { critical: '‼', high: '▲', medium: '●', low: '○', warning: '▲' };
 
+/** clockBadge warns that a server's agent clock is off the hub's (null when it is not). */
+export function clockBadge(s) {
+  if (!s.clock_skewed || s.clock_offset_seconds == null) return null;
+  const off = s.clock_offset_seconds, abs = Math.abs(off);
+  const amount = abs >= 3600 ? `${(abs / 3600).toFixed(1)} h` : abs >= 60 ? `${Math.round(abs / 60)} min` : `${Math.round(abs)} s`;
+  return h('span', { class: 'badge badge-warn', 'data-testid': 'clock-skew',
+    title: 'The agent\'s clock is off the hub\'s; alerts use the hub\'s time' }, `⏱ Clock ${amount} ${off < 0 ? 'behind' : 'ahead'}`);
+}
+
 /** severity renders a severity badge (icon and word). */
 export function severity(sev) {
   return h('span', { class: `badge badge-${sev}` }, `${SEVERITY_ICON[sev] || '•'} ${String(sev || '').toUpperCase()}`);

@@ -1,7 +1,7 @@
 // overview.js: the fleet at a glance. A card per server, problems first, a
 // summary bar, search and filter (kept in the URL), and live updates.
 import { api, get } from '../api.js';
-import { h, status, meter, ago, empty, errorNotice, debounce, serverName, severity, dialog, toast } from '../ui.js';
+import { h, status, meter, ago, empty, errorNotice, debounce, serverName, severity, dialog, toast, clockBadge } from '../ui.js';
 
 const FILTERS = [
   ['all', 'All servers'],
@@ -147,8 +147,8 @@ function card(s) {
       h('div', { class: 'card-title' },
         h('a', { href: `/servers/${encodeURIComponent(s.id)}` }, name),
         h('div', { class: 'card-sub' }, [s.hostname !== name ? s.hostname : null, s.ip_address].filter(Boolean).join(' · ') || s.id)),
-      status(st, s.is_paused ? `Paused (${s.status})` : null)),
-    h('div', { class: 'meters' },
+      status(st, s.is_paused ? `Paused (${s.status})` : null), clockBadge(s)),
+    h('div', { class: s.status === 'offline' ? 'meters stale' : 'meters', title: s.status === 'offline' ? 'Offline: last known values' : null },
       meter('CPU', m.cpu_percent),
       meter('RAM', m.memory_percent),
       meter('Disk', m.disk_percent)),

@@ -2,7 +2,7 @@
 // / 30d, the services panel (US0020) with restart, add/edit/delete and a
 // history timeline per service, and the server's open alerts.
 import { api, get, enc } from '../api.js';
-import { h, status, meter, ago, time, num, duration, empty, errorNotice, notAvailable, debounce, serverName, severity, toast, confirm } from '../ui.js';
+import { h, status, meter, ago, time, num, duration, empty, errorNotice, notAvailable, debounce, serverName, severity, toast, confirm, clockBadge } from '../ui.js';
 import { drawChart } from '../chart.js';
 import { servicesPanel } from './services.js';
 
@@ -53,6 +53,7 @@ export function mount(root, ctx) {
     head.replaceChildren(
       h('h1', {}, serverName(s)),
       status(s.is_paused ? 'paused' : s.status, s.is_paused ? `Paused · ${s.status}` : null),
+      clockBadge(s),
       h('button', {
         type: 'button', class: 'btn', onclick: togglePause, 'data-needs': 'admin',
         title: 'In maintenance mode restarts wait for approval',
@@ -74,8 +75,9 @@ export function mount(root, ctx) {
     const fact = (k, v) => h('div', {}, h('dt', {}, k), h('dd', {}, v ?? '–'));
     factsPanel.replaceChildren(
       h('h2', { id: 'facts-h', class: 'sr-only' }, 'Server facts'),
-      h('div', { class: 'meters', style: { marginBottom: '1rem', maxWidth: '36rem' } },
-        meter('CPU', m.cpu_percent), meter('RAM', m.memory_percent), meter('Disk', m.disk_percent)),
+      h('div', { class: s.status === 'offline' ? 'meters stale' : 'meters', style: { marginBottom: '1rem', maxWidth: '36rem' } },
+        meter('CPU', m.cpu_percent), meter('RAM', m.memory_percent), meter('Disk', m.disk_percent),
+        s.status === 'offline' && s.last_seen ? h('p', { class: 'muted small' }, 'Offline · last seen ', ago(s.last_seen)) : null),
       h('dl', { class: 'facts' },
         fact('Server id', h('code', {}, s.id)),
         fact('Hostname', s.hostname),

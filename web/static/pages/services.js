@@ -55,9 +55,11 @@ export function servicesPanel(id, ctx) {
       },
     }, 'History');
     if (openHistory.has(svc.service_name)) loadHistory(svc, hist);
+    const stale = !!(cur && cur.stale);
     const li = h('li', {
-      class: 'svc', 'data-service': svc.service_name, 'data-status': st === 'none' ? 'unknown' : st,
-      'data-enabled': String(svc.enabled),
+      class: stale ? 'svc stale' : 'svc', 'data-service': svc.service_name, 'data-status': st === 'none' ? 'unknown' : st,
+      'data-enabled': String(svc.enabled), 'data-stale': String(stale),
+      title: stale ? 'The server is offline: this is its last known state' : null,
     },
     h('div', { class: 'svc-main' },
       status(st),
@@ -78,7 +80,7 @@ export function servicesPanel(id, ctx) {
         h('span', {}, `CPU ${num(cur.cpu_percent, '%')}`),
       ] : null,
       cur && cur.status_reason ? h('span', {}, cur.status_reason) : null,
-      cur ? h('span', {}, 'Reported ', ago(cur.last_seen)) : h('span', {}, 'The agent has not reported this service yet')),
+      cur ? h('span', {}, stale ? 'Server offline · last seen ' : 'Reported ', ago(cur.last_seen)) : h('span', {}, 'The agent has not reported this service yet')),
     hist);
     return li;
   }

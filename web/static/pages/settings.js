@@ -1,5 +1,6 @@
-// settings.js: alert thresholds and notification channels, with "send test";
-// then accounts, tokens and sessions (access.js).
+// settings.js: alert thresholds, notification channels (with "send test") and
+// maintenance windows (quiet hours); then accounts, tokens and sessions
+// (access.js).
 import { api, get, enc } from '../api.js';
 import { mountAccess } from './access.js';
 import { h, toast, errorNotice, notAvailable, showFieldErrors, clearFieldErrors, empty } from '../ui.js';
@@ -8,14 +9,76 @@ export function mount(root, ctx) {
   ctx.setTitle('Settings');
   const thresholdsBox = h('div', {}, h('p', { class: 'loading' }, 'Loading…'));
   const channelsBox = h('div', {}, h('p', { class: 'loading' }, 'Loading…'));
+  const windowsBox = h('div', {}, h('p', { class: 'loading' }, 'Loading…'));
   root.append(h('div', { class: 'page-head' }, h('h1', {}, 'Settings')),
     h('section', { class: 'panel', 'aria-labelledby': 'thr-h' }, h('div', { class: 'panel-head' }, h('h2', { id: 'thr-h' }, 'Alert thresholds')), thresholdsBox),
-    h('section', { class: 'panel', 'aria-labelledby': 'ch-h' }, h('div', { class: 'panel-head' }, h('h2', { id: 'ch-h' }, 'Notification channels')), channelsBox));
+    h('section', { class: 'panel', 'aria-labelledby': 'ch-h' }, h('div', { class: 'panel-head' }, h('h2', { id: 'ch-h' }, 'Notification channels')), channelsBox),
+    h('section', { class: 'panel', 'aria-labelledby': 'mw-h' }, h('div', { class: 'panel-head' }, h('h2', { id: 'mw-h' }, 'Maintenance windows')), windowsBox));
 
   mountAccess(root, ctx);
 
   loadThresholds();
   loadChannels();
+  loadWindows();
+
+  async function loadWindows() {
+    try {
+      const d = await get('/maintenance-windows');
+      if (ctx.alive) drawWindows(d.windows || []);
+    } catch (err) {
+      if (ctx.alive) windowsBox.replaceChildren(err.notAvailable ? notAvailable('Maintenance windows') : errorNotice(err));
+    }
+  }
+
+  // drawWindows lists the quiet periods and a form to add one: inside one
+  // alerts are recorded but not notified; the ones still open go out when it ends.
+  function drawWindows(list) {
+    const zone = Intl.DateTimeFormat().resolvedOptions().timeZone || 'UTC';
+    const field = (id, name, label, attrs) => h('div', { class: 'field' }, h('label', { for: id }, label), h('input', { id, name, ...attrs }));
+    const form = h('form', { novalidate: true, id: 'window-form' },
+      h('div', { class: 'settings-grid' },
+        field('mw-name', 'name', 'Name', { type: 'text', required: true, placeholder: 'Quiet hours' }),
+        field('mw-server', 'server_id', 'Server id', { type: 'text', placeholder: 'all servers' }),
+        field('mw-days', 'weekdays', 'Weekdays', { type: 'text', placeholder: 'every day, or e.g. sat,sun' }),
+        field('mw-start', 'start', 'From', { type: 'time', required: true, value: '22:00' }),
+        field('mw-end', 'end', 'Until', { type: 'time', required: true, value: '07:00' }),
+        field('mw-tz', 'time_zone', 'Time zone', { type: 'text', value: zone }),
+        h('div', { class: 'field' }, h('label', {}, h('input', { type: 'checkbox', name: 'page_critical' }), ' Critical alerts still page'))),
+      h('div', { class: 'form-actions' }, h('button', { type: 'submit', class: 'btn btn-primary' }, 'Add window')));
+    form.addEventListener('submit', async (e) => {
+      e.preventDefault();
+      clearFieldErrors(form);
+      const v = (n) => form.elements[n].value.trim();
+      const body = { name: v('name'), start: v('start'), end: v('end'), time_zone: v('time_zone') || 'UTC',
+        weekdays: v('weekdays') ? v('weekdays').split(',').map((d) => d.trim()).filter(Boolean) : [],
+        page_critical: form.elements.page_critical.checked };
+      if (v('server_id')) body.server_id = v('server_id');
+      try {
+        await api('POST', '/maintenance-windows', body);
+        toast('Maintenance window added');
+        loadWindows();
+      } catch (err) {
+        const rest = showFieldErrors(form, err);
+        if (rest.length || !Object.keys(err.fields || {}).length) {
+          form.querySelector('.form-actions').before(h('p', { class: 'form-error', role: 'alert' }, rest.join(' ') || err.message));
+        }
+      }
+    });
+    const rows = list.map((w) => h('tr', { 'data-window': w.id },
+      h('td', { 'data-label': 'Window' }, h('strong', {}, w.name)),
+      h('td', { 'data-label': 'Servers' }, w.server_id || 'All servers'),
+      h('td', { 'data-label': 'When' }, `${w.weekdays && w.weekdays.length ? w.weekdays.join(', ') : 'Every day'} ${w.start}–${w.end} (${w.time_zone})`),
+      h('td', { 'data-label': 'Critical' }, w.page_critical ? 'Pages' : 'Held'),
+      h('td', { class: 'actions' }, h('button', { type: 'button', class: 'btn btn-small btn-ghost', 'aria-label': `Delete ${w.name}`, onclick: async () => {
+        try { await api('DELETE', `/maintenance-windows/${enc(w.id)}`); toast('Maintenance window deleted'); loadWindows(); } catch (err) { toast(err.message, 'error'); }
+      } }, 'Delete'))));
+    windowsBox.replaceChildren(
+      h('p', { class: 'muted small' }, 'Inside a window alerts are recorded but not notified; the ones still open are notified when it ends. Pause a server for an immediate, open-ended window.'),
+      list.length ? h('table', { class: 'table' },
+        h('thead', {}, h('tr', {}, ['Window', 'Servers', 'When', 'Critical', ''].map((t) => h('th', { scope: 'col' }, t)))),
+        h('tbody', {}, rows)) : null,
+      form);
+  }
 
   // metricRows are the metric alert kinds as [threshold key, label, unit],
   // from the hub's table of alert kinds; an older hub without it gets one
@@ -70,8 +133,9 @@ export function mount(root, ctx) {
           numberField(`thr-${k}-crit`, `${k}.critical_percent`, 'Critical at', t[k]?.critical_percent, 0, 100, `${unit} — critical alert`),
           numberField(`thr-${k}-sus`, `${k}.sustained_seconds`, 'Sustained for', t[k]?.sustained_seconds, 0, 600, 'seconds before it fires')))),
       t.server_offline_seconds !== undefined ? h('div', { class: 'settings-grid' },
-        numberField('thr-offline', 'server_offline_seconds', 'Offline after', t.server_offline_seconds, 30, 86400, 'seconds without a heartbeat')) : null,
-      h('div', { class: 'form-actions', 'data-needs': 'admin' }, h('button', { type: 'submit', class: 'btn btn-primary' }, 'Save thresholds')));
+// settings.js: alert thresholds, notification channels (with "send test") and
+// maintenance windows (quiet hours); then accounts, tokens and sessions
+// (access.js).
     form.addEventListener('submit', async (e) => {
       e.preventDefault();
       clearFieldErrors(form);
@@ -83,6 +147,8 @@ export function mount(root, ctx) {
         if (b) (body[a] ||= {})[b] = v;
         else body[a] = v;
       }
+      const sev = form.querySelector('select[name=offline_severity]');
+      if (sev) body.offline_severity = sev.value;
       try {
         const res = await api('PUT', '/config/thresholds', body);
         const n = res && Array.isArray(res.updated) ? res.updated.length : null;
@@ -109,6 +175,14 @@ export function mount(root, ctx) {
     }
   }
 
+  // routing says which alerts a channel is limited to, if any.
+  function routing(c) {
+    const parts = [`${c.min_severity || 'medium'} and up`];
+    if (c.server_ids && c.server_ids.length) parts.push(`servers ${c.server_ids.join(', ')}`);
+    if (c.alert_types && c.alert_types.length) parts.push(`kinds ${c.alert_types.join(', ')}`);
+    return h('div', { class: 'small muted', 'data-testid': 'routing' }, 'Only ', parts.join(' · '));
+  }
+
   function drawChannels(list) {
     if (!list.length) {
       channelsBox.replaceChildren(empty('No notification channels', 'Add a channel in the hub configuration to be told when something breaks.'));
@@ -119,7 +193,8 @@ export function mount(root, ctx) {
       h('tbody', {}, list.map((c) => {
         const key = c.id ?? c.name;
         return h('tr', { 'data-channel': key },
-          h('td', { 'data-label': 'Channel' }, h('strong', {}, c.name || String(key)), c.target ? h('div', { class: 'small muted' }, c.target) : null),
+          h('td', { 'data-label': 'Channel' }, h('strong', {}, c.name || String(key)), c.target ? h('div', { class: 'small muted' }, c.target) : null,
+            routing(c)),
           h('td', { 'data-label': 'Type' }, c.type || c.provider || '–'),
           h('td', { 'data-label': 'State' }, c.enabled === false ? '⊘ Disabled' : '✓ Enabled'),
           h('td', { class: 'actions' }, h('button', { type: 'button', class: 'btn btn-small', onclick: (e) => sendTest(`/notifications/channels/${enc(key)}/test`, e.currentTarget), 'data-needs': 'admin' }, 'Send test')));

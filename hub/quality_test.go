@@ -1,0 +1,130 @@
+package hub_test
+
+import (
+	"context"
+	"encoding/json"
+	"testing"
+	"time"
+
+	"github.com/homelabcmd/homelabcmd"
+)
+
+// An agent whose clock is 10 minutes off either way alerts on the hub's
+// time, and the server shows the skew.
+func TestSkewedAgentAlertsAndIsFlagged(t *testing.T) {
+	ctx := context.Background()
+	for _, skew := range []time.Duration{-10 * time.Minute, 10 * time.Minute} {
+		t.Run(skew.String(), func(t *testing.T) {
+			forEachDB(t, func(t *testing.T, db *fixture) {
+				clk := setupAlerting(t, db)
+				mustCreateServer(t, db, "nas")
+				mustExpect(t, db, "nas", "plex", true)
+				mustChannel(t, db, "all", "low", true)
+				mustIngest(t, db, heartbeat("nas", clk.now.Add(skew), report("plex", homelabcmd.StatusRunning)))
+				clk.advance(30 * time.Second)
+				hb := heartbeat("nas", clk.now.Add(skew), report("plex", homelabcmd.StatusStopped))
+				hb.Metrics.DiskPercent = ptr(96.0)
+				mustIngest(t, db, hb)
+				mustEvents(t, db, "opened") // disk and plex, grouped
+				s, err := db.FindServer(ctx, "nas")
+				if err != nil {
+					t.Fatal(err)
+				}
+				if !s.ClockSkewed || s.ClockOffsetSeconds == nil || *s.ClockOffsetSeconds != skew.Seconds() {
+					t.Errorf("server clock = %v skewed %v, want %v", s.ClockOffsetSeconds, s.ClockSkewed, skew)
+				}
+				// A replay from a 10 minute outage opens nothing; it resolves both.
+				clk.advance(10 * time.Minute)
+				mustIngest(t, db, heartbeat("nas", clk.now.Add(skew-9*time.Minute), report("plex", homelabcmd.StatusRunning)))
+				mustEvents(t, db, "opened", "resolved", "resolved")
+			})
+		})
+	}
+}
+
+// A reboot is stored resolved at once and notified once; a unit that is
+// not found alerts after three heartbeats and resolves when deleted.
+func TestRebootAndUnitNotFound(t *testing.T) {
+	ctx := context.Background()
+	forEachDB(t, func(t *testing.T, db *fixture) {
+		clk := setupAlerting(t, db)
+		mustCreateServer(t, db, "nas")
+		mustExpect(t, db, "nas", "plexx", false)
+		mustChannel(t, db, "all", "low", true)
+		nf := report("plexx", homelabcmd.StatusUnknown)
+		nf.StatusReason = ptr("unit not found")
+		beat := func(up int64) {
+			clk.advance(30 * time.Second)
+			hb := heartbeat("nas", clk.now, nf)
+			hb.Metrics.UptimeSeconds = &up
+			mustIngest(t, db, hb)
+		}
+		beat(3600)
+		beat(3630)
+		beat(10)
+		mustEvents(t, db, "opened") // the reboot and the unit, grouped
+		alerts, _, _ := db.ListAlerts(ctx, homelabcmd.AlertFilter{AlertType: homelabcmd.AlertReboot})
+		if len(alerts) != 1 || alerts[0].Status != homelabcmd.AlertResolved {
+			t.Fatalf("reboot alerts = %+v", alerts)
+		}
+		units, _, _ := db.ListAlerts(ctx, homelabcmd.AlertFilter{AlertType: homelabcmd.AlertUnit, Status: homelabcmd.AlertOpen})
+		if len(units) != 1 || units[0].Title != "plexx is not a unit on nas (typo?)" {
+			t.Fatalf("unit alerts = %+v", units)
+		}
+		if err := db.Engine.DeleteExpectedService(ctx, "nas", "plexx"); err != nil {
+			t.Fatal(err)
+		}
+		mustEvents(t, db, "opened", "resolved")
+		if a, _ := db.FindAlert(ctx, units[0].ID); a.Status != homelabcmd.AlertResolved || a.ResolutionReason == nil {
+			t.Fatalf("unit alert after delete = %+v", a)
+		}
+	})
+}
+
+// Alerts opening on one server within 10 s of a notified one wait for the
+// window's end and go out together; one that resolves meanwhile is marked
+// in it instead of a separate "resolved".
+func TestOpeningsWithinTheWindowGoOutTogether(t *testing.T) {
+	ctx := context.Background()
+	forEachDB(t, func(t *testing.T, db *fixture) {
+		clk := setupAlerting(t, db)
+		mustCreateServer(t, db, "nas")
+		for _, s := range []string{"a", "b", "c"} {
+			mustExpect(t, db, "nas", s, false)
+		}
+		mustChannel(t, db, "all", "low", true)
+		run, stop := homelabcmd.StatusRunning, homelabcmd.StatusStopped
+		mustIngest(t, db, heartbeat("nas", clk.now, report("a", stop), report("b", run), report("c", run)))
+		clk.advance(3 * time.Second)
+		mustIngest(t, db, heartbeat("nas", clk.now, report("a", stop), report("b", stop), report("c", run)))
+		clk.advance(2 * time.Second)
+		mustIngest(t, db, heartbeat("nas", clk.now, report("a", stop), report("b", stop), report("c", stop)))
+		clk.advance(time.Second)
+		mustIngest(t, db, heartbeat("nas", clk.now, report("a", stop), report("b", run), report("c", stop)))
+		mustEvents(t, db, "opened", "opened") // a at once; b and c held together, b's resolution in it
+		if due, _ := db.HasDueNotifications(ctx); !due {
+			t.Fatal("a's notification is not due")
+		}
+		clk.advance(4*time.Second - time.Millisecond)
+		got, err := db.ClaimNotifications(ctx, "test", time.Minute, 10)
+		if err != nil || len(got) != 1 {
+			t.Fatalf("due before the window's end: %d %v", len(got), err)
+		}
+		clk.advance(time.Millisecond)
+		got, err = db.ClaimNotifications(ctx, "test", time.Minute, 10)
+		if err != nil || len(got) != 1 {
+			t.Fatalf("due at the window's end: %d %v", len(got), err)
+		}
+		var m struct {
+			Title  string `json:"title"`
+			Alerts []struct {
+				ServiceName string `json:"service_name"`
+				Resolved    bool   `json:"resolved"`
+			} `json:"alerts"`
+		}
+		if err := json.Unmarshal(got[0].Payload, &m); err != nil || m.Title != "2 alerts on nas" || len(m.Alerts) != 2 ||
+			m.Alerts[0].ServiceName != "b" || !m.Alerts[0].Resolved || m.Alerts[1].Resolved {
+			t.Fatalf("grouped = %s", got[0].Payload)
+		}
+	})
+}
