@@ -133,9 +133,13 @@ export function mount(root, ctx) {
           numberField(`thr-${k}-crit`, `${k}.critical_percent`, 'Critical at', t[k]?.critical_percent, 0, 100, `${unit} — critical alert`),
           numberField(`thr-${k}-sus`, `${k}.sustained_seconds`, 'Sustained for', t[k]?.sustained_seconds, 0, 600, 'seconds before it fires')))),
       t.server_offline_seconds !== undefined ? h('div', { class: 'settings-grid' },
-// settings.js: alert thresholds, notification channels (with "send test") and
-// maintenance windows (quiet hours); then accounts, tokens and sessions
-// (access.js).
+        numberField('thr-offline', 'server_offline_seconds', 'Offline after', t.server_offline_seconds, 30, 86400, 'seconds without a heartbeat'),
+        t.offline_severity ? h('div', { class: 'field' },
+          h('label', { for: 'thr-offline-sev' }, 'Offline severity'),
+          h('select', { id: 'thr-offline-sev', name: 'offline_severity' },
+            ['critical', 'high', 'medium', 'low'].map((v) => h('option', { value: v, selected: v === t.offline_severity }, v))),
+          h('p', { class: 'field-hint' }, 'of a server-offline alert')) : null) : null,
+      h('div', { class: 'form-actions', 'data-needs': 'admin' }, h('button', { type: 'submit', class: 'btn btn-primary' }, 'Save thresholds')));
     form.addEventListener('submit', async (e) => {
       e.preventDefault();
       clearFieldErrors(form);
