@@ -13,6 +13,10 @@ const (
 	// EventNotificationQueued wakes the notification dispatchers: outbox
 	// rows were committed. Internal: dashboards do not receive it.
 	EventNotificationQueued = "notification.queued"
+	// EventMaintenanceChanged tells the engines (on every hub) that a
+	// maintenance window was created or deleted, so they drop the windows
+	// they keep in memory. Internal.
+	EventMaintenanceChanged = "maintenance.changed"
 )
 
 // Event is one change; Data is event-specific and JSON-encodable.
@@ -23,4 +27,6 @@ type Event struct {
 }
 
 // Internal reports whether e is for the hub's own workers only.
-func (e Event) Internal() bool { return e.Type == EventNotificationQueued }
+func (e Event) Internal() bool {
+	return e.Type == EventNotificationQueued || e.Type == EventMaintenanceChanged
+}

@@ -43,6 +43,11 @@ type Tx interface {
 	FindServer(ctx context.Context, id string) (*Server, error)
 	// MaintenanceWindows returns every maintenance window.
 	MaintenanceWindows(ctx context.Context) ([]MaintenanceWindow, error)
+	// CreateMaintenanceWindow validates and stores a window. EINVALID,
+	// and ENOTFOUND for an unknown server.
+	CreateMaintenanceWindow(ctx context.Context, w *MaintenanceWindow) error
+	// DeleteMaintenanceWindow removes a window. ENOTFOUND.
+	DeleteMaintenanceWindow(ctx context.Context, id int64) error
 	// SetServerPaused turns maintenance mode on or off. ENOTFOUND.
 	SetServerPaused(ctx context.Context, id string, paused bool) (*Server, error)
 	// UpdateExpectedService changes the fields given. ENOTFOUND, EINVALID.

@@ -65,6 +65,8 @@ type Engine interface {
 	SetServerPaused(ctx context.Context, id string, paused bool) (*homelabcmd.Server, error)
 	UpdateExpectedService(ctx context.Context, serverID, name string, upd homelabcmd.ExpectedServiceUpdate) (*homelabcmd.ExpectedService, error)
 	DeleteExpectedService(ctx context.Context, serverID, name string) error
+	CreateMaintenanceWindow(ctx context.Context, w *homelabcmd.MaintenanceWindow) error
+	DeleteMaintenanceWindow(ctx context.Context, id int64) error
 }
 
 // AuthStore keeps credentials, only ever as hashes.

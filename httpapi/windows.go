@@ -7,12 +7,11 @@ import (
 	"github.com/homelabcmd/homelabcmd"
 )
 
-// WindowStore keeps maintenance windows (quiet hours); the engine reads
-// them when it decides whom to notify.
+// WindowStore lists maintenance windows (quiet hours); they are created
+// and deleted through the engine, which reads them when it decides whom to
+// notify.
 type WindowStore interface {
 	ListMaintenanceWindows(ctx context.Context) ([]homelabcmd.MaintenanceWindow, error)
-	CreateMaintenanceWindow(ctx context.Context, w *homelabcmd.MaintenanceWindow) error
-	DeleteMaintenanceWindow(ctx context.Context, id int64) error
 }
 
 func (s *Server) handleListWindows(w http.ResponseWriter, r *http.Request) {
@@ -31,7 +30,7 @@ func (s *Server) handleCreateWindow(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	win.ID = 0
-	if err := s.store.CreateMaintenanceWindow(r.Context(), &win); err != nil {
+	if err := s.engine.CreateMaintenanceWindow(r.Context(), &win); err != nil {
 		s.writeError(w, r, err)
 		return
 	}
@@ -44,7 +43,7 @@ func (s *Server) handleDeleteWindow(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, err)
 		return
 	}
-	if err := s.store.DeleteMaintenanceWindow(r.Context(), id); err != nil {
+	if err := s.engine.DeleteMaintenanceWindow(r.Context(), id); err != nil {
 		s.writeError(w, r, err)
 		return
 	}

@@ -306,7 +306,7 @@ func (e *Engine) CheckOffline(ctx context.Context) (int, error) {
 			return err
 		}
 		o := newOutbox(cfg)
-		windows, err := tx.MaintenanceWindows(ctx)
+		windows, err := e.windows(ctx, tx)
 		if err != nil {
 			return err
 		}

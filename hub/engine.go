@@ -60,6 +60,8 @@ type Engine struct {
 	// owner names this hub process (dispatcher claims, the health probe).
 	owner  string
 	health jobHealth
+	// windowCache keeps the maintenance windows every heartbeat reads.
+	windowCache windowCache
 }
 
 // New returns an engine over store. events receives what commits

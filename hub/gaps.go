@@ -95,7 +95,7 @@ func (e *Engine) withdraw(ctx context.Context, tx homelabcmd.Tx, serverID, name,
 // quiet says whether a maintenance window is active for the server now,
 // and whether it lets critical alerts page.
 func (e *Engine) quiet(ctx context.Context, tx homelabcmd.Tx, serverID string) (quiet, pageCritical bool, err error) {
-	windows, err := tx.MaintenanceWindows(ctx)
+	windows, err := e.windows(ctx, tx)
 	if err != nil {
 		return false, false, err
 	}

@@ -62,17 +62,15 @@ func (e *Engine) Run(ctx context.Context, extra ...Job) {
 	wakeOffline := make(chan struct{}, 1)
 	events := e.events.Subscribe(ctx)
 	wg.Go(func() {
-		// A commit that queued notifications, or a heartbeat, here or on
-		// another hub.
+		// A commit that queued notifications, a heartbeat or a changed
+		// maintenance window, here or on another hub.
 		for ev := range events {
-			var ch chan struct{}
-			switch ev.Type {
-			case homelabcmd.EventNotificationQueued:
-				ch = wake
-			case homelabcmd.EventServerUpdated:
-				ch = wakeOffline
-			default:
+			ch := wakeOffline
+			switch e.observe(ev) {
+			case wakeNone:
 				continue
+			case wakeDispatcher:
+				ch = wake
 			}
 			select {
 			case ch <- struct{}{}:
@@ -89,6 +87,28 @@ func (e *Engine) Run(ctx context.Context, extra ...Job) {
 		wg.Go(func() { e.runJob(ctx, j) })
 	}
 	wg.Wait()
+}
+
+// What an event wakes.
+const (
+	wakeNone = iota
+	wakeDispatcher
+	wakeOfflineWatch
+)
+
+// observe acts on an event committed here or on another hub: a changed
+// maintenance window drops the windows kept in memory; it returns which
+// worker the event wakes.
+func (e *Engine) observe(ev homelabcmd.Event) int {
+	switch ev.Type {
+	case homelabcmd.EventNotificationQueued:
+		return wakeDispatcher
+	case homelabcmd.EventServerUpdated:
+		return wakeOfflineWatch
+	case homelabcmd.EventMaintenanceChanged:
+		e.MaintenanceChanged()
+	}
+	return wakeNone
 }
 
 func (e *Engine) runJob(ctx context.Context, j Job) {

@@ -42,29 +42,26 @@ func (tx *Tx) MaintenanceWindows(ctx context.Context) ([]homelabcmd.MaintenanceW
 }
 
 // CreateMaintenanceWindow validates and stores a window. EINVALID, and
-// ENOTFOUND for an unknown server.
-func (db *DB) CreateMaintenanceWindow(ctx context.Context, w *homelabcmd.MaintenanceWindow) error {
+// ENOTFOUND for an unknown server. The engine (hub) writes windows, so
+// that the hubs drop the windows they keep in memory.
+func (tx *Tx) CreateMaintenanceWindow(ctx context.Context, w *homelabcmd.MaintenanceWindow) error {
 	if err := w.Validate(); err != nil {
 		return err
 	}
-	return db.inTx(ctx, func(tx *Tx) error {
-		if w.ServerID != nil {
-			if err := serverExists(ctx, tx, *w.ServerID); err != nil {
-				return err
-			}
+	if w.ServerID != nil {
+		if err := serverExists(ctx, tx, *w.ServerID); err != nil {
+			return err
 		}
-		w.CreatedAt = tx.now
-		return tx.QueryRowContext(ctx, `INSERT INTO maintenance_windows (name, server_id, weekdays, start_time, end_time, time_zone, page_critical, created_at)
-			VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id`, w.Name, w.ServerID, strings.Join(w.Weekdays, ","), w.Start, w.End,
-			w.TimeZone, w.PageCritical, tx.now).Scan(&w.ID)
-	})
+	}
+	w.CreatedAt = tx.now
+	return tx.QueryRowContext(ctx, `INSERT INTO maintenance_windows (name, server_id, weekdays, start_time, end_time, time_zone, page_critical, created_at)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id`, w.Name, w.ServerID, strings.Join(w.Weekdays, ","), w.Start, w.End,
+		w.TimeZone, w.PageCritical, tx.now).Scan(&w.ID)
 }
 
 // DeleteMaintenanceWindow removes a window; alerts it held back are
 // notified by the engine's next release. ENOTFOUND.
-func (db *DB) DeleteMaintenanceWindow(ctx context.Context, id int64) error {
-	return db.inTx(ctx, func(tx *Tx) error {
-		res, err := tx.ExecContext(ctx, `DELETE FROM maintenance_windows WHERE id = $1`, id)
-		return mustAffect(res, err, "Maintenance window %d not found", id)
-	})
+func (tx *Tx) DeleteMaintenanceWindow(ctx context.Context, id int64) error {
+	res, err := tx.ExecContext(ctx, `DELETE FROM maintenance_windows WHERE id = $1`, id)
+	return mustAffect(res, err, "Maintenance window %d not found", id)
 }
