@@ -43,7 +43,7 @@ func (c *windowCache) drop() {
 // get returns the windows, from memory or read through tx.
 func (c *windowCache) get(ctx context.Context, tx homelabcmd.Tx) ([]homelabcmd.MaintenanceWindow, error) {
 	c.mu.Lock()
-	if c.valid && time.Now().Sub(c.readAt) < windowsTTL {
+	if c.valid && time.Since(c.readAt) < windowsTTL {
 		list := c.list
 		c.mu.Unlock()
 		return list, nil
