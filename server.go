@@ -42,6 +42,9 @@ type Server struct {
 	CPUModel        *string    `json:"cpu_model"`
 	CPUCores        *int       `json:"cpu_cores"`
 	AgentVersion    *string    `json:"agent_version"`
+	// AgentOutdated says the agent reported a version other than the
+	// hub's (computed when read; see AgentOutdated).
+	AgentOutdated bool `json:"agent_outdated"`
 	AgentMode       *string    `json:"agent_mode"`
 	UpdatesAvail    *int       `json:"updates_available"`
 	SecurityUpdates *int       `json:"security_updates"`
