@@ -186,8 +186,12 @@ func setupUpgrade(t *testing.T, served func(old, new []byte) []byte, env func(bi
 	h := StartHub(t, t.TempDir(), []string{"HOMELAB_CMD_LOCAL_AGENT=false", "HOMELAB_CMD_API_KEY=" + testAPIKey, "HOMELAB_CMD_AGENTS_DIR=" + agentsDir})
 	version := hubVersion(t, h.URL)
 	agentBuilds.once.Do(func() {
-		dir, err := os.MkdirTemp("", "homelabcmd-upgrade")
-		if err != nil {
+		// Next to the test binary, which TestMain removes at the end.
+		dir := filepath.Join(filepath.Dir(binary), "upgrade-agents")
+		if os.Getenv("HOMELABCMD_E2E_BIN") != "" {
+			dir = filepath.Join(os.TempDir(), fmt.Sprintf("homelabcmd-upgrade-%d", os.Getpid()))
+		}
+		if err := os.MkdirAll(dir, 0o755); err != nil {
 			agentBuilds.err = err
 			return
 		}
