@@ -19,8 +19,48 @@ const (
 	ActionCancelled = "cancelled"
 )
 
-// ActionRestartService is the one action type agents carry out.
-const ActionRestartService = "restart_service"
+// The action types agents carry out: restart a systemd unit, or replace
+// the agent's own binary with the one the hub serves (UpgradeCommand).
+const (
+	ActionRestartService = "restart_service"
+	ActionUpgradeAgent   = "upgrade_agent"
+)
+
+// MaxAgentVersion is how much of its version an agent reports (the
+// heartbeat's agent_version is at most 20 characters).
+const MaxAgentVersion = 20
+
+// ReportedVersion is v as an agent reports it in a heartbeat.
+func ReportedVersion(v string) string {
+	if len(v) > MaxAgentVersion {
+		return v[:MaxAgentVersion]
+	}
+	return v
+}
+
+// AgentOutdated reports whether an agent that reported version differs
+// from this hub's Version (false when it never reported one).
+func AgentOutdated(version *string) bool {
+	return version != nil && *version != "" && *version != ReportedVersion(Version)
+}
+
+// upgradePrefix starts the command shown for an agent upgrade.
+const upgradePrefix = "upgrade homelabcmd agent to "
+
+// UpgradeCommand is the command shown for an agent upgrade to version; the
+// agent never runs it, it downloads its architecture's binary from the hub,
+// checks it and swaps it in itself. The target version is part of it, and
+// is what verification compares the agent's next reported version with.
+func UpgradeCommand(version string) string { return upgradePrefix + version }
+
+// UpgradeTarget is the version an upgrade command names ("" for another command).
+func UpgradeTarget(command string) string {
+	v, ok := strings.CutPrefix(command, upgradePrefix)
+	if !ok {
+		return ""
+	}
+	return v
+}
 
 // Action is a remediation the operator queued for an agent to carry out.
 type Action struct {
@@ -122,5 +162,12 @@ func (p RestartPolicy) AllowRestart(service string, recent int) error {
 // one (id) is still active.
 func RestartConflict(id int64) error {
 	return &Error{Code: ECONFLICT, Message: "A restart action for this service is already queued",
+		Data: map[string]any{"existing_action_id": id}}
+}
+
+// UpgradeConflict is the error for a second agent upgrade of a server
+// while one (id) is still active.
+func UpgradeConflict(id int64) error {
+	return &Error{Code: ECONFLICT, Message: "An agent upgrade for this server is already queued",
 		Data: map[string]any{"existing_action_id": id}}
 }

@@ -23,29 +23,32 @@ var serverIDPattern = regexp.MustCompile(`^[a-z0-9-]+$`)
 // Server is one monitored machine. Its ID is a slug chosen by the operator or
 // the agent; GUID is the agent's stable identity when it has registered.
 type Server struct {
-	ID              string     `json:"id"`
-	GUID            *string    `json:"guid"`
-	Hostname        string     `json:"hostname"`
-	DisplayName     *string    `json:"display_name"`
-	IPAddress       *string    `json:"ip_address"`
-	Status          string     `json:"status"`
-	MachineType     string     `json:"machine_type"`
-	IsPaused        bool       `json:"is_paused"`
-	PausedAt        *time.Time `json:"paused_at"`
-	IsInactive      bool       `json:"is_inactive"`
-	InactiveSince   *time.Time `json:"inactive_since"`
-	LastSeen        *time.Time `json:"last_seen"`
-	OSDistribution  *string    `json:"os_distribution"`
-	OSVersion       *string    `json:"os_version"`
-	KernelVersion   *string    `json:"kernel_version"`
-	Architecture    *string    `json:"architecture"`
-	CPUModel        *string    `json:"cpu_model"`
-	CPUCores        *int       `json:"cpu_cores"`
-	AgentVersion    *string    `json:"agent_version"`
-	AgentMode       *string    `json:"agent_mode"`
-	UpdatesAvail    *int       `json:"updates_available"`
-	SecurityUpdates *int       `json:"security_updates"`
-	TDPWatts        *int       `json:"tdp_watts"`
+	ID             string     `json:"id"`
+	GUID           *string    `json:"guid"`
+	Hostname       string     `json:"hostname"`
+	DisplayName    *string    `json:"display_name"`
+	IPAddress      *string    `json:"ip_address"`
+	Status         string     `json:"status"`
+	MachineType    string     `json:"machine_type"`
+	IsPaused       bool       `json:"is_paused"`
+	PausedAt       *time.Time `json:"paused_at"`
+	IsInactive     bool       `json:"is_inactive"`
+	InactiveSince  *time.Time `json:"inactive_since"`
+	LastSeen       *time.Time `json:"last_seen"`
+	OSDistribution *string    `json:"os_distribution"`
+	OSVersion      *string    `json:"os_version"`
+	KernelVersion  *string    `json:"kernel_version"`
+	Architecture   *string    `json:"architecture"`
+	CPUModel       *string    `json:"cpu_model"`
+	CPUCores       *int       `json:"cpu_cores"`
+	AgentVersion   *string    `json:"agent_version"`
+	// AgentOutdated says the agent reported a version other than the
+	// hub's (computed when read; see AgentOutdated).
+	AgentOutdated   bool    `json:"agent_outdated"`
+	AgentMode       *string `json:"agent_mode"`
+	UpdatesAvail    *int    `json:"updates_available"`
+	SecurityUpdates *int    `json:"security_updates"`
+	TDPWatts        *int    `json:"tdp_watts"`
 	// ClockOffsetSeconds is the agent's clock minus the hub's, measured on
 	// its last live heartbeat (nil before one); ClockSkewed says it is
 	// beyond the hub's bound. Alerts use the hub's time either way.

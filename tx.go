@@ -74,6 +74,11 @@ type HeartbeatTx interface {
 	// VerifyRestarts marks completed restarts of the running services
 	// verified when they finished within grace before ts.
 	VerifyRestarts(ctx context.Context, serverID string, ts time.Time, running []string, grace time.Duration) error
+	// VerifyUpgrades settles the server's agent upgrades completed since
+	// then by the version its agent reports: verified when it is the
+	// target (as reported, ReportedVersion), unverified when it is another
+	// (the agent rolled back, or this is the old agent's last report).
+	VerifyUpgrades(ctx context.Context, serverID, version string, since time.Time) error
 }
 
 // SavedHeartbeat is what storing a heartbeat found and changed.
@@ -302,6 +307,9 @@ type ActionTx interface {
 	// ActiveRestart returns the pending, approved or executing restart of
 	// a service, if any.
 	ActiveRestart(ctx context.Context, serverID, service string) (int64, bool, error)
+	// ActiveUpgrade returns the pending, approved or executing agent
+	// upgrade of a server, if any.
+	ActiveUpgrade(ctx context.Context, serverID string) (int64, bool, error)
 	// RestartsSince counts the restarts of a service executed since then.
 	RestartsSince(ctx context.Context, serverID, service string, since time.Time) (int, error)
 	// InsertAction stores a new action and sets its ID. ECONFLICT when an
@@ -321,6 +329,9 @@ type ActionTx interface {
 	// SettleRestarts marks completed restarts unverified that finished
 	// before cut without being verified.
 	SettleRestarts(ctx context.Context, cut time.Time) error
+	// SettleUpgrades marks completed agent upgrades unverified that
+	// finished before cut without the agent reporting the new version.
+	SettleUpgrades(ctx context.Context, cut time.Time) error
 }
 
 // ActionUpdate is a move of an action: its new status and the fields that

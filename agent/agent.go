@@ -59,6 +59,9 @@ type Agent struct {
 	// heartbeat: the agent then idles for the whole interval, so holding
 	// on to the garbage of one collection only costs RSS.
 	ReleaseMemory bool
+	// Delivered, when set, is called after each heartbeat the hub took
+	// (a pending upgrade is confirmed by the first).
+	Delivered func()
 
 	mu       sync.Mutex
 	kick     chan struct{} // Beat asks Run for a heartbeat now

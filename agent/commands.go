@@ -31,6 +31,9 @@ const (
 	// hub's default action timeout, after which it has failed the action
 	// anyway and would refuse the result.
 	ResultRetryFor = 10 * time.Minute
+	// UpgradeReportFor is how long the result of a finished upgrade is
+	// retried before the agent exits into the new binary anyway.
+	UpgradeReportFor = time.Minute
 	// resultMaxBackoff caps the wait between result deliveries.
 	resultMaxBackoff = 30 * time.Second
 	// recentActions is how many executed action ids the agent remembers.
@@ -48,6 +51,14 @@ type Executor struct {
 	// AfterRestart is called once a restart's result is delivered, so that a
 	// heartbeat shows the hub the unit's new state (Agent.Beat).
 	AfterRestart func()
+	// Upgrade replaces the agent's binary with the hub's target version
+	// and returns the new binary's --version line (upgrade.Upgrader); nil:
+	// upgrade_agent fails with "this agent cannot upgrade itself".
+	Upgrade func(ctx context.Context, target string) (string, error)
+	// AfterUpgrade is called once a successful upgrade is reported (or
+	// reporting gave up): the agent exits so that systemd starts the new
+	// binary.
+	AfterUpgrade func()
 
 	mu     sync.Mutex
 	recent map[int64]bool
@@ -70,6 +81,16 @@ func (e *Executor) Handle(ctx context.Context, cmds []homelabcmd.PendingCommand)
 			// A started restart is finished and reported even while the
 			// agent shuts down: systemd runs the job either way.
 			res := e.Execute(context.WithoutCancel(ctx), cmd)
+			if cmd.ActionType == homelabcmd.ActionUpgradeAgent {
+				// The new binary is in place: report briefly, then exit
+				// whether or not the hub heard, so the new one starts
+				// (its heartbeat's version verifies the upgrade).
+				e.report(ctx, cmd.ActionID, res, time.Now().Add(UpgradeReportFor))
+				if res.Success && e.AfterUpgrade != nil {
+					e.AfterUpgrade()
+				}
+				return
+			}
 			delivered := e.report(ctx, cmd.ActionID, res, received.Add(ResultRetryFor))
 			if delivered && res.Success && e.AfterRestart != nil {
 				e.AfterRestart()
@@ -124,6 +145,9 @@ func (e *Executor) Execute(ctx context.Context, cmd homelabcmd.PendingCommand) h
 		e.Logger.Warn("action failed", "action_id", cmd.ActionID, "reason", msg)
 		return homelabcmd.ActionResult{Error: msg, Stderr: msg, DurationMS: time.Since(start).Milliseconds()}
 	}
+	if cmd.ActionType == homelabcmd.ActionUpgradeAgent {
+		return e.upgrade(ctx, cmd, start, fail)
+	}
 	if cmd.ActionType != homelabcmd.ActionRestartService {
 		return fail("refused: this agent does not know the action type %q; nothing was run", cmd.ActionType)
 	}
@@ -155,6 +179,34 @@ func (e *Executor) Execute(ctx context.Context, cmd homelabcmd.PendingCommand) h
 	took := time.Since(start)
 	e.Logger.Info("unit restarted", "action_id", cmd.ActionID, "unit", unit, "took", took.Round(time.Millisecond))
 	return homelabcmd.ActionResult{Success: true, Stdout: "systemd restart job of " + unit + ": done", DurationMS: took.Milliseconds()}
+}
+
+// upgrade carries out upgrade_agent through e.Upgrade.
+func (e *Executor) upgrade(ctx context.Context, cmd homelabcmd.PendingCommand, start time.Time, fail func(string, ...any) homelabcmd.ActionResult) homelabcmd.ActionResult {
+	if e.Upgrade == nil {
+		return fail("this agent cannot upgrade itself (run as a service from its installed binary); nothing was replaced")
+	}
+	target := cmd.Parameters["target_version"]
+	if target == "" {
+		return fail("refused: the hub named no target version; nothing was replaced")
+	}
+	if target == homelabcmd.Version {
+		return fail("refused: this agent already runs version %s; nothing was replaced", target)
+	}
+	timeout := 5 * time.Minute
+	if cmd.TimeoutSeconds > 0 {
+		timeout = time.Duration(cmd.TimeoutSeconds) * time.Second
+	}
+	uctx, cancel := context.WithTimeout(ctx, timeout)
+	defer cancel()
+	e.Logger.Info("upgrading the agent for the hub", "action_id", cmd.ActionID, "from", homelabcmd.Version, "to", target)
+	line, err := e.Upgrade(uctx, target)
+	if err != nil {
+		return fail("upgrade to %s: %v", target, err)
+	}
+	took := time.Since(start)
+	e.Logger.Info("agent binary replaced; exiting so that systemd starts the new one", "action_id", cmd.ActionID, "new", line, "took", took.Round(time.Millisecond))
+	return homelabcmd.ActionResult{Success: true, Stdout: "replaced " + homelabcmd.Version + " with: " + line, DurationMS: took.Milliseconds()}
 }
 
 // report delivers a result, retrying network failures and 5xx with backoff

@@ -3,6 +3,7 @@ package agent
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"net/http"
 	"net/http/httptest"
 	"strconv"
@@ -174,5 +175,51 @@ func TestRecentActionsBounded(t *testing.T) {
 	}
 	if e.first(recentActions+5) || len(e.recent) != recentActions || !e.first(0) {
 		t.Fatalf("recent set: %d ids", len(e.recent))
+	}
+}
+
+func upgradeCmd(id int64, target string) homelabcmd.PendingCommand {
+	return homelabcmd.PendingCommand{ActionID: id, ActionType: homelabcmd.ActionUpgradeAgent,
+		Command: homelabcmd.UpgradeCommand(target), Parameters: map[string]string{"target_version": target}, TimeoutSeconds: 30}
+}
+
+// upgrade_agent runs Upgrade with the target version, reports the result
+// and then calls AfterUpgrade (the agent exits into the new binary); a
+// failed upgrade is reported and the agent keeps running.
+func TestExecuteUpgrade(t *testing.T) {
+	hub := newResultHub(t)
+	e := newExecutor(t, hub, nil)
+	var targets []string
+	e.Upgrade = func(_ context.Context, target string) (string, error) {
+		targets = append(targets, target)
+		if target == "9.9.9-bad" {
+			return "", errors.New("checksum mismatch; nothing was replaced")
+		}
+		return "homelabcmd-agent " + target + " (go, linux/amd64)", nil
+	}
+	exits := 0
+	e.AfterUpgrade = func() { exits++ }
+	e.Handle(context.Background(), []homelabcmd.PendingCommand{upgradeCmd(1, "9.9.9")})
+	e.Wait()
+	if res := hub.results(1); len(res) != 1 || !res[0].Success || !strings.Contains(res[0].Stdout, "9.9.9") || exits != 1 {
+		t.Fatalf("results %+v exits %d", res, exits)
+	}
+	e.Handle(context.Background(), []homelabcmd.PendingCommand{upgradeCmd(2, "9.9.9-bad")})
+	e.Wait()
+	if res := hub.results(2); len(res) != 1 || res[0].Success || !strings.Contains(res[0].Error, "checksum mismatch") || exits != 1 {
+		t.Fatalf("results %+v exits %d", res, exits)
+	}
+	// Its own version, no target, no upgrader: refused without a call.
+	for i, c := range []homelabcmd.PendingCommand{upgradeCmd(3, homelabcmd.Version), upgradeCmd(4, "")} {
+		if res := e.Execute(context.Background(), c); res.Success {
+			t.Fatalf("case %d: %+v", i, res)
+		}
+	}
+	e.Upgrade = nil
+	if res := e.Execute(context.Background(), upgradeCmd(5, "9.9.9")); res.Success || !strings.Contains(res.Error, "cannot upgrade itself") {
+		t.Fatalf("no upgrader: %+v", res)
+	}
+	if len(targets) != 2 {
+		t.Fatalf("Upgrade called for %v", targets)
 	}
 }

@@ -137,6 +137,9 @@ func (d *delivery) send(ctx context.Context, body []byte) error {
 	}
 	d.failing = false
 	d.retry.Reset()
+	if d.agent.Delivered != nil {
+		d.agent.Delivered()
+	}
 	d.agent.SetExpected(resp.ExpectedServices)
 	if len(resp.PendingCommands) > 0 {
 		if d.agent.Commands != nil {

@@ -182,3 +182,42 @@ func redact(s string, c *Client) string {
 	}
 	return s
 }
+
+// Open sends a GET with the credential headers and returns the body of a
+// 2xx answer for the caller to read and close (a download); other answers
+// are an *Error as from every other call. hc overrides c.HTTP (a download
+// may need a longer timeout).
+func (c *Client) Open(ctx context.Context, hc *http.Client, path string) (io.ReadCloser, error) {
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, c.BaseURL+path, nil)
+	if err != nil {
+		return nil, &Error{Message: "bad hub URL", Err: err}
+	}
+	if c.UserAgent != "" {
+		req.Header.Set("User-Agent", c.UserAgent)
+	}
+	if c.AgentToken != "" {
+		req.Header.Set("X-Agent-Token", c.AgentToken)
+		req.Header.Set("X-Server-GUID", c.ServerGUID)
+	} else if c.APIKey != "" {
+		req.Header.Set("X-API-Key", c.APIKey)
+	}
+	if hc == nil {
+		hc = c.HTTP
+	}
+	if hc == nil {
+		hc = http.DefaultClient
+	}
+	resp, err := hc.Do(req)
+	if err != nil {
+		if ctx.Err() != nil {
+			return nil, ctx.Err()
+		}
+		return nil, &Error{Message: redact(err.Error(), c), Retryable: true, Err: err}
+	}
+	if resp.StatusCode < 200 || resp.StatusCode > 299 {
+		raw, _ := io.ReadAll(io.LimitReader(resp.Body, maxResponseBytes))
+		resp.Body.Close()
+		return nil, statusError(resp.StatusCode, raw)
+	}
+	return resp.Body, nil
+}

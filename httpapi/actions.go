@@ -2,6 +2,7 @@ package httpapi
 
 import (
 	"context"
+	"errors"
 	"net/http"
 	"strconv"
 	"time"
@@ -27,6 +28,53 @@ func (s *Server) handleRestart(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusCreated, map[string]any{"action_id": a.ID, "action_type": a.ActionType, "server_id": a.ServerID,
 		"service_name": a.ServiceName, "command": a.Command, "status": a.Status, "created_at": a.CreatedAt,
 		"approved_at": a.ApprovedAt, "approved_by": a.ApprovedBy})
+}
+
+// handleUpgradeAgent queues an upgrade of a server's agent to the hub's
+// version (approval in maintenance, one active per server, audited).
+func (s *Server) handleUpgradeAgent(w http.ResponseWriter, r *http.Request) {
+	a, err := s.engine.CreateUpgrade(r.Context(), r.PathValue("id"), actor(r))
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusCreated, upgradeAnswer(a))
+}
+
+func upgradeAnswer(a *homelabcmd.Action) map[string]any {
+	return map[string]any{"action_id": a.ID, "action_type": a.ActionType, "server_id": a.ServerID,
+		"command": a.Command, "target_version": homelabcmd.UpgradeTarget(a.Command), "status": a.Status,
+		"created_at": a.CreatedAt, "approved_at": a.ApprovedAt, "approved_by": a.ApprovedBy}
+}
+
+// handleUpgradeOutdated queues an agent upgrade for every online server
+// whose agent reports another version than the hub's. Servers with an
+// upgrade already active are listed as skipped with that action's id.
+func (s *Server) handleUpgradeOutdated(w http.ResponseWriter, r *http.Request) {
+	list, err := s.store.ListServers(r.Context())
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	queued, ids, skipped := []map[string]any{}, []int64{}, []map[string]any{}
+	for _, srv := range list {
+		if srv.Status != homelabcmd.ServerOnline || srv.IsInactive || !srv.AgentOutdated {
+			continue
+		}
+		a, err := s.engine.CreateUpgrade(r.Context(), srv.ID, actor(r))
+		if err != nil {
+			var e *homelabcmd.Error
+			if errors.As(err, &e) && e.Code == homelabcmd.ECONFLICT {
+				skipped = append(skipped, map[string]any{"server_id": srv.ID, "reason": e.Message, "existing_action_id": e.Data["existing_action_id"]})
+				continue
+			}
+			s.writeError(w, r, err)
+			return
+		}
+		ids = append(ids, a.ID)
+		queued = append(queued, upgradeAnswer(a))
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"target_version": homelabcmd.Version, "action_ids": ids, "actions": queued, "skipped": skipped})
 }
 
 func actionID(r *http.Request) (int64, error) {

@@ -127,6 +127,11 @@ func apiOperations() []operation {
 		{Route: "PUT /api/v1/servers/{id}/unpause", Tag: "servers", Summary: "Leave maintenance mode", Auth: authOperator,
 			Result: ref("ServerResponse"), Errors: []int{404}},
 
+		{Route: "POST /api/v1/servers/{id}/agent/upgrade", Tag: "actions", Summary: "Queue an upgrade of a server's agent to the hub's version", Auth: authOperator,
+			Doc: "The agent downloads its architecture's binary from this hub, checks its SHA-256 and that it runs and is the target version, swaps it in and exits so that systemd starts it; " +
+				"a new binary that gets no heartbeat through within 3 minutes is rolled back. Approved at once unless the server is in maintenance mode (then pending). " +
+				"409 with existing_action_id when an upgrade of its agent is active. The action is verified when the agent reports the target version.",
+			Status: 201, Result: ref("UpgradeQueued"), Errors: []int{404, 409}},
 		{Route: "GET /api/v1/servers/{id}/metrics", Tag: "metrics", Summary: "Metrics history, downsampled", Auth: authOperator,
 			Query:  []param{{Name: "range", Desc: "Time window; the bucket grows with it (5m, 1h, 4h, 1d).", Schema: with(enum("24h", "7d", "30d", "12m"), "default", "24h")}},
 			Result: ref("MetricsHistory"), Errors: []int{404, 422}},
@@ -167,6 +172,9 @@ func apiOperations() []operation {
 			Body: object(p("reason", with(str(), "minLength", 1, "maxLength", 1000))), Result: ref("Action"), Errors: []int{404, 409}},
 		{Route: "POST /api/v1/actions/{aid}/cancel", Tag: "actions", Summary: "Cancel a pending or approved action", Auth: authOperator,
 			Result: ref("Action"), Errors: []int{404, 409, 422}},
+		{Route: "POST /api/v1/agents/upgrade-outdated", Tag: "actions", Summary: "Queue an agent upgrade for every outdated online server", Auth: authOperator,
+			Doc:    "One upgrade_agent action per online, active server whose agent reports another version than the hub's (agent_outdated). Servers with an upgrade already active are listed in skipped with its id.",
+			Result: ref("UpgradesQueued"), Errors: []int{}},
 		{Route: "GET /api/v1/agents/commands", Tag: "agents", Summary: "Wait for commands (long-poll)", Auth: authAgent,
 			Doc: "Answers as soon as an approved action exists for the agent's server (it is then executing), or with an empty list when wait runs out. With the API key, server_id names the server.",
 			Query: []param{{Name: "wait", Desc: "Seconds to wait (0-55).", Schema: with(integer(), "minimum", 0, "maximum", 55, "default", 25)},

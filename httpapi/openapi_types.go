@@ -17,6 +17,11 @@ func handWrittenSchemas() map[string]schema {
 		"RestartQueued": object(p("action_id", integer()), p("action_type", str()), p("server_id", str()), p("service_name", str()),
 			p("command", str()), p("status", enum("approved", "pending")), p("created_at", dateTime()),
 			p("approved_at", nullable(dateTime())), p("approved_by", nullable(str()))),
+		"UpgradeQueued": object(p("action_id", integer()), p("action_type", enum("upgrade_agent")), p("server_id", str()),
+			p("command", str()), p("target_version", str()), p("status", enum("approved", "pending")), p("created_at", dateTime()),
+			p("approved_at", nullable(dateTime())), p("approved_by", nullable(str()))),
+		"UpgradesQueued": object(p("target_version", str()), p("action_ids", arrayOf(integer())), p("actions", arrayOf(ref("UpgradeQueued"))),
+			p("skipped", arrayOf(object(p("server_id", str()), p("reason", str()), p("existing_action_id", integer()))))),
 		"ActionPage": object(p("actions", arrayOf(ref("Action"))), p("total", integer()), p("limit", integer()), p("offset", integer())),
 		"Error": object(p("detail", with(object(
 			p("code", with(enum(errorCodes()...), "description", "Stable error code.")),

@@ -80,6 +80,7 @@ func (s *Server) routes() {
 	s.route("POST /api/v1/agents/register/credentials/{guid}/revoke", admin, s.handleRevokeCredential)
 	s.route("GET /api/v1/agents/download/{arch}", open, s.handleDownloadAgent)
 	s.route("GET /api/v1/agents/download/{arch}/sha256", open, s.handleAgentChecksum)
+	s.route("POST /api/v1/agents/upgrade-outdated", operator, s.handleUpgradeOutdated)
 	s.route("GET /api/v1/agents/commands", agent, s.handleAgentCommands)
 	s.route("POST /api/v1/agents/commands/{aid}/result", agent, s.handleCommandResult)
 
@@ -91,6 +92,7 @@ func (s *Server) routes() {
 	s.route("PUT /api/v1/servers/{id}/pause", admin, s.handlePause(true))
 	s.route("PUT /api/v1/servers/{id}/unpause", admin, s.handlePause(false))
 	s.route("GET /api/v1/servers/{id}/metrics", viewer, s.handleMetrics)
+	s.route("POST /api/v1/servers/{id}/agent/upgrade", operator, s.handleUpgradeAgent)
 
 	s.route("GET /api/v1/servers/{id}/services", viewer, s.handleListServices)
 	s.route("POST /api/v1/servers/{id}/services", admin, s.handleCreateService)

@@ -63,6 +63,54 @@ func (e *Engine) CreateRestart(ctx context.Context, serverID, service, actor str
 	return out, err
 }
 
+// CreateUpgrade queues an upgrade of a server's agent to this hub's
+// version: the agent downloads its architecture's binary from the hub,
+// checks it and swaps it in. Approved at once ("auto") unless the server
+// is in maintenance, then pending. ENOTFOUND (server), ECONFLICT with
+// existing_action_id when an upgrade of its agent is already active.
+func (e *Engine) CreateUpgrade(ctx context.Context, serverID, actor string) (*homelabcmd.Action, error) {
+	var out *homelabcmd.Action
+	err := e.store.InTx(ctx, func(tx homelabcmd.Tx) error {
+		srv, err := tx.FindServer(ctx, serverID)
+		if err != nil {
+			return err
+		}
+		if id, ok, err := tx.ActiveUpgrade(ctx, serverID); err != nil {
+			return err
+		} else if ok {
+			return homelabcmd.UpgradeConflict(id)
+		}
+		now := tx.Now()
+		a := &homelabcmd.Action{ServerID: serverID, ActionType: homelabcmd.ActionUpgradeAgent, Status: homelabcmd.ActionApproved,
+			Command: homelabcmd.UpgradeCommand(homelabcmd.Version), CreatedAt: now, CreatedBy: actor,
+			ApprovedAt: &now, ApprovedBy: ptr("auto")}
+		detail := "approved automatically"
+		if srv.AgentVersion != nil {
+			detail += "; the agent reports " + *srv.AgentVersion
+		}
+		if srv.IsPaused {
+			a.Status, a.ApprovedAt, a.ApprovedBy = homelabcmd.ActionPending, nil, nil
+			detail = "server is in maintenance mode: waiting for approval"
+		}
+		if err := tx.InsertAction(ctx, a); err != nil {
+			// Another hub queued an upgrade a moment ago.
+			if homelabcmd.ErrorCode(err) == homelabcmd.ECONFLICT {
+				if id, ok, err2 := tx.ActiveUpgrade(ctx, serverID); err2 == nil && ok {
+					return homelabcmd.UpgradeConflict(id)
+				}
+			}
+			return err
+		}
+		if err := tx.AddActionEvent(ctx, a.ID, homelabcmd.ActionEvent{Actor: actor, ToStatus: a.Status, Detail: &detail}); err != nil {
+			return err
+		}
+		out, err = tx.FindAction(ctx, a.ID)
+		announceAction(tx, out)
+		return err
+	})
+	return out, err
+}
+
 func announceAction(tx homelabcmd.Tx, a *homelabcmd.Action) {
 	if a == nil {
 		return
@@ -140,7 +188,8 @@ func (e *Engine) CancelAction(ctx context.Context, id int64, actor string) (*hom
 // CompleteAction records the agent's result of an executing action of its
 // own server. ENOTFOUND (also for another server's action), ECONFLICT.
 func (e *Engine) CompleteAction(ctx context.Context, serverID string, id int64, r homelabcmd.ActionResult) (*homelabcmd.Action, error) {
-	to, detail := homelabcmd.ActionCompleted, "restarted in "+(time.Duration(r.DurationMS)*time.Millisecond).String()
+	took := (time.Duration(r.DurationMS) * time.Millisecond).String()
+	to, detail := homelabcmd.ActionCompleted, "restarted in "+took
 	var reason *string
 	if !r.Success {
 		to, detail, reason = homelabcmd.ActionFailed, "agent: "+truncate(r.Error, 500), ptr("agent_error")
@@ -162,6 +211,9 @@ func (e *Engine) CompleteAction(ctx context.Context, serverID string, id int64, 
 	return e.move(ctx, id, "agent:"+serverID, []string{homelabcmd.ActionExecuting}, detail, func(cur *homelabcmd.Action, now time.Time) (homelabcmd.ActionUpdate, error) {
 		if cur.ServerID != serverID { // an agent sees only its own server's actions
 			return homelabcmd.ActionUpdate{}, homelabcmd.Errorf(homelabcmd.ENOTFOUND, "Action %d not found", id)
+		}
+		if cur.ActionType == homelabcmd.ActionUpgradeAgent && r.Success {
+			detail = "binary replaced in " + took + "; the agent restarts into the new version"
 		}
 		return homelabcmd.ActionUpdate{Status: to, CompletedAt: &now, ExitCode: exit, Stdout: &stdout, Stderr: &stderr,
 			DurationMS: &r.DurationMS, FailureReason: reason}, nil
@@ -213,7 +265,13 @@ func (e *Engine) ExpireActions(ctx context.Context) (int, error) {
 			}
 		}
 		n = len(ids)
-		return tx.SettleRestarts(ctx, since(tx, p.GracePeriod))
+		if err := tx.SettleRestarts(ctx, since(tx, p.GracePeriod)); err != nil {
+			return err
+		}
+		// An upgraded agent restarts (systemd waits RestartSec) and may
+		// roll back within minutes: its new version has until the pickup
+		// timeout to show.
+		return tx.SettleUpgrades(ctx, since(tx, p.PickupTimeout))
 	})
 	return n, err
 }

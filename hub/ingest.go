@@ -102,6 +102,11 @@ func (e *Engine) ingest(ctx context.Context, tx homelabcmd.Tx, hb *homelabcmd.He
 	if err := tx.VerifyRestarts(ctx, id, alerting.HubTime(saved.Clock, hb.Timestamp.UTC()), running, e.restart.GracePeriod); err != nil {
 		return nil, nil, err
 	}
+	if hb.AgentVersion != nil && !replay {
+		if err := tx.VerifyUpgrades(ctx, id, *hb.AgentVersion, since(tx, e.restart.PickupTimeout)); err != nil {
+			return nil, nil, err
+		}
+	}
 	if res.PendingCommands, err = e.claimCommands(ctx, tx, id); err != nil {
 		return nil, nil, err
 	}

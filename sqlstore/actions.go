@@ -44,6 +44,18 @@ func (tx *Tx) ActiveRestart(ctx context.Context, serverID, service string) (int6
 	return id, err == nil, err
 }
 
+// ActiveUpgrade returns the pending, approved or executing agent upgrade
+// of a server, if any.
+func (tx *Tx) ActiveUpgrade(ctx context.Context, serverID string) (int64, bool, error) {
+	var id int64
+	err := tx.QueryRowContext(ctx, `SELECT id FROM remediation_actions WHERE server_id = $1
+		AND action_type = 'upgrade_agent' AND status IN ('pending', 'approved', 'executing')`, serverID).Scan(&id)
+	if errors.Is(err, sql.ErrNoRows) {
+		return 0, false, nil
+	}
+	return id, err == nil, err
+}
+
 // RestartsSince counts a service's restarts executed since then.
 func (tx *Tx) RestartsSince(ctx context.Context, serverID, service string, since time.Time) (int, error) {
 	var n int
@@ -58,7 +70,11 @@ func (tx *Tx) InsertAction(ctx context.Context, a *homelabcmd.Action) error {
 	err := tx.QueryRowContext(ctx, `INSERT INTO remediation_actions (server_id, action_type, status, service_name, command, created_at, created_by, approved_at, approved_by)
 		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING id`,
 		a.ServerID, a.ActionType, a.Status, a.ServiceName, a.Command, a.CreatedAt, a.CreatedBy, nullTime(a.ApprovedAt), a.ApprovedBy).Scan(&a.ID)
-	return translate(err, "A restart action for this service is already queued", "Server '"+a.ServerID+"' not found")
+	what := "A restart action for this service is already queued"
+	if a.ActionType == homelabcmd.ActionUpgradeAgent {
+		what = "An agent upgrade for this server is already queued"
+	}
+	return translate(err, what, "Server '"+a.ServerID+"' not found")
 }
 
 // AddActionEvent appends to the action's audit trail.
@@ -182,6 +198,10 @@ func (tx *Tx) ClaimCommands(ctx context.Context, serverID string) ([]homelabcmd.
 		}
 		c.Parameters = map[string]string{"service_name": svc.String}
 		c.TimeoutSeconds = 60
+		if c.ActionType == homelabcmd.ActionUpgradeAgent {
+			c.Parameters = map[string]string{"target_version": homelabcmd.UpgradeTarget(c.Command)}
+			c.TimeoutSeconds = 300
+		}
 		out = append(out, c)
 	}
 	return out, rows.Err()
@@ -212,8 +232,60 @@ func (tx *Tx) TimeOutActions(ctx context.Context, cut time.Time) ([]int64, error
 // were never verified as unverified.
 func (tx *Tx) SettleRestarts(ctx context.Context, cut time.Time) error {
 	_, err := tx.ExecContext(ctx, `UPDATE remediation_actions SET verified = FALSE, verified_at = $1
-		WHERE status = 'completed' AND verified IS NULL AND completed_at < $2`, tx.now, cut)
+		WHERE action_type = 'restart_service' AND status = 'completed' AND verified IS NULL AND completed_at < $2`, tx.now, cut)
 	return err
+}
+
+// SettleUpgrades marks completed agent upgrades that finished before cut
+// and were never verified as unverified.
+func (tx *Tx) SettleUpgrades(ctx context.Context, cut time.Time) error {
+	_, err := tx.ExecContext(ctx, `UPDATE remediation_actions SET verified = FALSE, verified_at = $1
+		WHERE action_type = 'upgrade_agent' AND status = 'completed' AND verified IS NULL AND completed_at < $2`, tx.now, cut)
+	return err
+}
+
+// VerifyUpgrades settles the server's agent upgrades completed since then
+// by the version its agent reports: verified when it is the target,
+// unverified when it is another. The later report wins, so the old agent's
+// last heartbeat before it exits does not stick, and a rollback after the
+// new binary's heartbeats were replayed from the outbox does.
+func (tx *Tx) VerifyUpgrades(ctx context.Context, serverID, version string, since time.Time) error {
+	if version == "" {
+		return nil
+	}
+	rows, err := tx.QueryContext(ctx, `SELECT id, command, verified FROM remediation_actions
+		WHERE server_id = $1 AND action_type = 'upgrade_agent' AND status = 'completed' AND completed_at >= $2`, serverID, since)
+	if err != nil {
+		return err
+	}
+	type change struct {
+		id   int64
+		want bool
+	}
+	var changes []change
+	for rows.Next() {
+		var id int64
+		var cmd string
+		var verified sql.NullBool
+		if err := rows.Scan(&id, &cmd, &verified); err != nil {
+			rows.Close()
+			return err
+		}
+		want := homelabcmd.ReportedVersion(homelabcmd.UpgradeTarget(cmd)) == version
+		if !verified.Valid || verified.Bool != want {
+			changes = append(changes, change{id, want})
+		}
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return err
+	}
+	for _, c := range changes {
+		if _, err := tx.ExecContext(ctx, `UPDATE remediation_actions SET verified = $1, verified_at = $2 WHERE id = $3`, c.want, tx.now, c.id); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // verifyRestarts marks completed restarts verified when their unit reports

@@ -35,6 +35,7 @@ func scanServer(row scanner) (*homelabcmd.Server, error) {
 		s.ClockOffsetSeconds = &sec
 	}
 	s.PausedAt, s.InactiveSince, s.LastSeen = timePtr(pausedAt), timePtr(inactiveSince), timePtr(lastSeen)
+	s.AgentOutdated = homelabcmd.AgentOutdated(s.AgentVersion)
 	s.CreatedAt, s.UpdatedAt = s.CreatedAt.UTC(), s.UpdatedAt.UTC()
 	if fs.Valid {
 		_ = json.Unmarshal([]byte(fs.String), &s.Filesystems) // written by us; a bad snapshot is only cosmetic

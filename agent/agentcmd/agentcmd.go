@@ -24,6 +24,7 @@ import (
 	"github.com/homelabcmd/homelabcmd/agent/collect"
 	"github.com/homelabcmd/homelabcmd/agent/sysinfo"
 	"github.com/homelabcmd/homelabcmd/agent/systemd"
+	"github.com/homelabcmd/homelabcmd/agent/upgrade"
 	"github.com/homelabcmd/homelabcmd/client"
 )
 
@@ -80,11 +81,50 @@ func Run(ctx context.Context, prog string, args, env []string, stdout, stderr io
 	var level slog.Level
 	_ = level.UnmarshalText([]byte(cfg.LogLevel))
 	logger := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: level}))
-	a, closeAgent, err := Build(cfg, logger, !*dryRun)
+	// An upgrade this binary started under must be confirmed by a
+	// heartbeat within its window, or the previous binary comes back.
+	ctx, stop := context.WithCancelCause(ctx)
+	defer stop(nil)
+	exe, exeErr := upgrade.Executable()
+	var guard *upgrade.Guard
+	if exeErr == nil && !*dryRun && !*once {
+		guard, err = upgrade.Check(exe, homelabcmd.Version, time.Now())
+		if errors.Is(err, upgrade.ErrRolledBack) {
+			logger.Error("upgrade rolled back; exiting so that systemd starts the previous binary", "err", err)
+			return err
+		}
+		if err != nil {
+			logger.Error("cannot read the upgrade marker next to the binary", "exe", exe, "err", err)
+		}
+	}
+	a, exec, closeAgent, err := build(cfg, logger, !*dryRun)
 	if err != nil {
 		return err
 	}
 	defer closeAgent()
+	if guard != nil {
+		logger.Warn("started after an upgrade: the first heartbeat the hub takes confirms it, else the previous binary comes back",
+			"from", guard.Marker.PreviousVersion, "deadline", guard.Marker.Deadline().Format(time.RFC3339))
+		guard.Start(time.Now(), stop)
+		a.Delivered = func() {
+			if ok, err := guard.Confirm(); err != nil {
+				logger.Error("confirming the upgrade", "err", err)
+			} else if ok {
+				logger.Info("upgrade confirmed: the hub took a heartbeat from this version", "version", homelabcmd.Version, "from", guard.Marker.PreviousVersion)
+			}
+		}
+	}
+	if exec != nil && exeErr == nil && !*dryRun && !*once {
+		src, err := downloadSource(cfg)
+		if err != nil {
+			return err
+		}
+		u := &upgrade.Upgrader{Hub: src, Exe: exe, Arch: upgrade.Arch(), Slim: !strings.Contains(prog, " "), Window: upgrade.WindowFromEnv(env)}
+		exec.Upgrade = func(ctx context.Context, target string) (string, error) {
+			return u.Upgrade(ctx, homelabcmd.Version, target)
+		}
+		exec.AfterUpgrade = func() { stop(errUpgraded) }
+	}
 	if *dryRun {
 		a.Sender, a.Commands, a.Line = nil, nil, nil
 		enc := json.NewEncoder(stdout)
@@ -104,7 +144,38 @@ func Run(ctx context.Context, prog string, args, env []string, stdout, stderr io
 		a.Watchdog = wd
 		a.Ping = func() { daemon.SdNotify(false, daemon.SdNotifyWatchdog) }
 	}
-	return a.Run(ctx)
+	err = a.Run(ctx)
+	if cause := context.Cause(ctx); cause != nil && !errors.Is(cause, context.Canceled) {
+		// A non-zero exit: systemd (Restart=always) starts whatever binary
+		// is now in place.
+		return cause
+	}
+	return err
+}
+
+// errUpgraded ends the agent after its binary was replaced.
+var errUpgraded = errors.New("the agent binary was upgraded; exiting so that systemd starts the new one")
+
+// hubSource fetches downloads from the hub with the agent's credentials
+// and a timeout long enough for a binary over a slow link.
+type hubSource struct {
+	c  *client.Client
+	hc *http.Client
+}
+
+func (h hubSource) Open(ctx context.Context, path string) (io.ReadCloser, error) {
+	return h.c.Open(ctx, h.hc, path)
+}
+
+func downloadSource(cfg *agent.Config) (hubSource, error) {
+	httpClient, err := cfg.HTTPClient()
+	if err != nil {
+		return hubSource{}, err
+	}
+	c := client.New(cfg.HubURL)
+	c.HTTP = httpClient
+	c.APIKey, c.AgentToken, c.ServerGUID = cfg.APIKey, cfg.AgentToken, cfg.ServerGUID
+	return hubSource{c: c, hc: &http.Client{Transport: httpClient.Transport, Timeout: 15 * time.Minute}}, nil
 }
 
 // agentOnce collects one full heartbeat and prints or sends it. A send that
@@ -147,6 +218,12 @@ func agentOnce(ctx context.Context, a *agent.Agent) error {
 // returned func releases the D-Bus connection. Errors name the config key
 // at fault.
 func Build(cfg *agent.Config, logger *slog.Logger, withOutbox bool) (*agent.Agent, func(), error) {
+	a, _, release, err := build(cfg, logger, withOutbox)
+	return a, release, err
+}
+
+// build is Build that also returns the executor (nil without a hub).
+func build(cfg *agent.Config, logger *slog.Logger, withOutbox bool) (*agent.Agent, *agent.Executor, func(), error) {
 	units := systemd.NewClient(cfg.SystemdBusAddress, logger.With("part", "systemd"))
 	a := &agent.Agent{Config: cfg, Logger: logger}
 	// What a heartbeat carries: one line per collector.
@@ -155,11 +232,12 @@ func Build(cfg *agent.Config, logger *slog.Logger, withOutbox bool) (*agent.Agen
 		systemd.NewCollector(units, a.WatchList, logger.With("part", "systemd")),
 	}
 	release := units.Close
+	var exec *agent.Executor
 	if cfg.HubURL != "" {
 		httpClient, err := cfg.HTTPClient()
 		if err != nil {
 			units.Close()
-			return nil, nil, err
+			return nil, nil, nil, err
 		}
 		if cfg.TLSInsecureSkipVerify {
 			logger.Warn("TLS certificate verification is OFF (tls_insecure_skip_verify); anyone on the path can read the credential")
@@ -171,7 +249,7 @@ func Build(cfg *agent.Config, logger *slog.Logger, withOutbox bool) (*agent.Agen
 		// The command line's long-poll outlives the 10 s request timeout.
 		line := *c
 		line.HTTP = &http.Client{Transport: httpClient.Transport, Timeout: agent.CommandWait + 20*time.Second}
-		exec := &agent.Executor{Config: cfg, Units: units, Hub: c, Logger: logger.With("part", "executor"), AfterRestart: a.Beat}
+		exec = &agent.Executor{Config: cfg, Units: units, Hub: c, Logger: logger.With("part", "executor"), AfterRestart: a.Beat}
 		a.Commands, a.Line = exec.Handle, &line
 		closeUnits := units.Close
 		release = func() { exec.Wait(); closeUnits() }
@@ -180,13 +258,13 @@ func Build(cfg *agent.Config, logger *slog.Logger, withOutbox bool) (*agent.Agen
 		ob, err := agent.OpenOutbox(cfg.OutboxDir, cfg.OutboxMaxBytes, cfg.OutboxMaxAge, logger.With("part", "outbox"))
 		if err != nil {
 			units.Close()
-			return nil, nil, fmt.Errorf("outbox_dir: %w", err)
+			return nil, nil, nil, fmt.Errorf("outbox_dir: %w", err)
 		}
 		a.Outbox = ob
 	}
 	// Connect now so that a missing bus is logged at start, once.
 	_ = units.Connect()
-	return a, release, nil
+	return a, exec, release, nil
 }
 
 func envValue(env []string, name, def string) string {

@@ -38,6 +38,9 @@ NoNewPrivileges=yes
 ProtectSystem=strict
 StateDirectory={{.StateName}}
 ReadWritePaths={{.StateDir}}
+# Upgrades from the hub write the new binary next to the old one and
+# rename it over it (see the README's "Upgrading agents").
+ReadWritePaths={{.BinDir}}
 ProtectHome=read-only
 PrivateTmp=yes
 PrivateDevices=yes
@@ -161,7 +164,7 @@ func Install(ctx context.Context, prog string, args []string, stdout, stderr io.
 		execLine += " " + sub // "homelabcmd agent": the subcommand
 	}
 	agentUnit.Execute(&unit, map[string]string{"Hub": c.HubURL, "Exec": execLine, "Config": *configPath,
-		"StateDir": *stateDir, "StateName": strings.TrimPrefix(*stateDir, "/var/lib/")})
+		"StateDir": *stateDir, "BinDir": filepath.Dir(*binary), "StateName": strings.TrimPrefix(*stateDir, "/var/lib/")})
 	header := "# homelabcmd agent configuration, written by `" + prog + " install`.\n# Keys: see the README's Agent section. Environment variables HOMELAB_CMD_AGENT_<KEY> override them.\n"
 	if *printOnly {
 		fmt.Fprintf(stdout, "# %s\n%s%s\n# %s\n%s", *configPath, header, cfgYAML, *unitPath, unit.String())

@@ -194,6 +194,23 @@ describe('dashboard', { timeout: 180000 }, () => {
     assert.match(await row.locator('.audit').textContent(), /approved automatically/);
   });
 
+  test('outdated agents: "Upgrade all outdated" on the overview, "Upgrade agent" on the server page', async () => {
+    // The seeded agents report 2.0.0, not the hub's version.
+    await page.goto(hub.url + '/');
+    const all = page.locator('#upgrade-outdated');
+    await all.waitFor();
+    assert.equal(await all.textContent(), 'Upgrade all outdated (3)');
+    await all.click();
+    await page.locator('dialog[open] .form-actions button.btn-primary').click();
+    await page.waitForSelector('.toast:has-text("3 agent upgrades queued")');
+    const queued = await hub.api('GET', '/actions?action_type=upgrade_agent');
+    assert.deepEqual(queued.body.actions.map((a) => a.server_id).sort(), ['nas-1', 'pihole', 'proxmox-host']);
+    await page.goto(hub.url + '/servers/nas-1');
+    await page.locator('#upgrade-agent').click();
+    await page.waitForSelector('.toast[data-kind="warn"]:has-text("Agent upgrade already pending")');
+    for (const a of queued.body.actions) await hub.api('POST', `/actions/${a.id}/cancel`);
+  });
+
   test('acknowledging an alert', async (t) => {
     const probe = await hub.api('GET', '/alerts?status=open');
     if (probe.status === 404) return t.skip('the alerts API is not on this hub yet');

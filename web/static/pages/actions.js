@@ -139,6 +139,7 @@ export function mount(root, ctx) {
 
 function label(a) {
   if (a.action_type === 'restart_service') return `Restart ${a.service_name || 'service'}`;
+  if (a.action_type === 'upgrade_agent') return `Upgrade agent${a.command && a.command.startsWith('upgrade homelabcmd agent to ') ? ` to ${a.command.slice(28)}` : ''}`;
   return (a.action_type || 'action').replace(/_/g, ' ');
 }
 

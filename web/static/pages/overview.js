@@ -1,7 +1,7 @@
 // overview.js: the fleet at a glance. A card per server, problems first, a
 // summary bar, search and filter (kept in the URL), and live updates.
 import { api, get } from '../api.js';
-import { h, status, meter, ago, empty, errorNotice, debounce, serverName, severity, dialog, toast, clockBadge } from '../ui.js';
+import { h, status, meter, ago, empty, errorNotice, debounce, serverName, severity, dialog, toast, confirm, clockBadge } from '../ui.js';
 
 const FILTERS = [
   ['all', 'All servers'],
@@ -34,8 +34,12 @@ export function mount(root, ctx) {
   const summary = h('section', { class: 'summary', 'aria-label': 'Fleet summary' });
   const list = h('section', { 'aria-label': 'Servers', 'aria-live': 'polite', 'aria-busy': 'true' }, h('p', { class: 'loading' }, 'Loading servers…'));
 
+  // Shown while some online server's agent reports another version than the hub's.
+  const upgradeAll = h('button', { type: 'button', class: 'btn', id: 'upgrade-outdated', hidden: true, onclick: upgradeOutdated, 'data-needs': 'operator',
+    title: 'Each outdated agent downloads the hub\'s binary, checks it and restarts into it (rolled back if it cannot report)' }, 'Upgrade all outdated');
   root.append(
     h('div', { class: 'page-head' }, h('h1', {}, 'Fleet overview'),
+      upgradeAll,
       h('button', { type: 'button', class: 'btn', onclick: addServer, 'data-needs': 'admin' }, '+ Add server')),
     summary,
     h('div', { class: 'filters', role: 'search' }, search, filter),
@@ -72,8 +76,30 @@ export function mount(root, ctx) {
   }
   const reload = debounce(load, 100);
 
+  function outdated() {
+    return (servers || []).filter((s) => s.agent_outdated && s.status === 'online' && !s.is_inactive);
+  }
+
+  async function upgradeOutdated() {
+    const n = outdated().length;
+    if (!n || !(await confirm('Upgrade outdated agents', `Queue an agent upgrade for ${n} server${n === 1 ? '' : 's'}? Each agent restarts into the hub's version.`, 'Upgrade', false))) return;
+    upgradeAll.disabled = true;
+    try {
+      const res = await api('POST', '/agents/upgrade-outdated');
+      const queued = (res.action_ids || []).length, skipped = (res.skipped || []).length;
+      toast(`${queued} agent upgrade${queued === 1 ? '' : 's'} queued${skipped ? ` (${skipped} already pending)` : ''}`, queued ? 'ok' : 'warn');
+    } catch (err) {
+      toast(`Upgrade failed: ${err.message}`, 'error');
+    } finally {
+      upgradeAll.disabled = false;
+    }
+  }
+
   function draw() {
     if (!servers) return;
+    const n = outdated().length;
+    upgradeAll.hidden = n === 0;
+    upgradeAll.textContent = `Upgrade all outdated (${n})`;
     drawSummary();
     list.setAttribute('aria-busy', 'false');
     if (servers.length === 0) {

@@ -54,10 +54,28 @@ export function mount(root, ctx) {
       h('h1', {}, serverName(s)),
       status(s.is_paused ? 'paused' : s.status, s.is_paused ? `Paused · ${s.status}` : null),
       clockBadge(s),
+      s.agent_outdated ? h('button', {
+        type: 'button', class: 'btn', id: 'upgrade-agent', onclick: upgradeAgent, 'data-needs': 'operator',
+        title: `The agent reports ${s.agent_version}: it downloads the hub's version, checks it and restarts into it (rolled back if it cannot report)`,
+      }, 'Upgrade agent') : null,
       h('button', {
         type: 'button', class: 'btn', onclick: togglePause, 'data-needs': 'admin',
         title: 'In maintenance mode restarts wait for approval',
       }, s.is_paused ? 'Resume (leave maintenance)' : 'Pause (maintenance)'));
+  }
+
+  async function upgradeAgent(e) {
+    const btn = e.currentTarget;
+    btn.disabled = true;
+    try {
+      const res = await api('POST', `${base}/agent/upgrade`);
+      toast(res && res.status === 'pending' ? `Agent upgrade to ${res.target_version} is waiting for approval (server paused)` : `Agent upgrade to ${res.target_version} queued`);
+    } catch (err) {
+      if (err.status === 409) toast('Agent upgrade already pending', 'warn');
+      else toast(`Upgrade failed: ${err.message}`, 'error');
+    } finally {
+      btn.disabled = false;
+    }
   }
 
   async function togglePause() {
