@@ -83,9 +83,6 @@ func agentOptions(c *Config) []option.Option {
 	}
 }
 
-// Keys lists the configuration keys (aliases included), sorted.
-func Keys() []string { return newOptionSet(&Config{}).Keys() }
-
 // formatSize prints bytes in the largest unit that divides them: 64MB.
 func formatSize(n int64) string {
 	for _, u := range []struct {

@@ -152,9 +152,6 @@ func NewServer(store Store, engine Engine, apiKeyHash string, events *live.Broke
 	return s
 }
 
-// SetAuthLimit replaces the failed-authentication limit (before serving).
-func (s *Server) SetAuthLimit(l AuthLimit) { s.authLimiter = newAuthLimiter(l) }
-
 // Handler is the root handler, for tests that use httptest.
 func (s *Server) Handler() http.Handler { return s.mux }
 

@@ -348,6 +348,21 @@ func (e *Engine) CheckOffline(ctx context.Context) (int, error) {
 	return n, err
 }
 
+// openAlerts reads what the reminder and release jobs both work from: the
+// rule configuration, the maintenance windows and every open alert.
+func (e *Engine) openAlerts(ctx context.Context, tx homelabcmd.Tx) (alerting.Config, []homelabcmd.MaintenanceWindow, []homelabcmd.AlertToRemind, error) {
+	cfg, err := e.alertConfigTx(ctx, tx)
+	if err != nil {
+		return cfg, nil, nil, err
+	}
+	windows, err := tx.MaintenanceWindows(ctx)
+	if err != nil {
+		return cfg, nil, nil, err
+	}
+	open, err := tx.OpenAlertsToRemind(ctx)
+	return cfg, windows, open, err
+}
+
 // SendReminders queues a reminder for every open (not acknowledged) alert
 // of an unpaused server whose reminder interval has passed, and records
 // when. It returns how many it queued. Run it through RunExclusive.
@@ -355,19 +370,11 @@ func (e *Engine) SendReminders(ctx context.Context) (int, error) {
 	n := 0
 	err := e.store.InTx(ctx, func(tx homelabcmd.Tx) error {
 		n = 0
-		cfg, err := e.alertConfigTx(ctx, tx)
-		if err != nil {
-			return err
-		}
-		open, err := tx.OpenAlertsToRemind(ctx)
+		cfg, windows, open, err := e.openAlerts(ctx, tx)
 		if err != nil {
 			return err
 		}
 		o := newOutbox(cfg)
-		windows, err := tx.MaintenanceWindows(ctx)
-		if err != nil {
-			return err
-		}
 		for _, r := range open {
 			quiet, page := homelabcmd.QuietFor(windows, r.Server.ID, tx.Now())
 			hush := quiet && !(page && r.Alert.Severity == homelabcmd.SeverityCritical)

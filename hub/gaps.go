@@ -110,15 +110,7 @@ func (e *Engine) ReleaseHeld(ctx context.Context) (int, error) {
 	n := 0
 	err := e.store.InTx(ctx, func(tx homelabcmd.Tx) error {
 		n = 0
-		cfg, err := e.alertConfigTx(ctx, tx)
-		if err != nil {
-			return err
-		}
-		windows, err := tx.MaintenanceWindows(ctx)
-		if err != nil {
-			return err
-		}
-		open, err := tx.OpenAlertsToRemind(ctx)
+		cfg, windows, open, err := e.openAlerts(ctx, tx)
 		if err != nil {
 			return err
 		}

@@ -33,21 +33,6 @@ func Wants(c *homelabcmd.Channel, m *Message) bool {
 	return homelabcmd.SeverityRank(m.Severity) >= homelabcmd.SeverityRank(c.MinSeverity)
 }
 
-// Route returns the outbox rows for m: one per channel that wants it.
-func Route(channels []homelabcmd.Channel, m *Message) ([]homelabcmd.OutboxMessage, error) {
-	var out []homelabcmd.OutboxMessage
-	payload, err := json.Marshal(m)
-	if err != nil {
-		return nil, err
-	}
-	for i := range channels {
-		if Wants(&channels[i], m) {
-			out = append(out, homelabcmd.OutboxMessage{ChannelID: channels[i].ID, AlertID: m.AlertID, Event: m.Event, Payload: payload})
-		}
-	}
-	return out, nil
-}
-
 // Delivery is one claimed outbox row, decoded: a message for one channel.
 type Delivery struct {
 	ID       int64
