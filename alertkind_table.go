@@ -19,6 +19,11 @@ const (
 	AlertSystemd = "systemd"
 	// AlertCrashLoop is a unit that keeps crashing and being restarted.
 	AlertCrashLoop = "crashloop"
+	// AlertContainer is an expected container that is not running
+	// (exited, dead, unhealthy).
+	AlertContainer = "container"
+	// AlertContainerLoop is a container in a restart loop.
+	AlertContainerLoop = "container_loop"
 )
 
 // alertKinds is the table of alert kinds. Read it through AlertKinds and
@@ -85,6 +90,25 @@ var alertKinds = []AlertKind{
 			"Service {service} on {server} was restarted {count} times within {window}, even if it reports running between crashes."}},
 		Headline: "Crash Loop", ResolvedHeadline: "Service {service} No Longer Crash-Looping", Status: "Crash-looping",
 		Hint: "Check the service's logs (journalctl -u) for why it keeps exiting",
+	},
+	{
+		Name: AlertContainer, Label: "Container", PerService: true,
+		Texts: map[string]AlertText{
+			"": {"Container {service} is {status} on {server}", "Expected container {service} on {server} is {status}."},
+			CauseFailedRestart: {"Container {service} failed to start after a restart on {server}",
+				"Expected container {service} on {server} failed to start after a restart: it is still {status} after the {grace} grace period."},
+			CauseMissing: {"Container {service} is not reported on {server}",
+				"The agent on {server} has not reported expected container {service} for {count} heartbeats in a row (removed or renamed?)."},
+		},
+		Headline: "Container Alert", ResolvedHeadline: "Container {service} Running", Status: "Exited/Dead/Unhealthy",
+		Hint: "Check the container's logs (docker logs) and consider restarting it",
+	},
+	{
+		Name: AlertContainerLoop, Label: "Container restart loop", PerService: true,
+		Texts: map[string]AlertText{"": {"Container {service} is in a restart loop on {server}",
+			"Container {service} on {server} was restarted {count} times within {window}, even if it reports running between crashes."}},
+		Headline: "Container Restart Loop", ResolvedHeadline: "Container {service} No Longer Restart-Looping", Status: "Restart-looping",
+		Hint: "Check the container's logs (docker logs) for why it keeps exiting",
 	},
 }
 

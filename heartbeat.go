@@ -27,6 +27,10 @@ type Heartbeat struct {
 	Services          []ServiceReport    `json:"services,omitempty"`
 	Filesystems       []Filesystem       `json:"filesystems,omitempty"`
 	NetworkInterfaces []NetworkInterface `json:"network_interfaces,omitempty"`
+	// Containers is our extension: every container of the host's container
+	// engine. nil (absent) when the agent has no engine to ask, which is
+	// not the same as an engine with no containers.
+	Containers []ContainerReport `json:"containers,omitempty"`
 }
 
 // OSInfo describes the agent's operating system.
@@ -54,6 +58,11 @@ type ServiceReport struct {
 	MemoryMB     *float64           `json:"memory_mb"`
 	CPUPercent   *float64           `json:"cpu_percent"`
 	Restarts     *int               `json:"restarts,omitempty"`
+	// Kind is KindSystemd for the heartbeat's services; the hub sets
+	// KindContainer for the units it maps from containers.
+	Kind UnitKind `json:"-"`
+	// Container is a container's detail, kept with its current status.
+	Container *ContainerDetail `json:"-"`
 }
 
 // Filesystem is one mounted filesystem in a heartbeat.
@@ -85,6 +94,9 @@ type HeartbeatResponse struct {
 	PendingCommands     []PendingCommand `json:"pending_commands"`
 	ResultsAcknowledged []int64          `json:"results_acknowledged"`
 	ExpectedServices    []string         `json:"expected_services"`
+	// ExpectedContainers are the enabled expected containers (our
+	// extension): the agent acts only on these and its allow-list.
+	ExpectedContainers []string `json:"expected_containers,omitempty"`
 }
 
 // PendingCommand is an approved action for the agent to carry out.
@@ -178,6 +190,14 @@ func (h *Heartbeat) Validate() error {
 			return err
 		}
 	}
+	if len(h.Containers) > MaxContainersPerHeartbeat {
+		return FieldError("containers", "a heartbeat may report at most %d containers, not %d", MaxContainersPerHeartbeat, len(h.Containers))
+	}
+	for i := range h.Containers {
+		if err := h.Containers[i].validate(fmt.Sprintf("containers.%d", i)); err != nil {
+			return err
+		}
+	}
 	for i, f := range h.Filesystems {
 		p := fmt.Sprintf("filesystems.%d", i)
 		if len(f.MountPoint) > 255 || len(f.Device) > 255 || len(f.FSType) > 50 {
@@ -212,6 +232,9 @@ func (h *Heartbeat) sanitize() {
 	}
 	for i := range h.Services {
 		sanitizeOpt(h.Services[i].StatusReason)
+	}
+	for i := range h.Containers {
+		h.Containers[i].sanitize()
 	}
 	for i := range h.Filesystems {
 		f := &h.Filesystems[i]

@@ -40,6 +40,8 @@ type ExpectedService struct {
 	IsCritical  bool      `json:"is_critical"`
 	Enabled     bool      `json:"enabled"`
 	CreatedAt   time.Time `json:"-"`
+	// Kind is a systemd unit or a container; "" means systemd.
+	Kind UnitKind `json:"-"`
 	// CurrentStatus is the latest reported state, nil before any report.
 	CurrentStatus *CurrentStatus `json:"current_status"`
 }
@@ -49,7 +51,13 @@ func (s *ExpectedService) Validate() error {
 	if err := ValidateServerID(s.ServerID); err != nil {
 		return err
 	}
-	if err := ValidateUnitName(s.ServiceName); err != nil {
+	if s.Kind == "" {
+		s.Kind = KindSystemd
+	}
+	if s.Kind != KindSystemd && s.Kind != KindContainer {
+		return FieldError("kind", "kind must be systemd or container")
+	}
+	if err := s.Kind.ValidateName(s.ServiceName); err != nil {
 		return err
 	}
 	return checkOptText("display_name", s.DisplayName, 255)
@@ -90,6 +98,8 @@ type CurrentStatus struct {
 	CPUPercent   *float64           `json:"cpu_percent"`
 	Restarts     *int               `json:"restarts,omitempty"`
 	LastSeen     time.Time          `json:"last_seen"`
+	// Container is a container's detail; nil for a systemd unit.
+	Container *ContainerDetail `json:"container,omitempty"`
 	// Stale is true while the server is offline: the values are the last
 	// it reported, not its present state.
 	Stale bool `json:"stale"`

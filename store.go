@@ -55,6 +55,7 @@ type IngestMeta struct {
 // ServiceChange is a service whose current state moved with this heartbeat.
 type ServiceChange struct {
 	ServiceName string
+	Kind        UnitKind
 	From, To    ServiceStatusValue // From is "" for a first report
 	Restarts    *int
 }
@@ -64,7 +65,9 @@ type IngestResult struct {
 	ServerID         string
 	ServerRegistered bool
 	ExpectedServices []string
-	Changes          []ServiceChange
+	// ExpectedContainers are the enabled expected containers.
+	ExpectedContainers []string
+	Changes            []ServiceChange
 	// PendingCommands are approved actions, now marked executing.
 	PendingCommands []PendingCommand
 	// AlertTransitions counts alerts opened, escalated or resolved (and so
@@ -155,6 +158,7 @@ type Claim struct {
 // FleetServiceState is one enabled expected service and its current state.
 type FleetServiceState struct {
 	ServerID    string
+	Kind        UnitKind
 	ServiceName string
 	IsCritical  bool
 	Status      ServiceStatusValue

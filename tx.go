@@ -54,6 +54,10 @@ type Tx interface {
 	UpdateExpectedService(ctx context.Context, serverID, name string, upd ExpectedServiceUpdate) (*ExpectedService, error)
 	// DeleteExpectedService stops expecting a service. ENOTFOUND.
 	DeleteExpectedService(ctx context.Context, serverID, name string) error
+	// UpdateExpectedUnit is UpdateExpectedService for a unit of any kind.
+	UpdateExpectedUnit(ctx context.Context, serverID string, kind UnitKind, name string, upd ExpectedServiceUpdate) (*ExpectedService, error)
+	// DeleteExpectedUnit is DeleteExpectedService for a unit of any kind.
+	DeleteExpectedUnit(ctx context.Context, serverID string, kind UnitKind, name string) error
 }
 
 // HeartbeatTx stores what a heartbeat reports.
@@ -74,6 +78,10 @@ type HeartbeatTx interface {
 	// VerifyRestarts marks completed restarts of the running services
 	// verified when they finished within grace before ts.
 	VerifyRestarts(ctx context.Context, serverID string, ts time.Time, running []string, grace time.Duration) error
+	// VerifyContainerActions marks completed container restarts and starts
+	// of the running containers, and stops of the stopped ones, verified
+	// when they finished within grace before ts.
+	VerifyContainerActions(ctx context.Context, serverID string, ts time.Time, running, stopped []string, grace time.Duration) error
 	// VerifyUpgrades settles the server's agent upgrades completed since
 	// then by the version its agent reports: verified when it is the
 	// target (as reported, ReportedVersion), unverified when it is another
@@ -307,6 +315,12 @@ type ActionTx interface {
 	// ActiveRestart returns the pending, approved or executing restart of
 	// a service, if any.
 	ActiveRestart(ctx context.Context, serverID, service string) (int64, bool, error)
+	// ActiveUnitAction returns the pending, approved or executing action
+	// on a unit of kind, if any.
+	ActiveUnitAction(ctx context.Context, serverID string, kind UnitKind, name string) (int64, bool, error)
+	// UnitRestartsSince counts the restarts and starts of a unit of kind
+	// executed since then.
+	UnitRestartsSince(ctx context.Context, serverID string, kind UnitKind, name string, since time.Time) (int, error)
 	// ActiveUpgrade returns the pending, approved or executing agent
 	// upgrade of a server, if any.
 	ActiveUpgrade(ctx context.Context, serverID string) (int64, bool, error)

@@ -116,9 +116,9 @@ func (e *eval) unit(exp homelabcmd.ExpectedService, r homelabcmd.ServiceReport) 
 // enabled expected service it reported is unknown because systemd cannot
 // be reached, for UnknownAfter heartbeats in a row; any other report of one
 // of them resolves it.
-func (e *eval) systemd(reported map[string]homelabcmd.ServiceReport) {
+func (e *eval) systemd(expected []homelabcmd.ExpectedService, reported map[string]homelabcmd.ServiceReport) {
 	seen, unreachable, reason := 0, 0, ""
-	for _, exp := range e.in.Expected {
+	for _, exp := range expected {
 		r, ok := reported[exp.ServiceName]
 		if !exp.Enabled || !ok {
 			continue

@@ -113,7 +113,8 @@ func (e *eval) recovered(a *homelabcmd.Alert, st *State) {
 // window without a rise. prev is the restart count before this report.
 func (e *eval) crashLoop(exp homelabcmd.ExpectedService, r homelabcmd.ServiceReport, prev *int) {
 	c := e.cfg.Thresholds.CrashLoop
-	key := homelabcmd.AlertCrashLoop + ":" + exp.ServiceName
+	typ := exp.Kind.LoopAlert()
+	key := typ + ":" + exp.ServiceName
 	st, known := e.in.States[key]
 	if !known {
 		st = State{Key: key}
@@ -133,9 +134,9 @@ func (e *eval) crashLoop(exp homelabcmd.ExpectedService, r homelabcmd.ServiceRep
 		if exp.IsCritical {
 			sev = homelabcmd.SeverityHigh
 		}
-		t := render(homelabcmd.AlertCrashLoop, "", "service", exp.ServiceName, "server", e.in.Server.Name,
+		t := render(typ, "", "service", exp.ServiceName, "server", e.in.Server.Name,
 			"count", strconv.Itoa(len(st.Events)), "window", seconds(c.WindowSeconds).String())
-		e.open(homelabcmd.Alert{AlertType: homelabcmd.AlertCrashLoop, Severity: sev, ServiceName: ptr(exp.ServiceName), Title: t.title,
+		e.open(homelabcmd.Alert{AlertType: typ, Severity: sev, ServiceName: ptr(exp.ServiceName), Title: t.title,
 			Message: ptr(t.message), ThresholdValue: ptr(float64(c.Restarts)), ActualValue: ptr(float64(len(st.Events)))}, &st)
 	case a != nil && len(st.Events) == 0:
 		e.resolve(a, nil, nil)

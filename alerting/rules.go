@@ -52,13 +52,17 @@ type Input struct {
 	// Services is nil when the agent does not report services at all;
 	// an empty, non-nil list means it reported none of them.
 	Services []homelabcmd.ServiceReport
+	// Containers are the containers as units (ContainerReport.Unit); nil
+	// when the agent reports no container engine, so expected containers
+	// are neither down nor missing then.
+	Containers []homelabcmd.ServiceReport
 	// Replay is true for a heartbeat the agent kept while the hub could not
 	// hear it (see Clock); it opens nothing, but resolutions still go out.
 	Replay bool
 	// At is when the report was made in the hub's time (for a replay, its
 	// timestamp corrected by the agent's clock offset); zero means now.
 	At time.Time
-	// Expected are the server's expected services, enabled or not.
+	// Expected are the server's expected units of every kind, enabled or not.
 	Expected []homelabcmd.ExpectedService
 	States   map[string]State
 	// Alerts are the unresolved alerts of the server by dedup key.
@@ -104,7 +108,10 @@ func Evaluate(in Input, cfg Config, now time.Time) Result {
 		}
 	}
 	if in.Services != nil {
-		e.services()
+		e.units(homelabcmd.KindSystemd, in.Services)
+	}
+	if in.Containers != nil {
+		e.units(homelabcmd.KindContainer, in.Containers)
 	}
 	for k, st := range e.states {
 		if old, ok := in.States[k]; !ok || !old.Equal(st) {
@@ -196,25 +203,33 @@ func (e *eval) metric(k homelabcmd.AlertKind, v *float64) {
 	e.states[typ] = st
 }
 
-// services applies the service-down, missing and restart-grace rules to
-// every enabled expected service.
-func (e *eval) services() {
-	reported := make(map[string]homelabcmd.ServiceReport, len(e.in.Services))
-	for _, r := range e.in.Services {
+// units applies the down, missing and restart-grace rules to every enabled
+// expected unit of kind, from the reports of that kind. The unit-not-found
+// and systemd-unreachable rules are systemd's own.
+func (e *eval) units(kind homelabcmd.UnitKind, reports []homelabcmd.ServiceReport) {
+	reported := make(map[string]homelabcmd.ServiceReport, len(reports))
+	for _, r := range reports {
 		reported[r.Name] = r
 	}
+	var expected []homelabcmd.ExpectedService
 	for _, exp := range e.in.Expected {
+		if exp.Kind == kind || exp.Kind == "" && kind == homelabcmd.KindSystemd {
+			exp.Kind = kind
+			expected = append(expected, exp)
+		}
+	}
+	for _, exp := range expected {
 		if !exp.Enabled {
 			continue
 		}
-		key := homelabcmd.AlertService + ":" + exp.ServiceName
+		key := kind.DownAlert() + ":" + exp.ServiceName
 		st := e.state(key)
 		a := e.in.Alerts[key]
 		r, ok := reported[exp.ServiceName]
 		if !ok {
 			st.MissingCount++
 			if a == nil && !e.stale && e.cfg.MissingAfter > 0 && st.MissingCount >= e.cfg.MissingAfter {
-				e.open(serviceAlert(exp, e.in.Server.Name, missingText(exp.ServiceName, e.in.Server.Name, st.MissingCount)), &st)
+				e.open(serviceAlert(exp, e.in.Server.Name, unitMissingText(kind, exp.ServiceName, e.in.Server.Name, st.MissingCount)), &st)
 			}
 			e.states[key] = st
 			continue
@@ -222,7 +237,9 @@ func (e *eval) services() {
 		st.MissingCount = 0
 		prevRestarts := st.Restarts
 		e.grace(&st, r)
-		e.unit(exp, r)
+		if kind == homelabcmd.KindSystemd {
+			e.unit(exp, r)
+		}
 		e.replayed(exp, r, a, &st)
 		e.crashLoop(exp, r, prevRestarts)
 		if e.flap(&st, r) && a != nil {
@@ -247,16 +264,22 @@ func (e *eval) services() {
 			if e.stale || st.GraceUntil != nil && e.now.Before(*st.GraceUntil) {
 				break // a replay, or restarting: give it until the grace period ends
 			}
-			text := downText(exp.ServiceName, e.in.Server.Name, string(r.Status))
+			status := string(r.Status)
+			if kind == homelabcmd.KindContainer && r.StatusReason != nil {
+				status += " (" + *r.StatusReason + ")" // exited with code 137, OOM-killed
+			}
+			text := unitDownText(kind, exp.ServiceName, e.in.Server.Name, status)
 			if st.GraceUntil != nil {
-				text = failedRestartText(exp.ServiceName, e.in.Server.Name, string(r.Status), e.cfg.RestartGrace)
+				text = unitFailedRestartText(kind, exp.ServiceName, e.in.Server.Name, status, e.cfg.RestartGrace)
 				st.GraceUntil = nil
 			}
 			e.open(serviceAlert(exp, e.in.Server.Name, text), &st)
 		}
 		e.states[key] = st
 	}
-	e.systemd(reported)
+	if kind == homelabcmd.KindSystemd {
+		e.systemd(expected, reported)
+	}
 }
 
 // grace starts a restart grace period when the hub delivered a restart or
@@ -283,6 +306,6 @@ func serviceAlert(exp homelabcmd.ExpectedService, server string, t text) homelab
 		sev = homelabcmd.SeverityHigh
 	}
 	zero := 0.0
-	return homelabcmd.Alert{AlertType: homelabcmd.AlertService, Severity: sev, Title: t.title, Message: ptr(t.message),
+	return homelabcmd.Alert{AlertType: exp.Kind.DownAlert(), Severity: sev, Title: t.title, Message: ptr(t.message),
 		ServiceName: ptr(exp.ServiceName), ThresholdValue: &zero, ActualValue: &zero}
 }

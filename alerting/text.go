@@ -22,15 +22,28 @@ func render(typ, cause string, pairs ...string) text {
 }
 
 func downText(service, server, status string) text {
-	return render(homelabcmd.AlertService, "", "service", service, "server", server, "status", status)
+	return unitDownText(homelabcmd.KindSystemd, service, server, status)
 }
 
 func failedRestartText(service, server, status string, grace time.Duration) text {
-	return render(homelabcmd.AlertService, homelabcmd.CauseFailedRestart, "service", service, "server", server, "status", status, "grace", grace.String())
+	return unitFailedRestartText(homelabcmd.KindSystemd, service, server, status, grace)
 }
 
 func missingText(service, server string, n int) text {
-	return render(homelabcmd.AlertService, homelabcmd.CauseMissing, "service", service, "server", server, "count", strconv.Itoa(n))
+	return unitMissingText(homelabcmd.KindSystemd, service, server, n)
+}
+
+// The texts of a unit's down alert, by its kind's alert type.
+func unitDownText(kind homelabcmd.UnitKind, service, server, status string) text {
+	return render(kind.DownAlert(), "", "service", service, "server", server, "status", status)
+}
+
+func unitFailedRestartText(kind homelabcmd.UnitKind, service, server, status string, grace time.Duration) text {
+	return render(kind.DownAlert(), homelabcmd.CauseFailedRestart, "service", service, "server", server, "status", status, "grace", grace.String())
+}
+
+func unitMissingText(kind homelabcmd.UnitKind, service, server string, n int) text {
+	return render(kind.DownAlert(), homelabcmd.CauseMissing, "service", service, "server", server, "count", strconv.Itoa(n))
 }
 
 func offlineText(server string) text {

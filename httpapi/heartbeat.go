@@ -48,5 +48,6 @@ func (s *Server) handleHeartbeat(w http.ResponseWriter, r *http.Request) {
 		PendingCommands:     res.PendingCommands,
 		ResultsAcknowledged: []int64{},
 		ExpectedServices:    res.ExpectedServices,
+		ExpectedContainers:  res.ExpectedContainers,
 	})
 }

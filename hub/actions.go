@@ -13,7 +13,20 @@ import (
 // existing_action_id when a restart of it is already active, or with a
 // reason when the service was restarted too often recently.
 func (e *Engine) CreateRestart(ctx context.Context, serverID, service, actor string) (*homelabcmd.Action, error) {
-	if err := homelabcmd.ValidateUnitName(service); err != nil {
+	return e.CreateUnitAction(ctx, serverID, homelabcmd.ActionRestartService, service, actor)
+}
+
+// CreateUnitAction queues an action on a unit (see homelabcmd.ActionTypes:
+// restart_service, restart_container, start_container, stop_container)
+// with the guard rails of CreateRestart: approval in maintenance, one
+// active action per unit, the crash-loop guard (restarts and starts).
+// EINVALID for an unknown type or a bad name.
+func (e *Engine) CreateUnitAction(ctx context.Context, serverID, actionType, service, actor string) (*homelabcmd.Action, error) {
+	typ, ok := homelabcmd.LookupActionType(actionType)
+	if !ok || typ.Unit == "" {
+		return nil, homelabcmd.FieldError("action_type", "action_type %q is not an action on a unit", actionType)
+	}
+	if err := typ.Unit.ValidateName(service); err != nil {
 		return nil, err
 	}
 	p := e.restart
@@ -23,21 +36,23 @@ func (e *Engine) CreateRestart(ctx context.Context, serverID, service, actor str
 		if err != nil {
 			return err
 		}
-		if id, ok, err := tx.ActiveRestart(ctx, serverID, service); err != nil {
+		if id, ok, err := tx.ActiveUnitAction(ctx, serverID, typ.Unit, service); err != nil {
 			return err
 		} else if ok {
 			return homelabcmd.RestartConflict(id)
 		}
-		recent, err := tx.RestartsSince(ctx, serverID, service, since(tx, p.Window))
-		if err != nil {
-			return err
-		}
-		if err := p.AllowRestart(service, recent); err != nil {
-			return err
+		if typ.WantRunning {
+			recent, err := tx.UnitRestartsSince(ctx, serverID, typ.Unit, service, since(tx, p.Window))
+			if err != nil {
+				return err
+			}
+			if err := p.AllowRestart(service, recent); err != nil {
+				return err
+			}
 		}
 		now := tx.Now()
-		a := &homelabcmd.Action{ServerID: serverID, ActionType: homelabcmd.ActionRestartService, Status: homelabcmd.ActionApproved,
-			ServiceName: &service, Command: homelabcmd.RestartCommand(service), CreatedAt: now, CreatedBy: actor,
+		a := &homelabcmd.Action{ServerID: serverID, ActionType: typ.Name, Status: homelabcmd.ActionApproved,
+			ServiceName: &service, Command: typ.Command(service), CreatedAt: now, CreatedBy: actor,
 			ApprovedAt: &now, ApprovedBy: ptr("auto")}
 		detail := "approved automatically"
 		if srv.IsPaused {
@@ -47,7 +62,7 @@ func (e *Engine) CreateRestart(ctx context.Context, serverID, service, actor str
 		if err := tx.InsertAction(ctx, a); err != nil {
 			// Another hub queued the same restart a moment ago.
 			if homelabcmd.ErrorCode(err) == homelabcmd.ECONFLICT {
-				if id, ok, err2 := tx.ActiveRestart(ctx, serverID, service); err2 == nil && ok {
+				if id, ok, err2 := tx.ActiveUnitAction(ctx, serverID, typ.Unit, service); err2 == nil && ok {
 					return homelabcmd.RestartConflict(id)
 				}
 			}
@@ -189,7 +204,7 @@ func (e *Engine) CancelAction(ctx context.Context, id int64, actor string) (*hom
 // own server. ENOTFOUND (also for another server's action), ECONFLICT.
 func (e *Engine) CompleteAction(ctx context.Context, serverID string, id int64, r homelabcmd.ActionResult) (*homelabcmd.Action, error) {
 	took := (time.Duration(r.DurationMS) * time.Millisecond).String()
-	to, detail := homelabcmd.ActionCompleted, "restarted in "+took
+	to, detail := homelabcmd.ActionCompleted, "done in "+took
 	var reason *string
 	if !r.Success {
 		to, detail, reason = homelabcmd.ActionFailed, "agent: "+truncate(r.Error, 500), ptr("agent_error")
@@ -211,6 +226,12 @@ func (e *Engine) CompleteAction(ctx context.Context, serverID string, id int64, 
 	return e.move(ctx, id, "agent:"+serverID, []string{homelabcmd.ActionExecuting}, detail, func(cur *homelabcmd.Action, now time.Time) (homelabcmd.ActionUpdate, error) {
 		if cur.ServerID != serverID { // an agent sees only its own server's actions
 			return homelabcmd.ActionUpdate{}, homelabcmd.Errorf(homelabcmd.ENOTFOUND, "Action %d not found", id)
+		}
+		if t, _ := homelabcmd.LookupActionType(cur.ActionType); t.Verb != "" && r.Success {
+			detail = t.Verb + "ed in " + took
+			if t.Verb == "stop" {
+				detail = "stopped in " + took
+			}
 		}
 		if cur.ActionType == homelabcmd.ActionUpgradeAgent && r.Success {
 			detail = "binary replaced in " + took + "; the agent restarts into the new version"

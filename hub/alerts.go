@@ -19,6 +19,12 @@ func (e *Engine) evaluate(ctx context.Context, tx homelabcmd.Tx, cfg alerting.Co
 	expected []homelabcmd.ExpectedService, replay bool) (_ int, err error) {
 	id := saved.Server.ID
 	in := alerting.Input{Server: saved.Server, Metrics: hb.Metrics, Services: hb.Services, Replay: replay, Expected: expected}
+	if hb.Containers != nil {
+		in.Containers = make([]homelabcmd.ServiceReport, len(hb.Containers))
+		for i := range hb.Containers {
+			in.Containers[i] = hb.Containers[i].Unit()
+		}
+	}
 	quiet, page, err := e.quiet(ctx, tx, id)
 	if err != nil {
 		return 0, err

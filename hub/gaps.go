@@ -43,12 +43,17 @@ func (e *Engine) SetServerPaused(ctx context.Context, id string, paused bool) (*
 // UpdateExpectedService changes an expected service; disabling it resolves
 // its open alert (reason recorded). ENOTFOUND, EINVALID.
 func (e *Engine) UpdateExpectedService(ctx context.Context, serverID, name string, upd homelabcmd.ExpectedServiceUpdate) (*homelabcmd.ExpectedService, error) {
+	return e.UpdateExpectedUnit(ctx, serverID, homelabcmd.KindSystemd, name, upd)
+}
+
+// UpdateExpectedUnit is UpdateExpectedService for a unit of any kind.
+func (e *Engine) UpdateExpectedUnit(ctx context.Context, serverID string, kind homelabcmd.UnitKind, name string, upd homelabcmd.ExpectedServiceUpdate) (*homelabcmd.ExpectedService, error) {
 	var out *homelabcmd.ExpectedService
 	err := e.store.InTx(ctx, func(tx homelabcmd.Tx) (err error) {
-		if out, err = tx.UpdateExpectedService(ctx, serverID, name, upd); err != nil || out.Enabled {
+		if out, err = tx.UpdateExpectedUnit(ctx, serverID, kind, name, upd); err != nil || out.Enabled {
 			return err
 		}
-		return e.withdraw(ctx, tx, serverID, name, alerting.ReasonServiceDisabled)
+		return e.withdraw(ctx, tx, serverID, kind, name, alerting.ReasonServiceDisabled)
 	})
 	return out, err
 }
@@ -56,25 +61,34 @@ func (e *Engine) UpdateExpectedService(ctx context.Context, serverID, name strin
 // DeleteExpectedService stops expecting a service and resolves its open
 // alert (reason recorded). ENOTFOUND.
 func (e *Engine) DeleteExpectedService(ctx context.Context, serverID, name string) error {
+	return e.DeleteExpectedUnit(ctx, serverID, homelabcmd.KindSystemd, name)
+}
+
+// DeleteExpectedUnit is DeleteExpectedService for a unit of any kind.
+func (e *Engine) DeleteExpectedUnit(ctx context.Context, serverID string, kind homelabcmd.UnitKind, name string) error {
 	return e.store.InTx(ctx, func(tx homelabcmd.Tx) error {
-		if err := tx.DeleteExpectedService(ctx, serverID, name); err != nil {
+		if err := tx.DeleteExpectedUnit(ctx, serverID, kind, name); err != nil {
 			return err
 		}
-		return e.withdraw(ctx, tx, serverID, name, alerting.ReasonServiceDeleted)
+		return e.withdraw(ctx, tx, serverID, kind, name, alerting.ReasonServiceDeleted)
 	})
 }
 
 // withdraw resolves the open alerts (down, unit not found) of a service
 // no longer expected.
-func (e *Engine) withdraw(ctx context.Context, tx homelabcmd.Tx, serverID, name, reason string) error {
+func (e *Engine) withdraw(ctx context.Context, tx homelabcmd.Tx, serverID string, kind homelabcmd.UnitKind, name, reason string) error {
 	alerts, err := tx.UnresolvedAlerts(ctx, serverID)
 	if err != nil {
 		return err
 	}
 	var srv *homelabcmd.Server
 	o := &outbox{}
-	for _, kind := range []string{homelabcmd.AlertService, homelabcmd.AlertUnit} {
-		a := alerts[kind+":"+name]
+	types := []string{homelabcmd.AlertService, homelabcmd.AlertUnit}
+	if kind == homelabcmd.KindContainer {
+		types = []string{homelabcmd.AlertContainer, homelabcmd.AlertContainerLoop}
+	}
+	for _, typ := range types {
+		a := alerts[typ+":"+name]
 		if a == nil {
 			continue
 		}

@@ -89,7 +89,11 @@ func (e *Engine) ingest(ctx context.Context, tx homelabcmd.Tx, hb *homelabcmd.He
 	}
 	res.ExpectedServices = []string{}
 	for _, x := range expected {
-		if x.Enabled {
+		switch {
+		case !x.Enabled:
+		case x.Kind == homelabcmd.KindContainer:
+			res.ExpectedContainers = append(res.ExpectedContainers, x.ServiceName)
+		default:
 			res.ExpectedServices = append(res.ExpectedServices, x.ServiceName)
 		}
 	}
@@ -101,6 +105,20 @@ func (e *Engine) ingest(ctx context.Context, tx homelabcmd.Tx, hb *homelabcmd.He
 	}
 	if err := tx.VerifyRestarts(ctx, id, alerting.HubTime(saved.Clock, hb.Timestamp.UTC()), running, e.restart.GracePeriod); err != nil {
 		return nil, nil, err
+	}
+	if len(hb.Containers) > 0 {
+		var up, down []string
+		for i := range hb.Containers {
+			switch u := hb.Containers[i].Unit(); {
+			case u.Status == homelabcmd.StatusRunning:
+				up = append(up, u.Name)
+			case u.Status.IsDown():
+				down = append(down, u.Name)
+			}
+		}
+		if err := tx.VerifyContainerActions(ctx, id, alerting.HubTime(saved.Clock, hb.Timestamp.UTC()), up, down, e.restart.GracePeriod); err != nil {
+			return nil, nil, err
+		}
 	}
 	if hb.AgentVersion != nil && !replay {
 		if err := tx.VerifyUpgrades(ctx, id, *hb.AgentVersion, since(tx, e.restart.PickupTimeout)); err != nil {
@@ -119,7 +137,7 @@ func (e *Engine) ingest(ctx context.Context, tx homelabcmd.Tx, hb *homelabcmd.He
 	}
 	for _, c := range res.Changes {
 		tx.Announce(homelabcmd.Event{Type: homelabcmd.EventServiceChanged, ServerID: id,
-			Data: map[string]any{"service_name": c.ServiceName, "status": c.To, "previous_status": c.From}})
+			Data: map[string]any{"service_name": c.ServiceName, "kind": c.Kind, "status": c.To, "previous_status": c.From}})
 	}
 	return res, skew, nil
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"errors"
+	"slices"
 	"strings"
 	"time"
 
@@ -54,6 +55,39 @@ func (tx *Tx) ActiveUpgrade(ctx context.Context, serverID string) (int64, bool, 
 		return 0, false, nil
 	}
 	return id, err == nil, err
+}
+
+// actionTypesSQL is the SQL list of the action types on units of kind
+// (verb "" for all of them, else only that verb).
+func actionTypesSQL(kind homelabcmd.UnitKind, verbs ...string) string {
+	var names []string
+	for _, t := range homelabcmd.ActionTypes() {
+		if t.Unit == kind && (len(verbs) == 0 || slices.Contains(verbs, t.Verb)) {
+			names = append(names, "'"+t.Name+"'")
+		}
+	}
+	return "(" + strings.Join(names, ", ") + ")"
+}
+
+// ActiveUnitAction returns the pending, approved or executing action on a
+// unit of kind, if any.
+func (tx *Tx) ActiveUnitAction(ctx context.Context, serverID string, kind homelabcmd.UnitKind, name string) (int64, bool, error) {
+	var id int64
+	err := tx.QueryRowContext(ctx, `SELECT id FROM remediation_actions WHERE server_id = $1 AND service_name = $2
+		AND action_type IN `+actionTypesSQL(kind)+` AND status IN ('pending', 'approved', 'executing')`, serverID, name).Scan(&id)
+	if errors.Is(err, sql.ErrNoRows) {
+		return 0, false, nil
+	}
+	return id, err == nil, err
+}
+
+// UnitRestartsSince counts the restarts and starts of a unit of kind
+// executed since then (the crash-loop guard).
+func (tx *Tx) UnitRestartsSince(ctx context.Context, serverID string, kind homelabcmd.UnitKind, name string, since time.Time) (int, error) {
+	var n int
+	err := tx.QueryRowContext(ctx, `SELECT COUNT(*) FROM remediation_actions WHERE server_id = $1 AND service_name = $2
+		AND action_type IN `+actionTypesSQL(kind, "restart", "start")+` AND executed_at >= $3`, serverID, name, since).Scan(&n)
+	return n, err
 }
 
 // RestartsSince counts a service's restarts executed since then.
@@ -232,7 +266,8 @@ func (tx *Tx) TimeOutActions(ctx context.Context, cut time.Time) ([]int64, error
 // were never verified as unverified.
 func (tx *Tx) SettleRestarts(ctx context.Context, cut time.Time) error {
 	_, err := tx.ExecContext(ctx, `UPDATE remediation_actions SET verified = FALSE, verified_at = $1
-		WHERE action_type = 'restart_service' AND status = 'completed' AND verified IS NULL AND completed_at < $2`, tx.now, cut)
+		WHERE action_type IN ('restart_service', 'restart_container', 'start_container', 'stop_container')
+		AND status = 'completed' AND verified IS NULL AND completed_at < $2`, tx.now, cut)
 	return err
 }
 
@@ -288,9 +323,23 @@ func (tx *Tx) VerifyUpgrades(ctx context.Context, serverID, version string, sinc
 	return nil
 }
 
-// verifyRestarts marks completed restarts verified when their unit reports
+// VerifyRestarts marks completed restarts verified when their unit reports
 // running after the restart finished and within the grace period.
 func (tx *Tx) VerifyRestarts(ctx context.Context, serverID string, ts time.Time, running []string, grace time.Duration) error {
+	return tx.verifyUnitActions(ctx, serverID, ts, actionTypesSQL(homelabcmd.KindSystemd), running, grace)
+}
+
+// VerifyContainerActions marks completed container actions verified when
+// the container reports the state they aimed at (running for restart and
+// start, stopped for stop) after they finished and within the grace period.
+func (tx *Tx) VerifyContainerActions(ctx context.Context, serverID string, ts time.Time, running, stopped []string, grace time.Duration) error {
+	if err := tx.verifyUnitActions(ctx, serverID, ts, actionTypesSQL(homelabcmd.KindContainer, "restart", "start"), running, grace); err != nil {
+		return err
+	}
+	return tx.verifyUnitActions(ctx, serverID, ts, actionTypesSQL(homelabcmd.KindContainer, "stop"), stopped, grace)
+}
+
+func (tx *Tx) verifyUnitActions(ctx context.Context, serverID string, ts time.Time, types string, running []string, grace time.Duration) error {
 	if len(running) == 0 {
 		return nil
 	}
@@ -302,6 +351,6 @@ func (tx *Tx) VerifyRestarts(ctx context.Context, serverID string, ts time.Time,
 	}
 	_, err := tx.ExecContext(ctx, `UPDATE remediation_actions SET verified = TRUE, verified_at = $1
 		WHERE server_id = $2 AND status = 'completed' AND verified IS NULL AND completed_at <= $3 AND completed_at >= $4
-		AND service_name IN (`+strings.Join(ph, ", ")+`)`, args...)
+		AND action_type IN `+types+` AND service_name IN (`+strings.Join(ph, ", ")+`)`, args...)
 	return err
 }

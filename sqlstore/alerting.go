@@ -34,7 +34,7 @@ func (tx *Tx) ExpectedServices(ctx context.Context, serverID string) ([]homelabc
 }
 
 func expectedForRules(ctx context.Context, q querier, serverID string) ([]homelabcmd.ExpectedService, error) {
-	rows, err := q.QueryContext(ctx, `SELECT service_name, is_critical, enabled FROM expected_services WHERE server_id = $1 ORDER BY service_name`, serverID)
+	rows, err := q.QueryContext(ctx, `SELECT kind, service_name, is_critical, enabled FROM expected_services WHERE server_id = $1 ORDER BY kind, service_name`, serverID)
 	if err != nil {
 		return nil, err
 	}
@@ -42,7 +42,7 @@ func expectedForRules(ctx context.Context, q querier, serverID string) ([]homela
 	var out []homelabcmd.ExpectedService
 	for rows.Next() {
 		e := homelabcmd.ExpectedService{ServerID: serverID}
-		if err := rows.Scan(&e.ServiceName, &e.IsCritical, &e.Enabled); err != nil {
+		if err := rows.Scan(&e.Kind, &e.ServiceName, &e.IsCritical, &e.Enabled); err != nil {
 			return nil, err
 		}
 		out = append(out, e)
@@ -150,7 +150,7 @@ func unresolvedAlerts(ctx context.Context, q querier, serverID string) (map[stri
 func (tx *Tx) HubRestartsSince(ctx context.Context, serverID string, since time.Time) (map[string]time.Time, error) {
 	q := tx
 	rows, err := q.QueryContext(ctx, `SELECT service_name, executed_at FROM remediation_actions
-		WHERE server_id = $1 AND action_type = 'restart_service' AND executed_at IS NOT NULL AND executed_at > $2`, serverID, since)
+		WHERE server_id = $1 AND action_type IN ('restart_service', 'restart_container', 'start_container') AND executed_at IS NOT NULL AND executed_at > $2`, serverID, since)
 	if err != nil {
 		return nil, err
 	}

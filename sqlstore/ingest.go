@@ -156,8 +156,19 @@ func (tx *Tx) SaveHeartbeat(ctx context.Context, hb *homelabcmd.Heartbeat, meta 
 			return nil, err
 		}
 	}
-	if out.Changes, err = storeServiceReports(ctx, tx, srv.ID, ts, hb.Services); err != nil {
+	if out.Changes, err = storeServiceReports(ctx, tx, srv.ID, ts, homelabcmd.KindSystemd, hb.Services); err != nil {
 		return nil, err
+	}
+	if hb.Containers != nil {
+		units := make([]homelabcmd.ServiceReport, len(hb.Containers))
+		for i := range hb.Containers {
+			units[i] = hb.Containers[i].Unit()
+		}
+		changes, err := storeServiceReports(ctx, tx, srv.ID, ts, homelabcmd.KindContainer, units)
+		if err != nil {
+			return nil, err
+		}
+		out.Changes = append(out.Changes, changes...)
 	}
 	return out, nil
 }
@@ -297,7 +308,7 @@ type currentRow struct {
 // every late report, and while the state is unchanged a sample at most every
 // DB.HistorySampleEvery (zero: every report). It returns the services whose
 // state changed.
-func storeServiceReports(ctx context.Context, tx *Tx, serverID string, ts time.Time, reports []homelabcmd.ServiceReport) ([]homelabcmd.ServiceChange, error) {
+func storeServiceReports(ctx context.Context, tx *Tx, serverID string, ts time.Time, kind homelabcmd.UnitKind, reports []homelabcmd.ServiceReport) ([]homelabcmd.ServiceChange, error) {
 	if len(reports) == 0 {
 		return nil, nil
 	}
@@ -314,7 +325,7 @@ func storeServiceReports(ctx context.Context, tx *Tx, serverID string, ts time.T
 	}
 
 	current := make(map[string]currentRow, len(uniq))
-	rows, err := tx.QueryContext(ctx, `SELECT service_name, status, timestamp, sampled_at FROM service_current_status WHERE server_id = $1`, serverID)
+	rows, err := tx.QueryContext(ctx, `SELECT service_name, status, timestamp, sampled_at FROM service_current_status WHERE server_id = $1 AND kind = $2`, serverID, kind)
 	if err != nil {
 		return nil, err
 	}
@@ -342,27 +353,32 @@ func storeServiceReports(ctx context.Context, tx *Tx, serverID string, ts time.T
 		changed := !seen || old.status != r.Status
 		sample := every == 0 || late || changed || !old.sampledAt.Valid || ts.Sub(old.sampledAt.Time) >= every
 		if sample {
-			histArgs = append(histArgs, serverID, r.Name, r.Status, r.StatusReason, r.PID, r.MemoryMB, r.CPUPercent, ts)
+			histArgs = append(histArgs, serverID, kind, r.Name, r.Status, r.StatusReason, r.PID, r.MemoryMB, r.CPUPercent, ts)
 		}
 		if late {
 			continue // a late or replayed report: history only
 		}
 		if changed {
-			changes = append(changes, homelabcmd.ServiceChange{ServiceName: r.Name, From: old.status, To: r.Status, Restarts: r.Restarts})
+			changes = append(changes, homelabcmd.ServiceChange{ServiceName: r.Name, Kind: kind, From: old.status, To: r.Status, Restarts: r.Restarts})
 		}
 		sampledAt := any(ts)
 		if !sample {
 			sampledAt = old.sampledAt.Time
 		}
-		curArgs = append(curArgs, serverID, r.Name, r.Status, r.StatusReason, r.PID, r.MemoryMB, r.CPUPercent, r.Restarts, ts, tx.now, sampledAt)
+		var detail any
+		if r.Container != nil {
+			b, _ := json.Marshal(r.Container)
+			detail = string(b)
+		}
+		curArgs = append(curArgs, serverID, kind, r.Name, r.Status, r.StatusReason, r.PID, r.MemoryMB, r.CPUPercent, r.Restarts, ts, tx.now, sampledAt, detail)
 	}
-	if err := insertRows(ctx, tx, `INSERT INTO service_status (server_id, service_name, status, status_reason, pid, memory_mb, cpu_percent, timestamp)
+	if err := insertRows(ctx, tx, `INSERT INTO service_status (server_id, kind, service_name, status, status_reason, pid, memory_mb, cpu_percent, timestamp)
 			VALUES `, "", histCols, histArgs); err != nil {
 		return nil, err
 	}
-	if err := insertRows(ctx, tx, `INSERT INTO service_current_status (server_id, service_name, status, status_reason, pid,
-			memory_mb, cpu_percent, restarts, timestamp, updated_at, sampled_at) VALUES `, `
-			ON CONFLICT (server_id, service_name) DO UPDATE SET status = excluded.status, status_reason = excluded.status_reason,
+	if err := insertRows(ctx, tx, `INSERT INTO service_current_status (server_id, kind, service_name, status, status_reason, pid,
+			memory_mb, cpu_percent, restarts, timestamp, updated_at, sampled_at, detail) VALUES `, `
+			ON CONFLICT (server_id, kind, service_name) DO UPDATE SET status = excluded.status, status_reason = excluded.status_reason, detail = excluded.detail,
 			pid = excluded.pid, memory_mb = excluded.memory_mb, cpu_percent = excluded.cpu_percent, restarts = excluded.restarts,
 			timestamp = excluded.timestamp, updated_at = excluded.updated_at, sampled_at = excluded.sampled_at
 			WHERE service_current_status.timestamp <= excluded.timestamp`, curCols, curArgs); err != nil {
@@ -373,8 +389,8 @@ func storeServiceReports(ctx context.Context, tx *Tx, serverID string, ts time.T
 
 // Columns of the two service inserts.
 const (
-	histCols = 8
-	curCols  = 11
+	histCols = 9
+	curCols  = 13
 )
 
 // maxInsertVars bounds the parameters of one statement: SQLite refuses more

@@ -86,7 +86,7 @@ func (db *DB) ServerOverviews(ctx context.Context) ([]*homelabcmd.ServerOverview
 	}
 
 	rows, err = db.read.QueryContext(ctx, `SELECT e.server_id, COALESCE(c.status, 'unknown'), COUNT(*) FROM expected_services e
-		LEFT JOIN service_current_status c ON c.server_id = e.server_id AND c.service_name = e.service_name
+		LEFT JOIN service_current_status c ON c.server_id = e.server_id AND c.kind = e.kind AND c.service_name = e.service_name
 		WHERE e.enabled = TRUE GROUP BY e.server_id, COALESCE(c.status, 'unknown')`)
 	if err != nil {
 		return nil, err
@@ -146,9 +146,9 @@ func (db *DB) metricPoints(ctx context.Context, query, serverID string, from, to
 // current state ("unknown" before any report), for the Prometheus exporter:
 // its label set is bounded by what the operator expects, not by what agents send.
 func (db *DB) FleetServiceStates(ctx context.Context) ([]homelabcmd.FleetServiceState, error) {
-	rows, err := db.read.QueryContext(ctx, `SELECT e.server_id, e.service_name, e.is_critical, COALESCE(c.status, 'unknown'), c.restarts
-		FROM expected_services e LEFT JOIN service_current_status c ON c.server_id = e.server_id AND c.service_name = e.service_name
-		WHERE e.enabled = TRUE ORDER BY e.server_id, e.service_name`)
+	rows, err := db.read.QueryContext(ctx, `SELECT e.server_id, e.kind, e.service_name, e.is_critical, COALESCE(c.status, 'unknown'), c.restarts
+		FROM expected_services e LEFT JOIN service_current_status c ON c.server_id = e.server_id AND c.kind = e.kind AND c.service_name = e.service_name
+		WHERE e.enabled = TRUE ORDER BY e.server_id, e.kind, e.service_name`)
 	if err != nil {
 		return nil, err
 	}
@@ -156,7 +156,7 @@ func (db *DB) FleetServiceStates(ctx context.Context) ([]homelabcmd.FleetService
 	var out []homelabcmd.FleetServiceState
 	for rows.Next() {
 		var s homelabcmd.FleetServiceState
-		if err := rows.Scan(&s.ServerID, &s.ServiceName, &s.IsCritical, &s.Status, &s.Restarts); err != nil {
+		if err := rows.Scan(&s.ServerID, &s.Kind, &s.ServiceName, &s.IsCritical, &s.Status, &s.Restarts); err != nil {
 			return nil, err
 		}
 		out = append(out, s)

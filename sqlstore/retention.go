@@ -299,7 +299,7 @@ func (db *DB) RunExclusive(ctx context.Context, name string, fn func(ctx context
 // nil when nothing is known for the window.
 func (db *DB) ServiceUptime(ctx context.Context, serverID, name string, since time.Time) (*float64, error) {
 	var end time.Time
-	err := db.read.QueryRowContext(ctx, `SELECT timestamp FROM service_current_status WHERE server_id = $1 AND service_name = $2`, serverID, name).Scan(&end)
+	err := db.read.QueryRowContext(ctx, `SELECT timestamp FROM service_current_status WHERE server_id = $1 AND kind = 'systemd' AND service_name = $2`, serverID, name).Scan(&end)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, nil
 	} else if err != nil {
@@ -307,10 +307,10 @@ func (db *DB) ServiceUptime(ctx context.Context, serverID, name string, since ti
 	}
 	// The state at the window's start is the last sample before it.
 	rows, err := db.read.QueryContext(ctx, `SELECT status, timestamp FROM (
-			SELECT status, timestamp FROM service_status WHERE server_id = $1 AND service_name = $2 AND timestamp < $3
+			SELECT status, timestamp FROM service_status WHERE server_id = $1 AND kind = 'systemd' AND service_name = $2 AND timestamp < $3
 			ORDER BY timestamp DESC LIMIT 1) AS before_window
 		UNION ALL
-		SELECT status, timestamp FROM service_status WHERE server_id = $1 AND service_name = $2 AND timestamp >= $3
+		SELECT status, timestamp FROM service_status WHERE server_id = $1 AND kind = 'systemd' AND service_name = $2 AND timestamp >= $3
 		ORDER BY timestamp`, serverID, name, utc(since))
 	if err != nil {
 		return nil, err

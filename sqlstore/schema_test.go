@@ -169,14 +169,16 @@ func TestSpecIndicesAndConstraint(t *testing.T) {
 			}
 		}
 		var n int
-		q := `SELECT COUNT(*) FROM sqlite_master WHERE name = 'expected_services' AND sql LIKE '%CONSTRAINT uq_server_service_name UNIQUE (server_id, service_name)%'`
+		// The original's UNIQUE (server_id, service_name) includes the
+		// unit's kind since containers (migration 00014).
+		q := `SELECT COUNT(*) FROM sqlite_master WHERE name = 'expected_services' AND sql LIKE '%CONSTRAINT uq_server_kind_service_name UNIQUE (server_id, kind, service_name)%'`
 		if db.Engine() == Postgres {
 			q = `SELECT COUNT(*) FROM pg_constraint c JOIN pg_namespace n ON n.oid = c.connamespace
-				WHERE c.conname = 'uq_server_service_name' AND c.contype = 'u' AND n.nspname = current_schema()
-				AND pg_get_constraintdef(c.oid) = 'UNIQUE (server_id, service_name)'`
+				WHERE c.conname = 'uq_server_kind_service_name' AND c.contype = 'u' AND n.nspname = current_schema()
+				AND pg_get_constraintdef(c.oid) = 'UNIQUE (server_id, kind, service_name)'`
 		}
 		if err := db.read.QueryRow(q).Scan(&n); err != nil || n != 1 {
-			t.Errorf("unique constraint uq_server_service_name (server_id, service_name): found %d, %v", n, err)
+			t.Errorf("unique constraint uq_server_kind_service_name (server_id, kind, service_name): found %d, %v", n, err)
 		}
 		// Both foreign keys cascade on delete.
 		for _, table := range []string{"expected_services", "service_status"} {

@@ -23,6 +23,11 @@ func (db *DB) AddServiceStatus(ctx context.Context, s *homelabcmd.ServiceStatus)
 // ServiceHistory returns samples of one service, newest first, and the cursor
 // for the next page (0 when there is none). ENOTFOUND for an unknown server.
 func (db *DB) ServiceHistory(ctx context.Context, serverID, name string, f homelabcmd.HistoryFilter) ([]homelabcmd.ServiceStatus, int64, error) {
+	return db.UnitHistory(ctx, serverID, homelabcmd.KindSystemd, name, f)
+}
+
+// UnitHistory is ServiceHistory for a unit of any kind.
+func (db *DB) UnitHistory(ctx context.Context, serverID string, kind homelabcmd.UnitKind, name string, f homelabcmd.HistoryFilter) ([]homelabcmd.ServiceStatus, int64, error) {
 	if err := serverExists(ctx, db.read, serverID); err != nil {
 		return nil, 0, err
 	}
@@ -30,8 +35,8 @@ func (db *DB) ServiceHistory(ctx context.Context, serverID, name string, f homel
 		f.Limit = 100
 	}
 	q := `SELECT id, server_id, service_name, status, status_reason, pid, memory_mb, cpu_percent, timestamp
-		FROM service_status WHERE server_id = $1 AND service_name = $2`
-	args := []any{serverID, name}
+		FROM service_status WHERE server_id = $1 AND service_name = $2 AND kind = $3`
+	args := []any{serverID, name, kind}
 	if f.From != nil {
 		args = append(args, utc(*f.From))
 		q += ` AND timestamp >= $` + itoa(len(args))
