@@ -285,3 +285,23 @@ func (t ActionType) Command(name string) string {
 	}
 	return RestartCommand(name)
 }
+
+// ContainerView is a container as GET /servers/{id}/containers shows it:
+// reported, expected, or both.
+type ContainerView struct {
+	ContainerName string  `json:"container_name"`
+	DisplayName   *string `json:"display_name"`
+	IsCritical    bool    `json:"is_critical"`
+	Enabled       bool    `json:"enabled"`
+	// Expected is true when the operator declared the container expected.
+	Expected bool `json:"expected"`
+	// CurrentStatus is nil for an expected container never reported.
+	CurrentStatus *CurrentStatus `json:"current_status"`
+}
+
+// ExpectedContainerView is an expected unit of kind container as the
+// container API shows it.
+func ExpectedContainerView(e *ExpectedService) *ContainerView {
+	return &ContainerView{ContainerName: e.ServiceName, DisplayName: e.DisplayName, IsCritical: e.IsCritical,
+		Enabled: e.Enabled, Expected: true, CurrentStatus: e.CurrentStatus}
+}

@@ -42,6 +42,7 @@ type Store interface {
 	UserStore
 	RegistrationStore
 	ActionStore
+	ContainerStore
 	AlertingStore
 	WindowStore
 }
@@ -51,6 +52,9 @@ type Store interface {
 type Engine interface {
 	Ingest(ctx context.Context, hb *homelabcmd.Heartbeat, meta homelabcmd.IngestMeta) (*homelabcmd.IngestResult, error)
 	CreateRestart(ctx context.Context, serverID, service, actor string) (*homelabcmd.Action, error)
+	CreateUnitAction(ctx context.Context, serverID, actionType, name, actor string) (*homelabcmd.Action, error)
+	UpdateExpectedUnit(ctx context.Context, serverID string, kind homelabcmd.UnitKind, name string, upd homelabcmd.ExpectedServiceUpdate) (*homelabcmd.ExpectedService, error)
+	DeleteExpectedUnit(ctx context.Context, serverID string, kind homelabcmd.UnitKind, name string) error
 	CreateUpgrade(ctx context.Context, serverID, actor string) (*homelabcmd.Action, error)
 	ApproveAction(ctx context.Context, id int64, actor string) (*homelabcmd.Action, error)
 	RejectAction(ctx context.Context, id int64, actor, reason string) (*homelabcmd.Action, error)

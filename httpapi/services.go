@@ -1,7 +1,6 @@
 package httpapi
 
 import (
-	"bytes"
 	"encoding/json"
 	"math"
 	"net/http"
@@ -68,28 +67,10 @@ func (s *Server) handleUpdateService(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, err)
 		return
 	}
-	var upd homelabcmd.ExpectedServiceUpdate
-	if v, ok := raw["display_name"]; ok {
-		upd.DisplayName = new(string)
-		if !bytes.Equal(v, []byte("null")) {
-			if err := json.Unmarshal(v, upd.DisplayName); err != nil {
-				s.writeError(w, r, homelabcmd.FieldError("display_name", "must be a string or null"))
-				return
-			}
-		}
-	}
-	for _, f := range []struct {
-		key string
-		dst **bool
-	}{{"is_critical", &upd.IsCritical}, {"enabled", &upd.Enabled}} {
-		if v, ok := raw[f.key]; ok {
-			var b bool
-			if bytes.Equal(v, []byte("null")) || json.Unmarshal(v, &b) != nil {
-				s.writeError(w, r, homelabcmd.FieldError(f.key, "must be true or false"))
-				return
-			}
-			*f.dst = &b
-		}
+	upd, err := expectedUpdate(raw)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
 	}
 	svc, err := s.engine.UpdateExpectedService(r.Context(), r.PathValue("id"), r.PathValue("name"), upd)
 	if err != nil {
@@ -109,6 +90,12 @@ func (s *Server) handleDeleteService(w http.ResponseWriter, r *http.Request) {
 
 // handleServiceHistory pages through status samples, newest first.
 func (s *Server) handleServiceHistory(w http.ResponseWriter, r *http.Request) {
+	s.serveUnitHistory(w, r, homelabcmd.KindSystemd, "service_name")
+}
+
+// serveUnitHistory pages through the status samples of a unit of kind;
+// nameKey names the unit in the answer.
+func (s *Server) serveUnitHistory(w http.ResponseWriter, r *http.Request, kind homelabcmd.UnitKind, nameKey string) {
 	q := r.URL.Query()
 	f := homelabcmd.HistoryFilter{Limit: 100}
 	var err error
@@ -131,7 +118,7 @@ func (s *Server) handleServiceHistory(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	name := r.PathValue("name")
-	hist, next, err := s.store.ServiceHistory(r.Context(), r.PathValue("id"), name, f)
+	hist, next, err := s.store.UnitHistory(r.Context(), r.PathValue("id"), kind, name, f)
 	if err != nil {
 		s.writeError(w, r, err)
 		return
@@ -140,7 +127,7 @@ func (s *Server) handleServiceHistory(w http.ResponseWriter, r *http.Request) {
 	if next > 0 {
 		nextCursor = strconv.FormatInt(next, 10)
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"server_id": r.PathValue("id"), "service_name": name,
+	writeJSON(w, http.StatusOK, map[string]any{"server_id": r.PathValue("id"), nameKey: name,
 		"history": hist, "limit": f.Limit, "next_cursor": nextCursor})
 }
 
