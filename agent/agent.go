@@ -66,7 +66,9 @@ type Agent struct {
 	mu       sync.Mutex
 	kick     chan struct{} // Beat asks Run for a heartbeat now
 	expected []string      // enabled expected services from the hub's last answer
-	runner   *collect.Runner
+	// containers are the enabled expected containers from that answer.
+	containers []string
+	runner     *collect.Runner
 }
 
 func (a *Agent) now() time.Time {
@@ -118,6 +120,21 @@ func (a *Agent) SetExpected(names []string) {
 	a.mu.Lock()
 	defer a.mu.Unlock()
 	a.expected = append([]string(nil), names...)
+}
+
+// SetExpectedContainers records the hub's expected containers.
+func (a *Agent) SetExpectedContainers(names []string) {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	a.containers = append([]string(nil), names...)
+}
+
+// ExpectedContainers returns the hub's expected containers from its last
+// answer.
+func (a *Agent) ExpectedContainers() []string {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	return append([]string(nil), a.containers...)
 }
 
 // Collect makes one heartbeat, bounded by Timeout. A full one also carries

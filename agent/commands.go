@@ -19,6 +19,14 @@ type Restarter interface {
 	Restart(ctx context.Context, unit string) (string, error)
 }
 
+// ContainerActor restarts, starts and stops containers through the
+// container engine's API (docker.Client in production).
+type ContainerActor interface {
+	Restart(ctx context.Context, name string) error
+	Start(ctx context.Context, name string) error
+	Stop(ctx context.Context, name string) error
+}
+
 // ResultReporter sends an action's result to the hub (client.Client).
 type ResultReporter interface {
 	ReportResult(ctx context.Context, serverID string, actionID int64, r homelabcmd.ActionResult) error
@@ -45,9 +53,16 @@ const (
 // shell), then reports the result. Each action id runs at most once.
 type Executor struct {
 	Config *Config
-	Units  Restarter      // nil: every restart fails with "no systemd connection"
-	Hub    ResultReporter // nil: results are only logged
-	Logger *slog.Logger
+	Units  Restarter // nil: every restart fails with "no systemd connection"
+	// Containers carries out container actions; nil: they fail with "no
+	// container engine".
+	Containers ContainerActor
+	// ExpectedContainers returns the hub's enabled expected containers
+	// (Agent.ExpectedContainers); with container_allowlist they are the
+	// only containers acted on.
+	ExpectedContainers func() []string
+	Hub                ResultReporter // nil: results are only logged
+	Logger             *slog.Logger
 	// AfterRestart is called once a restart's result is delivered, so that a
 	// heartbeat shows the hub the unit's new state (Agent.Beat).
 	AfterRestart func()
@@ -148,6 +163,9 @@ func (e *Executor) Execute(ctx context.Context, cmd homelabcmd.PendingCommand) h
 	if cmd.ActionType == homelabcmd.ActionUpgradeAgent {
 		return e.upgrade(ctx, cmd, start, fail)
 	}
+	if t, ok := homelabcmd.LookupActionType(cmd.ActionType); ok && t.Unit == homelabcmd.KindContainer {
+		return e.container(ctx, cmd, t, start, fail)
+	}
 	if cmd.ActionType != homelabcmd.ActionRestartService {
 		return fail("refused: this agent does not know the action type %q; nothing was run", cmd.ActionType)
 	}
@@ -179,6 +197,52 @@ func (e *Executor) Execute(ctx context.Context, cmd homelabcmd.PendingCommand) h
 	took := time.Since(start)
 	e.Logger.Info("unit restarted", "action_id", cmd.ActionID, "unit", unit, "took", took.Round(time.Millisecond))
 	return homelabcmd.ActionResult{Success: true, Stdout: "systemd restart job of " + unit + ": done", DurationMS: took.Milliseconds()}
+}
+
+// ContainerAllowed reports whether a container may be acted on: the hub
+// expects it or it is in container_allowlist.
+func (e *Executor) ContainerAllowed(name string) bool {
+	var expected []string
+	if e.ExpectedContainers != nil {
+		expected = e.ExpectedContainers()
+	}
+	for _, list := range [][]string{expected, e.Config.ContainerAllowlist} {
+		for _, n := range list {
+			if n == name {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// container carries out restart_container, start_container and
+// stop_container through the Engine API; the Engine answers once the
+// container has restarted, started or stopped.
+func (e *Executor) container(ctx context.Context, cmd homelabcmd.PendingCommand, t homelabcmd.ActionType, start time.Time, fail func(string, ...any) homelabcmd.ActionResult) homelabcmd.ActionResult {
+	name := cmd.Parameters["service_name"]
+	if err := homelabcmd.ValidateContainerName(name); err != nil {
+		return fail("refused: %s; nothing was run", homelabcmd.ErrorMessage(err))
+	}
+	if !e.ContainerAllowed(name) {
+		return fail("refused: container %s is neither expected by the hub nor in this agent's container_allowlist; nothing was run", name)
+	}
+	if e.Containers == nil {
+		return fail("no container engine; container %s was not %sed", name, t.Verb)
+	}
+	timeout := RestartTimeout
+	if cmd.TimeoutSeconds > 0 {
+		timeout = time.Duration(cmd.TimeoutSeconds) * time.Second
+	}
+	cctx, cancel := context.WithTimeout(ctx, timeout)
+	defer cancel()
+	do := map[string]func(context.Context, string) error{"restart": e.Containers.Restart, "start": e.Containers.Start, "stop": e.Containers.Stop}[t.Verb]
+	e.Logger.Info("container action for the hub", "action_id", cmd.ActionID, "container", name, "action", t.Verb)
+	if err := do(cctx, name); err != nil {
+		return fail("%s container %s: %v", t.Verb, name, err)
+	}
+	took := time.Since(start)
+	return homelabcmd.ActionResult{Success: true, Stdout: "container " + name + ": " + t.Verb + " done", DurationMS: took.Milliseconds()}
 }
 
 // upgrade carries out upgrade_agent through e.Upgrade.

@@ -51,7 +51,13 @@ type Config struct {
 
 	// SystemdBusAddress is the D-Bus address of systemd ("" = the system bus).
 	SystemdBusAddress string
-	LogLevel          string
+	// DockerHost is the container engine's socket ("unix:///…"; "off"
+	// turns the container collector off).
+	DockerHost string
+	// ContainerAllowlist names containers the hub may restart, start and
+	// stop besides its expected containers; no other container is touched.
+	ContainerAllowlist []string
+	LogLevel           string
 }
 
 // Defaults returns a Config with every default filled in.
@@ -132,6 +138,14 @@ func (c *Config) Validate(forDryRun bool) error {
 		if err := homelabcmd.ValidateUnitName(s); err != nil {
 			bad(fmt.Sprintf("restart_allowlist[%d]", i), "%s", homelabcmd.ErrorMessage(err))
 		}
+	}
+	for i, s := range c.ContainerAllowlist {
+		if err := homelabcmd.ValidateContainerName(s); err != nil {
+			bad(fmt.Sprintf("container_allowlist[%d]", i), "%s", homelabcmd.ErrorMessage(err))
+		}
+	}
+	if h := c.DockerHost; h != "" && h != "off" && !strings.HasPrefix(h, "unix:///") && !strings.HasPrefix(h, "/") {
+		bad("docker_host", "%q is not a unix socket (unix:///var/run/docker.sock) or off", h)
 	}
 	if c.Mode != "readonly" && c.Mode != "readwrite" {
 		bad("mode", "%q is not readonly or readwrite", c.Mode)

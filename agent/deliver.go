@@ -141,6 +141,7 @@ func (d *delivery) send(ctx context.Context, body []byte) error {
 		d.agent.Delivered()
 	}
 	d.agent.SetExpected(resp.ExpectedServices)
+	d.agent.SetExpectedContainers(resp.ExpectedContainers)
 	if len(resp.PendingCommands) > 0 {
 		if d.agent.Commands != nil {
 			d.agent.Commands(ctx, resp.PendingCommands)

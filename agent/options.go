@@ -78,6 +78,10 @@ func agentOptions(c *Config) []option.Option {
 			func(v any) error { return setBool(&c.TLSInsecureSkipVerify, v) }, func() string { return strconv.FormatBool(c.TLSInsecureSkipVerify) }),
 		o("systemd_bus_address", "", "the system bus", "D-Bus address of systemd, e.g. `unix:path=/run/dbus/system_bus_socket`",
 			func(v any) error { return setString(&c.SystemdBusAddress, v) }, str(&c.SystemdBusAddress)),
+		o("docker_host", "unix:///var/run/docker.sock", "", "the Docker Engine API socket (Podman: `unix:///run/podman/podman.sock` with `podman system service`); `off` turns the container collector off",
+			func(v any) error { return setString(&c.DockerHost, v) }, str(&c.DockerHost)),
+		o("container_allowlist", "", "`[]`", "containers the hub may restart, start and stop besides its expected containers; no other container is touched",
+			func(v any) error { return setList(&c.ContainerAllowlist, v) }, list(&c.ContainerAllowlist)),
 		o("log_level", "info", "", "`debug`, `info`, `warn` or `error`",
 			func(v any) error { return setString(&c.LogLevel, v) }, str(&c.LogLevel)),
 	}

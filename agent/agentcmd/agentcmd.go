@@ -22,6 +22,7 @@ import (
 	"github.com/homelabcmd/homelabcmd"
 	"github.com/homelabcmd/homelabcmd/agent"
 	"github.com/homelabcmd/homelabcmd/agent/collect"
+	"github.com/homelabcmd/homelabcmd/agent/docker"
 	"github.com/homelabcmd/homelabcmd/agent/sysinfo"
 	"github.com/homelabcmd/homelabcmd/agent/systemd"
 	"github.com/homelabcmd/homelabcmd/agent/upgrade"
@@ -231,6 +232,15 @@ func build(cfg *agent.Config, logger *slog.Logger, withOutbox bool) (*agent.Agen
 		sysinfo.New(),
 		systemd.NewCollector(units, a.WatchList, logger.With("part", "systemd")),
 	}
+	var engine *docker.Client
+	if cfg.DockerHost != "off" {
+		var err error
+		if engine, err = docker.NewClient(cfg.DockerHost); err != nil {
+			units.Close()
+			return nil, nil, nil, fmt.Errorf("docker_host: %w", err)
+		}
+		a.Collectors = append(a.Collectors, docker.NewCollector(engine, logger.With("part", "containers")))
+	}
 	release := units.Close
 	var exec *agent.Executor
 	if cfg.HubURL != "" {
@@ -249,7 +259,11 @@ func build(cfg *agent.Config, logger *slog.Logger, withOutbox bool) (*agent.Agen
 		// The command line's long-poll outlives the 10 s request timeout.
 		line := *c
 		line.HTTP = &http.Client{Transport: httpClient.Transport, Timeout: agent.CommandWait + 20*time.Second}
-		exec = &agent.Executor{Config: cfg, Units: units, Hub: c, Logger: logger.With("part", "executor"), AfterRestart: a.Beat}
+		exec = &agent.Executor{Config: cfg, Units: units, Hub: c, Logger: logger.With("part", "executor"), AfterRestart: a.Beat,
+			ExpectedContainers: a.ExpectedContainers}
+		if engine != nil {
+			exec.Containers = engine
+		}
 		a.Commands, a.Line = exec.Handle, &line
 		closeUnits := units.Close
 		release = func() { exec.Wait(); closeUnits() }
