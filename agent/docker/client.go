@@ -201,13 +201,11 @@ func (c *Client) action(ctx context.Context, name, verb string, q url.Values) er
 	return nil
 }
 
-// stopWait is how long the Engine waits for a container to stop before it
-// kills it, on stop and restart.
-const stopWait = "10"
-
-// Restart restarts a container.
+// Restart restarts a container. Stop and restart give the container its
+// own stop timeout (docker run --stop-timeout, compose's
+// stop_grace_period; 10 s by default) before the Engine kills it.
 func (c *Client) Restart(ctx context.Context, name string) error {
-	return c.action(ctx, name, "restart", url.Values{"t": {stopWait}})
+	return c.action(ctx, name, "restart", nil)
 }
 
 // Start starts a container; one already running is not an error.
@@ -217,7 +215,7 @@ func (c *Client) Start(ctx context.Context, name string) error {
 
 // Stop stops a container; one already stopped is not an error.
 func (c *Client) Stop(ctx context.Context, name string) error {
-	return c.action(ctx, name, "stop", url.Values{"t": {stopWait}})
+	return c.action(ctx, name, "stop", nil)
 }
 
 // Event is one container event of the Engine's stream.
