@@ -94,6 +94,9 @@ type ServerOverview struct {
 	ActiveAlertSummaries []string       `json:"active_alert_summaries"`
 	// ServiceSummary counts enabled expected services by current state.
 	ServiceSummary ServiceSummary `json:"service_summary"`
+	// ContainerSummary counts enabled expected containers by current
+	// state; absent when the server expects none.
+	ContainerSummary *ServiceSummary `json:"container_summary,omitempty"`
 }
 
 // ServiceSummary counts a server's enabled expected services.

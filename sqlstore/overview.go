@@ -85,32 +85,40 @@ func (db *DB) ServerOverviews(ctx context.Context) ([]*homelabcmd.ServerOverview
 		return nil, err
 	}
 
-	rows, err = db.read.QueryContext(ctx, `SELECT e.server_id, COALESCE(c.status, 'unknown'), COUNT(*) FROM expected_services e
+	rows, err = db.read.QueryContext(ctx, `SELECT e.server_id, e.kind, COALESCE(c.status, 'unknown'), COUNT(*) FROM expected_services e
 		LEFT JOIN service_current_status c ON c.server_id = e.server_id AND c.kind = e.kind AND c.service_name = e.service_name
-		WHERE e.enabled = TRUE GROUP BY e.server_id, COALESCE(c.status, 'unknown')`)
+		WHERE e.enabled = TRUE GROUP BY e.server_id, e.kind, COALESCE(c.status, 'unknown')`)
 	if err != nil {
 		return nil, err
 	}
 	defer rows.Close()
 	for rows.Next() {
 		var id string
+		var kind homelabcmd.UnitKind
 		var st homelabcmd.ServiceStatusValue
 		var n int
-		if err := rows.Scan(&id, &st, &n); err != nil {
+		if err := rows.Scan(&id, &kind, &st, &n); err != nil {
 			return nil, err
 		}
 		o := byID[id]
 		if o == nil {
 			continue
 		}
-		o.ServiceSummary.Total += n
+		sum := &o.ServiceSummary
+		if kind == homelabcmd.KindContainer {
+			if o.ContainerSummary == nil {
+				o.ContainerSummary = &homelabcmd.ServiceSummary{}
+			}
+			sum = o.ContainerSummary
+		}
+		sum.Total += n
 		switch {
 		case st == homelabcmd.StatusRunning:
-			o.ServiceSummary.Running += n
+			sum.Running += n
 		case st.IsDown():
-			o.ServiceSummary.Down += n
+			sum.Down += n
 		default:
-			o.ServiceSummary.Unknown += n
+			sum.Unknown += n
 		}
 	}
 	return out, rows.Err()

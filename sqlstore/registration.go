@@ -138,7 +138,7 @@ func (db *DB) ClaimRegistrationToken(ctx context.Context, token, serverID, hostn
 		}
 		for _, name := range rt.MonitoredServices {
 			if _, err := tx.ExecContext(ctx, `INSERT INTO expected_services (server_id, service_name, is_critical, enabled, created_at)
-				VALUES ($1, $2, FALSE, TRUE, $3) ON CONFLICT (server_id, service_name) DO NOTHING`, serverID, name, tx.now); err != nil {
+				VALUES ($1, $2, FALSE, TRUE, $3) ON CONFLICT (server_id, kind, service_name) DO NOTHING`, serverID, name, tx.now); err != nil {
 				return err
 			}
 		}
