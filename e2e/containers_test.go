@@ -135,6 +135,11 @@ func TestContainersOnRealDocker(t *testing.T) {
 	// --init: the sleep gets SIGTERM and the hub's stop is quick.
 	run("--name", name("web"), "--init", "--stop-timeout", "2", image, "sleep", "3600")
 	run("--name", name("probe"), image, "sleep", "3600")
+	// The other scenarios run in the engine meanwhile.
+	run("--name", name("exit"), image, "false")
+	run("--name", name("sick"), "--health-cmd", "/bin/busybox false", "--health-interval", "1s", "--health-retries", "1", image, "sleep", "3600")
+	run("--name", name("loop"), "--restart", "always", image, "false")
+	run("--name", name("oom"), "--memory", "16m", "--memory-swap", "16m", image, "dd", "if=/dev/zero", "of=/dev/null", "bs=64M", "count=1")
 
 	_, bus := fakesystemd.New(t)
 	h := StartHub(t, t.TempDir(), []string{"HOMELAB_CMD_LOCAL_AGENT=false", "HOMELAB_CMD_API_KEY=" + testAPIKey})
@@ -152,11 +157,6 @@ func TestContainersOnRealDocker(t *testing.T) {
 	StartAgent(t, cfg, "-v")
 	waitContainer(t, h.URL, "e2e-nas", name("web"), "running", 30*time.Second)
 
-	// The other scenarios run in the engine meanwhile.
-	run("--name", name("exit"), image, "false")
-	run("--name", name("sick"), "--health-cmd", "/bin/busybox false", "--health-interval", "1s", "--health-retries", "1", image, "sleep", "3600")
-	run("--name", name("loop"), "--restart", "always", image, "false")
-	run("--name", name("oom"), "--memory", "16m", "--memory-swap", "16m", image, "dd", "if=/dev/zero", "of=/dev/null", "bs=64M", "count=1")
 
 	// A stop seen by the hub within a second, through the event stream
 	// (a container not expected, so that no flapping rule joins in).
