@@ -157,7 +157,6 @@ func TestContainersOnRealDocker(t *testing.T) {
 	StartAgent(t, cfg, "-v")
 	waitContainer(t, h.URL, "e2e-nas", name("web"), "running", 30*time.Second)
 
-
 	// A stop seen by the hub within a second, through the event stream
 	// (a container not expected, so that no flapping rule joins in).
 	var took []time.Duration
