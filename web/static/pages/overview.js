@@ -145,6 +145,7 @@ export function mount(root, ctx) {
     summary.replaceChildren(
       stat('Servers online', `${online} / ${servers.length}`, online === servers.length ? 'ok' : 'bad', 'stat-servers'),
       stat('Services down', String(down), down ? 'bad' : 'ok', 'stat-services', `${totalSvc} expected`),
+      ...containerStat(servers),
       stat('Open alerts', String(openAlerts), openAlerts ? 'bad' : 'ok', 'stat-alerts', sevs.length ? sevs : null));
   }
 
@@ -153,6 +154,15 @@ export function mount(root, ctx) {
   ctx.every(30000, load); // offline detection and "last seen" move without events
   ctx.onCleanup(() => reload.cancel());
   load();
+}
+
+// containerStat counts expected containers down, for fleets that expect any.
+function containerStat(servers) {
+  const sums = servers.map((s) => s.container_summary).filter(Boolean);
+  if (!sums.length) return [];
+  const down = sums.reduce((n, c) => n + (c.down || 0), 0);
+  const total = sums.reduce((n, c) => n + (c.total || 0), 0);
+  return [stat('Containers down', String(down), down ? 'bad' : 'ok', 'stat-containers', `${total} expected`)];
 }
 
 function stat(label, value, tone, id, detail) {

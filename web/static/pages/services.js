@@ -229,7 +229,7 @@ export function servicesPanel(id, ctx) {
 
   ctx.onLive((e) => {
     if (e.server_id !== id) return;
-    if (e.type === 'service.changed') { applyEvent(e); reload(); }
+    if (e.type === 'service.changed' && e.data?.kind !== 'container') { applyEvent(e); reload(); }
     if (e.type === 'server.updated' || e.type === 'action.changed') reload();
   });
   ctx.onCleanup(() => reload.cancel());
