@@ -17,6 +17,8 @@ import (
 //
 //	HOMELAB_MEASURE_LATENCY=120 go test -run TestMeasureDetectionLatency -v ./e2e
 //	HOMELAB_MEASURE_RESOURCES=10m go test -run TestMeasureAgentResources -v -timeout 20m ./e2e
+//	HOMELAB_MEASURE_CONTAINERS=20 HOMELAB_TEST_DOCKER=1 HOMELAB_MEASURE_SLIM=1 HOMELAB_MEASURE_RESOURCES=10m go test -run TestMeasureAgentResources -v -timeout 20m ./e2e
+//	HOMELAB_MEASURE_CONTAINERS=20 HOMELAB_TEST_DOCKER=1 go test -run TestMeasureContainerCollection -v ./e2e
 
 // TestMeasureDetectionLatency changes a unit N times (stop, start, …) and
 // measures each time until the hub's current status shows the new state.
@@ -74,6 +76,17 @@ func TestMeasureAgentResources(t *testing.T) {
 	interval := 60
 	if v, err := strconv.Atoi(os.Getenv("HOMELAB_MEASURE_INTERVAL")); err == nil {
 		interval = v
+	}
+	// HOMELAB_MEASURE_CONTAINERS=N: N running containers for the agent's
+	// container collector to watch (needs dockerd, HOMELAB_TEST_DOCKER=1).
+	if n, _ := strconv.Atoi(os.Getenv("HOMELAB_MEASURE_CONTAINERS")); n > 0 {
+		prefix := fmt.Sprintf("hlcmeasure%d", time.Now().UnixNano()%1e9)
+		image := busyboxImage(t, prefix)
+		for i := range n {
+			if out, err := docker(t, "run", "-d", "--network", "none", "--name", fmt.Sprintf("%s-c%02d", prefix, i), image, "sleep", "86400"); err != nil {
+				t.Fatalf("docker run: %v %s", err, out)
+			}
+		}
 	}
 	_, _, a := setupWatchedCmd(t, cmdline, interval, units...)
 	pid := a.cmd.Process.Pid

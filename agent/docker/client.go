@@ -56,7 +56,7 @@ func NewClient(host string) (*Client, error) {
 		var d net.Dialer
 		return d.DialContext(ctx, "unix", path)
 	}
-	tr := &http.Transport{DialContext: dial, MaxIdleConns: 2, IdleConnTimeout: 30 * time.Second, DisableCompression: true}
+	tr := &http.Transport{DialContext: dial, MaxIdleConns: 2, MaxIdleConnsPerHost: 2, IdleConnTimeout: 30 * time.Second, DisableCompression: true}
 	return &Client{
 		http:   &http.Client{Transport: tr, Timeout: 30 * time.Second},
 		stream: &http.Client{Transport: &http.Transport{DialContext: dial, DisableCompression: true}},

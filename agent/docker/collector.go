@@ -75,11 +75,10 @@ func (k *Collector) Collect(ctx context.Context, full bool) (collect.Part, error
 		if err != nil {
 			return nil, err
 		}
-		r := Report(in)
-		if full && k.Stats && r.State == homelabcmd.ContainerRunning {
-			k.sample(ctx, &r)
-		}
-		out = append(out, r)
+		out = append(out, Report(in))
+	}
+	if full && k.Stats {
+		k.sampleAll(ctx, out)
 	}
 	sort.Slice(out, func(i, j int) bool { return out[i].Name < out[j].Name })
 	k.mu.Lock()
@@ -98,6 +97,34 @@ func (k *Collector) Collect(ctx context.Context, full bool) (collect.Part, error
 	k.lastSeen = out
 	k.mu.Unlock()
 	return func(hb *homelabcmd.Heartbeat) { hb.Containers = out }, nil
+}
+
+// statsWait bounds the stats samples of one collection: the Engine answers
+// a one-shot stats call with its next sample, up to a second away, so the
+// calls run side by side and a late one is left out.
+const statsWait = 3 * time.Second
+
+// statsParallel bounds the stats calls in flight.
+const statsParallel = 16
+
+// sampleAll samples every running container side by side.
+func (k *Collector) sampleAll(ctx context.Context, out []homelabcmd.ContainerReport) {
+	ctx, cancel := context.WithTimeout(ctx, statsWait)
+	defer cancel()
+	sem := make(chan struct{}, statsParallel)
+	var wg sync.WaitGroup
+	for i := range out {
+		if out[i].State != homelabcmd.ContainerRunning {
+			continue
+		}
+		wg.Add(1)
+		sem <- struct{}{}
+		go func(r *homelabcmd.ContainerReport) {
+			defer func() { <-sem; wg.Done() }()
+			k.sample(ctx, r)
+		}(&out[i])
+	}
+	wg.Wait()
 }
 
 // sample adds CPU % (since the previous sample of the container) and
