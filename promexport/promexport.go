@@ -24,11 +24,11 @@ type Source interface {
 
 var (
 	serviceUp = prometheus.NewDesc("homelabcmd_service_up",
-		"1 when an enabled expected service reports running, else 0.", []string{"server", "service", "critical"}, nil)
+		"1 when an enabled expected unit (kind systemd or container) reports running, else 0.", []string{"server", "service", "critical", "kind"}, nil)
 	serviceState = prometheus.NewDesc("homelabcmd_service_state",
-		"1 for the current state of an enabled expected service, 0 for the others.", []string{"server", "service", "state"}, nil)
+		"1 for the current state of an enabled expected unit, 0 for the others.", []string{"server", "service", "state", "kind"}, nil)
 	serviceRestarts = prometheus.NewDesc("homelabcmd_service_restarts_total",
-		"systemd's restart count (NRestarts) of an expected service, as the agent last reported it.", []string{"server", "service"}, nil)
+		"The restart count of an expected unit (systemd's NRestarts, a container's RestartCount), as the agent last reported it.", []string{"server", "service", "kind"}, nil)
 	serverUp = prometheus.NewDesc("homelabcmd_server_up",
 		"1 when the server is online (heartbeats arriving), else 0.", []string{"server"}, nil)
 	alertsOpen = prometheus.NewDesc("homelabcmd_alerts_open",
@@ -120,12 +120,16 @@ func (c *Collector) collect(ctx context.Context, ch chan<- prometheus.Metric) er
 		if s.IsCritical {
 			crit = "true"
 		}
-		ch <- prometheus.MustNewConstMetric(serviceUp, prometheus.GaugeValue, boolValue(s.Status == homelabcmd.StatusRunning), s.ServerID, s.ServiceName, crit)
+		kind := string(s.Kind)
+		if kind == "" {
+			kind = string(homelabcmd.KindSystemd)
+		}
+		ch <- prometheus.MustNewConstMetric(serviceUp, prometheus.GaugeValue, boolValue(s.Status == homelabcmd.StatusRunning), s.ServerID, s.ServiceName, crit, kind)
 		for _, st := range states {
-			ch <- prometheus.MustNewConstMetric(serviceState, prometheus.GaugeValue, boolValue(s.Status == st), s.ServerID, s.ServiceName, string(st))
+			ch <- prometheus.MustNewConstMetric(serviceState, prometheus.GaugeValue, boolValue(s.Status == st), s.ServerID, s.ServiceName, string(st), kind)
 		}
 		if s.Restarts != nil {
-			ch <- prometheus.MustNewConstMetric(serviceRestarts, prometheus.CounterValue, float64(*s.Restarts), s.ServerID, s.ServiceName)
+			ch <- prometheus.MustNewConstMetric(serviceRestarts, prometheus.CounterValue, float64(*s.Restarts), s.ServerID, s.ServiceName, kind)
 		}
 	}
 	counts, err := c.src.OpenAlertCounts(ctx)

@@ -36,11 +36,15 @@ func TestCollector(t *testing.T) {
 		hb := &homelabcmd.Heartbeat{ServerID: "nas", Hostname: "nas", Timestamp: homelabcmd.Time{Time: time.Now()},
 			Metrics: &homelabcmd.Metrics{CPUPercent: ptr(12.5), UptimeSeconds: ptr(int64(3600))},
 			Services: []homelabcmd.ServiceReport{{Name: "plex", Status: homelabcmd.StatusFailed, Restarts: ptr(4)},
-				{Name: "not-expected", Status: homelabcmd.StatusRunning}}}
+				{Name: "not-expected", Status: homelabcmd.StatusRunning}},
+			// A container of the same name as a service: its own series.
+			Containers: []homelabcmd.ContainerReport{{Name: "plex", State: "running", RestartCount: ptr(2)}}}
 		if _, err := hub.New(db, nil, hub.Options{}).Ingest(ctx, hb, homelabcmd.IngestMeta{}); err != nil {
 			t.Fatal(err)
 		}
-		for _, s := range []*homelabcmd.ExpectedService{plex, homelabcmd.NewExpectedService("nas", "smbd")} {
+		plexContainer := homelabcmd.NewExpectedService("nas", "plex")
+		plexContainer.Kind = homelabcmd.KindContainer
+		for _, s := range []*homelabcmd.ExpectedService{plex, homelabcmd.NewExpectedService("nas", "smbd"), plexContainer} {
 			if err := db.CreateExpectedService(ctx, s); err != nil {
 				t.Fatal(err)
 			}
@@ -53,13 +57,15 @@ func TestCollector(t *testing.T) {
 			t.Fatalf("lint: %v %v", problems, err)
 		}
 		want := `
-# HELP homelabcmd_service_up 1 when an enabled expected service reports running, else 0.
+# HELP homelabcmd_service_up 1 when an enabled expected unit (kind systemd or container) reports running, else 0.
 # TYPE homelabcmd_service_up gauge
-homelabcmd_service_up{critical="false",server="nas",service="smbd"} 0
-homelabcmd_service_up{critical="true",server="nas",service="plex"} 0
-# HELP homelabcmd_service_restarts_total systemd's restart count (NRestarts) of an expected service, as the agent last reported it.
+homelabcmd_service_up{critical="false",kind="container",server="nas",service="plex"} 1
+homelabcmd_service_up{critical="false",kind="systemd",server="nas",service="smbd"} 0
+homelabcmd_service_up{critical="true",kind="systemd",server="nas",service="plex"} 0
+# HELP homelabcmd_service_restarts_total The restart count of an expected unit (systemd's NRestarts, a container's RestartCount), as the agent last reported it.
 # TYPE homelabcmd_service_restarts_total counter
-homelabcmd_service_restarts_total{server="nas",service="plex"} 4
+homelabcmd_service_restarts_total{kind="container",server="nas",service="plex"} 2
+homelabcmd_service_restarts_total{kind="systemd",server="nas",service="plex"} 4
 # HELP homelabcmd_server_up 1 when the server is online (heartbeats arriving), else 0.
 # TYPE homelabcmd_server_up gauge
 homelabcmd_server_up{server="nas"} 1
@@ -77,9 +83,9 @@ homelabcmd_alerts_open{severity="medium"} 0
 			"homelabcmd_server_up", "homelabcmd_server_cpu_percent", "homelabcmd_alerts_open"); err != nil {
 			t.Fatal(err)
 		}
-		// Only expected services get series: 2 services × 4 states.
-		if n := testutil.CollectAndCount(c, "homelabcmd_service_state"); n != 8 {
-			t.Fatalf("%d service_state series, want 8", n)
+		// Only expected units get series: 3 units × 4 states.
+		if n := testutil.CollectAndCount(c, "homelabcmd_service_state"); n != 12 {
+			t.Fatalf("%d service_state series, want 12", n)
 		}
 
 		reg := prometheus.NewRegistry()
