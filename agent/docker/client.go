@@ -127,6 +127,7 @@ type Summary struct {
 	Names  []string          `json:"Names"`
 	Image  string            `json:"Image"`
 	State  string            `json:"State"`
+	Status string            `json:"Status"`
 	Labels map[string]string `json:"Labels"`
 }
 

@@ -40,13 +40,37 @@ type Collector struct {
 	down     bool // the Engine did not answer last time (logged once)
 	prevCPU  map[string]cpuSample
 	lastSeen []homelabcmd.ContainerReport
+	// inspected caches each container's last inspect by id, with the list
+	// entry it was made for; it is reused while the entry says the same,
+	// no event named the container since (dirty) and the event stream is
+	// open (watching), so a quiet minute costs one list call, not one
+	// inspect per container.
+	inspected map[string]inspected
+	dirty     map[string]bool
+	watching  bool
+}
+
+type inspected struct {
+	key    string
+	report homelabcmd.ContainerReport
+}
+
+// listKey is what of a list entry must stay the same for a cached inspect
+// to be reused: the state and the health in the status text ("Up 2 hours
+// (unhealthy)").
+func listKey(s Summary) string {
+	health := ""
+	if i := strings.LastIndexByte(s.Status, '('); i >= 0 && strings.HasSuffix(s.Status, ")") {
+		health = s.Status[i:]
+	}
+	return s.State + "|" + health
 }
 
 type cpuSample struct{ total, system uint64 }
 
 // NewCollector returns the container collector for client c.
 func NewCollector(c *Client, logger *slog.Logger) *Collector {
-	return &Collector{c: c, logger: logger, Stats: true, prevCPU: map[string]cpuSample{}}
+	return &Collector{c: c, logger: logger, Stats: true, prevCPU: map[string]cpuSample{}, inspected: map[string]inspected{}, dirty: map[string]bool{}}
 }
 
 var (
@@ -66,17 +90,35 @@ func (k *Collector) Collect(ctx context.Context, full bool) (collect.Part, error
 		return nil, nil // containers absent: the hub cannot tell, it does not call them stopped
 	}
 	k.reachable()
+	k.mu.Lock()
+	dirty, watching := k.dirty, k.watching
+	k.dirty = map[string]bool{}
+	cache := k.inspected
+	k.mu.Unlock()
+	next := make(map[string]inspected, len(list))
 	out := make([]homelabcmd.ContainerReport, 0, len(list))
 	for _, s := range list {
+		key := listKey(s)
+		if c, ok := cache[s.ID]; ok && watching && !dirty[s.ID] && c.key == key {
+			next[s.ID] = c
+			out = append(out, c.report)
+			continue
+		}
 		in, err := k.c.InspectContainer(ctx, s.ID)
 		if NotFound(err) {
 			continue // removed between the list and now
 		}
 		if err != nil {
+			k.remark(dirty)
 			return nil, err
 		}
-		out = append(out, Report(in))
+		r := Report(in)
+		next[s.ID] = inspected{key: key, report: r}
+		out = append(out, r)
 	}
+	k.mu.Lock()
+	k.inspected = next
+	k.mu.Unlock()
 	if full && k.Stats {
 		k.sampleAll(ctx, out)
 	}
@@ -97,6 +139,31 @@ func (k *Collector) Collect(ctx context.Context, full bool) (collect.Part, error
 	k.lastSeen = out
 	k.mu.Unlock()
 	return func(hb *homelabcmd.Heartbeat) { hb.Containers = out }, nil
+}
+
+// remark puts back the dirty marks of a collection that failed.
+func (k *Collector) remark(dirty map[string]bool) {
+	k.mu.Lock()
+	defer k.mu.Unlock()
+	for id := range dirty {
+		k.dirty[id] = true
+	}
+}
+
+// mark notes that an event named a container (or, with id "", that the
+// stream opened or closed): the next collection inspects it again.
+func (k *Collector) mark(id string, watching *bool) {
+	k.mu.Lock()
+	defer k.mu.Unlock()
+	if id != "" {
+		k.dirty[id] = true
+	}
+	if watching != nil {
+		k.watching = *watching
+		if !*watching {
+			k.inspected = map[string]inspected{} // events may be missed: inspect all again
+		}
+	}
 }
 
 // statsWait bounds the stats samples of one collection: the Engine answers
@@ -216,16 +283,20 @@ func (k *Collector) Watch(ctx context.Context, changed func()) {
 	retry := backoff.Backoff{Min: 500 * time.Millisecond, Max: 30 * time.Second}
 	for attempt := 0; ctx.Err() == nil; attempt++ {
 		reconnect := attempt > 0
+		on, off := true, false
 		err := k.c.Events(ctx, func() {
 			retry.Reset()
+			k.mark("", &on)
 			if reconnect {
 				changed()
 			}
 		}, func(e Event) {
 			if e.Type == "container" && watchedActions[eventAction(e.Action)] {
+				k.mark(e.Actor.ID, nil)
 				changed()
 			}
 		})
+		k.mark("", &off)
 		if ctx.Err() != nil {
 			return
 		}

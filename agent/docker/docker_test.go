@@ -20,10 +20,11 @@ import (
 
 // fakeEngine serves the Engine API paths the client uses on a unix socket.
 type fakeEngine struct {
-	mu     sync.Mutex
-	events atomic.Int32 // /events requests so far
-	posts  []string
-	cpu    uint64
+	mu       sync.Mutex
+	events   atomic.Int32 // /events requests so far
+	inspects atomic.Int32
+	posts    []string
+	cpu      uint64
 }
 
 func startEngine(t *testing.T) (*fakeEngine, string) {
@@ -47,6 +48,8 @@ func (f *fakeEngine) serve(w http.ResponseWriter, r *http.Request) {
 	switch {
 	case p == "/containers/json" && r.URL.Query().Get("all") == "1":
 		fmt.Fprint(w, `[{"Id":"aaa","Names":["/web"],"State":"running"},{"Id":"bbb","Names":["/job"],"State":"exited"},{"Id":"ccc","Names":["/gone"]}]`)
+	// Counts every inspect, then falls through to the cases below.
+	case strings.HasSuffix(p, "/json") && p != "/containers/json" && f.inspects.Add(1) < 0:
 	case p == "/containers/aaa/json":
 		fmt.Fprint(w, `{"Id":"aaa","Name":"/web","RestartCount":2,"State":{"Status":"running","StartedAt":"2026-11-29T10:00:00.5Z","FinishedAt":"0001-01-01T00:00:00Z","Health":{"Status":"unhealthy"}},
 			"Config":{"Image":"nginx:1","Labels":{"com.docker.compose.project":"site","com.docker.compose.service":"web"}}}`)
@@ -181,5 +184,40 @@ func TestActions(t *testing.T) {
 	}
 	if _, err := NewClient("tcp://10.0.0.1:2375"); err == nil {
 		t.Error("a TCP docker_host was accepted; only unix sockets are")
+	}
+}
+
+// While the event stream is open, a container no event named and whose list
+// entry says the same is not inspected again; one an event named is.
+func TestCollectReusesInspectsWhileWatching(t *testing.T) {
+	f, host := startEngine(t)
+	c, _ := NewClient(host)
+	k := NewCollector(c, slog.Default())
+	k.Stats = false
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	changed := make(chan struct{}, 16)
+	go k.Watch(ctx, func() { changed <- struct{}{} })
+	// The second stream stays open: wait for its reconnect change.
+	for f.events.Load() < 2 {
+		<-changed
+	}
+	time.Sleep(50 * time.Millisecond) // its events are read
+	collect := func() int32 {
+		before := f.inspects.Load()
+		if _, err := k.Collect(context.Background(), false); err != nil {
+			t.Fatal(err)
+		}
+		return f.inspects.Load() - before
+	}
+	if n := collect(); n != 3 {
+		t.Fatalf("first collection inspected %d, want 3 (all)", n)
+	}
+	if n := collect(); n != 1 {
+		t.Fatalf("second collection inspected %d, want 1 (ccc, which is gone and so never cached)", n)
+	}
+	k.mark("aaa", nil)
+	if n := collect(); n != 2 {
+		t.Fatalf("after an event for aaa: %d inspects, want 2 (aaa and ccc)", n)
 	}
 }
