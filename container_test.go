@@ -1,6 +1,7 @@
 package homelabcmd_test
 
 import (
+	"encoding/json"
 	"strings"
 	"testing"
 	"time"
@@ -106,5 +107,24 @@ func TestActionTypeTable(t *testing.T) {
 	}
 	if typ, _ := homelabcmd.LookupActionType("restart_container"); typ.Command("plex") != "docker restart plex" {
 		t.Errorf("command %q", typ.Command("plex"))
+	}
+}
+
+// An engine with no containers is an empty list on the wire, not absent:
+// the hub then counts expected containers as not reported.
+func TestHeartbeatContainersEmptyIsNotAbsent(t *testing.T) {
+	for _, tc := range []struct {
+		containers []homelabcmd.ContainerReport
+		want       bool
+	}{{nil, false}, {[]homelabcmd.ContainerReport{}, true}} {
+		b, _ := json.Marshal(homelabcmd.Heartbeat{ServerID: "nas", Containers: tc.containers})
+		if got := strings.Contains(string(b), `"containers":[]`); got != tc.want {
+			t.Errorf("%v: %s", tc.containers == nil, b)
+		}
+		var back homelabcmd.Heartbeat
+		json.Unmarshal(b, &back)
+		if (back.Containers != nil) != tc.want {
+			t.Errorf("decoded containers nil=%v, want present=%v", back.Containers == nil, tc.want)
+		}
 	}
 }

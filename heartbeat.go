@@ -29,8 +29,9 @@ type Heartbeat struct {
 	NetworkInterfaces []NetworkInterface `json:"network_interfaces,omitempty"`
 	// Containers is our extension: every container of the host's container
 	// engine. nil (absent) when the agent has no engine to ask, which is
-	// not the same as an engine with no containers.
-	Containers []ContainerReport `json:"containers,omitempty"`
+	// not the same as an engine with no containers (an empty list, which
+	// omitzero keeps: then expected containers count as not reported).
+	Containers []ContainerReport `json:"containers,omitzero"`
 }
 
 // OSInfo describes the agent's operating system.

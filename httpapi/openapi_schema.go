@@ -109,7 +109,7 @@ func (g *schemaGen) structSchema(name string, t reflect.Type) schema {
 			if jname == "" {
 				jname = f.Name
 			}
-			omit := strings.Contains(opts, "omitempty")
+			omit := strings.Contains(opts, "omitempty") || strings.Contains(opts, "omitzero")
 			s := g.of(ft)
 			if ft.Kind() == reflect.Slice && !omit {
 				s = nullable(s)
