@@ -5,6 +5,7 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -159,8 +160,13 @@ func TestContainersOnRealDocker(t *testing.T) {
 
 	// A stop seen by the hub within a second, through the event stream
 	// (a container not expected, so that no flapping rule joins in).
+	// HOMELAB_MEASURE_CONTAINER_STOPS=N measures over N stops (docs/performance.md).
+	stops := 10
+	if n, err := strconv.Atoi(os.Getenv("HOMELAB_MEASURE_CONTAINER_STOPS")); err == nil && n > 0 {
+		stops = n
+	}
 	var took []time.Duration
-	for range 20 {
+	for range stops {
 		if out, err := docker(t, "stop", "-t", "0", name("probe")); err != nil {
 			t.Fatalf("docker stop: %v %s", err, out)
 		}
@@ -171,7 +177,8 @@ func TestContainersOnRealDocker(t *testing.T) {
 		waitContainer(t, h.URL, "e2e-nas", name("probe"), "running", 10*time.Second)
 	}
 	slices.Sort(took)
-	t.Logf("docker stop → hub current status: min %v, p50 %v, p99/max %v (n=%d)", took[0], took[len(took)/2], took[len(took)-1], len(took))
+	p99 := took[min(len(took)-1, len(took)*99/100)]
+	t.Logf("docker stop → hub current status: min %v, p50 %v, p90 %v, p99 %v, max %v (n=%d)", took[0], took[len(took)/2], took[len(took)*9/10], p99, took[len(took)-1], len(took))
 	if took[len(took)/2] >= time.Second {
 		t.Errorf("median stop → hub %v; the target is under 1 s", took[len(took)/2])
 	}
