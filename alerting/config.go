@@ -67,8 +67,8 @@ type FlapThresholds struct {
 	// (notified once) if the service runs.
 	StableSeconds int `json:"stable_seconds"`
 	// RecoveryHoldSeconds: an outage shorter than a minute resolves only
-	// once the service has run this long (on the first report after it), so
-	// a quick flap stays one alert. 0 (the default) resolves at once.
+	// once the service has run this long, so a quick flap stays one alert
+	// (default 10 s; 0 resolves at once).
 	RecoveryHoldSeconds int `json:"recovery_hold_seconds"`
 }
 
@@ -83,12 +83,12 @@ type CrashLoopRule struct {
 // DefaultThresholds returns each metric kind's defaults from the table of
 // alert kinds (CPU and memory 85/95 % sustained 180 s, disk 80/95 % at
 // once), offline after 180 s as a critical alert, flapping at 6 changes in
-// 10 min until 5 min calm (no recovery hold), a crash
+// 10 min until 5 min calm (a 10 s recovery hold), a crash
 // loop at 5 restarts in 10 min, reminders every 30 min (critical) and 4 h
 // (others).
 func DefaultThresholds() Thresholds {
 	t := Thresholds{ServerOfflineSeconds: 180, OfflineSeverity: homelabcmd.SeverityCritical, ReplayedOutages: true, GroupSeconds: 10,
-		Flapping:  FlapThresholds{Changes: 6, WindowSeconds: 600, StableSeconds: 300},
+		Flapping:  FlapThresholds{Changes: 6, WindowSeconds: 600, StableSeconds: 300, RecoveryHoldSeconds: 10},
 		CrashLoop: CrashLoopRule{Restarts: 5, WindowSeconds: 600},
 		Reminders: Reminders{CriticalMinutes: 30, HighMinutes: 240}}
 	for _, k := range homelabcmd.AlertKinds() {

@@ -108,6 +108,18 @@ func (e *eval) recovered(a *homelabcmd.Alert, st *State) {
 	}
 }
 
+// RecoveryHeld resolves the alert of a service whose short outage has held
+// its recovery for the recovery hold with no report since (the agent
+// reports changes, not calm), so the "resolved" goes out when the hold
+// ends rather than with the next periodic heartbeat. recoveredAt is the
+// rule state's RecoveredAt; false while the hold lasts.
+func RecoveryHeld(server Server, a *homelabcmd.Alert, recoveredAt time.Time, cfg Config, now time.Time) (Transition, bool) {
+	if now.Sub(recoveredAt) < seconds(cfg.Thresholds.Flapping.RecoveryHoldSeconds) {
+		return Transition{}, false
+	}
+	return autoResolved(server, a, nil, nil, now), true
+}
+
 // crashLoop alerts on a unit whose restart count rose CrashLoop.Restarts
 // times within the window, whatever state it reports; it resolves after a
 // window without a rise. prev is the restart count before this report.

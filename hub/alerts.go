@@ -44,6 +44,9 @@ func (e *Engine) evaluate(ctx context.Context, tx homelabcmd.Tx, cfg alerting.Co
 		if err := tx.SaveRuleState(ctx, id, st); err != nil {
 			return 0, err
 		}
+		if st.RecoveredAt != nil {
+			e.settleAfter(time.Until(st.RecoveredAt.Add(time.Duration(cfg.Thresholds.Flapping.RecoveryHoldSeconds) * time.Second)))
+		}
 	}
 	o := newOutbox(cfg)
 	for _, tr := range res.Transitions {
@@ -390,4 +393,15 @@ func (e *Engine) SendReminders(ctx context.Context) (int, error) {
 		return o.flush(ctx, tx)
 	})
 	return n, err
+}
+
+// settleAfter wakes the settle-recoveries job once d has passed (a little
+// after, so the hold has surely ended by the hub's clock).
+func (e *Engine) settleAfter(d time.Duration) {
+	time.AfterFunc(max(d, 0)+100*time.Millisecond, func() {
+		select {
+		case e.settle <- struct{}{}:
+		default:
+		}
+	})
 }
