@@ -34,6 +34,9 @@ type Transition struct {
 	// only in replayed heartbeats): it is stored resolved at once and only
 	// its opening is notified.
 	Momentary bool
+	// NotBefore holds the notification until then (the end of the
+	// maintenance window it happened in); nil sends it now.
+	NotBefore *time.Time
 	// Note explains an unusual notification ("opened while … was paused",
 	// "the expected service was deleted"); "" for none.
 	Note string

@@ -37,8 +37,13 @@ func (e *Engine) evaluate(ctx context.Context, tx homelabcmd.Tx, cfg alerting.Co
 		return 0, err
 	}
 	res := alerting.Evaluate(in, cfg, tx.Now())
-	if quiet && page && !saved.Server.Paused {
-		alerting.PageCritical(res.Transitions, tx.Now())
+	if quiet && !saved.Server.Paused {
+		if page {
+			alerting.PageCritical(res.Transitions, tx.Now())
+		}
+		if err := e.resolvedAfterWindow(ctx, tx, id, res.Transitions); err != nil {
+			return 0, err
+		}
 	}
 	for _, st := range res.States {
 		if err := tx.SaveRuleState(ctx, id, st); err != nil {
@@ -76,6 +81,8 @@ type outbox struct {
 	// heldResolved are alerts that resolved while their opening was held:
 	// the held notification says so instead of a separate "resolved".
 	heldResolved []homelabcmd.Alert
+	// notBefore holds pending notifications until a maintenance window ends.
+	notBefore map[*notify.Message]time.Time
 }
 
 // newOutbox returns an outbox with the grouping window of cfg.
@@ -114,7 +121,14 @@ func (o *outbox) apply(ctx context.Context, tx homelabcmd.Tx, serverName string,
 		o.heldResolved = append(o.heldResolved, tr.Alert)
 		return nil
 	}
-	o.pending = append(o.pending, notify.ForTransition(tr, serverName, tx.Now()))
+	m := notify.ForTransition(tr, serverName, tx.Now())
+	o.pending = append(o.pending, m)
+	if tr.NotBefore != nil {
+		if o.notBefore == nil {
+			o.notBefore = map[*notify.Message]time.Time{}
+		}
+		o.notBefore[m] = *tr.NotBefore
+	}
 	return nil
 }
 
@@ -177,6 +191,9 @@ func (o *outbox) queue(ctx context.Context, tx homelabcmd.Tx, group []*notify.Me
 				return err
 			}
 		}
+	}
+	if t, ok := o.notBefore[group[0]]; ok && due == nil {
+		due = &t
 	}
 	for _, r := range rows {
 		if h, ok := held[r.ChannelID]; ok {
@@ -404,4 +421,17 @@ func (e *Engine) settleAfter(d time.Duration) {
 		default:
 		}
 	})
+}
+
+// resolvedAfterWindow holds, until the server's maintenance windows end,
+// the "resolved" of alerts notified before them (alerting.ResolvedAfterWindow).
+func (e *Engine) resolvedAfterWindow(ctx context.Context, tx homelabcmd.Tx, serverID string, trs []alerting.Transition) error {
+	windows, err := e.windows(ctx, tx)
+	if err != nil {
+		return err
+	}
+	if end, ok := homelabcmd.QuietUntil(windows, serverID, tx.Now()); ok {
+		alerting.ResolvedAfterWindow(trs, end)
+	}
+	return nil
 }

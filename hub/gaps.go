@@ -181,6 +181,11 @@ func (e *Engine) SettleRecoveries(ctx context.Context) (int, error) {
 			if !ok {
 				continue
 			}
+			if end, ok := homelabcmd.QuietUntil(windows, r.Server.ID, tx.Now()); quiet && !r.Server.Paused && ok {
+				trs := []alerting.Transition{tr}
+				alerting.ResolvedAfterWindow(trs, end)
+				tr = trs[0]
+			}
 			if err := o.apply(ctx, tx, r.Server.Name, tr); err != nil {
 				return err
 			}
