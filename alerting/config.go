@@ -47,10 +47,14 @@ type Thresholds struct {
 	// GroupSeconds: alerts opening on one server within this long of a
 	// notified opening go out together, as one notification at its end
 	// (0: each at once).
-	GroupSeconds int            `json:"group_seconds"`
-	Flapping     FlapThresholds `json:"flapping"`
-	CrashLoop    CrashLoopRule  `json:"crash_loop"`
-	Reminders    Reminders      `json:"reminders"`
+	GroupSeconds int `json:"group_seconds"`
+	// GroupWaitSeconds holds even the first opening of a quiet server this
+	// long, so openings within it go out as one notification (0, the
+	// default: the first goes at once, the ones after it are grouped).
+	GroupWaitSeconds int            `json:"group_wait_seconds"`
+	Flapping         FlapThresholds `json:"flapping"`
+	CrashLoop        CrashLoopRule  `json:"crash_loop"`
+	Reminders        Reminders      `json:"reminders"`
 }
 
 // FlapThresholds is flap control for expected services, after Nagios's

@@ -78,6 +78,8 @@ type outbox struct {
 	// window holds openings that follow a notified one on the same server
 	// within it, to go out together when it ends (0: never held).
 	window time.Duration
+	// wait holds the first opening of a quiet server too (group wait).
+	wait time.Duration
 	// heldResolved are alerts that resolved while their opening was held:
 	// the held notification says so instead of a separate "resolved".
 	heldResolved []homelabcmd.Alert
@@ -87,7 +89,7 @@ type outbox struct {
 
 // newOutbox returns an outbox with the grouping window of cfg.
 func newOutbox(cfg alerting.Config) *outbox {
-	return &outbox{window: time.Duration(cfg.Thresholds.GroupSeconds) * time.Second}
+	return &outbox{window: time.Duration(cfg.Thresholds.GroupSeconds) * time.Second, wait: time.Duration(cfg.Thresholds.GroupWaitSeconds) * time.Second}
 }
 
 // apply stores one transition and renders its notification. Every write is
@@ -219,9 +221,11 @@ func (o *outbox) queue(ctx context.Context, tx homelabcmd.Tx, group []*notify.Me
 
 // holdUntil says whether an opening waits for the grouping window of its
 // server: until the held notifications' time if some wait, else a window
-// after the last opening notified within one; nil to send it now.
+// after the last opening notified within one, else (with a group wait, for
+// all but critical openings, which page at once) the wait; nil to send it
+// now.
 func (o *outbox) holdUntil(ctx context.Context, tx homelabcmd.Tx, m *notify.Message) (*time.Time, map[int64]homelabcmd.HeldNotification, error) {
-	if m.Event != notify.EventOpened || o.window <= 0 || m.ServerID == "" {
+	if m.Event != notify.EventOpened || o.window <= 0 && o.wait <= 0 || m.ServerID == "" {
 		return nil, nil, nil
 	}
 	list, err := tx.HeldOpenings(ctx, m.ServerID)
@@ -235,12 +239,21 @@ func (o *outbox) holdUntil(ctx context.Context, tx homelabcmd.Tx, m *notify.Mess
 		}
 		return &list[0].Due, held, nil
 	}
-	last, err := tx.LastOpeningNotified(ctx, m.ServerID, tx.Now().Add(-o.window))
-	if err != nil || last == nil {
-		return nil, nil, err
+	if o.window > 0 {
+		last, err := tx.LastOpeningNotified(ctx, m.ServerID, tx.Now().Add(-o.window))
+		if err != nil {
+			return nil, nil, err
+		}
+		if last != nil {
+			due := last.Add(o.window)
+			return &due, nil, nil
+		}
 	}
-	due := last.Add(o.window)
-	return &due, nil, nil
+	if o.wait > 0 && m.Severity != homelabcmd.SeverityCritical {
+		due := tx.Now().Add(o.wait)
+		return &due, nil, nil
+	}
+	return nil, nil, nil
 }
 
 // markHeldResolved notes in the held notifications of a's server that a

@@ -3,6 +3,7 @@ package hub_test
 import (
 	"context"
 	"encoding/json"
+	"strings"
 	"testing"
 	"time"
 
@@ -176,6 +177,49 @@ func TestShortOutageResolvesAfterTheRecoveryHold(t *testing.T) {
 		mustEvents(t, db, "opened", "resolved")
 		if _, total, err := db.ListAlerts(ctx, homelabcmd.AlertFilter{Status: "open"}); err != nil || total != 0 {
 			t.Fatalf("open alerts = %d, %v", total, err)
+		}
+	})
+}
+
+// With a group wait, the first opening of a quiet server waits too, so the
+// openings of a burst spread over several heartbeats go out as one; a
+// critical opening pages at once.
+func TestGroupWaitSendsABurstAsOne(t *testing.T) {
+	ctx := context.Background()
+	forEachDB(t, func(t *testing.T, db *fixture) {
+		clk := setupAlerting(t, db)
+		if _, _, err := db.UpdateThresholds(ctx, alerting.ThresholdsPatch{GroupWaitSeconds: ptr(10)}); err != nil {
+			t.Fatal(err)
+		}
+		mustCreateServer(t, db, "nas")
+		for _, s := range []string{"a", "b", "c"} {
+			mustExpect(t, db, "nas", s, false)
+		}
+		mustChannel(t, db, "all", "low", true)
+		run, stop := homelabcmd.StatusRunning, homelabcmd.StatusStopped
+		mustIngest(t, db, heartbeat("nas", clk.now, report("a", stop), report("b", run), report("c", run)))
+		clk.advance(3 * time.Second)
+		mustIngest(t, db, heartbeat("nas", clk.now, report("a", stop), report("b", stop), report("c", run)))
+		clk.advance(4 * time.Second)
+		mustIngest(t, db, heartbeat("nas", clk.now, report("a", stop), report("b", stop), report("c", stop)))
+		clk.advance(3*time.Second - time.Millisecond)
+		if got, err := db.ClaimNotifications(ctx, "test", time.Minute, 10); err != nil || len(got) != 0 {
+			t.Fatalf("due before the wait ended: %d %v", len(got), err)
+		}
+		clk.advance(time.Millisecond)
+		got, err := db.ClaimNotifications(ctx, "test", time.Minute, 10)
+		if err != nil || len(got) != 1 || !strings.Contains(string(got[0].Payload), "3 alerts on nas") {
+			t.Fatalf("after the wait: %v %v", got, err)
+		}
+		if err := db.CompleteNotification(ctx, got[0].ID, "test"); err != nil {
+			t.Fatal(err)
+		}
+		clk.advance(time.Minute)
+		hb := heartbeat("nas", clk.now, report("a", stop), report("b", stop), report("c", stop))
+		hb.Metrics.DiskPercent = ptr(97.0) // critical
+		mustIngest(t, db, hb)
+		if got, err := db.ClaimNotifications(ctx, "test", time.Minute, 10); err != nil || len(got) != 1 {
+			t.Fatalf("critical opening not at once: %d %v", len(got), err)
 		}
 	})
 }
