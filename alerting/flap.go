@@ -86,7 +86,10 @@ func (e *eval) flapping(exp homelabcmd.ExpectedService, a *homelabcmd.Alert, st 
 
 // recovered resolves the open alert of a service reported running, unless
 // it is flapping and not calm yet, or a short outage whose recovery has not
-// held for the recovery hold.
+// held for the recovery hold. The hold spares the operator a "resolved"
+// and a new "opened" per flap, so it applies only to an alert whose
+// opening was notified: one recorded while paused or in a window resolves
+// at once and is never told.
 func (e *eval) recovered(a *homelabcmd.Alert, st *State) {
 	hold := seconds(e.cfg.Thresholds.Flapping.RecoveryHoldSeconds)
 	switch {
@@ -98,7 +101,7 @@ func (e *eval) recovered(a *homelabcmd.Alert, st *State) {
 		st.FlappingSince, st.RecoveredAt = nil, nil
 		e.resolve(a, nil, nil)
 		e.out.Transitions[len(e.out.Transitions)-1].Note = "Stable again after flapping (" + strconv.Itoa(n) + " recent state changes)."
-	case hold > 0 && e.now.Sub(a.CreatedAt) < shortOutage && (st.RecoveredAt == nil || e.now.Sub(*st.RecoveredAt) < hold):
+	case hold > 0 && a.NotifiedAt != nil && e.now.Sub(a.CreatedAt) < shortOutage && (st.RecoveredAt == nil || e.now.Sub(*st.RecoveredAt) < hold):
 		if st.RecoveredAt == nil {
 			st.RecoveredAt = ptr(e.now)
 		}
