@@ -86,10 +86,10 @@ func TestContainerImage(t *testing.T) {
 		checkELF(t, arch, body, arch)
 	}
 
-	if out, err := docker(t, "run", "-d", "--name", name+"-agent", "--network", "host", "-v", "/proc:/host/proc:ro",
+	if out, err := docker(t, "run", "-d", "--name", name+"-agent", "--network", "host", "--entrypoint", "/usr/local/bin/homelabcmd-agent", "-v", "/proc:/host/proc:ro",
 		"-e", "HOST_PROC=/host/proc", "-e", "HOMELAB_CMD_AGENT_HUB_URL="+url, "-e", "HOMELAB_CMD_AGENT_SERVER_ID=docker-host",
 		"-e", "HOMELAB_CMD_AGENT_API_KEY="+testAPIKey, "-e", "HOMELAB_CMD_AGENT_OUTBOX_DIR=/data/outbox",
-		"-e", "HOMELAB_CMD_AGENT_HEARTBEAT_INTERVAL=5", image, "agent"); err != nil {
+		"-e", "HOMELAB_CMD_AGENT_HEARTBEAT_INTERVAL=5", image); err != nil {
 		t.Fatalf("docker run agent: %v\n%s", err, out)
 	}
 	var srv struct {
