@@ -217,7 +217,6 @@ type ServerSeen struct {
 	LastSeen *time.Time
 }
 
-// AlertToRemind is an open alert with what the reminder rule needs.
 // RecoveryDue is an alert whose service recovered from a short outage at
 // RecoveredAt and has not been resolved yet (the recovery hold).
 type RecoveryDue struct {
@@ -226,6 +225,7 @@ type RecoveryDue struct {
 	Server      ServerRef
 }
 
+// AlertToRemind is an open alert with what the reminder rule needs.
 type AlertToRemind struct {
 	Alert        Alert
 	LastNotified *time.Time
