@@ -95,7 +95,7 @@ func (l *limitBuf) String() string {
 }
 
 // Quote makes s one word for a POSIX shell (the remote login shell runs
-// every exec request): single quotes, with ' written as '\''.
+// every exec request): single quotes, with ' written as '\”.
 func Quote(s string) string {
 	return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
 }
