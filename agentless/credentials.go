@@ -347,7 +347,9 @@ func (s *Service) UpdateSSHSettings(ctx context.Context, p SSHSettingsPatch) (*S
 }
 
 // HostKeys lists the pinned host keys.
-func (s *Service) HostKeys(ctx context.Context) ([]*homelabcmd.HostKey, error) { return s.store.ListHostKeys(ctx) }
+func (s *Service) HostKeys(ctx context.Context) ([]*homelabcmd.HostKey, error) {
+	return s.store.ListHostKeys(ctx)
+}
 
 // ForgetHostKey drops a pin (after an expected key change), audited. ENOTFOUND.
 func (s *Service) ForgetHostKey(ctx context.Context, actor, addr string) error {
