@@ -309,3 +309,7 @@ func TestDiscoverySweep(t *testing.T) {
 		t.Fatalf("devices %+v", got.Devices)
 	}
 }
+
+func agentlessImport(id string) agentless.ImportRequest { return agentless.ImportRequest{ServerID: id} }
+
+func contains(s, sub string) bool { return strings.Contains(s, sub) }
