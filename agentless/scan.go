@@ -249,3 +249,27 @@ func (s *Service) FindScan(ctx context.Context, id int64) (*homelabcmd.Scan, err
 
 // DeleteScan removes a scan from the history. ENOTFOUND.
 func (s *Service) DeleteScan(ctx context.Context, id int64) error { return s.store.DeleteScan(ctx, id) }
+
+// SetServerTarget sets how the hub reaches a server over SSH. EINVALID, ENOTFOUND.
+func (s *Service) SetServerTarget(ctx context.Context, actor string, t homelabcmd.SSHTarget) (*homelabcmd.SSHTarget, error) {
+	if err := homelabcmd.ValidateSSHHost("host", t.Host); err != nil {
+		return nil, err
+	}
+	if t.Port == 0 {
+		t.Port = 22
+	}
+	if err := homelabcmd.ValidatePort("port", t.Port); err != nil {
+		return nil, err
+	}
+	if err := homelabcmd.ValidateSSHUser("username", t.Username); err != nil {
+		return nil, err
+	}
+	if _, err := s.store.FindServer(ctx, t.ServerID); err != nil {
+		return nil, err
+	}
+	if err := s.store.PutSSHTarget(ctx, t); err != nil {
+		return nil, err
+	}
+	s.audit(ctx, homelabcmd.RemoteAudit{Actor: actor, Action: "ssh_target_set", Target: net.JoinHostPort(t.Host, fmt.Sprint(t.Port)), ServerID: &t.ServerID})
+	return &t, nil
+}
