@@ -82,6 +82,11 @@ type Hub struct {
 	AgentsDir string
 	// TLSCert and TLSKey, both or neither, make serve speak HTTPS.
 	TLSCert, TLSKey string
+	// SecretsKeyFile seals SSH credentials and the Tailscale API key; ""
+	// is secrets.key beside the SQLite database (./data with PostgreSQL).
+	SecretsKeyFile string
+	// TailscaleAPIURL is the Tailscale API's base URL.
+	TailscaleAPIURL string
 }
 
 // LoadHub reads the hub settings: defaults, then the YAML file named by
