@@ -2,7 +2,9 @@ package httpapi
 
 import (
 	"errors"
+	"maps"
 	"net/http"
+	"slices"
 
 	"github.com/homelabcmd/homelabcmd"
 	"github.com/homelabcmd/homelabcmd/agentless"
@@ -51,6 +53,7 @@ func (s *Server) agentlessRoutes() {
 	s.route("POST /api/v1/settings/tailscale/test", admin, s.handleTailscaleTest)
 	s.route("GET /api/v1/tailscale/devices", operator, s.handleTailscaleDevices)
 	s.route("POST /api/v1/tailscale/import", admin, s.handleTailscaleImport)
+	s.agentlessPackRoutes()
 }
 
 func (s *Server) handleGetSSHSettings(w http.ResponseWriter, r *http.Request) {
@@ -450,4 +453,89 @@ func (s *Server) noContent(w http.ResponseWriter, r *http.Request, err error) {
 		return
 	}
 	w.WriteHeader(http.StatusNoContent)
+}
+
+func (s *Server) agentlessPackRoutes() {
+	s.route("GET /api/v1/config/packs", viewer, s.handleListPacks)
+	s.route("GET /api/v1/config/packs/{pack}", viewer, s.handleGetPack)
+	s.route("GET /api/v1/config/compliance", viewer, s.handleCompliance)
+	s.route("GET /api/v1/servers/{id}/config/packs", viewer, s.handleGetServerPacks)
+	s.route("PUT /api/v1/servers/{id}/config/packs", admin, s.handlePutServerPacks)
+	s.route("POST /api/v1/servers/{id}/config/check", admin, s.handleConfigCheck)
+	s.route("GET /api/v1/servers/{id}/config/checks", viewer, s.handleConfigChecks)
+	s.route("GET /api/v1/servers/{id}/config/diff", viewer, s.handleConfigDiff)
+}
+
+func (s *Server) handleListPacks(w http.ResponseWriter, r *http.Request) {
+	packs := []*agentless.Pack{}
+	for _, name := range slices.Sorted(maps.Keys(agentless.Packs())) {
+		packs = append(packs, agentless.Packs()[name])
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"packs": packs, "total": len(packs)})
+}
+
+func (s *Server) handleGetPack(w http.ResponseWriter, r *http.Request) {
+	p := agentless.Packs()[r.PathValue("pack")]
+	if p == nil {
+		s.writeError(w, r, &homelabcmd.Error{Code: homelabcmd.ENOTFOUND, Message: "Pack '" + r.PathValue("pack") + "' not found", Data: map[string]any{"code": "UNKNOWN_PACK"}})
+		return
+	}
+	writeJSON(w, http.StatusOK, p)
+}
+
+func (s *Server) handleCompliance(w http.ResponseWriter, r *http.Request) {
+	rows, err := s.Agentless.Compliance(r.Context())
+	s.reply(w, r, http.StatusOK, map[string]any{"servers": rows, "total": len(rows)}, err)
+}
+
+func (s *Server) handleGetServerPacks(w http.ResponseWriter, r *http.Request) {
+	packs, err := s.Agentless.ServerPacks(r.Context(), r.PathValue("id"))
+	s.reply(w, r, http.StatusOK, map[string]any{"server_id": r.PathValue("id"), "assigned_packs": packs}, err)
+}
+
+func (s *Server) handlePutServerPacks(w http.ResponseWriter, r *http.Request) {
+	var body struct {
+		Packs []string `json:"packs"`
+	}
+	if err := decodeJSON(w, r, &body); err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	packs, err := s.Agentless.SetServerPacks(r.Context(), actor(r), r.PathValue("id"), body.Packs)
+	s.reply(w, r, http.StatusOK, map[string]any{"server_id": r.PathValue("id"), "assigned_packs": packs}, err)
+}
+
+func (s *Server) handleConfigCheck(w http.ResponseWriter, r *http.Request) {
+	c, err := s.Agentless.CheckServer(r.Context(), actor(r), r.PathValue("id"))
+	s.reply(w, r, http.StatusOK, c, err)
+}
+
+// handleConfigChecks lists the checks kept: the newest one per server.
+func (s *Server) handleConfigChecks(w http.ResponseWriter, r *http.Request) {
+	c, err := s.Agentless.LastCheck(r.Context(), r.PathValue("id"))
+	checks := []*agentless.ConfigCheck{}
+	if err == nil {
+		checks = append(checks, c)
+	} else if homelabcmd.IsNotFound(err) {
+		if _, ferr := s.store.FindServer(r.Context(), r.PathValue("id")); ferr == nil {
+			err = nil
+		}
+	}
+	s.reply(w, r, http.StatusOK, map[string]any{"checks": checks, "total": len(checks)}, err)
+}
+
+// handleConfigDiff is the newest check's mismatching items.
+func (s *Server) handleConfigDiff(w http.ResponseWriter, r *http.Request) {
+	c, err := s.Agentless.LastCheck(r.Context(), r.PathValue("id"))
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	diff := []agentless.PackItem{}
+	for _, it := range c.Items {
+		if !it.Compliant {
+			diff = append(diff, it)
+		}
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"server_id": c.ServerID, "packs": c.Packs, "checked_at": c.CheckedAt, "mismatches": diff, "total": len(diff)})
 }

@@ -96,6 +96,22 @@ func TestAgentlessAPI(t *testing.T) {
 		}
 		expectStatus(t, a.op("DELETE", "/api/v1/settings/tailscale/token", nil), 404)
 
+		// Configuration packs: base is required; nothing checked yet.
+		if r := a.op("GET", "/api/v1/config/packs", nil); !strings.Contains(string(r.Body), `"name":"base"`) {
+			t.Fatalf("packs: %s", r.Body)
+		}
+		expectCode(t, a.op("PUT", "/api/v1/servers/nas/config/packs", map[string]any{"packs": []string{"developer"}}), 400, "BASE_PACK_REQUIRED")
+		expectCode(t, a.op("PUT", "/api/v1/servers/nas/config/packs", map[string]any{"packs": []string{"base", "gaming"}}), 400, "UNKNOWN_PACK")
+		expectStatus(t, a.op("PUT", "/api/v1/servers/nas/config/packs", map[string]any{"packs": []string{"base", "developer"}}), 200)
+		if body := a.op("GET", "/api/v1/servers/nas/config/packs", nil); !strings.Contains(string(body.Body), `["base","developer"]`) {
+			t.Fatalf("assigned: %s", body.Body)
+		}
+		expectStatus(t, a.op("GET", "/api/v1/servers/nas/config/diff", nil), 404)
+		expectStatus(t, a.op("GET", "/api/v1/config/packs/nope", nil), 404)
+		if r := a.op("GET", "/api/v1/config/compliance", nil); !strings.Contains(string(r.Body), `"status":"never_checked"`) {
+			t.Fatalf("compliance: %s", r.Body)
+		}
+
 		// Every credential change is audited, by whom and which.
 		audit := a.op("GET", "/api/v1/settings/ssh/audit", nil)
 		expectStatus(t, audit, 200)

@@ -28,6 +28,10 @@ func agentlessSchemas(g *schemaGen) {
 	add[agentless.TailscaleStatus](g, "TailscaleStatus")
 	add[agentless.ScanRequest](g, "ScanRequest")
 	add[agentless.ImportRequest](g, "ImportRequest")
+	add[agentless.PackFile](g, "PackFile")
+	add[agentless.Pack](g, "ConfigPack")
+	add[agentless.PackItem](g, "ConfigPackItem")
+	add[agentless.ConfigCheck](g, "ConfigCheck")
 }
 
 // agentlessOperations documents the routes of agentlessRoutes.
@@ -105,5 +109,23 @@ func agentlessOperations() []operation {
 		{Route: "POST /api/v1/tailscale/import", Tag: "discovery", Summary: "Make a server of a tailnet device", Auth: authOperator,
 			Doc:  "Reached over SSH at its Tailscale IPv4 address; server_id defaults to the device's host name.",
 			Body: merge(object(p("device_id", str())), schema{}), Status: 201, Result: ref("ServerResponse"), Errors: []int{400, 404, 409, 422}},
+
+		{Route: "GET /api/v1/config/packs", Tag: "config-packs", Summary: "The configuration packs", Auth: authOperator, Result: list("packs", ref("ConfigPack"))},
+		{Route: "GET /api/v1/config/packs/{pack}", Tag: "config-packs", Summary: "A configuration pack", Auth: authOperator, Result: ref("ConfigPack"), Errors: []int{404}},
+		{Route: "GET /api/v1/config/compliance", Tag: "config-packs", Summary: "Compliance of every server (its newest check)", Auth: authOperator,
+			Result: object(p("servers", arrayOf(object(p("server_id", str()), p("display_name", str()), p("status", enum("compliant", "non_compliant", "never_checked")),
+				p("mismatch_count", integer()), p("checked_at", nullable(dateTime())), opt("packs", arrayOf(str()))))), p("total", integer()))},
+		{Route: "GET /api/v1/servers/{id}/config/packs", Tag: "config-packs", Summary: "Packs assigned to a server (base by default)", Auth: authOperator,
+			Result: object(p("server_id", str()), p("assigned_packs", arrayOf(str()))), Errors: []int{404}},
+		{Route: "PUT /api/v1/servers/{id}/config/packs", Tag: "config-packs", Summary: "Assign packs to a server", Auth: authOperator,
+			Doc:  "base is required (400 BASE_PACK_REQUIRED); every name must exist (400 UNKNOWN_PACK).",
+			Body: object(p("packs", arrayOf(str()))), Result: object(p("server_id", str()), p("assigned_packs", arrayOf(str()))), Errors: []int{400, 404}},
+		{Route: "POST /api/v1/servers/{id}/config/check", Tag: "config-packs", Summary: "Check a server against its packs over SSH", Auth: authOperator,
+			Doc: "Synchronous. " + sshErr, Result: ref("ConfigCheck"), Errors: []int{400, 404, 409}},
+		{Route: "GET /api/v1/servers/{id}/config/checks", Tag: "config-packs", Summary: "A server's kept checks (the newest)", Auth: authOperator,
+			Result: object(p("checks", arrayOf(ref("ConfigCheck"))), p("total", integer())), Errors: []int{404}},
+		{Route: "GET /api/v1/servers/{id}/config/diff", Tag: "config-packs", Summary: "The items of the newest check that do not comply", Auth: authOperator,
+			Result: object(p("server_id", str()), p("packs", arrayOf(str())), p("checked_at", dateTime()), p("mismatches", arrayOf(ref("ConfigPackItem"))), p("total", integer())),
+			Errors: []int{404}},
 	}
 }

@@ -54,6 +54,7 @@ var pathParamDocs = map[string]string{
 	"scid":  "Scan id (positive integer).",
 	"ctype": "Credential type: ssh_private_key, ssh_password or sudo_password.",
 	"did":   "Discovery (sweep) id (positive integer).",
+	"pack":  "Configuration pack name.",
 }
 
 // tagDocs describes the operation groups, in display order.
@@ -68,6 +69,7 @@ var tagDocs = [][2]string{
 	{"ssh", "SSH defaults, keys, per-server credentials (sealed, never returned), pinned host keys and the audit trail."},
 	{"discovery", "Subnet sweeps and the Tailscale device list, with import."},
 	{"commands", "Whitelisted commands run synchronously over SSH."},
+	{"config-packs", "Configuration packs (files, packages, units, sysctl) checked over SSH, and compliance."},
 	{"services", "Expected services per server with their live status and history."},
 	{"metrics", "Host metrics history."},
 	{"events", "Live updates for dashboards as server-sent events."},
