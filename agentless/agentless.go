@@ -65,6 +65,8 @@ type Service struct {
 	TailscaleURL string
 	// HTTP is the client for the Tailscale API.
 	HTTP *http.Client
+	// Drift opens and resolves drift alerts; nil: none are raised.
+	Drift DriftReporter
 	// ScanTimeout bounds a whole scan; CommandTimeout a command.
 	ScanTimeout, CommandTimeout time.Duration
 

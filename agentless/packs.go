@@ -158,9 +158,38 @@ func (s *Service) ServerPacks(ctx context.Context, serverID string) ([]string, e
 	return out, json.Unmarshal([]byte(raw), &out)
 }
 
-// SetServerPacks assigns packs; base is required (BASE_PACK_REQUIRED) and
-// every name must exist (UNKNOWN_PACK).
-func (s *Service) SetServerPacks(ctx context.Context, actor, serverID string, packs []string) ([]string, error) {
+// DriftReporter opens and resolves drift alerts (hub.Engine).
+type DriftReporter interface {
+	ReportDrift(ctx context.Context, serverID string, mismatches int, items string) error
+}
+
+// DriftEnabled reports whether a server's checks raise drift alerts (off
+// unless turned on).
+func (s *Service) DriftEnabled(ctx context.Context, serverID string) (bool, error) {
+	v, err := s.store.RemoteSetting(ctx, "drift:"+serverID)
+	return v == "on", err
+}
+
+// SetServerPacks assigns packs (nil keeps them) and turns drift detection
+// on or off (nil keeps it); base is required (BASE_PACK_REQUIRED) and every
+// name must exist (UNKNOWN_PACK).
+func (s *Service) SetServerPacks(ctx context.Context, actor, serverID string, packs []string, drift *bool) ([]string, error) {
+	if drift != nil {
+		if _, err := s.store.FindServer(ctx, serverID); err != nil {
+			return nil, err
+		}
+		v := ""
+		if *drift {
+			v = "on"
+		}
+		if err := s.store.PutRemoteSetting(ctx, "drift:"+serverID, v); err != nil {
+			return nil, err
+		}
+		s.audit(ctx, homelabcmd.RemoteAudit{Actor: actor, Action: "drift_detection", Target: serverID, ServerID: &serverID, Detail: map[bool]string{true: "on", false: "off"}[*drift]})
+	}
+	if packs == nil {
+		return s.ServerPacks(ctx, serverID)
+	}
 	if _, err := s.store.FindServer(ctx, serverID); err != nil {
 		return nil, err
 	}
@@ -332,7 +361,44 @@ func (s *Service) CheckPacks(ctx context.Context, actor, serverID string, packs 
 	if err := s.store.PutRemoteSetting(ctx, "check:"+serverID, string(b)); err != nil {
 		return nil, err
 	}
+	if on, err := s.DriftEnabled(ctx, serverID); err != nil {
+		return nil, err
+	} else if on && s.Drift != nil {
+		var names []string
+		for _, it := range c.Items {
+			if !it.Compliant && len(names) < 5 {
+				names = append(names, it.Type+" "+it.Name)
+			}
+		}
+		if c.Mismatches > len(names) {
+			names = append(names, fmt.Sprintf("and %d more", c.Mismatches-len(names)))
+		}
+		if err := s.Drift.ReportDrift(ctx, serverID, c.Mismatches, strings.Join(names, ", ")); err != nil {
+			return nil, err
+		}
+	}
 	return c, nil
+}
+
+// CheckDrift checks every server with drift detection on (the scheduled
+// job); a failure is audited and logged, and the others still run.
+func (s *Service) CheckDrift(ctx context.Context) (checked int) {
+	servers, err := s.store.ListServers(ctx)
+	if err != nil {
+		s.logger.Error("drift check: list servers", "err", err)
+		return 0
+	}
+	for _, srv := range servers {
+		if on, err := s.DriftEnabled(ctx, srv.ID); err != nil || !on {
+			continue
+		}
+		if _, err := s.CheckServer(ctx, "drift-check", srv.ID); err != nil {
+			s.logger.Warn("drift check failed", "server", srv.ID, "err", homelabcmd.ErrorMessage(err))
+			continue
+		}
+		checked++
+	}
+	return checked
 }
 
 // LastCheck returns a server's newest check. ENOTFOUND.

@@ -5,10 +5,12 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/homelabcmd/homelabcmd"
 	"github.com/homelabcmd/homelabcmd/agentless"
+	"github.com/homelabcmd/homelabcmd/hub"
 )
 
 func TestBuiltinPacks(t *testing.T) {
@@ -112,15 +114,50 @@ files:
 		packs []string
 		code  string
 	}{{[]string{"developer"}, "BASE_PACK_REQUIRED"}, {[]string{"base", "nope"}, "UNKNOWN_PACK"}} {
-		if _, err := e.svc.SetServerPacks(ctx, "admin", "box", tt.packs); !isCode(err, tt.code) {
+		if _, err := e.svc.SetServerPacks(ctx, "admin", "box", tt.packs, nil); !isCode(err, tt.code) {
 			t.Errorf("%v: %v", tt.packs, err)
 		}
 	}
-	got, err := e.svc.SetServerPacks(ctx, "admin", "box", []string{"developer", "base", "base"})
+	got, err := e.svc.SetServerPacks(ctx, "admin", "box", []string{"developer", "base", "base"}, nil)
 	if err != nil || fmt.Sprint(got) != "[base developer]" {
 		t.Fatalf("%v %v", got, err)
 	}
 	if c, err := e.svc.CheckServer(ctx, "admin", "box"); err != nil || len(c.Items) == 0 || fmt.Sprint(c.Packs) != "[base developer]" {
 		t.Fatalf("built-in packs: %+v %v", c, err)
+	}
+
+	// Drift alerts: none while detection is off (the default), then opened
+	// by a non-compliant check and resolved by a compliant one.
+	e.svc.Drift = hub.New(e.db, nil, hub.Options{})
+	drift := func() []*homelabcmd.Alert {
+		list, _, err := e.db.ListAlerts(ctx, homelabcmd.AlertFilter{ServerID: "box", AlertType: homelabcmd.AlertDrift, Limit: 10})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return list
+	}
+	if _, err := e.svc.CheckPacks(ctx, "admin", "box", []*agentless.Pack{pack}); err != nil || len(drift()) != 0 {
+		t.Fatalf("drift alert while detection is off: %v %v", drift(), err)
+	}
+	on := true
+	if _, err := e.svc.SetServerPacks(ctx, "admin", "box", nil, &on); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.svc.CheckPacks(ctx, "admin", "box", []*agentless.Pack{pack}); err != nil {
+		t.Fatal(err)
+	}
+	if a := drift(); len(a) != 1 || a[0].Status != homelabcmd.AlertOpen || a[0].Severity != homelabcmd.SeverityMedium ||
+		a[0].Title != "box drifted from its configuration packs" || !strings.Contains(*a[0].Message, "6 items") {
+		t.Fatalf("drift alert %+v", a)
+	}
+	ok, _ := agentless.ParsePack([]byte("name: ok\nsysctl: {kernel.ostype: Linux}\n"))
+	if _, err := e.svc.CheckPacks(ctx, "admin", "box", []*agentless.Pack{ok}); err != nil {
+		t.Fatal(err)
+	}
+	if a := drift(); len(a) != 1 || a[0].Status != homelabcmd.AlertResolved {
+		t.Fatalf("drift alert after a compliant check %+v", a)
+	}
+	if n := e.svc.CheckDrift(ctx); n != 1 {
+		t.Fatalf("scheduled drift check checked %d servers", n)
 	}
 }

@@ -87,6 +87,9 @@ type Hub struct {
 	SecretsKeyFile string
 	// TailscaleAPIURL is the Tailscale API's base URL.
 	TailscaleAPIURL string
+	// DriftCheckInterval is how often servers with drift detection on are
+	// checked against their configuration packs; 0 never.
+	DriftCheckInterval time.Duration
 }
 
 // LoadHub reads the hub settings: defaults, then the YAML file named by

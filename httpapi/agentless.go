@@ -490,19 +490,29 @@ func (s *Server) handleCompliance(w http.ResponseWriter, r *http.Request) {
 
 func (s *Server) handleGetServerPacks(w http.ResponseWriter, r *http.Request) {
 	packs, err := s.Agentless.ServerPacks(r.Context(), r.PathValue("id"))
-	s.reply(w, r, http.StatusOK, map[string]any{"server_id": r.PathValue("id"), "assigned_packs": packs}, err)
+	s.writePacks(w, r, packs, err)
+}
+
+func (s *Server) writePacks(w http.ResponseWriter, r *http.Request, packs []string, err error) {
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	drift, err := s.Agentless.DriftEnabled(r.Context(), r.PathValue("id"))
+	s.reply(w, r, http.StatusOK, map[string]any{"server_id": r.PathValue("id"), "assigned_packs": packs, "drift_detection_enabled": drift}, err)
 }
 
 func (s *Server) handlePutServerPacks(w http.ResponseWriter, r *http.Request) {
 	var body struct {
 		Packs []string `json:"packs"`
+		Drift *bool    `json:"drift_detection_enabled"`
 	}
 	if err := decodeJSON(w, r, &body); err != nil {
 		s.writeError(w, r, err)
 		return
 	}
-	packs, err := s.Agentless.SetServerPacks(r.Context(), actor(r), r.PathValue("id"), body.Packs)
-	s.reply(w, r, http.StatusOK, map[string]any{"server_id": r.PathValue("id"), "assigned_packs": packs}, err)
+	packs, err := s.Agentless.SetServerPacks(r.Context(), actor(r), r.PathValue("id"), body.Packs, body.Drift)
+	s.writePacks(w, r, packs, err)
 }
 
 func (s *Server) handleConfigCheck(w http.ResponseWriter, r *http.Request) {

@@ -38,6 +38,7 @@ func agentlessSchemas(g *schemaGen) {
 func agentlessOperations() []operation {
 	sshErr := "400 with code NO_SSH_KEY when neither the server nor the defaults hold a key or password; 409 with code HOST_KEY_CHANGED (pinned_fingerprint, presented_fingerprint) when the host presents another key than the one pinned on first use; 500 with code NO_ENCRYPTION_KEY when the secrets key file cannot be used."
 	list := func(key string, item schema) schema { return object(p(key, arrayOf(item)), p("total", integer())) }
+	packsResult := object(p("server_id", str()), p("assigned_packs", arrayOf(str())), p("drift_detection_enabled", boolean()))
 	return []operation{
 		{Route: "GET /api/v1/settings/ssh", Tag: "ssh", Summary: "SSH defaults", Auth: authOperator, Result: ref("SSHSettings")},
 		{Route: "PUT /api/v1/settings/ssh", Tag: "ssh", Summary: "Change the SSH defaults (and the default password)", Auth: authOperator,
@@ -116,10 +117,10 @@ func agentlessOperations() []operation {
 			Result: object(p("servers", arrayOf(object(p("server_id", str()), p("display_name", str()), p("status", enum("compliant", "non_compliant", "never_checked")),
 				p("mismatch_count", integer()), p("checked_at", nullable(dateTime())), opt("packs", arrayOf(str()))))), p("total", integer()))},
 		{Route: "GET /api/v1/servers/{id}/config/packs", Tag: "config-packs", Summary: "Packs assigned to a server (base by default)", Auth: authOperator,
-			Result: object(p("server_id", str()), p("assigned_packs", arrayOf(str()))), Errors: []int{404}},
+			Result: packsResult, Errors: []int{404}},
 		{Route: "PUT /api/v1/servers/{id}/config/packs", Tag: "config-packs", Summary: "Assign packs to a server", Auth: authOperator,
-			Doc:  "base is required (400 BASE_PACK_REQUIRED); every name must exist (400 UNKNOWN_PACK).",
-			Body: object(p("packs", arrayOf(str()))), Result: object(p("server_id", str()), p("assigned_packs", arrayOf(str()))), Errors: []int{400, 404}},
+			Doc:  "base is required (400 BASE_PACK_REQUIRED); every name must exist (400 UNKNOWN_PACK). drift_detection_enabled (off by default) makes every check of the server, and the scheduled ones (drift_check_interval), open or resolve a drift alert.",
+			Body: object(opt("packs", arrayOf(str())), opt("drift_detection_enabled", boolean())), Result: packsResult, Errors: []int{400, 404}},
 		{Route: "POST /api/v1/servers/{id}/config/check", Tag: "config-packs", Summary: "Check a server against its packs over SSH", Auth: authOperator,
 			Doc: "Synchronous. " + sshErr, Result: ref("ConfigCheck"), Errors: []int{400, 404, 409}},
 		{Route: "GET /api/v1/servers/{id}/config/checks", Tag: "config-packs", Summary: "A server's kept checks (the newest)", Auth: authOperator,

@@ -155,6 +155,9 @@ func NewServer(store Store, engine Engine, apiKeyHash string, events *live.Broke
 		WriteTimeout: DefaultWriteTimeout}
 	if st, ok := store.(agentless.Store); ok {
 		s.Agentless = agentless.New(st, "", logger)
+		if d, ok := engine.(agentless.DriftReporter); ok {
+			s.Agentless.Drift = d
+		}
 	}
 	s.routes()
 	return s
