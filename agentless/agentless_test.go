@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -313,3 +314,29 @@ func TestDiscoverySweep(t *testing.T) {
 func agentlessImport(id string) agentless.ImportRequest { return agentless.ImportRequest{ServerID: id} }
 
 func contains(s, sub string) bool { return strings.Contains(s, sub) }
+
+// TestDiscoverServices lists the namespace host's units over SSH: a list
+// where systemd runs, else a clear error naming systemctl (as here, in a
+// container without systemd).
+func TestDiscoverServices(t *testing.T) {
+	needSSHD(t)
+	t.Parallel()
+	ctx := context.Background()
+	e := newEnv(t)
+	e.server(t, "box")
+	if _, err := e.svc.SetCredential(ctx, "admin", "box", homelabcmd.CredSSHPrivateKey, string(sshd.ClientKey)); err != nil {
+		t.Fatal(err)
+	}
+	list, err := e.svc.DiscoverServices(ctx, "admin", "box", "", 0, "")
+	if exec.Command("systemctl", "list-units", "--no-pager").Run() == nil {
+		if err != nil || len(list) == 0 {
+			t.Fatalf("%v %v", list, err)
+		}
+	} else if homelabcmd.ErrorCode(err) != homelabcmd.EBADREQUEST || !strings.Contains(homelabcmd.ErrorMessage(err), "systemctl failed") {
+		t.Fatalf("without systemd: %v %v", list, err)
+	}
+	audit, _ := e.svc.Audit(ctx, 1)
+	if audit[0].Action != "service_discovery" || audit[0].Credential != "server box ssh_private_key" {
+		t.Fatalf("audit %+v", audit[0])
+	}
+}

@@ -137,3 +137,15 @@ func TestWhitelist(t *testing.T) {
 		}
 	}
 }
+
+func TestParseUnits(t *testing.T) {
+	out := "ssh.service loaded active running OpenBSD Secure Shell server\n" +
+		"apt-daily.service loaded inactive dead Daily apt download activities\n" +
+		"ghost.service not-found inactive dead ghost.service\n" +
+		"cron.timer loaded active waiting x\n\n"
+	got := ParseUnits(out)
+	want := []DiscoveredService{{"ssh", "active", "running", "OpenBSD Secure Shell server"}, {"apt-daily", "inactive", "dead", "Daily apt download activities"}}
+	if !reflect.DeepEqual(got, want) {
+		t.Fatalf("%+v", got)
+	}
+}

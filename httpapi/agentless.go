@@ -54,6 +54,7 @@ func (s *Server) agentlessRoutes() {
 	s.route("GET /api/v1/tailscale/devices", operator, s.handleTailscaleDevices)
 	s.route("POST /api/v1/tailscale/import", admin, s.handleTailscaleImport)
 	s.agentlessPackRoutes()
+	s.agentlessParityRoutes()
 }
 
 func (s *Server) handleGetSSHSettings(w http.ResponseWriter, r *http.Request) {
@@ -548,4 +549,38 @@ func (s *Server) handleConfigDiff(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	writeJSON(w, http.StatusOK, map[string]any{"server_id": c.ServerID, "packs": c.Packs, "checked_at": c.CheckedAt, "mismatches": diff, "total": len(diff)})
+}
+
+func (s *Server) agentlessParityRoutes() {
+	s.route("POST /api/v1/discovery/services", admin, s.handleDiscoverServices)
+	s.route("GET /api/v1/tailscale/import/check", viewer, s.handleImportCheck)
+	s.route("POST /api/v1/tailscale/devices/{tsid}/test-ssh", admin, s.handleTailscaleTestSSH)
+}
+
+func (s *Server) handleDiscoverServices(w http.ResponseWriter, r *http.Request) {
+	var body struct {
+		ServerID string `json:"server_id"`
+		agentless.ScanRequest
+	}
+	if err := decodeJSON(w, r, &body); err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	list, err := s.Agentless.DiscoverServices(r.Context(), actor(r), body.ServerID, body.Hostname, body.Port, body.Username)
+	s.reply(w, r, http.StatusOK, map[string]any{"services": list, "total": len(list)}, err)
+}
+
+func (s *Server) handleImportCheck(w http.ResponseWriter, r *http.Request) {
+	host := r.URL.Query().Get("hostname")
+	if host == "" {
+		s.writeError(w, r, homelabcmd.FieldError("query.hostname", "hostname is required"))
+		return
+	}
+	id, err := s.Agentless.ImportCheck(r.Context(), host)
+	s.reply(w, r, http.StatusOK, map[string]any{"hostname": host, "imported": id != nil, "server_id": id}, err)
+}
+
+func (s *Server) handleTailscaleTestSSH(w http.ResponseWriter, r *http.Request) {
+	res, err := s.Agentless.TestTailscaleDevice(r.Context(), actor(r), r.PathValue("tsid"))
+	s.reply(w, r, http.StatusOK, res, err)
 }

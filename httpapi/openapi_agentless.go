@@ -32,6 +32,7 @@ func agentlessSchemas(g *schemaGen) {
 	add[agentless.Pack](g, "ConfigPack")
 	add[agentless.PackItem](g, "ConfigPackItem")
 	add[agentless.ConfigCheck](g, "ConfigCheck")
+	add[agentless.DiscoveredService](g, "DiscoveredService")
 }
 
 // agentlessOperations documents the routes of agentlessRoutes.
@@ -110,6 +111,16 @@ func agentlessOperations() []operation {
 		{Route: "POST /api/v1/tailscale/import", Tag: "discovery", Summary: "Make a server of a tailnet device", Auth: authOperator,
 			Doc:  "Reached over SSH at its Tailscale IPv4 address; server_id defaults to the device's host name.",
 			Body: merge(object(p("device_id", str())), schema{}), Status: 201, Result: ref("ServerResponse"), Errors: []int{400, 404, 409, 422}},
+
+		{Route: "POST /api/v1/discovery/services", Tag: "discovery", Summary: "List a host's systemd services over SSH", Auth: authOperator,
+			Doc:    "With server_id, that server's SSH address and credentials; else hostname, port and username with the default credentials. For picking expected services. " + sshErr,
+			Body:   object(opt("server_id", str()), opt("hostname", str()), opt("port", integer()), opt("username", str())),
+			Result: object(p("services", arrayOf(ref("DiscoveredService"))), p("total", integer())), Errors: []int{400, 404, 409, 422}},
+		{Route: "GET /api/v1/tailscale/import/check", Tag: "discovery", Summary: "Whether a host is a server already", Auth: authOperator,
+			Query:  []param{{Name: "hostname", Desc: "Host name or address.", Schema: str(), Required: true}},
+			Result: object(p("hostname", str()), p("imported", boolean()), p("server_id", nullable(str()))), Errors: []int{422}},
+		{Route: "POST /api/v1/tailscale/devices/{tsid}/test-ssh", Tag: "discovery", Summary: "Test an SSH login to a tailnet device", Auth: authOperator,
+			Doc: "At its Tailscale address with the default credentials. " + sshErr, Result: ref("SSHTestResult"), Errors: []int{400, 404, 409}},
 
 		{Route: "GET /api/v1/config/packs", Tag: "config-packs", Summary: "The configuration packs", Auth: authOperator, Result: list("packs", ref("ConfigPack"))},
 		{Route: "GET /api/v1/config/packs/{pack}", Tag: "config-packs", Summary: "A configuration pack", Auth: authOperator, Result: ref("ConfigPack"), Errors: []int{404}},

@@ -55,6 +55,7 @@ var pathParamDocs = map[string]string{
 	"ctype": "Credential type: ssh_private_key, ssh_password or sudo_password.",
 	"did":   "Discovery (sweep) id (positive integer).",
 	"pack":  "Configuration pack name.",
+	"tsid":  "Tailscale device id.",
 }
 
 // tagDocs describes the operation groups, in display order.
