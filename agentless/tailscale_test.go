@@ -2,9 +2,9 @@ package agentless_test
 
 import (
 	"context"
-	"strings"
 	"net/http"
 	"net/http/httptest"
+	"strings"
 	"testing"
 
 	"github.com/homelabcmd/homelabcmd"
