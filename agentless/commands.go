@@ -55,11 +55,19 @@ var whitelist = []template{
 	{"reboot", regexp.MustCompile(`^reboot$`), fixed("systemctl", "reboot"), true},
 }
 
+// examples shows one command of each template.
+var examples = map[string]string{
+	"restart_service": "systemctl restart nginx", "start_service": "systemctl start nginx", "stop_service": "systemctl stop nginx",
+	"service_status": "systemctl status nginx", "service_logs": "journalctl -u nginx -n 50", "apt_update": "apt-get update",
+	"apt_upgrade": "apt-get upgrade -y", "apt_install": "apt-get install -y htop", "uptime": "uptime", "disk_usage": "df -h",
+	"memory": "free -m", "reboot": "reboot",
+}
+
 // CommandTemplates lists the whitelist for the API and the docs.
 func CommandTemplates() []map[string]string {
 	out := make([]map[string]string, len(whitelist))
 	for i, t := range whitelist {
-		out[i] = map[string]string{"action_type": t.actionType, "pattern": t.pattern.String()}
+		out[i] = map[string]string{"action_type": t.actionType, "pattern": t.pattern.String(), "example": examples[t.actionType]}
 	}
 	return out
 }

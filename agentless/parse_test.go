@@ -149,3 +149,11 @@ func TestParseUnits(t *testing.T) {
 		t.Fatalf("%+v", got)
 	}
 }
+
+func TestCommandExamplesMatch(t *testing.T) {
+	for _, tmpl := range CommandTemplates() {
+		if _, _, ok := match(tmpl["example"], tmpl["action_type"]); !ok {
+			t.Errorf("the example of %s does not match it: %q", tmpl["action_type"], tmpl["example"])
+		}
+	}
+}

@@ -86,7 +86,7 @@ func agentlessOperations() []operation {
 			Doc:  "command must match a template of GET /commands/templates in full; the remote command is rebuilt from the validated arguments, each quoted. Output is cut at 10,000 bytes per stream. Errors have a string detail: 400 not whitelisted, 408 timeout, 429 more than 10 a minute per caller, 500 SSH failure. Audited.",
 			Body: object(p("command", str()), opt("action_type", str())), Result: ref("CommandResult"), Errors: []int{400, 404, 408, 409, 429}},
 		{Route: "GET /api/v1/commands/templates", Tag: "commands", Summary: "The command whitelist", Auth: authOperator,
-			Result: object(p("templates", arrayOf(object(p("action_type", str()), p("pattern", str())))))},
+			Result: object(p("templates", arrayOf(object(p("action_type", str()), p("pattern", str()), p("example", str())))))},
 
 		{Route: "POST /api/v1/discovery", Tag: "discovery", Summary: "Sweep a subnet for machines", Auth: authOperator,
 			Doc:  "TCP connects to the configured ports of every address (no ICMP). A range larger than a /22 needs confirm true; larger than a /16 is refused. Poll GET /discovery/{did}.",

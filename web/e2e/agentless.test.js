@@ -58,4 +58,31 @@ describe('machines without an agent', { timeout: 120000 }, () => {
     await page.waitForSelector('#scans tr[data-status=failed]', { timeout: 20000 });
     assert.match(await page.textContent('#scans tr[data-status=failed]'), new RegExp(`127\\.0\\.0\\.1:${port}`));
   });
+
+  test('a server\'s SSH panel: credentials stored unseen, commands refused, a failed login explained', async () => {
+    const r = await hub.api('POST', '/servers', { id: 'nas', hostname: 'nas.lan' });
+    assert.equal(r.status, 201, JSON.stringify(r.body));
+    await page.goto(hub.url + '/servers/nas');
+    await page.waitForSelector('#ssh-panel [data-credential=ssh_password]');
+    await page.selectOption('#cred-type', 'ssh_password');
+    await page.fill('#cred-value', 'hunter2-secret-value');
+    await page.click('#credential-form button[type=submit]');
+    await page.waitForSelector('[data-credential=ssh_password]:has-text("set (server")');
+    assert.equal(await page.inputValue('#cred-value'), '');
+    assert.doesNotMatch(await page.content(), /hunter2-secret-value/);
+
+    await page.fill('#command', 'rm -rf /');
+    await page.click('#command-form button[type=submit]');
+    await page.waitForSelector('#command-output:has-text("not whitelisted")');
+
+    const port = await freePort(); // nothing listens there: only loopback is contacted
+    await page.fill('#ssh-host', '127.0.0.1');
+    await page.fill('#ssh-port', String(port));
+    await page.fill('#ssh-username', 'root');
+    await page.click('#ssh-target-form button[type=submit]');
+    await page.waitForFunction(async () => (await (await fetch('/api/v1/servers/nas/ssh')).json()).host === '127.0.0.1');
+    await page.click('#ssh-test');
+    await page.waitForSelector('#ssh-test-result .status-text-bad');
+    assert.match(await page.textContent('#ssh-test-result'), new RegExp(`127\\.0\\.0\\.1:${port}`));
+  });
 });
