@@ -148,3 +148,15 @@ func ValidateCredentialType(t string) error {
 	return &Error{Code: EBADREQUEST, Field: "credential_type", Message: "credential_type must be one of " + strings.Join(CredentialTypes, ", "),
 		Data: map[string]any{"code": "INVALID_CREDENTIAL_TYPE"}}
 }
+
+// ConfigCheckRecord is a stored configuration-pack check; Items is the
+// JSON list of checked items (agentless.PackItem).
+type ConfigCheckRecord struct {
+	ID         int64
+	ServerID   string
+	Packs      []string
+	Compliant  bool
+	Mismatches int
+	Items      json.RawMessage
+	CheckedAt  time.Time
+}

@@ -50,6 +50,8 @@ type Store interface {
 
 	AddRemoteAudit(ctx context.Context, a homelabcmd.RemoteAudit) error
 	ListRemoteAudit(ctx context.Context, limit int) ([]*homelabcmd.RemoteAudit, error)
+	AddConfigCheck(ctx context.Context, c *homelabcmd.ConfigCheckRecord) error
+	ListConfigChecks(ctx context.Context, serverID string, limit int) ([]*homelabcmd.ConfigCheckRecord, error)
 	RemoteSetting(ctx context.Context, name string) (string, error)
 	PutRemoteSetting(ctx context.Context, name, value string) error
 }

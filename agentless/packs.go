@@ -142,7 +142,6 @@ type ConfigCheck struct {
 	Mismatches int        `json:"mismatch_count"`
 	Items      []PackItem `json:"items"`
 	CheckedAt  time.Time  `json:"checked_at"`
-	Error      *string    `json:"error"`
 }
 
 // ServerPacks returns the packs assigned to a server (base by default).
@@ -349,7 +348,7 @@ func (s *Service) CheckPacks(ctx context.Context, actor, serverID string, packs 
 	if err != nil {
 		return nil, err
 	}
-	c := &ConfigCheck{ServerID: serverID, Packs: names, Items: evaluate(packs, out.Stdout), CheckedAt: time.Now().UTC()}
+	c := &ConfigCheck{ServerID: serverID, Packs: names, Items: evaluate(packs, out.Stdout)}
 	c.Compliant = true
 	for _, it := range c.Items {
 		if !it.Compliant {
@@ -357,10 +356,15 @@ func (s *Service) CheckPacks(ctx context.Context, actor, serverID string, packs 
 			c.Mismatches++
 		}
 	}
-	b, _ := json.Marshal(c)
-	if err := s.store.PutRemoteSetting(ctx, "check:"+serverID, string(b)); err != nil {
+	items, err := json.Marshal(c.Items)
+	if err != nil {
 		return nil, err
 	}
+	rec := &homelabcmd.ConfigCheckRecord{ServerID: serverID, Packs: names, Compliant: c.Compliant, Mismatches: c.Mismatches, Items: items}
+	if err := s.store.AddConfigCheck(ctx, rec); err != nil {
+		return nil, err
+	}
+	c.ID, c.CheckedAt = rec.ID, rec.CheckedAt
 	if on, err := s.DriftEnabled(ctx, serverID); err != nil {
 		return nil, err
 	} else if on && s.Drift != nil {
@@ -401,20 +405,36 @@ func (s *Service) CheckDrift(ctx context.Context) (checked int) {
 	return checked
 }
 
-// LastCheck returns a server's newest check. ENOTFOUND.
-func (s *Service) LastCheck(ctx context.Context, serverID string) (*ConfigCheck, error) {
+// Checks returns a server's kept checks, newest first. ENOTFOUND.
+func (s *Service) Checks(ctx context.Context, serverID string, limit int) ([]*ConfigCheck, error) {
 	if _, err := s.store.FindServer(ctx, serverID); err != nil {
 		return nil, err
 	}
-	raw, err := s.store.RemoteSetting(ctx, "check:"+serverID)
+	recs, err := s.store.ListConfigChecks(ctx, serverID, limit)
 	if err != nil {
 		return nil, err
 	}
-	if raw == "" {
+	out := make([]*ConfigCheck, 0, len(recs))
+	for _, r := range recs {
+		c := &ConfigCheck{ID: r.ID, ServerID: r.ServerID, Packs: r.Packs, Compliant: r.Compliant, Mismatches: r.Mismatches, CheckedAt: r.CheckedAt}
+		if err := json.Unmarshal(r.Items, &c.Items); err != nil {
+			return nil, err
+		}
+		out = append(out, c)
+	}
+	return out, nil
+}
+
+// LastCheck returns a server's newest check. ENOTFOUND.
+func (s *Service) LastCheck(ctx context.Context, serverID string) (*ConfigCheck, error) {
+	list, err := s.Checks(ctx, serverID, 1)
+	if err != nil {
+		return nil, err
+	}
+	if len(list) == 0 {
 		return nil, homelabcmd.Errorf(homelabcmd.ENOTFOUND, "Server '%s' has not been checked yet", serverID)
 	}
-	var c ConfigCheck
-	return &c, json.Unmarshal([]byte(raw), &c)
+	return list[0], nil
 }
 
 // Compliance summarises the newest check of every server.

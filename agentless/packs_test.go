@@ -105,6 +105,9 @@ files:
 	if err != nil || last.Mismatches != 6 {
 		t.Fatalf("last %+v %v", last, err)
 	}
+	if hist, err := e.svc.Checks(ctx, "box", 10); err != nil || len(hist) != 1 || hist[0].ID != c.ID || len(hist[0].Items) != len(c.Items) {
+		t.Fatalf("history %+v %v", hist, err)
+	}
 	rows, err := e.svc.Compliance(ctx)
 	if err != nil || len(rows) != 1 || rows[0]["status"] != "non_compliant" {
 		t.Fatalf("compliance %v %v", rows, err)

@@ -521,17 +521,14 @@ func (s *Server) handleConfigCheck(w http.ResponseWriter, r *http.Request) {
 	s.reply(w, r, http.StatusOK, c, err)
 }
 
-// handleConfigChecks lists the checks kept: the newest one per server.
+// handleConfigChecks lists a server's kept checks, newest first.
 func (s *Server) handleConfigChecks(w http.ResponseWriter, r *http.Request) {
-	c, err := s.Agentless.LastCheck(r.Context(), r.PathValue("id"))
-	checks := []*agentless.ConfigCheck{}
-	if err == nil {
-		checks = append(checks, c)
-	} else if homelabcmd.IsNotFound(err) {
-		if _, ferr := s.store.FindServer(r.Context(), r.PathValue("id")); ferr == nil {
-			err = nil
-		}
+	limit, err := queryInt(r.URL.Query().Get("limit"), "limit", 20, 1, 100)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
 	}
+	checks, err := s.Agentless.Checks(r.Context(), r.PathValue("id"), limit)
 	s.reply(w, r, http.StatusOK, map[string]any{"checks": checks, "total": len(checks)}, err)
 }
 

@@ -387,3 +387,49 @@ func (db *DB) PutRemoteSetting(ctx context.Context, name, value string) error {
 		return err
 	})
 }
+
+// keptConfigChecks is how many checks per server are kept.
+const keptConfigChecks = 100
+
+// AddConfigCheck stores a check (setting ID and CheckedAt) and drops the
+// server's checks beyond the newest 100. ENOTFOUND (no such server).
+func (db *DB) AddConfigCheck(ctx context.Context, c *homelabcmd.ConfigCheckRecord) error {
+	packs, err := json.Marshal(c.Packs)
+	if err != nil {
+		return err
+	}
+	return db.inTx(ctx, func(tx *Tx) error {
+		c.CheckedAt = tx.now
+		err := tx.QueryRowContext(ctx, `INSERT INTO config_checks (server_id, packs, is_compliant, mismatches, items, checked_at)
+			VALUES ($1, $2, $3, $4, $5, $6) RETURNING id`, c.ServerID, string(packs), c.Compliant, c.Mismatches, string(c.Items), tx.now).Scan(&c.ID)
+		if err != nil {
+			return translate(err, "", "Server '"+c.ServerID+"' not found")
+		}
+		_, err = tx.ExecContext(ctx, `DELETE FROM config_checks WHERE server_id = $1 AND id <= $2`, c.ServerID, c.ID-keptConfigChecks)
+		return err
+	})
+}
+
+// ListConfigChecks returns a server's checks, newest first, at most limit.
+func (db *DB) ListConfigChecks(ctx context.Context, serverID string, limit int) ([]*homelabcmd.ConfigCheckRecord, error) {
+	rows, err := db.read.QueryContext(ctx, `SELECT id, server_id, packs, is_compliant, mismatches, items, checked_at
+		FROM config_checks WHERE server_id = $1 ORDER BY id DESC LIMIT $2`, serverID, limit)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	out := []*homelabcmd.ConfigCheckRecord{}
+	for rows.Next() {
+		var c homelabcmd.ConfigCheckRecord
+		var packs, items string
+		if err := rows.Scan(&c.ID, &c.ServerID, &packs, &c.Compliant, &c.Mismatches, &items, &c.CheckedAt); err != nil {
+			return nil, err
+		}
+		if err := json.Unmarshal([]byte(packs), &c.Packs); err != nil {
+			return nil, err
+		}
+		c.Items, c.CheckedAt = json.RawMessage(items), c.CheckedAt.UTC()
+		out = append(out, &c)
+	}
+	return out, rows.Err()
+}

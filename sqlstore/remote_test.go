@@ -137,3 +137,33 @@ func TestScansDiscoveriesAudit(t *testing.T) {
 		}
 	})
 }
+
+func TestConfigChecks(t *testing.T) {
+	forEachDB(t, func(t *testing.T, db *DB) {
+		ctx := context.Background()
+		mustCreateServer(t, db, "web1")
+		if err := db.AddConfigCheck(ctx, &homelabcmd.ConfigCheckRecord{ServerID: "ghost", Packs: []string{"base"}, Items: json.RawMessage(`[]`)}); !homelabcmd.IsNotFound(err) {
+			t.Fatalf("unknown server: %v", err)
+		}
+		for i := range keptConfigChecks + 2 {
+			c := &homelabcmd.ConfigCheckRecord{ServerID: "web1", Packs: []string{"base", "developer"}, Compliant: i%2 == 0, Mismatches: i, Items: json.RawMessage(`[{"pack":"base"}]`)}
+			if err := db.AddConfigCheck(ctx, c); err != nil || c.ID == 0 || c.CheckedAt.IsZero() {
+				t.Fatalf("%+v %v", c, err)
+			}
+		}
+		if n := countRows(t, db, `SELECT COUNT(*) FROM config_checks`); n != keptConfigChecks {
+			t.Fatalf("%d checks kept, want %d", n, keptConfigChecks)
+		}
+		list, err := db.ListConfigChecks(ctx, "web1", 2)
+		if err != nil || len(list) != 2 || list[0].Mismatches != keptConfigChecks+1 || list[0].Compliant || !list[1].Compliant ||
+			len(list[0].Packs) != 2 || string(list[0].Items) != `[{"pack":"base"}]` {
+			t.Fatalf("%+v %v", list, err)
+		}
+		if err := db.DeleteServer(ctx, "web1"); err != nil {
+			t.Fatal(err)
+		}
+		if n := countRows(t, db, `SELECT COUNT(*) FROM config_checks`); n != 0 {
+			t.Fatalf("%d checks outlived their server", n)
+		}
+	})
+}

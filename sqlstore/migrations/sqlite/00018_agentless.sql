@@ -1,7 +1,7 @@
 -- Machines without an agent (issue 20): SSH credentials sealed with the
 -- hub's key file (AES-GCM; the key is never in the database), host keys
--- pinned on first use, how to reach a server over SSH, scan and discovery
--- history, the audit trail of every SSH use, and the feature's settings.
+-- pinned on first use, how to reach a server over SSH, scan, discovery and
+-- configuration check history, the audit trail of every SSH use, and the feature's settings.
 -- +goose Up
 CREATE TABLE ssh_credentials (
     id              INTEGER PRIMARY KEY AUTOINCREMENT,
@@ -70,6 +70,18 @@ CREATE TABLE remote_audit (
 );
 CREATE INDEX ix_remote_audit_at ON remote_audit (at);
 
+-- Configuration pack checks: the newest 100 per server are kept.
+CREATE TABLE config_checks (
+    id           INTEGER PRIMARY KEY AUTOINCREMENT,
+    server_id    VARCHAR(100) NOT NULL REFERENCES servers (id) ON DELETE CASCADE,
+    packs        TEXT         NOT NULL,
+    is_compliant BOOLEAN      NOT NULL,
+    mismatches   INTEGER      NOT NULL,
+    items        TEXT         NOT NULL,
+    checked_at   DATETIME NOT NULL
+);
+CREATE INDEX ix_config_checks_server ON config_checks (server_id, id);
+
 CREATE TABLE remote_settings (
     name       VARCHAR(64) PRIMARY KEY,
     value      TEXT        NOT NULL,
@@ -78,6 +90,7 @@ CREATE TABLE remote_settings (
 
 -- +goose Down
 DROP TABLE remote_settings;
+DROP TABLE config_checks;
 DROP TABLE remote_audit;
 DROP TABLE discoveries;
 DROP TABLE scans;
