@@ -50,7 +50,9 @@ type env struct {
 	dbPath string
 }
 
-func newEnv(t *testing.T) *env {
+func newEnv(t *testing.T) *env { return newEnvTB(t) }
+
+func newEnvTB(t testing.TB) *env {
 	t.Helper()
 	dir := t.TempDir()
 	path := filepath.Join(dir, "hub.db")
