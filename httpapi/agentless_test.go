@@ -88,6 +88,17 @@ func TestAgentlessAPI(t *testing.T) {
 		expectFieldError(t, a.op("POST", "/api/v1/discovery", map[string]any{"subnet": "example.com"}), "body.subnet")
 		expectFieldError(t, a.op("PUT", "/api/v1/settings/discovery", map[string]any{"ports": []int{22, 0}}), "body.ports")
 		expectStatus(t, a.op("GET", "/api/v1/scans/999", nil), 404)
+		expectFieldError(t, a.op("POST", "/api/v1/discovery/import", map[string]any{"hostname": "10.0.0.9"}), "body.server_id")
+		expectFieldError(t, a.op("POST", "/api/v1/discovery/import", map[string]any{"hostname": "10.0.0.9", "server_id": "Bad Id"}), "body.server_id")
+		expectFieldError(t, a.op("POST", "/api/v1/discovery/import", map[string]any{"hostname": "-oProxyCommand=x", "server_id": "x"}), "body.hostname")
+		expectFieldError(t, a.op("PUT", "/api/v1/servers/nas/ssh", map[string]any{"host": "10.0.0.9", "username": "root;id"}), "body.username")
+		expectStatus(t, a.op("PUT", "/api/v1/servers/nas/ssh", map[string]any{"host": "10.0.0.9", "username": "admin"}), 200)
+		if body := a.op("GET", "/api/v1/servers/nas/ssh", nil).json(t); body["host"] != "10.0.0.9" || body["port"] != float64(22) {
+			t.Fatalf("ssh target %v", body)
+		}
+		if n := countServers(t, a); n != 1 {
+			t.Fatalf("refused imports created servers: %d", n)
+		}
 		expectFieldError(t, a.op("GET", "/api/v1/scans/abc", nil), "path.scid")
 
 		expectFieldError(t, a.op("POST", "/api/v1/settings/tailscale/token", map[string]any{"token": "x"}), "body.token")
@@ -135,4 +146,13 @@ func TestAgentlessAPI(t *testing.T) {
 			t.Fatal(err)
 		}
 	})
+}
+
+func countServers(t *testing.T, a *api) int {
+	t.Helper()
+	list, err := a.db.ListServers(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	return len(list)
 }
