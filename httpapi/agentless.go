@@ -33,7 +33,7 @@ func (s *Server) agentlessRoutes() {
 
 	s.route("GET /api/v1/servers/{id}/credentials", admin, s.handleListCredentials)
 	s.route("POST /api/v1/servers/{id}/credentials", admin, s.handleSetCredential)
-	s.route("DELETE /api/v1/servers/{id}/credentials/{ctype}", admin, s.handleDeleteCredential)
+	s.route("DELETE /api/v1/servers/{id}/credentials/{type}", admin, s.handleDeleteCredential)
 	s.route("GET /api/v1/servers/{id}/ssh", viewer, s.handleGetSSHTarget)
 	s.route("PUT /api/v1/servers/{id}/ssh", admin, s.handlePutSSHTarget)
 	s.route("POST /api/v1/servers/{id}/test-ssh", admin, s.handleTestSSH)
@@ -265,7 +265,7 @@ func (s *Server) handleDeleteCredential(w http.ResponseWriter, r *http.Request) 
 		s.writeError(w, r, err)
 		return
 	}
-	s.noContent(w, r, s.Agentless.DeleteCredential(r.Context(), actor(r), r.PathValue("id"), r.PathValue("ctype")))
+	s.noContent(w, r, s.Agentless.DeleteCredential(r.Context(), actor(r), r.PathValue("id"), r.PathValue("type")))
 }
 
 func (s *Server) handleGetSSHTarget(w http.ResponseWriter, r *http.Request) {

@@ -76,7 +76,7 @@ func agentlessOperations() []operation {
 			Doc:    "credential_type ssh_private_key, ssh_password or sudo_password; 400 INVALID_CREDENTIAL_TYPE otherwise. Every change is audited.",
 			Body:   object(p("credential_type", enum("ssh_private_key", "ssh_password", "sudo_password")), p("value", str())),
 			Result: object(p("credential_type", str()), p("server_id", str()), p("configured", boolean()), p("updated_at", dateTime())), Errors: []int{400, 404, 422}},
-		{Route: "DELETE /api/v1/servers/{id}/credentials/{ctype}", Tag: "ssh", Summary: "Delete a server's own credential", Auth: authOperator, Status: 204, Errors: []int{400, 404}},
+		{Route: "DELETE /api/v1/servers/{id}/credentials/{type}", Tag: "ssh", Summary: "Delete a server's own credential", Auth: authOperator, Status: 204, Errors: []int{400, 404}},
 		{Route: "GET /api/v1/servers/{id}/ssh", Tag: "ssh", Summary: "How the hub reaches a server over SSH", Auth: authOperator, Result: ref("SSHTarget"), Errors: []int{404}},
 		{Route: "PUT /api/v1/servers/{id}/ssh", Tag: "ssh", Summary: "Set how the hub reaches a server over SSH", Auth: authOperator,
 			Body: ref("SSHTarget"), Result: ref("SSHTarget"), Errors: []int{404, 422}},
