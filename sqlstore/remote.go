@@ -195,14 +195,24 @@ func scanScan(row scanner) (*homelabcmd.Scan, error) {
 	return &s, nil
 }
 
-// CreateScan records a scan that starts now (status running).
+// History kept: the newest scans and sweeps; older ones are dropped when
+// a new one starts.
+const (
+	keptScans       = 1000
+	keptDiscoveries = 100
+)
+
+// CreateScan records a scan that starts now (status running) and drops
+// the scans beyond the newest 1000.
 func (db *DB) CreateScan(ctx context.Context, s *homelabcmd.Scan) error {
 	return db.inTx(ctx, func(tx *Tx) error {
 		out, err := scanScan(tx.QueryRowContext(ctx, `INSERT INTO scans (hostname, port, username, scan_type, status, requested_by, started_at)
 			VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING `+scanColumns, s.Hostname, s.Port, s.Username, s.ScanType, homelabcmd.ScanRunning, s.RequestedBy, tx.now))
-		if err == nil {
-			*s = *out
+		if err != nil {
+			return err
 		}
+		*s = *out
+		_, err = tx.ExecContext(ctx, `DELETE FROM scans WHERE id <= $1`, s.ID-keptScans)
 		return err
 	})
 }
@@ -285,14 +295,17 @@ func scanDiscovery(row scanner) (*homelabcmd.Discovery, error) {
 	return &d, nil
 }
 
-// CreateDiscovery records a sweep that starts now (status running).
+// CreateDiscovery records a sweep that starts now (status running) and
+// drops the sweeps beyond the newest 100.
 func (db *DB) CreateDiscovery(ctx context.Context, d *homelabcmd.Discovery) error {
 	return db.inTx(ctx, func(tx *Tx) error {
 		out, err := scanDiscovery(tx.QueryRowContext(ctx, `INSERT INTO discoveries (subnet, status, requested_by, started_at)
 			VALUES ($1, 'running', $2, $3) RETURNING `+discoveryColumns, d.Subnet, d.RequestedBy, tx.now))
-		if err == nil {
-			*d = *out
+		if err != nil {
+			return err
 		}
+		*d = *out
+		_, err = tx.ExecContext(ctx, `DELETE FROM discoveries WHERE id <= $1`, d.ID-keptDiscoveries)
 		return err
 	})
 }

@@ -167,3 +167,34 @@ func TestConfigChecks(t *testing.T) {
 		}
 	})
 }
+
+func TestScanHistoryIsBounded(t *testing.T) {
+	forEachDB(t, func(t *testing.T, db *DB) {
+		ctx := context.Background()
+		for range keptDiscoveries + 3 {
+			if err := db.CreateDiscovery(ctx, &homelabcmd.Discovery{Subnet: "10.0.0.0/30", RequestedBy: "admin"}); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if n := countRows(t, db, `SELECT COUNT(*) FROM discoveries`); n != keptDiscoveries {
+			t.Fatalf("%d sweeps kept, want %d", n, keptDiscoveries)
+		}
+		var last *homelabcmd.Scan
+		for range 3 {
+			last = &homelabcmd.Scan{Hostname: "h", Port: 22, Username: "root", ScanType: "quick", RequestedBy: "admin"}
+			if err := db.CreateScan(ctx, last); err != nil {
+				t.Fatal(err)
+			}
+		}
+		// Only scans more than keptScans behind the newest go.
+		if _, err := db.write.ExecContext(ctx, `UPDATE scans SET id = id - $1 WHERE id < $2`, keptScans, last.ID); err != nil {
+			t.Fatal(err)
+		}
+		if err := db.CreateScan(ctx, &homelabcmd.Scan{Hostname: "h", Port: 22, Username: "root", ScanType: "quick", RequestedBy: "admin"}); err != nil {
+			t.Fatal(err)
+		}
+		if n := countRows(t, db, `SELECT COUNT(*) FROM scans`); n != 2 {
+			t.Fatalf("%d scans, want the 2 newest", n)
+		}
+	})
+}
