@@ -3,7 +3,10 @@ package sqlstore
 import (
 	"context"
 	"encoding/json"
+	"fmt"
+	"strings"
 	"testing"
+	"time"
 
 	"github.com/homelabcmd/homelabcmd"
 )
@@ -145,11 +148,18 @@ func TestConfigChecks(t *testing.T) {
 		if err := db.AddConfigCheck(ctx, &homelabcmd.ConfigCheckRecord{ServerID: "ghost", Packs: []string{"base"}, Items: json.RawMessage(`[]`)}); !homelabcmd.IsNotFound(err) {
 			t.Fatalf("unknown server: %v", err)
 		}
-		for i := range keptConfigChecks + 2 {
-			c := &homelabcmd.ConfigCheckRecord{ServerID: "web1", Packs: []string{"base", "developer"}, Compliant: i%2 == 0, Mismatches: i, Items: json.RawMessage(`[{"pack":"base"}]`)}
-			if err := db.AddConfigCheck(ctx, c); err != nil || c.ID == 0 || c.CheckedAt.IsZero() {
-				t.Fatalf("%+v %v", c, err)
-			}
+		// keptConfigChecks+1 older checks in one statement, then one through the store.
+		var values []string
+		for i := range keptConfigChecks + 1 {
+			values = append(values, fmt.Sprintf(`('web1', '["base","developer"]', %v, %d, '[]', $1)`, i%2 == 0, i))
+		}
+		if _, err := db.write.ExecContext(ctx, `INSERT INTO config_checks (server_id, packs, is_compliant, mismatches, items, checked_at) VALUES `+
+			strings.Join(values, ", "), time.Now().UTC()); err != nil {
+			t.Fatal(err)
+		}
+		c := &homelabcmd.ConfigCheckRecord{ServerID: "web1", Packs: []string{"base", "developer"}, Compliant: false, Mismatches: keptConfigChecks + 1, Items: json.RawMessage(`[{"pack":"base"}]`)}
+		if err := db.AddConfigCheck(ctx, c); err != nil || c.ID == 0 || c.CheckedAt.IsZero() {
+			t.Fatalf("%+v %v", c, err)
 		}
 		if n := countRows(t, db, `SELECT COUNT(*) FROM config_checks`); n != keptConfigChecks {
 			t.Fatalf("%d checks kept, want %d", n, keptConfigChecks)
@@ -171,10 +181,15 @@ func TestConfigChecks(t *testing.T) {
 func TestScanHistoryIsBounded(t *testing.T) {
 	forEachDB(t, func(t *testing.T, db *DB) {
 		ctx := context.Background()
-		for range keptDiscoveries + 3 {
-			if err := db.CreateDiscovery(ctx, &homelabcmd.Discovery{Subnet: "10.0.0.0/30", RequestedBy: "admin"}); err != nil {
-				t.Fatal(err)
-			}
+		var values []string
+		for range keptDiscoveries + 2 {
+			values = append(values, `('10.0.0.0/30', 'completed', 'admin', $1)`)
+		}
+		if _, err := db.write.ExecContext(ctx, `INSERT INTO discoveries (subnet, status, requested_by, started_at) VALUES `+strings.Join(values, ", "), time.Now().UTC()); err != nil {
+			t.Fatal(err)
+		}
+		if err := db.CreateDiscovery(ctx, &homelabcmd.Discovery{Subnet: "10.0.0.0/30", RequestedBy: "admin"}); err != nil {
+			t.Fatal(err)
 		}
 		if n := countRows(t, db, `SELECT COUNT(*) FROM discoveries`); n != keptDiscoveries {
 			t.Fatalf("%d sweeps kept, want %d", n, keptDiscoveries)
