@@ -49,6 +49,13 @@ var pathParamDocs = map[string]string{
 	"user": "User name.",
 	"sid":  "Session id (the SHA-256 of the session cookie, as listed).",
 	"tkid": "API token id (positive integer).",
+	"kid":  "SSH key id: default.",
+	"addr": "host:port of a pinned host key.",
+	"scid": "Scan id (positive integer).",
+	"type": "Credential type: ssh_private_key, ssh_password or sudo_password.",
+	"did":  "Discovery (sweep) id (positive integer).",
+	"pack": "Configuration pack name.",
+	"tsid": "Tailscale device id.",
 }
 
 // tagDocs describes the operation groups, in display order.
@@ -59,6 +66,11 @@ var tagDocs = [][2]string{
 	{"agents", "What agents call: the heartbeat."},
 	{"registration", "One-time registration tokens, claims, install script and per-agent credentials."},
 	{"servers", "Monitored machines."},
+	{"scans", "Ad-hoc scans of hosts over SSH and their history."},
+	{"ssh", "SSH defaults, keys, per-server credentials (sealed, never returned), pinned host keys and the audit trail."},
+	{"discovery", "Subnet sweeps and the Tailscale device list, with import."},
+	{"commands", "Whitelisted commands run synchronously over SSH."},
+	{"config-packs", "Configuration packs (files, packages, units, sysctl) checked over SSH, and compliance."},
 	{"services", "Expected services per server with their live status and history."},
 	{"containers", "Docker/Podman containers per server: every reported one, the expected ones, their history and actions."},
 	{"metrics", "Host metrics history."},

@@ -137,6 +137,8 @@ func (s *Server) routes() {
 	s.route("POST /api/v1/maintenance-windows", admin, s.handleCreateWindow)
 	s.route("DELETE /api/v1/maintenance-windows/{wid}", admin, s.handleDeleteWindow)
 
+	s.agentlessRoutes()
+
 	s.route("GET /api/openapi.json", open, s.handleOpenAPI)
 	s.route("GET /api/docs", open, s.handleDocs)
 

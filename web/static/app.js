@@ -10,12 +10,14 @@ import * as alerts from './pages/alerts.js';
 import * as actions from './pages/actions.js';
 import * as settings from './pages/settings.js';
 import * as login from './pages/login.js';
+import * as machines from './pages/machines.js';
 
 const routes = [
   [/^\/$/, overview, 'overview'],
   [/^\/servers\/([^/]+)$/, server, 'overview'],
   [/^\/alerts$/, alerts, 'alerts'],
   [/^\/actions$/, actions, 'actions'],
+  [/^\/machines$/, machines, 'machines'],
   [/^\/settings$/, settings, 'settings'],
   [/^\/login$/, login, ''],
 ];
