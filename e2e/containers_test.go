@@ -145,6 +145,10 @@ func TestContainersOnRealDocker(t *testing.T) {
 	_, bus := fakesystemd.New(t)
 	h := StartHub(t, t.TempDir(), []string{"HOMELAB_CMD_LOCAL_AGENT=false", "HOMELAB_CMD_API_KEY=" + testAPIKey})
 	api(t, "POST", h.URL+"/api/v1/servers", `{"id":"e2e-nas","hostname":"e2e-nas"}`, nil)
+	// A short outage resolves at once, without the recovery hold.
+	if code := api(t, "PUT", h.URL+"/api/v1/config/thresholds", `{"flapping":{"recovery_hold_seconds":0}}`, nil); code != 200 {
+		t.Fatalf("thresholds: %d", code)
+	}
 	for _, c := range []struct {
 		n        string
 		critical bool
