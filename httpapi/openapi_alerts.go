@@ -96,6 +96,12 @@ func alertOperations() []operation {
 		{Route: "PUT /api/v1/config/thresholds", Tag: "alerts", Summary: "Update alert thresholds (only the fields given)", Auth: authOperator,
 			Body: thresholds, Result: object(p("updated", arrayOf(str())), p("thresholds", thresholds)),
 			Doc: "critical_percent must stay above high_percent; sustained_heartbeats (deprecated) becomes sustained_seconds = n × 60 when sustained_seconds is 0."},
+		{Route: "GET /api/v1/notifications/providers", Tag: "notifications", Summary: "The providers and the fields of their config", Auth: authOperator,
+			Doc: "One entry per channel type with its config keys: type (string, url, int, bool, list, enum), required, secret (masked when read; send the mask back to keep it), help, default and validation hints. The dashboard's channel form is generated from it.",
+			Result: object(p("providers", arrayOf(object(p("type", kinds), p("label", str()), p("fields", arrayOf(object(
+				p("name", str()), p("label", str()), p("type", enum("string", "url", "int", "bool", "list", "enum")), p("required", boolean()), p("secret", boolean()),
+				opt("help", str()), opt("default", schema{}), opt("placeholder", str()), opt("options", arrayOf(str())),
+				opt("min_length", integer()), opt("min", integer()), opt("max", integer()), opt("pattern", str()))))))))},
 		{Route: "GET /api/v1/notifications/channels", Tag: "notifications", Summary: "List notification channels", Auth: authOperator,
 			Result: object(p("channels", arrayOf(channel)), p("total", integer()), p("types", arrayOf(kinds)))},
 		{Route: "POST /api/v1/notifications/channels", Tag: "notifications", Summary: "Add a notification channel", Auth: authOperator,
