@@ -252,7 +252,7 @@ describe('dashboard', { timeout: 180000 }, () => {
       await page.goto(hub.url + '/settings'); // reload: the channel was made after the page loaded
       const row = page.locator(`tr[data-channel="${id}"]`);
       await row.locator('button:has-text("Send test")').click();
-      await page.waitForSelector('.toast:has-text("Test notification sent")');
+      await row.locator('[data-testid=test-result][data-ok="true"]').waitFor();
       assert.ok(got.includes('/hook'), `the sink got ${JSON.stringify(got)}`);
     } finally {
       if (id !== undefined) await hub.api('DELETE', `/notifications/channels/${id}`);

@@ -3,7 +3,8 @@
 // (access.js).
 import { api, get, enc } from '../api.js';
 import { mountAccess } from './access.js';
-import { h, toast, errorNotice, notAvailable, showFieldErrors, clearFieldErrors, empty } from '../ui.js';
+import { mountChannels } from './channels.js';
+import { h, toast, errorNotice, notAvailable, showFieldErrors, clearFieldErrors } from '../ui.js';
 
 export function mount(root, ctx) {
   ctx.setTitle('Settings');
@@ -18,7 +19,7 @@ export function mount(root, ctx) {
   mountAccess(root, ctx);
 
   loadThresholds();
-  loadChannels();
+  mountChannels(channelsBox, ctx);
   loadWindows();
 
   async function loadWindows() {
@@ -165,56 +166,5 @@ export function mount(root, ctx) {
       }
     });
     return form;
-  }
-
-  async function loadChannels() {
-    try {
-      const d = await get('/notifications/channels');
-      if (ctx.alive) drawChannels(d.channels || d || []);
-    } catch (err) {
-      if (!ctx.alive) return;
-      // Every hub that serves this page has the channels API; the original's
-      // single Slack webhook is the channel named "slack" there.
-      channelsBox.replaceChildren(err.notAvailable ? notAvailable('Notification channels') : errorNotice(err));
-    }
-  }
-
-  // routing says which alerts a channel is limited to, if any.
-  function routing(c) {
-    const parts = [`${c.min_severity || 'medium'} and up`];
-    if (c.server_ids && c.server_ids.length) parts.push(`servers ${c.server_ids.join(', ')}`);
-    if (c.alert_types && c.alert_types.length) parts.push(`kinds ${c.alert_types.join(', ')}`);
-    return h('div', { class: 'small muted', 'data-testid': 'routing' }, 'Only ', parts.join(' · '));
-  }
-
-  function drawChannels(list) {
-    if (!list.length) {
-      channelsBox.replaceChildren(empty('No notification channels', 'Add a channel in the hub configuration to be told when something breaks.'));
-      return;
-    }
-    channelsBox.replaceChildren(h('table', { class: 'table' },
-      h('thead', {}, h('tr', {}, ['Channel', 'Type', 'State', ''].map((t) => h('th', { scope: 'col' }, t)))),
-      h('tbody', {}, list.map((c) => {
-        const key = c.id ?? c.name;
-        return h('tr', { 'data-channel': key },
-          h('td', { 'data-label': 'Channel' }, h('strong', {}, c.name || String(key)), c.target ? h('div', { class: 'small muted' }, c.target) : null,
-            routing(c)),
-          h('td', { 'data-label': 'Type' }, c.type || c.provider || '–'),
-          h('td', { 'data-label': 'State' }, c.enabled === false ? '⊘ Disabled' : '✓ Enabled'),
-          h('td', { class: 'actions' }, h('button', { type: 'button', class: 'btn btn-small', onclick: (e) => sendTest(`/notifications/channels/${enc(key)}/test`, e.currentTarget), 'data-needs': 'admin' }, 'Send test')));
-      }))));
-  }
-
-  async function sendTest(path, btn) {
-    btn.disabled = true;
-    try {
-      const res = await api('POST', path, {});
-      if (res && res.success === false) toast(`Test failed: ${res.error || res.message || 'unknown error'}`, 'error');
-      else toast('Test notification sent');
-    } catch (err) {
-      toast(`Test failed: ${err.message}`, 'error');
-    } finally {
-      btn.disabled = false;
-    }
   }
 }

@@ -1,0 +1,152 @@
+// Browser tests of setting everything up from the dashboard (issue 15):
+// channels from the providers' own field descriptions, servers, expected
+// services from the agent's inventory, settings, charts, themes, the public
+// status page, layout and the README screenshots. The real hub binary with
+// SQLite, driven in headless Chromium. Run with `node --test`.
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import http from 'node:http';
+import { createHmac } from 'node:crypto';
+import { API_KEY, launchBrowser, startHub } from './hub.js';
+
+let hub, browser, context, page;
+
+async function signIn() {
+  await page.goto(hub.url + '/');
+  await page.waitForURL('**/login');
+  await page.fill('#api-key', API_KEY);
+  await page.press('#api-key', 'Enter');
+  await page.waitForSelector('.cards');
+}
+
+describe('setting up from the browser', { timeout: 240000 }, () => {
+  before(async () => {
+    hub = await startHub();
+    await hub.heartbeat('nas-1');
+    await hub.heartbeat('pihole');
+    browser = await launchBrowser();
+    context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+    page = await context.newPage();
+    page.on('pageerror', (err) => { console.error('page error:', err); });
+    await signIn();
+  });
+
+  after(async () => {
+    if (browser) await browser.close();
+    if (hub) await hub.stop();
+  });
+
+  test('a webhook channel: created from the generated form, tested at a local receiver, edited with its secret kept, deleted', async () => {
+    const got = [];
+    const secret = 'e2e-webhook-secret-0123456789';
+    const sink = http.createServer((req, res) => {
+      let body = '';
+      req.on('data', (d) => { body += d; });
+      req.on('end', () => { got.push({ url: req.url, sig: req.headers['x-homelabcmd-signature'], body }); res.end('ok'); });
+    });
+    await new Promise((resolve) => sink.listen(0, '127.0.0.1', resolve));
+    try {
+      await page.goto(hub.url + '/settings');
+      await page.click('#add-channel');
+      await page.selectOption('#ch-type', 'webhook');
+      await page.fill('#ch-name', 'family-hook');
+      await page.fill('#cfg-url', `http://127.0.0.1:${sink.address().port}/hook`);
+      // Too short a secret: the field's own rule (min_length from the hub) says so.
+      await page.fill('#cfg-secret', 'short');
+      await page.click('#channel-form button[type=submit]');
+      assert.match(await page.textContent('#channel-form .field-error'), /at least 16 characters/);
+      await page.fill('#cfg-secret', secret);
+      await page.click('#channel-form button[type=submit]');
+      const row = page.locator('tr[data-type="webhook"]');
+      await row.waitFor();
+      assert.match(await row.textContent(), /family-hook/);
+
+      await row.locator('[data-action=test]').click();
+      await row.locator('[data-testid=test-result][data-ok="true"]').waitFor();
+      assert.equal(got.length, 1);
+      assert.equal(got[0].url, '/hook');
+      assert.equal(got[0].sig, 'sha256=' + createHmac('sha256', secret).update(got[0].body).digest('hex'), 'signed with the secret typed in the form');
+
+      // Edit: the secret shows empty ("stored"); renaming keeps it.
+      await row.locator('[data-action=edit]').click();
+      assert.equal(await page.inputValue('#cfg-secret'), '');
+      assert.equal(await page.inputValue('#cfg-url'), '', 'the URL is a secret of a webhook channel');
+      await page.fill('#ch-name', 'family-hook-2');
+      await page.click('#channel-form button[type=submit]');
+      await page.waitForSelector('tr[data-type="webhook"]:has-text("family-hook-2")');
+      await page.locator('tr[data-type="webhook"] [data-action=test]').click();
+      await page.locator('tr[data-type="webhook"] [data-testid=test-result][data-ok="true"]').waitFor();
+      assert.equal(got.length, 2);
+      assert.equal(got[1].sig, 'sha256=' + createHmac('sha256', secret).update(got[1].body).digest('hex'), 'the stored secret was kept');
+
+      // Disable, then enable.
+      await page.locator('tr[data-type="webhook"] [data-action=toggle]').click();
+      await page.waitForSelector('tr[data-type="webhook"]:has-text("Disabled")');
+      await page.locator('tr[data-type="webhook"] [data-action=toggle]').click();
+      await page.waitForSelector('tr[data-type="webhook"]:has-text("Enabled")');
+
+      // A failing receiver: the provider's error text shows in the row.
+      sink.close();
+      await new Promise((r) => setTimeout(r, 50));
+      await page.locator('tr[data-type="webhook"] [data-action=test]').click();
+      await page.locator('tr[data-type="webhook"] [data-testid=test-result][data-ok="false"]').waitFor();
+      assert.match(await page.textContent('tr[data-type="webhook"] [data-testid=test-result]'), /Test failed: .+/);
+
+      await page.locator('tr[data-type="webhook"] [data-action=delete]').click();
+      await page.click('dialog[open] .btn-danger');
+      await page.waitForSelector('tr[data-type="webhook"]', { state: 'detached' });
+      assert.equal((await hub.api('GET', '/notifications/channels')).body.total, 0);
+    } finally {
+      sink.close();
+    }
+  });
+
+  // One valid config per other provider (as typed into the form) and one
+  // value the hub refuses, with the words its error must contain.
+  const others = [
+    { type: 'slack', fill: { 'cfg-webhook_url': 'https://hooks.slack.test/services/T/B/x' } },
+    { type: 'discord', fill: { 'cfg-webhook_url': 'https://discord.test/api/webhooks/1/x', 'cfg-username': 'lab' } },
+    { type: 'ntfy', fill: { 'cfg-server_url': 'https://ntfy.test', 'cfg-topic': 'lab-alerts' }, bad: { 'cfg-topic': 'two words' }, err: /invalid format/ },
+    { type: 'gotify', fill: { 'cfg-server_url': 'https://gotify.test', 'cfg-token': 'gotify-token' } },
+    { type: 'email', fill: { 'cfg-host': 'smtp.test', 'cfg-from': 'lab@example.org', 'cfg-to': 'me@example.org, you@example.org' }, bad: { 'cfg-from': 'Lab <lab@example.org>' }, err: /from/i },
+    { type: 'telegram', fill: { 'cfg-bot_token': '123:abc', 'cfg-chat_id': '-1001' } },
+    { type: 'pushover', fill: { 'cfg-token': 'app-token', 'cfg-user_key': 'user-key' }, bad: { 'cfg-emergency_retry': '5' }, err: /between 30/ },
+    { type: 'matrix', fill: { 'cfg-homeserver_url': 'https://matrix.test', 'cfg-access_token': 'tok', 'cfg-room_id': '!room:matrix.test' }, bad: { 'cfg-room_id': 'room' }, err: /invalid format/ },
+    { type: 'mqtt', fill: { 'cfg-url': 'mqtt://broker.test:1883', 'cfg-topic': 'homelab/alerts' }, bad: { 'cfg-url': 'ftp://broker.test' }, err: /url must be mqtt:\/\// },
+  ];
+  for (const p of others) {
+    test(`a ${p.type} channel: validation errors shown, created, edited, deleted`, async () => {
+      await page.goto(hub.url + '/settings');
+      await page.click('#add-channel');
+      await page.selectOption('#ch-type', p.type);
+      await page.fill('#ch-name', `${p.type}-1`);
+      // Nothing filled in: every required field says so.
+      await page.click('#channel-form button[type=submit]');
+      const required = await page.$$eval('#channel-config input[required]', (els) => els.map((e) => e.id));
+      assert.ok(required.length > 0);
+      for (const id of required) assert.match(await page.textContent(`#${id}-error`), /required/);
+      for (const [id, v] of Object.entries(p.fill)) await page.fill(`#${id}`, v);
+      if (p.bad) {
+        for (const [id, v] of Object.entries(p.bad)) await page.fill(`#${id}`, v);
+        await page.click('#channel-form button[type=submit]');
+        await page.waitForSelector('#channel-form .field-error, #channel-form .form-error');
+        assert.match(await page.textContent('#channel-form'), p.err);
+        for (const [id] of Object.entries(p.bad)) await page.fill(`#${id}`, p.fill[id] || '');
+      }
+      await page.click('#channel-form button[type=submit]');
+      const row = page.locator(`tr[data-type="${p.type}"]`);
+      await row.waitFor();
+      await row.locator('[data-action=edit]').click();
+      await page.fill('#ch-name', `${p.type}-renamed`);
+      await page.selectOption('#ch-sev', 'critical');
+      await page.click('#channel-form button[type=submit]');
+      await page.waitForSelector(`tr[data-type="${p.type}"]:has-text("${p.type}-renamed")`);
+      const list = (await hub.api('GET', '/notifications/channels')).body.channels;
+      const ch = list.find((c) => c.type === p.type);
+      assert.equal(ch.min_severity, 'critical');
+      await row.locator('[data-action=delete]').click();
+      await page.click('dialog[open] .btn-danger');
+      await page.waitForSelector(`tr[data-type="${p.type}"]`, { state: 'detached' });
+    });
+  }
+});
