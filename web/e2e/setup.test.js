@@ -149,4 +149,54 @@ describe('setting up from the browser', { timeout: 240000 }, () => {
       await page.waitForSelector(`tr[data-type="${p.type}"]`, { state: 'detached' });
     });
   }
+
+  test('a server: display name, machine type, token rotation, deleted after a confirmation that says what goes', async () => {
+    await page.goto(hub.url + '/servers/pihole');
+    await page.waitForSelector('#server-form');
+    await page.fill('#srv-display', 'DNS box');
+    await page.selectOption('#srv-type', 'workstation');
+    await page.click('#server-form button[type=submit]');
+    await page.waitForSelector('.page-head h1:has-text("DNS box")');
+    await page.waitForSelector('[data-testid=machine-type]:has-text("Workstation")');
+    const s = (await hub.api('GET', '/servers/pihole')).body;
+    assert.equal(s.display_name, 'DNS box');
+    assert.equal(s.machine_type, 'workstation');
+    // Saving with nothing changed sends nothing.
+    await page.click('#server-form button[type=submit]');
+    await page.waitForSelector('.toast:has-text("No changes")');
+
+    await page.click('#delete-server');
+    const text = await page.textContent('dialog[open]');
+    for (const what of ['metrics history', 'expected services', 'alerts', 'actions', 'agent credentials', 'cannot be undone']) assert.ok(text.includes(what), `the confirmation names ${what}: ${text}`);
+    await page.click('dialog[open] .btn:has-text("Cancel")');
+    assert.equal((await hub.api('GET', '/servers/pihole')).status, 200, 'cancel keeps it');
+    await page.click('#delete-server');
+    await page.click('dialog[open] .btn-danger');
+    await page.waitForURL(hub.url + '/');
+    await page.waitForSelector('.cards .card[data-server-id="nas-1"]');
+    assert.equal(await page.locator('.card[data-server-id="pihole"]').count(), 0);
+    assert.equal((await hub.api('GET', '/servers/pihole')).status, 404);
+  });
+
+  test('a registered agent: rotate and revoke its token from the server page', async () => {
+    const tok = await hub.api('POST', '/agents/register/tokens', { mode: 'readonly' });
+    assert.equal(tok.status, 201, JSON.stringify(tok.body));
+    const claim = await hub.api('POST', '/agents/register/claim', { token: tok.body.token, server_id: 'reg-1', hostname: 'reg-1' });
+    assert.equal(claim.status, 200, JSON.stringify(claim.body));
+    const beat = async (token) => (await fetch(hub.url + '/api/v1/agents/heartbeat', { method: 'POST',
+      headers: { 'X-Agent-Token': token, 'X-Server-GUID': claim.body.server_guid, 'Content-Type': 'application/json' },
+      body: JSON.stringify({ server_id: 'reg-1', hostname: 'reg-1', timestamp: new Date().toISOString(), metrics: { cpu_percent: 1 } }) })).status;
+    assert.equal(await beat(claim.body.api_token), 200);
+    await page.goto(hub.url + '/servers/reg-1');
+    await page.click('#rotate-credential');
+    await page.click('dialog[open] .btn-danger');
+    const fresh = await page.textContent('#new-agent-token');
+    await page.click('dialog[open] .btn-primary');
+    assert.equal(await beat(claim.body.api_token), 401, 'the old token stops working');
+    assert.equal(await beat(fresh), 200, 'the new one works');
+    await page.click('#revoke-credential');
+    await page.click('dialog[open] .btn-danger');
+    await page.waitForSelector('.toast:has-text("Agent token revoked")');
+    assert.equal(await beat(fresh), 401);
+  });
 });

@@ -5,6 +5,7 @@ import { api, get, enc } from '../api.js';
 import { h, status, meter, ago, time, num, duration, empty, errorNotice, notAvailable, debounce, serverName, severity, toast, confirm, clockBadge } from '../ui.js';
 import { drawChart } from '../chart.js';
 import { servicesPanel } from './services.js';
+import { serverSettingsPanel } from './serversettings.js';
 
 export function mount(root, ctx) {
   const id = ctx.params[0];
@@ -25,8 +26,12 @@ export function mount(root, ctx) {
     chartBox, chartNote);
   const services = servicesPanel(id, ctx);
   const alertsPanel = h('section', { class: 'panel', 'aria-labelledby': 'srv-alerts-h' });
+  const settings = serverSettingsPanel(id, ctx, {
+    onSaved: (s) => { server = { ...server, ...s, latest_metrics: server.latest_metrics }; ctx.setTitle(serverName(server)); drawHead(); drawFacts(); },
+    onDeleted: () => ctx.navigate('/', true),
+  });
 
-  root.append(h('p', { class: 'small' }, h('a', { href: '/' }, '← Fleet overview')), head, factsPanel, services.el, chartPanel, alertsPanel);
+  root.append(h('p', { class: 'small' }, h('a', { href: '/' }, '← Fleet overview')), head, factsPanel, services.el, chartPanel, alertsPanel, settings.el);
 
   let server = null;
   async function loadServer() {
@@ -46,6 +51,7 @@ export function mount(root, ctx) {
     ctx.setTitle(serverName(server));
     drawHead();
     drawFacts();
+    settings.update(server);
   }
 
   function drawHead() {
@@ -53,6 +59,8 @@ export function mount(root, ctx) {
     head.replaceChildren(
       h('h1', {}, serverName(s)),
       status(s.is_paused ? 'paused' : s.status, s.is_paused ? `Paused · ${s.status}` : null),
+      s.machine_type === 'workstation' ? h('span', { class: 'badge badge-muted', 'data-testid': 'machine-type' }, 'Workstation',
+        s.status === 'offline' && s.last_seen ? [' · last seen ', ago(s.last_seen)] : null) : null,
       clockBadge(s),
       s.agent_outdated ? h('button', {
         type: 'button', class: 'btn', id: 'upgrade-agent', onclick: upgradeAgent, 'data-needs': 'operator',
