@@ -136,6 +136,11 @@ func apiOperations() []operation {
 			Query:  []param{{Name: "range", Desc: "Time window; the bucket grows with it (5m, 1h, 4h, 1d).", Schema: with(enum("24h", "7d", "30d", "12m"), "default", "24h")}},
 			Result: ref("MetricsHistory"), Errors: []int{404, 422}},
 
+		{Route: "GET /api/v1/servers/{id}/units", Tag: "services", Summary: "The service units the server's agent can see", Auth: authOperator,
+			Doc: "The latest inventory the agent sent (heartbeat field available_units, on start and then every few hours or on change): names and descriptions, for the dashboard's \"Add service\" picker. reported_at is null before the first. " +
+				"adopted_at is when the agent's own monitored services (heartbeat field monitored_services: agent install --services, a registration token's services) became expected services; that happens once per server.",
+			Result: object(p("server_id", str()), p("units", arrayOf(object(p("name", str()), opt("description", str()), opt("kind", enum("service"))))),
+				p("reported_at", nullable(dateTime())), p("adopted_at", nullable(dateTime()))), Errors: []int{404}},
 		{Route: "GET /api/v1/servers/{id}/services", Tag: "services", Summary: "List expected services with their current status", Auth: authOperator,
 			Result: object(p("services", arrayOf(ref("ExpectedService"))), p("total", integer())), Errors: []int{404}},
 		{Route: "POST /api/v1/servers/{id}/services", Tag: "services", Summary: "Add an expected service", Auth: authOperator,

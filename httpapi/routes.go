@@ -94,6 +94,7 @@ func (s *Server) routes() {
 	s.route("GET /api/v1/servers/{id}/metrics", viewer, s.handleMetrics)
 	s.route("POST /api/v1/servers/{id}/agent/upgrade", operator, s.handleUpgradeAgent)
 
+	s.route("GET /api/v1/servers/{id}/units", viewer, s.handleServerUnits)
 	s.route("GET /api/v1/servers/{id}/services", viewer, s.handleListServices)
 	s.route("POST /api/v1/servers/{id}/services", admin, s.handleCreateService)
 	s.route("PUT /api/v1/servers/{id}/services/{name}", admin, s.handleUpdateService)

@@ -44,6 +44,7 @@ type Store interface {
 	ActionStore
 	AlertingStore
 	WindowStore
+	InventoryStore
 }
 
 // Engine is the hub's use cases (package hub): everything that writes
