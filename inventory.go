@@ -39,7 +39,9 @@ type UnitInventory struct {
 
 // HasInventory tells whether the heartbeat carries an inventory or the
 // agent's monitored services (sent at a low rate, not with every beat).
-func (h *Heartbeat) HasInventory() bool { return h.AvailableUnits != nil || len(h.MonitoredServices) > 0 }
+func (h *Heartbeat) HasInventory() bool {
+	return h.AvailableUnits != nil || len(h.MonitoredServices) > 0
+}
 
 // validateInventory checks available_units and monitored_services. EINVALID.
 func (h *Heartbeat) validateInventory() error {
