@@ -199,4 +199,37 @@ describe('setting up from the browser', { timeout: 240000 }, () => {
     await page.waitForSelector('.toast:has-text("Agent token revoked")');
     assert.equal(await beat(fresh), 401);
   });
+
+  test('expected services from what the agent sees: its monitored services adopted, the picker offers its units, a typo warns', async () => {
+    const r = await hub.api('POST', '/agents/heartbeat', { server_id: 'media-1', hostname: 'media-1', timestamp: new Date().toISOString(),
+      metrics: { cpu_percent: 5, memory_percent: 30, disk_percent: 40 },
+      services: [{ name: 'jellyfin', status: 'running' }],
+      monitored_services: ['jellyfin'],
+      available_units: [{ name: 'jellyfin.service', description: 'Jellyfin Media Server' }, { name: 'sonarr.service', description: 'Sonarr TV' },
+        { name: 'radarr.service', description: 'Radarr Movies' }, { name: 'ssh.service', description: 'OpenBSD Secure Shell server' }] });
+    assert.equal(r.status, 200, JSON.stringify(r.body));
+    await page.goto(hub.url + '/servers/media-1');
+    // jellyfin came from the agent's own list (agent install --services).
+    await page.locator('li.svc[data-service="jellyfin"]').waitFor();
+
+    await page.click('#add-service');
+    await page.waitForSelector('#svc-suggestions .unit-option');
+    assert.match(await page.textContent('#svc-inventory-note'), /4 service units/);
+    await page.fill('#svc-name', 'son');
+    await page.waitForFunction(() => document.querySelectorAll('#svc-suggestions .unit-option').length === 1);
+    await page.click('#svc-suggestions .unit-option[data-unit="sonarr"]');
+    assert.equal(await page.inputValue('#svc-name'), 'sonarr');
+    assert.equal(await page.isHidden('#svc-unknown'), true);
+    await page.click('#service-form button[type=submit]');
+    await page.locator('li.svc[data-service="sonarr"]').waitFor();
+
+    // A name the agent does not see: warned, still allowed.
+    await page.click('#add-service');
+    await page.waitForSelector('#svc-suggestions .unit-option');
+    await page.fill('#svc-name', 'sonar');
+    await page.waitForSelector('#svc-unknown:not([hidden])');
+    assert.match(await page.textContent('#svc-unknown'), /does not report a unit "sonar.service"/);
+    await page.click('#service-form button[type=submit]');
+    await page.locator('li.svc[data-service="sonar"]').waitFor();
+  });
 });
