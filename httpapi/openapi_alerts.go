@@ -96,6 +96,9 @@ func alertOperations() []operation {
 		{Route: "PUT /api/v1/config/thresholds", Tag: "alerts", Summary: "Update alert thresholds (only the fields given)", Auth: authOperator,
 			Body: thresholds, Result: object(p("updated", arrayOf(str())), p("thresholds", thresholds)),
 			Doc: "critical_percent must stay above high_percent; sustained_heartbeats (deprecated) becomes sustained_seconds = n × 60 when sustained_seconds is 0."},
+		{Route: "GET /api/v1/config/pinned", Tag: "alerts", Summary: "Thresholds the hub's configuration sets explicitly", Auth: authOperator,
+			Doc:    "One rule: a setting given by flag, environment variable or config file wins over the value stored from the dashboard; PUT /config/thresholds refuses to change it (422). Keys are threshold keys (server_offline_seconds ← offline_timeout).",
+			Result: object(p("pinned", with(object(), "additionalProperties", object(p("option", str()), p("source", enum("flag", "env", "file")), p("via", str()), p("value", str())))))},
 		{Route: "GET /api/v1/notifications/providers", Tag: "notifications", Summary: "The providers and the fields of their config", Auth: authOperator,
 			Doc: "One entry per channel type with its config keys: type (string, url, int, bool, list, enum), required, secret (masked when read; send the mask back to keep it), help, default and validation hints. The dashboard's channel form is generated from it.",
 			Result: object(p("providers", arrayOf(object(p("type", kinds), p("label", str()), p("fields", arrayOf(object(

@@ -120,6 +120,7 @@ func (s *Server) routes() {
 	s.route("PUT /api/v1/config/notifications", admin, s.handlePutLegacyNotifications)
 	s.route("GET /api/v1/config/thresholds", viewer, s.handleGetThresholds)
 	s.route("PUT /api/v1/config/thresholds", admin, s.handlePutThresholds)
+	s.route("GET /api/v1/config/pinned", viewer, s.handlePinned)
 	s.route("GET /api/v1/notifications/providers", viewer, s.handleListProviders)
 	s.route("GET /api/v1/notifications/channels", viewer, s.handleListChannels)
 	s.route("POST /api/v1/notifications/channels", admin, s.handleCreateChannel)
