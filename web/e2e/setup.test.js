@@ -232,4 +232,54 @@ describe('setting up from the browser', { timeout: 240000 }, () => {
     await page.click('#service-form button[type=submit]');
     await page.locator('li.svc[data-service="sonar"]').waitFor();
   });
+
+  test('settings: only the changed fields are saved; reminders and alert quality are editable', async () => {
+    await page.goto(hub.url + '/settings');
+    await page.waitForSelector('#thresholds-form');
+    const bodies = [];
+    const onReq = (req) => { if (req.method() === 'PUT' && req.url().endsWith('/config/thresholds')) bodies.push(JSON.parse(req.postData())); };
+    page.on('request', onReq);
+    try {
+      await page.fill('#thr-rem-crit', '45');
+      await page.fill('#thr-group', '20');
+      await page.click('#thresholds-form button[type=submit]');
+      await page.waitForSelector('.toast:has-text("Thresholds saved")');
+      assert.deepEqual(bodies, [{ reminders: { critical_minutes: 45 }, group_seconds: 20 }]);
+      const t = (await hub.api('GET', '/config/thresholds')).body;
+      assert.equal(t.reminders.critical_minutes, 45);
+      assert.equal(t.group_seconds, 20);
+      await page.click('#thresholds-form button[type=submit]');
+      await page.waitForSelector('.toast:has-text("No changes")');
+      assert.equal(bodies.length, 1, 'nothing sent when nothing changed');
+      // Out of range: the hub's error shows at the field.
+      await page.fill('#thr-rem-high', '5');
+      await page.click('#thresholds-form button[type=submit]');
+      await page.waitForSelector('#thresholds-form .field-error, #thresholds-form .form-error');
+    } finally {
+      page.off('request', onReq);
+    }
+  });
+
+  test('settings: an offline timeout given in the environment wins, shown read-only with its source', async () => {
+    const hub2 = await startHub({ env: { HOMELAB_CMD_OFFLINE_TIMEOUT: '5m' } });
+    const p = await browser.newPage();
+    try {
+      const put = await hub2.api('PUT', '/config/thresholds', { server_offline_seconds: 900 });
+      assert.equal(put.status, 422, JSON.stringify(put.body));
+      assert.match(JSON.stringify(put.body), /HOMELAB_CMD_OFFLINE_TIMEOUT/);
+      assert.equal((await hub2.api('PUT', '/config/thresholds', { group_seconds: 15 })).status, 200);
+      assert.equal((await hub2.api('GET', '/config/thresholds')).body.server_offline_seconds, 300);
+      await p.goto(hub2.url + '/login');
+      await p.fill('#api-key', API_KEY);
+      await p.press('#api-key', 'Enter');
+      await p.waitForSelector('.cards, .empty');
+      await p.goto(hub2.url + '/settings');
+      await p.waitForSelector('#thr-offline[readonly]');
+      assert.equal(await p.inputValue('#thr-offline'), '300');
+      assert.match(await p.textContent('[data-testid=pinned]'), /Set by HOMELAB_CMD_OFFLINE_TIMEOUT \(env\)/);
+    } finally {
+      await p.close();
+      await hub2.stop();
+    }
+  });
 });
