@@ -282,4 +282,65 @@ describe('setting up from the browser', { timeout: 240000 }, () => {
       await hub2.stop();
     }
   });
+
+  test('charts: a fixed window per range with round ticks, a collecting-data state, gaps as gaps (1, 5 and 10,000 points)', async () => {
+    const axis = () => page.evaluate(() => {
+      const u = document.getElementById('metrics-chart').plot;
+      const splits = u.axes[0].splits(u, 0, u.scales.x.min, u.scales.x.max);
+      return { span: u.scales.x.max - u.scales.x.min, splits, labels: u.axes[0].values(u, splits), state: document.getElementById('metrics-chart').dataset.state,
+        note: document.getElementById('chart-summary').textContent };
+    });
+    // One point.
+    await hub.heartbeat('one-point');
+    await page.goto(hub.url + '/servers/one-point');
+    await page.waitForSelector('#metrics-chart[data-state] canvas');
+    let a = await axis();
+    assert.equal(a.state, 'collecting');
+    assert.match(a.note, /Collecting data: 1 point so far/);
+    assert.ok(Math.abs(a.span - 86400) <= 5, `24h spans ${a.span} s`);
+    assert.ok(a.splits.length >= 7 && a.splits.length <= 8, `${a.splits.length} ticks`);
+    for (let k = 1; k < a.splits.length; k++) assert.equal(a.splits[k] - a.splits[k - 1], 3 * 3600, 'ticks every 3 hours');
+    assert.ok(a.labels.every((l) => /^\d\d:00$/.test(l)), a.labels.join(' '));
+
+    // Five points a minute apart: still the whole 24 hours, not five minutes.
+    const now = Date.now();
+    for (let k = 5; k >= 1; k--) await hub.heartbeat('five', { timestamp: new Date(now - k * 60000) });
+    await page.goto(hub.url + '/servers/five');
+    await page.waitForSelector('#metrics-chart[data-state] canvas');
+    a = await axis();
+    assert.equal(a.state, 'collecting');
+    assert.ok(Math.abs(a.span - 86400) <= 5, `24h spans ${a.span} s`);
+    await page.click('[data-range="7d"]');
+    await page.waitForFunction(() => { const u = document.getElementById('metrics-chart').plot; return u && u.scales.x.max - u.scales.x.min > 86400 * 6; });
+    a = await axis();
+    assert.ok(Math.abs(a.span - 7 * 86400) <= 5);
+    for (let k = 1; k < a.splits.length; k++) assert.ok([23, 24, 25].includes((a.splits[k] - a.splits[k - 1]) / 3600), 'daily ticks');
+
+    // 10,000 points over 24 h with an hour missing: drawn, the hour a gap.
+    const res = await page.evaluate(async () => {
+      const src = document.querySelector('script[type=module]').src.replace(/app\.js$/, 'chart.js');
+      const m = await import(src);
+      const end = Date.now();
+      const pts = [];
+      for (let k = 0; k < 10000; k++) {
+        const t = end - 86400e3 + k * 8640;
+        if (t > end - 12 * 3600e3 && t < end - 11 * 3600e3) continue;
+        pts.push({ timestamp: new Date(t).toISOString(), cpu_percent: 50 + 40 * Math.sin(k / 300), memory_percent: 60, disk_percent: 70 });
+      }
+      const box = document.createElement('div');
+      box.style.width = '900px';
+      document.body.append(box);
+      const u = m.drawChart(box, pts, { onCleanup() {} }, { range: '24h', now: end });
+      await new Promise((r) => requestAnimationFrame(() => setTimeout(r, 50)));
+      const nulls = u.data[1].filter((v) => v === null).length;
+      const out = { n: pts.length, rows: u.data[0].length, nulls, span: u.scales.x.max - u.scales.x.min, canvas: !!box.querySelector('canvas') };
+      box.remove();
+      return out;
+    });
+    assert.ok(res.n > 9500);
+    assert.equal(res.rows, res.n + 1, 'one break inserted');
+    assert.equal(res.nulls, 1);
+    assert.ok(res.canvas);
+    assert.ok(Math.abs(res.span - 86400) <= 1, `span ${res.span}`);
+  });
 });

@@ -2,7 +2,7 @@
 // / 30d, the services panel (US0020) with restart, add/edit/delete and a
 // history timeline per service, and the server's open alerts.
 import { api, get, enc } from '../api.js';
-import { h, status, meter, ago, time, num, duration, empty, errorNotice, notAvailable, debounce, serverName, severity, toast, confirm, clockBadge } from '../ui.js';
+import { h, status, meter, ago, time, num, duration, empty, errorNotice, notAvailable, debounce, serverName, severity, toast, confirm, clockBadge, parseTime } from '../ui.js';
 import { drawChart } from '../chart.js';
 import { servicesPanel } from './services.js';
 import { serverSettingsPanel } from './serversettings.js';
@@ -129,12 +129,15 @@ export function mount(root, ctx) {
       if (!ctx.alive || seq !== chartSeq) return;
       const pts = data.data_points || [];
       if (!pts.length) {
-        chartBox.replaceChildren(empty('No metrics in this range yet', 'Charts fill in as heartbeats arrive.'));
+        chartBox.dataset.state = 'empty';
+        chartBox.replaceChildren(empty('Collecting data', 'No heartbeat in this range yet; the chart fills in as they arrive.'));
         chartNote.textContent = '';
         return;
       }
-      drawChart(chartBox, pts, ctx);
-      chartNote.textContent = summarize(pts, data.resolution);
+      chartBox.dataset.state = collecting(pts, range) ? 'collecting' : 'ready';
+      drawChart(chartBox, pts, ctx, { range });
+      chartNote.textContent = (chartBox.dataset.state === 'collecting' ? `Collecting data: ${pts.length} ${pts.length === 1 ? 'point' : 'points'} so far. ` : '') +
+        summarize(pts, data.resolution);
     } catch (err) {
       if (!ctx.alive || seq !== chartSeq) return;
       chartBox.replaceChildren(errorNotice(err));
@@ -187,6 +190,13 @@ export function mount(root, ctx) {
   loadServer();
   loadChart();
   loadAlerts();
+}
+
+// collecting: the points cover less than a tenth of the range's window.
+function collecting(pts, range) {
+  const first = parseTime(pts[0].timestamp);
+  const span = { '24h': 86400e3, '7d': 7 * 86400e3, '30d': 30 * 86400e3 }[range] || 86400e3;
+  return pts.length < 3 || !first || Date.now() - first.getTime() < span / 10;
 }
 
 function summarize(pts, resolution) {
