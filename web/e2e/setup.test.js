@@ -343,4 +343,36 @@ describe('setting up from the browser', { timeout: 240000 }, () => {
     assert.ok(res.canvas);
     assert.ok(Math.abs(res.span - 86400) <= 1, `span ${res.span}`);
   });
+
+  test('phone: a server opened from the overview shows at the top, under the sticky header; alert buttons do not touch', async () => {
+    // Enough servers that the card is below the fold, and an open alert.
+    for (let k = 0; k < 8; k++) await hub.heartbeat(`phone-${k}`);
+    await hub.heartbeat('phone-alert', { metrics: { cpu_percent: 5, memory_percent: 20, disk_percent: 97 } });
+    const phone = await browser.newContext({ viewport: { width: 390, height: 844 }, deviceScaleFactor: 2, isMobile: true, hasTouch: true });
+    await phone.addCookies((await context.cookies()).filter((c) => c.name === 'homelabcmd_session'));
+    const p = await phone.newPage();
+    try {
+      await p.goto(hub.url + '/');
+      await p.waitForSelector('.cards .card');
+      const link = p.locator('.card[data-server-id="phone-7"] .card-title a');
+      await link.scrollIntoViewIfNeeded();
+      await link.click();
+      await p.waitForURL('**/servers/phone-7');
+      await p.waitForSelector('.page-head h1:has-text("phone-7")');
+      const pos = await p.evaluate(() => ({ y: window.scrollY, header: document.querySelector('.topbar').getBoundingClientRect().bottom,
+        title: document.querySelector('.page-head h1').getBoundingClientRect().top }));
+      assert.equal(pos.y, 0, 'the page starts at the top');
+      assert.ok(pos.title >= pos.header, `the name (${pos.title}px) is below the header (${pos.header}px)`);
+
+      await p.goto(hub.url + '/alerts');
+      const row = p.locator('tr:has(button:has-text("Resolve"))').first();
+      await row.waitFor();
+      const ack = await row.locator('button:has-text("Acknowledge")').boundingBox();
+      const res = await row.locator('button:has-text("Resolve")').boundingBox();
+      const apart = Math.max(res.x - (ack.x + ack.width), res.y - (ack.y + ack.height), ack.x - (res.x + res.width));
+      assert.ok(apart >= 6, `the buttons are ${apart}px apart`);
+    } finally {
+      await phone.close();
+    }
+  });
 });

@@ -106,7 +106,12 @@ async function render() {
   } else {
     page.mount(main, ctx);
   }
-  if (!firstRender) main.focus({ preventScroll: false });
+  // A new page starts at the top: focusing <main> must not scroll it under
+  // the sticky header (on a phone the header is two rows high).
+  if (!firstRender) {
+    main.focus({ preventScroll: true });
+    window.scrollTo(0, 0);
+  }
   firstRender = false;
 }
 
