@@ -110,11 +110,20 @@ export async function startHub(opts = {}) {
   };
 }
 
-/** launchBrowser starts Debian's headless Chromium. */
+/**
+ * launchBrowser starts Debian's headless Chromium. Its pages prefer the dark
+ * colour scheme unless a test asks for another (the dashboard follows the
+ * system's; Playwright would emulate light).
+ */
 export async function launchBrowser() {
   mkdirSync(artifacts, { recursive: true });
-  return chromium.launch({
+  const browser = await chromium.launch({
     executablePath: process.env.CHROMIUM_PATH || '/usr/bin/chromium',
     args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
   });
+  const newContext = browser.newContext.bind(browser);
+  const newPage = browser.newPage.bind(browser);
+  browser.newContext = (opts = {}) => newContext({ colorScheme: 'dark', ...opts });
+  browser.newPage = (opts = {}) => newPage({ colorScheme: 'dark', ...opts });
+  return browser;
 }

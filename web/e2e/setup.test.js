@@ -375,4 +375,58 @@ describe('setting up from the browser', { timeout: 240000 }, () => {
       await phone.close();
     }
   });
+
+  test('themes: follow the system, a toggle that sticks, WCAG AA contrast in both', async () => {
+    const contrastPairs = () => {
+      const css = getComputedStyle(document.documentElement);
+      const v = (n) => css.getPropertyValue(n).trim();
+      const rgb = (c) => {
+        const el = document.createElement('div');
+        el.style.color = c;
+        document.body.append(el);
+        const m = getComputedStyle(el).color.match(/\d+(\.\d+)?/g).map(Number);
+        el.remove();
+        return m.slice(0, 3);
+      };
+      const lum = (c) => { const [r, g, b] = rgb(c).map((x) => { x /= 255; return x <= 0.03928 ? x / 12.92 : ((x + 0.055) / 1.055) ** 2.4; }); return 0.2126 * r + 0.7152 * g + 0.0722 * b; };
+      const ratio = (a, b) => { const [x, y] = [lum(a), lum(b)].sort((p, q) => q - p); return (x + 0.05) / (y + 0.05); };
+      const el = (sel) => document.querySelector(sel);
+      const fg = (sel) => getComputedStyle(el(sel)).color;
+      const pairs = {};
+      for (const [name, f, b] of [['text/bg', '--text', '--bg'], ['text/surface', '--text', '--surface'], ['muted/surface', '--muted', '--surface'],
+        ['muted/bg', '--muted', '--bg'], ['ok/surface', '--ok', '--surface'], ['bad/surface', '--bad', '--surface'], ['warn/surface', '--warn', '--surface'],
+        ['info/bg', '--info', '--bg'], ['unknown/surface', '--unknown', '--surface'], ['text/surface-2', '--text', '--surface-2']]) pairs[name] = ratio(v(f), v(b));
+      pairs['button primary'] = ratio(fg('.btn-primary'), getComputedStyle(el('.btn-primary')).backgroundColor);
+      return pairs;
+    };
+    for (const scheme of ['light', 'dark']) {
+      const ctx = await browser.newContext({ colorScheme: scheme, viewport: { width: 1280, height: 900 } });
+      await ctx.addCookies((await context.cookies()).filter((c) => c.name === 'homelabcmd_session'));
+      const p = await ctx.newPage();
+      try {
+        await p.goto(hub.url + '/settings');
+        await p.waitForSelector('.btn-primary');
+        assert.equal(await p.getAttribute('html', 'data-effective-theme'), scheme, `follows the system's ${scheme}`);
+        const pairs = await p.evaluate(contrastPairs);
+        for (const [name, r] of Object.entries(pairs)) assert.ok(r >= 4.5, `${scheme}: ${name} contrast ${r.toFixed(2)} < 4.5`);
+        if (scheme === 'light') {
+          assert.equal(await p.evaluate(() => getComputedStyle(document.documentElement).backgroundColor), 'rgb(246, 248, 250)');
+          // auto → light → dark; the pick survives a reload.
+          await p.click('#theme-toggle');
+          assert.equal(await p.getAttribute('html', 'data-theme'), 'light');
+          await p.click('#theme-toggle');
+          assert.equal(await p.getAttribute('html', 'data-effective-theme'), 'dark');
+          await p.reload();
+          await p.waitForSelector('.btn-primary');
+          assert.equal(await p.getAttribute('html', 'data-effective-theme'), 'dark');
+          assert.equal(await p.evaluate(() => getComputedStyle(document.documentElement).backgroundColor), 'rgb(13, 13, 13)');
+          assert.match(await p.textContent('#theme-toggle'), /Dark/);
+          await p.click('#theme-toggle');
+          assert.equal(await p.getAttribute('html', 'data-effective-theme'), 'light', 'back to following the system');
+        }
+      } finally {
+        await ctx.close();
+      }
+    }
+  });
 });

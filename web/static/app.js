@@ -10,6 +10,7 @@ import * as alerts from './pages/alerts.js';
 import * as actions from './pages/actions.js';
 import * as settings from './pages/settings.js';
 import * as login from './pages/login.js';
+import { initTheme } from './theme.js';
 
 const routes = [
   [/^\/$/, overview, 'overview'],
@@ -185,4 +186,5 @@ document.getElementById('sign-out').addEventListener('click', async () => {
   navigate('/login', true);
 });
 
+initTheme(document.getElementById('theme-toggle'));
 render();
