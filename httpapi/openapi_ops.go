@@ -64,6 +64,7 @@ var tagDocs = [][2]string{
 	{"events", "Live updates for dashboards as server-sent events."},
 	{"actions", "Remediation actions (service restarts): queue, approval, audit trail."},
 	{"alerts", "Alerts: list, acknowledge, resolve; alert thresholds."},
+	{"status", "The public status page (opt-in)."},
 	{"notifications", "Notification channels (Slack, Discord, ntfy, Gotify, e-mail, signed webhook)."},
 	{"docs", "This document and its rendering."},
 }
@@ -192,6 +193,15 @@ func apiOperations() []operation {
 			Content: "text/event-stream", Result: strDesc("Events server.updated, service.changed, alert.changed and action.changed; each data line is {\"type\",\"server_id\",\"data\"}."),
 			Doc: "Keeps the connection open; a comment line every 15 s keeps proxies from closing it."},
 
+		{Route: "GET /api/v1/status-page", Tag: "status", Summary: "The public status page's settings", Auth: authOperator, Result: ref("StatusPageConfig")},
+		{Route: "PUT /api/v1/status-page", Tag: "status", Summary: "Change the public status page", Auth: authOperator,
+			Doc:  "Off by default. When enabled, GET /status (HTML, no login) and GET /api/v1/public/status show the chosen servers and services by name with up/down only: no addresses, metrics or ids. The whole settings object is replaced.",
+			Body: ref("StatusPageConfig"), Result: ref("StatusPageConfig")},
+		{Route: "GET /api/v1/public/status", Tag: "status", Summary: "The public status page's content (no login)", Auth: authOpen,
+			Doc:    "404 when the status page is off. overall: operational, degraded (something cannot be checked) or down.",
+			Result: ref("PublicStatus"), Errors: []int{404}},
+		{Route: "GET /status", Tag: "status", Summary: "The public status page (HTML, no login)", Auth: authOpen,
+			Content: "text/html", Result: str(), Errors: []int{404}, Doc: "Plain HTML without scripts, refreshing every minute; 404 when the page is off."},
 		{Route: "GET /api/openapi.json", Tag: "docs", Summary: "This OpenAPI 3.1 document", Auth: authOpen,
 			Result: schema{"type": "object"}},
 		{Route: "GET /api/docs", Tag: "docs", Summary: "API documentation page (works offline)", Auth: authOpen,

@@ -132,6 +132,11 @@ func (s *Server) routes() {
 	s.route("POST /api/v1/maintenance-windows", admin, s.handleCreateWindow)
 	s.route("DELETE /api/v1/maintenance-windows/{wid}", admin, s.handleDeleteWindow)
 
+	s.route("GET /api/v1/status-page", admin, s.handleGetStatusPage)
+	s.route("PUT /api/v1/status-page", admin, s.handlePutStatusPage)
+	s.route("GET /api/v1/public/status", open, s.handlePublicStatusJSON)
+	s.route("GET /status", open, s.handlePublicStatusPage)
+
 	s.route("GET /api/openapi.json", open, s.handleOpenAPI)
 	s.route("GET /api/docs", open, s.handleDocs)
 

@@ -45,6 +45,7 @@ type Store interface {
 	AlertingStore
 	WindowStore
 	InventoryStore
+	SettingsStore
 }
 
 // Engine is the hub's use cases (package hub): everything that writes

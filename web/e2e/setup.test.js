@@ -429,4 +429,42 @@ describe('setting up from the browser', { timeout: 240000 }, () => {
       }
     }
   });
+
+  test('public status page: 404 until enabled; then, without a session, the chosen servers and services and nothing internal', async () => {
+    await hub.heartbeat('family-nas', { services: [{ name: 'plex', status: 'running', pid: 7, memory_mb: 100, cpu_percent: 1 }] });
+    assert.equal((await hub.api('POST', '/servers/family-nas/services', { service_name: 'plex', display_name: 'Films' })).status, 201);
+    assert.equal((await hub.api('PUT', '/servers/family-nas', { ip_address: '192.168.7.7' })).status, 200);
+    await hub.heartbeat('family-nas', { services: [{ name: 'plex', status: 'running', pid: 7, memory_mb: 100, cpu_percent: 1 }] });
+    const anon = await browser.newContext();
+    const p = await anon.newPage();
+    try {
+      assert.equal((await p.goto(hub.url + '/status')).status(), 404);
+      await page.goto(hub.url + '/settings');
+      await page.waitForSelector('#status-page-form');
+      await page.check('#sp-enabled');
+      await page.fill('#sp-title', 'The Smiths at home');
+      await page.check('#status-page-form input[name=server][value="family-nas"]');
+      await page.check('#status-page-form input[name=service][value="family-nas/plex"]');
+      await page.click('#status-page-form button[type=submit]');
+      await page.waitForSelector('.toast:has-text("Status page published")');
+      const res = await p.goto(hub.url + '/status');
+      assert.equal(res.status(), 200);
+      assert.equal(await p.title(), 'The Smiths at home');
+      assert.match(await p.textContent('.overall'), /All systems operational/);
+      const text = await p.textContent('body');
+      assert.match(text, /family-nas/);
+      assert.match(text, /Films/);
+      for (const hidden of ['192.168', 'nas-1', 'pihole', 'CPU', '%']) assert.ok(!text.includes(hidden), `shows ${hidden}`);
+      await hub.heartbeat('family-nas', { services: [{ name: 'plex', status: 'stopped' }] });
+      await p.reload();
+      assert.match(await p.textContent('.overall'), /Some systems are down/);
+      await p.screenshot({ path: new URL('../../docs/screenshots/status.png', import.meta.url).pathname, fullPage: true });
+      await page.uncheck('#sp-enabled');
+      await page.click('#status-page-form button[type=submit]');
+      await page.waitForSelector('.toast:has-text("Status page saved (off)")');
+      assert.equal((await p.goto(hub.url + '/status')).status(), 404);
+    } finally {
+      await anon.close();
+    }
+  });
 });

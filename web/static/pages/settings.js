@@ -4,6 +4,7 @@
 import { api, get, enc } from '../api.js';
 import { mountAccess } from './access.js';
 import { mountChannels } from './channels.js';
+import { mountStatusPage } from './statuspage.js';
 import { h, toast, errorNotice, notAvailable, showFieldErrors, clearFieldErrors } from '../ui.js';
 
 export function mount(root, ctx) {
@@ -11,15 +12,18 @@ export function mount(root, ctx) {
   const thresholdsBox = h('div', {}, h('p', { class: 'loading' }, 'Loading…'));
   const channelsBox = h('div', {}, h('p', { class: 'loading' }, 'Loading…'));
   const windowsBox = h('div', {}, h('p', { class: 'loading' }, 'Loading…'));
+  const statusBox = h('div', {}, h('p', { class: 'loading' }, 'Loading…'));
   root.append(h('div', { class: 'page-head' }, h('h1', {}, 'Settings')),
     h('section', { class: 'panel', 'aria-labelledby': 'thr-h' }, h('div', { class: 'panel-head' }, h('h2', { id: 'thr-h' }, 'Alert thresholds')), thresholdsBox),
     h('section', { class: 'panel', 'aria-labelledby': 'ch-h' }, h('div', { class: 'panel-head' }, h('h2', { id: 'ch-h' }, 'Notification channels')), channelsBox),
-    h('section', { class: 'panel', 'aria-labelledby': 'mw-h' }, h('div', { class: 'panel-head' }, h('h2', { id: 'mw-h' }, 'Maintenance windows')), windowsBox));
+    h('section', { class: 'panel', 'aria-labelledby': 'mw-h' }, h('div', { class: 'panel-head' }, h('h2', { id: 'mw-h' }, 'Maintenance windows')), windowsBox),
+    h('section', { class: 'panel', 'aria-labelledby': 'sp-h', 'data-needs': 'admin' }, h('div', { class: 'panel-head' }, h('h2', { id: 'sp-h' }, 'Public status page')), statusBox));
 
   mountAccess(root, ctx);
 
   loadThresholds();
   mountChannels(channelsBox, ctx);
+  if (ctx.can('admin')) mountStatusPage(statusBox, ctx);
   loadWindows();
 
   async function loadWindows() {
