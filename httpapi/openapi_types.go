@@ -14,7 +14,14 @@ func handWrittenSchemas() map[string]schema {
 	serverID := with(str(), "minLength", 1, "maxLength", 100, "pattern", slugPattern)
 	hostname := with(str(), "minLength", 1, "maxLength", 255)
 	sysStatus := enum("up", "down", "maintenance", "unknown")
+	section := enum("servers", "workstations")
+	cardOrder := object(p("servers", arrayOf(str())), p("workstations", arrayOf(str())))
 	return map[string]schema{
+		"CardOrder":         cardOrder,
+		"SectionOrder":      object(p("sections", arrayOf(section))),
+		"CollapsedSections": object(p("collapsed", arrayOf(section))),
+		"DashboardPreferences": object(opt("card_order", cardOrder), opt("section_order", arrayOf(section)),
+			opt("collapsed_sections", arrayOf(section))),
 		"StatusPageConfig": object(p("enabled", with(boolean(), "default", false)), p("title", with(str(), "maxLength", 100, "default", "Homelab status")),
 			p("servers", with(arrayOf(str()), "description", "Server ids shown, in order.")),
 			p("services", with(arrayOf(str()), "description", "server_id/service_name pairs shown under their server."))),

@@ -132,10 +132,17 @@ func (s *Server) routes() {
 	s.route("POST /api/v1/maintenance-windows", admin, s.handleCreateWindow)
 	s.route("DELETE /api/v1/maintenance-windows/{wid}", admin, s.handleDeleteWindow)
 
+	s.route("GET /api/v1/preferences/card-order", viewer, s.handleGetPreference("card-order"))
+	s.route("PUT /api/v1/preferences/card-order", viewer, s.handlePutPreference("card-order"))
+	s.route("GET /api/v1/preferences/section-order", viewer, s.handleGetPreference("section-order"))
+	s.route("PUT /api/v1/preferences/section-order", viewer, s.handlePutPreference("section-order"))
+	s.route("GET /api/v1/preferences/collapsed-sections", viewer, s.handleGetPreference("collapsed-sections"))
+	s.route("PUT /api/v1/preferences/collapsed-sections", viewer, s.handlePutPreference("collapsed-sections"))
+	s.route("GET /api/v1/preferences/dashboard", viewer, s.handleGetPreference("dashboard"))
+	s.route("PUT /api/v1/preferences/dashboard", viewer, s.handlePutPreference("dashboard"))
 	s.route("GET /api/v1/status-page", admin, s.handleGetStatusPage)
 	s.route("PUT /api/v1/status-page", admin, s.handlePutStatusPage)
 	s.route("GET /api/v1/public/status", open, s.handlePublicStatusJSON)
-	s.route("GET /status", open, s.handlePublicStatusPage)
 
 	s.route("GET /api/openapi.json", open, s.handleOpenAPI)
 	s.route("GET /api/docs", open, s.handleDocs)
@@ -144,6 +151,9 @@ func (s *Server) routes() {
 	// The MCP endpoint authenticates each request itself (verifyMCP):
 	// the operator key or a scoped API token, whose role decides its tools.
 	s.mux.Handle("/mcp", s.mcpHandler())
+	// The public status page (HTML, no login; 404 while it is off) is the
+	// page form of GET /api/v1/public/status.
+	s.mux.HandleFunc("GET /status", s.handlePublicStatusPage)
 	s.mux.HandleFunc("/api/", s.handleNotFound)
 	s.mux.Handle("/", web.Handler())
 }
