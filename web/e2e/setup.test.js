@@ -467,4 +467,37 @@ describe('setting up from the browser', { timeout: 240000 }, () => {
       await anon.close();
     }
   });
+
+  test('layout: server and workstation sections, order by drag and drop and by keyboard, collapsed sections, kept across reloads', async () => {
+    for (const id of ['lay-a', 'lay-b', 'lay-c']) await hub.heartbeat(id);
+    await hub.heartbeat('lay-desk');
+    assert.equal((await hub.api('PUT', '/servers/lay-desk', { machine_type: 'workstation' })).status, 200);
+    await page.goto(hub.url + '/?q=lay-');
+    await page.waitForSelector('#cards-workstations .card[data-server-id="lay-desk"]');
+    const order = () => page.$$eval('#cards-servers .card', (els) => els.map((e) => e.dataset.serverId));
+    assert.deepEqual(await order(), ['lay-a', 'lay-b', 'lay-c']);
+
+    await page.dragAndDrop('.card[data-server-id="lay-c"]', '.card[data-server-id="lay-a"]', { targetPosition: { x: 20, y: 10 } });
+    await page.waitForFunction(() => document.querySelector('#cards-servers .card').dataset.serverId === 'lay-c');
+    assert.deepEqual(await order(), ['lay-c', 'lay-a', 'lay-b']);
+    // Keyboard: lay-b moves up one.
+    await page.focus('.card[data-server-id="lay-b"] .card-move');
+    await page.keyboard.press('ArrowUp');
+    assert.deepEqual(await order(), ['lay-c', 'lay-b', 'lay-a']);
+    assert.equal(await page.evaluate(() => document.activeElement.closest('.card').dataset.serverId), 'lay-b', 'focus stays on the moved card');
+
+    await page.click('.section-toggle[data-section="workstations"]');
+    assert.equal(await page.isHidden('#cards-workstations'), true);
+    await page.waitForFunction(async () => {
+      const d = await (await fetch('/api/v1/preferences/dashboard')).json();
+      return d.collapsed_sections?.includes('workstations') && d.card_order?.servers?.slice(0, 3).join() === 'lay-c,lay-b,lay-a';
+    });
+    await page.reload();
+    await page.waitForSelector('#cards-servers .card');
+    assert.deepEqual(await order(), ['lay-c', 'lay-b', 'lay-a'], 'order kept across a reload');
+    assert.equal(await page.getAttribute('.section-toggle[data-section="workstations"]', 'aria-expanded'), 'false');
+    assert.equal(await page.isHidden('#cards-workstations'), true);
+    await page.click('.section-toggle[data-section="workstations"]');
+    await page.waitForSelector('#cards-workstations .card[data-server-id="lay-desk"]');
+  });
 });

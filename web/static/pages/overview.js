@@ -2,6 +2,7 @@
 // summary bar, search and filter (kept in the URL), and live updates.
 import { api, get } from '../api.js';
 import { h, status, meter, ago, empty, errorNotice, debounce, serverName, severity, dialog, toast, confirm, clockBadge } from '../ui.js';
+import { loadLayout, drawSections } from './layout.js';
 
 const FILTERS = [
   ['all', 'All servers'],
@@ -14,6 +15,8 @@ const FILTERS = [
 /** health classifies a server for sorting and the card's edge colour. */
 export function health(s) {
   const svc = s.service_summary || {};
+  // A workstation that is off is not a problem (it raises no alert either).
+  if (s.status === 'offline' && s.machine_type === 'workstation' && !(svc.down || 0)) return 'unknown';
   if (s.status === 'offline' || (svc.down || 0) > 0) return 'bad';
   const m = s.latest_metrics || {};
   const hot = [m.cpu_percent, m.memory_percent, m.disk_percent].some((v) => typeof v === 'number' && v >= 90);
@@ -27,6 +30,7 @@ export function mount(root, ctx) {
   ctx.setTitle('Overview');
   let servers = null;
   let alertsBySeverity = null;
+  let layout = null; // the caller's saved sections and card order (layout.js)
   const q = ctx.query;
   const search = h('input', { type: 'search', id: 'server-search', placeholder: 'Search servers', value: q.get('q') || '', 'aria-label': 'Search servers' });
   const filter = h('select', { id: 'server-filter', 'aria-label': 'Show' },
@@ -57,7 +61,8 @@ export function mount(root, ctx) {
 
   async function load() {
     try {
-      const data = await get('/servers');
+      const [data, saved] = await Promise.all([get('/servers'), layout ? layout : loadLayout()]);
+      layout = saved;
       if (!ctx.alive) return;
       servers = data.servers || [];
     } catch (err) {
@@ -129,7 +134,7 @@ export function mount(root, ctx) {
       list.replaceChildren(empty('No servers match', 'Change the search or the filter.'));
       return;
     }
-    list.replaceChildren(h('ul', { class: 'cards' }, shown.map(card)));
+    list.replaceChildren(...drawSections(layout, shown, card));
   }
 
   function drawSummary() {
@@ -173,7 +178,7 @@ function card(s) {
       h('div', { class: 'card-title' },
         h('a', { href: `/servers/${encodeURIComponent(s.id)}` }, name),
         h('div', { class: 'card-sub' }, [s.hostname !== name ? s.hostname : null, s.ip_address].filter(Boolean).join(' · ') || s.id)),
-      status(st, s.is_paused ? `Paused (${s.status})` : null), clockBadge(s)),
+      status(st, s.is_paused ? `Paused (${s.status})` : s.machine_type === 'workstation' && s.status === 'offline' ? 'Off' : null), clockBadge(s)),
     h('div', { class: s.status === 'offline' ? 'meters stale' : 'meters', title: s.status === 'offline' ? 'Offline: last known values' : null },
       meter('CPU', m.cpu_percent),
       meter('RAM', m.memory_percent),
