@@ -2,7 +2,7 @@
 // / 30d, the services panel (US0020) with restart, add/edit/delete and a
 // history timeline per service, and the server's open alerts.
 import { api, get, enc } from '../api.js';
-import { h, status, meter, ago, time, num, duration, empty, errorNotice, notAvailable, debounce, serverName, severity, toast, confirm, clockBadge, parseTime } from '../ui.js';
+import { h, status, meter, ago, time, num, duration, empty, errorNotice, notAvailable, debounce, serverName, severity, toast, confirm, clockBadge, parseTime, fill } from '../ui.js';
 import { drawChart } from '../chart.js';
 import { servicesPanel } from './services.js';
 import { serverSettingsPanel } from './serversettings.js';
@@ -56,7 +56,7 @@ export function mount(root, ctx) {
 
   function drawHead() {
     const s = server;
-    head.replaceChildren(
+    fill(head,
       h('h1', {}, serverName(s)),
       status(s.is_paused ? 'paused' : s.status, s.is_paused ? `Paused · ${s.status}` : null),
       s.machine_type === 'workstation' ? h('span', { class: 'badge badge-muted', 'data-testid': 'machine-type' }, 'Workstation',
