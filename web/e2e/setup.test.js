@@ -500,4 +500,17 @@ describe('setting up from the browser', { timeout: 240000 }, () => {
     await page.click('.section-toggle[data-section="workstations"]');
     await page.waitForSelector('#cards-workstations .card[data-server-id="lay-desk"]');
   });
+
+  test('sparklines: CPU and RAM over the last hour on a card', async () => {
+    const now = Date.now();
+    for (const [ago, cpu] of [[40, 20], [20, 60], [0, 35]]) {
+      await hub.heartbeat('spark', { timestamp: new Date(now - ago * 60000), metrics: { cpu_percent: cpu, memory_percent: 50, disk_percent: 40 } });
+    }
+    await page.goto(hub.url + '/?q=spark');
+    const svg = page.locator('.card[data-server-id="spark"] svg.sparkline');
+    await svg.waitFor();
+    assert.equal(await svg.getAttribute('aria-label'), 'Last hour: CPU 35%, RAM 50% now');
+    const n = await svg.locator('polyline.spark-cpu').evaluate((e) => e.getAttribute('points').split(' ').length);
+    assert.equal(n, 3);
+  });
 });

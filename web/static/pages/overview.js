@@ -3,6 +3,7 @@
 import { api, get } from '../api.js';
 import { h, status, meter, ago, empty, errorNotice, debounce, serverName, severity, dialog, toast, confirm, clockBadge } from '../ui.js';
 import { loadLayout, drawSections } from './layout.js';
+import { sparklines } from './sparkline.js';
 
 const FILTERS = [
   ['all', 'All servers'],
@@ -135,6 +136,7 @@ export function mount(root, ctx) {
       return;
     }
     list.replaceChildren(...drawSections(layout, shown, card));
+    sparklines(list, ctx);
   }
 
   function drawSummary() {
