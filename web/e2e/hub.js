@@ -13,6 +13,17 @@ export const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)
 export const artifacts = path.join(repoRoot, 'test-artifacts');
 export const API_KEY = 'e2e-operator-key-0123456789abcdef';
 
+/**
+ * screenshotDir is where the README's screenshots are written: docs/screenshots
+ * with UPDATE_SCREENSHOTS=1, else test-artifacts/screenshots (so a test run
+ * leaves the tracked files alone).
+ */
+export function screenshotDir() {
+  const dir = process.env.UPDATE_SCREENSHOTS === '1' ? path.join(repoRoot, 'docs', 'screenshots') : path.join(artifacts, 'screenshots');
+  mkdirSync(dir, { recursive: true });
+  return dir;
+}
+
 export function freePort() {
   return new Promise((resolve, reject) => {
     const srv = createServer();

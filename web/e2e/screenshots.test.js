@@ -1,13 +1,14 @@
-// The README's screenshots (docs/screenshots/*.png), made from a small,
-// tidy fleet so that they stay current with the dashboard. Run with
-// `node --test screenshots.test.js`.
+// The README's screenshots, made from a small, tidy fleet so that they stay
+// current with the dashboard. They go to test-artifacts/screenshots; with
+// UPDATE_SCREENSHOTS=1 to docs/screenshots (what the README shows):
+// `UPDATE_SCREENSHOTS=1 node --test screenshots.test.js setup.test.js`.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
-import { API_KEY, launchBrowser, repoRoot, startHub } from './hub.js';
+import { API_KEY, launchBrowser, screenshotDir, startHub } from './hub.js';
 
-const shots = path.join(repoRoot, 'docs', 'screenshots');
+const shots = screenshotDir();
 let hub, browser, page;
 
 const svc = (name, pid) => ({ name, status: 'running', pid, memory_mb: 180, cpu_percent: 2.5 });

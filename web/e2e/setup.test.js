@@ -7,7 +7,8 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import http from 'node:http';
 import { createHmac } from 'node:crypto';
-import { API_KEY, launchBrowser, startHub } from './hub.js';
+import path from 'node:path';
+import { API_KEY, launchBrowser, screenshotDir, startHub } from './hub.js';
 
 let hub, browser, context, page;
 
@@ -458,7 +459,7 @@ describe('setting up from the browser', { timeout: 240000 }, () => {
       await hub.heartbeat('family-nas', { services: [{ name: 'plex', status: 'stopped' }] });
       await p.reload();
       assert.match(await p.textContent('.overall'), /Some systems are down/);
-      await p.screenshot({ path: new URL('../../docs/screenshots/status.png', import.meta.url).pathname, fullPage: true });
+      await p.screenshot({ path: path.join(screenshotDir(), 'status.png'), fullPage: true });
       await page.uncheck('#sp-enabled');
       await page.click('#status-page-form button[type=submit]');
       await page.waitForSelector('.toast:has-text("Status page saved (off)")');

@@ -61,6 +61,8 @@ export function mount(root, ctx) {
   filter.addEventListener('change', keepInURL);
 
   async function load() {
+    // The three requests go out together; the cards wait for all of them.
+    const openAlerts = get('/alerts', { status: 'open', limit: 100 }).catch(() => null);
     try {
       const [data, saved] = await Promise.all([get('/servers'), layout ? layout : loadLayout()]);
       layout = saved;
@@ -71,11 +73,11 @@ export function mount(root, ctx) {
       list.replaceChildren(errorNotice(err));
       return;
     }
-    try {
-      const a = await get('/alerts', { status: 'open', limit: 100 });
+    const a = await openAlerts;
+    if (a) {
       alertsBySeverity = {};
       for (const al of a.alerts || []) alertsBySeverity[al.severity] = (alertsBySeverity[al.severity] || 0) + 1;
-    } catch {
+    } else {
       alertsBySeverity = null; // alerts API not there: fall back to per-server counts
     }
     if (ctx.alive) draw();
