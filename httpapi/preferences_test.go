@@ -26,7 +26,9 @@ func TestPreferences(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		viewer := func(method, path string, body any) response { return a.do(method, path, body, "Authorization", "Bearer "+secret) }
+		viewer := func(method, path string, body any) response {
+			return a.do(method, path, body, "Authorization", "Bearer "+secret)
+		}
 		if r := viewer("GET", "/api/v1/preferences/card-order", nil); strings.Contains(string(r.Body), `"b"`) {
 			t.Fatalf("the viewer sees the operator's order: %s", r.Body)
 		}
