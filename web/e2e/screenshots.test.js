@@ -20,10 +20,11 @@ async function seed() {
     ['pihole', [svc('pihole-FTL', 412)], 6, 31, 38],
     ['proxmox', [svc('pveproxy', 1500)], 48, 74, 88],
   ];
-  for (let k = 144; k >= 1; k--) {
-    const t = new Date(now - k * 10 * 60 * 1000);
+  // Six hours of 5-minute samples: enough for a chart, cheap to seed.
+  for (let k = 72; k >= 1; k--) {
+    const t = new Date(now - k * 5 * 60 * 1000);
     for (const [id, services, cpu, mem, disk] of fleet) {
-      const w = Math.sin(k / 9 + cpu);
+      const w = Math.sin(k / 5 + cpu);
       await hub.heartbeat(id, { timestamp: t, services, metrics: { cpu_percent: Math.max(1, cpu + 18 * w), memory_percent: mem + 4 * w, disk_percent: disk,
         memory_total_mb: 32000, memory_used_mb: 16000, disk_total_gb: 4000, disk_used_gb: 2800, uptime_seconds: 900000 - k * 600 } });
     }
