@@ -72,3 +72,27 @@ func TestUnitInventory(t *testing.T) {
 		}
 	})
 }
+
+func TestServerTags(t *testing.T) {
+	ctx := context.Background()
+	forEachDB(t, func(t *testing.T, db *DB) {
+		mustCreateServer(t, db, "pi")
+		if s, err := db.FindServer(ctx, "pi"); err != nil || s.Tags == nil || len(s.Tags) != 0 {
+			t.Fatalf("new server tags %v, %v", s.Tags, err)
+		}
+		tags := []string{"dns", "rack-1"}
+		s, err := db.UpdateServer(ctx, "pi", homelabcmd.ServerUpdate{Tags: &tags})
+		if err != nil || !slices.Equal(s.Tags, tags) {
+			t.Fatalf("update: %v, %v", s, err)
+		}
+		list, err := db.ListServers(ctx)
+		if err != nil || len(list) != 1 || !slices.Equal(list[0].Tags, tags) {
+			t.Fatalf("list: %v", err)
+		}
+		for _, bad := range [][]string{{"Upper"}, {"a b"}, {"dup", "dup"}, {""}} {
+			if _, err := db.UpdateServer(ctx, "pi", homelabcmd.ServerUpdate{Tags: &bad}); homelabcmd.ErrorCode(err) != homelabcmd.EINVALID {
+				t.Errorf("tags %q: %v", bad, err)
+			}
+		}
+	})
+}
