@@ -61,6 +61,7 @@ describe('setting up from the browser', { timeout: 240000 }, () => {
       const row = page.locator('tr[data-type="webhook"]');
       await row.waitFor();
       assert.match(await row.textContent(), /family-hook/);
+      assert.doesNotMatch(await page.textContent('section[aria-labelledby=ch-h]'), /null/, 'no stray "null" text');
 
       await row.locator('[data-action=test]').click();
       await row.locator('[data-testid=test-result][data-ok="true"]').waitFor();
@@ -513,5 +514,28 @@ describe('setting up from the browser', { timeout: 240000 }, () => {
     assert.equal(await svg.getAttribute('aria-label'), 'Last hour: CPU 35%, RAM 50% now');
     const n = await svg.locator('polyline.spark-cpu').evaluate((e) => e.getAttribute('points').split(' ').length);
     assert.equal(n, 3);
+  });
+
+  test('tags: set on the server page, shown on the card, filtered on the overview', async () => {
+    await hub.heartbeat('tag-a');
+    await hub.heartbeat('tag-b');
+    await page.goto(hub.url + '/servers/tag-a');
+    await page.waitForSelector('#srv-tags');
+    await page.fill('#srv-tags', 'Media, rack-1');
+    await page.click('#server-form button[type=submit]');
+    await page.waitForSelector('.toast:has-text("Server saved")');
+    assert.deepEqual((await hub.api('GET', '/servers/tag-a')).body.tags, ['media', 'rack-1']);
+    await page.fill('#srv-tags', 'bad tag!');
+    await page.click('#server-form button[type=submit]');
+    await page.waitForSelector('#server-form .field-error, #server-form .form-error');
+    await page.goto(hub.url + '/?q=tag-');
+    await page.waitForSelector('.card[data-server-id="tag-b"]');
+    assert.match(await page.textContent('.card[data-server-id="tag-a"] [data-testid=tags]'), /#media/);
+    await page.selectOption('#tag-filter', 'rack-1');
+    await page.waitForFunction(() => document.querySelectorAll('.cards .card').length === 1);
+    assert.match(page.url(), /tag=rack-1/);
+    await page.reload();
+    await page.waitForSelector('.card[data-server-id="tag-a"]');
+    assert.equal(await page.locator('.cards .card').count(), 1, 'the tag filter is kept in the URL');
   });
 });

@@ -3,7 +3,7 @@
 // config (GET /notifications/providers); secrets come back masked and are
 // kept when left empty.
 import { api, get, enc } from '../api.js';
-import { h, toast, errorNotice, notAvailable, showFieldErrors, clearFieldErrors, empty, confirm } from '../ui.js';
+import { h, fill, toast, errorNotice, notAvailable, showFieldErrors, clearFieldErrors, empty, confirm } from '../ui.js';
 
 const MASK = '********';
 const SEVERITIES = ['low', 'medium', 'high', 'critical'];
@@ -40,7 +40,7 @@ export function mountChannels(box, ctx) {
       h('tbody', {}, channels.map((c) => row(c, label)))) :
       empty('No notification channels', providers.length ? 'Add one to be told when something breaks: Slack, Discord, ntfy, e-mail, a signed webhook and more.' :
         'Add a channel in the hub configuration to be told when something breaks.');
-    box.replaceChildren(h('div', { class: 'panel-tools' }, add), openForm ? channelForm(openForm) : null, list);
+    fill(box, h('div', { class: 'panel-tools' }, add), openForm ? channelForm(openForm) : null, list);
     const first = box.querySelector('#channel-form input, #channel-form select');
     if (openForm && first) first.focus();
   }

@@ -36,6 +36,9 @@ export function mount(root, ctx) {
   const search = h('input', { type: 'search', id: 'server-search', placeholder: 'Search servers', value: q.get('q') || '', 'aria-label': 'Search servers' });
   const filter = h('select', { id: 'server-filter', 'aria-label': 'Show' },
     FILTERS.map(([v, label]) => h('option', { value: v, selected: (q.get('show') || 'all') === v }, label)));
+  // Filled with the fleet's tags when the servers load; hidden without any.
+  const tagFilter = h('select', { id: 'tag-filter', 'aria-label': 'Tag', hidden: true });
+  let wantedTag = q.get('tag') || '';
   const summary = h('section', { class: 'summary', 'aria-label': 'Fleet summary' });
   const list = h('section', { 'aria-label': 'Servers', 'aria-live': 'polite', 'aria-busy': 'true' }, h('p', { class: 'loading' }, 'Loading servers…'));
 
@@ -47,18 +50,20 @@ export function mount(root, ctx) {
       upgradeAll,
       h('button', { type: 'button', class: 'btn', onclick: addServer, 'data-needs': 'admin' }, '+ Add server')),
     summary,
-    h('div', { class: 'filters', role: 'search' }, search, filter),
+    h('div', { class: 'filters', role: 'search' }, search, filter, tagFilter),
     list);
 
   const keepInURL = () => {
     const p = new URLSearchParams();
     if (search.value) p.set('q', search.value);
     if (filter.value !== 'all') p.set('show', filter.value);
+    if (tagFilter.value) p.set('tag', tagFilter.value);
     history.replaceState(null, '', '/' + (p.toString() ? '?' + p : ''));
     draw();
   };
   search.addEventListener('input', debounce(keepInURL, 120));
   filter.addEventListener('change', keepInURL);
+  tagFilter.addEventListener('change', () => { wantedTag = tagFilter.value; keepInURL(); });
 
   async function load() {
     // The three requests go out together; the cards wait for all of them.
@@ -116,10 +121,13 @@ export function mount(root, ctx) {
         h('button', { type: 'button', class: 'btn btn-primary', onclick: addServer, 'data-needs': 'admin' }, '+ Add server')));
       return;
     }
+    drawTagFilter();
     const term = search.value.trim().toLowerCase();
     const show = filter.value;
+    const tag = tagFilter.value;
     const shown = servers.filter((s) => {
-      if (term && ![s.id, s.hostname, s.display_name, s.ip_address].some((v) => v && v.toLowerCase().includes(term))) return false;
+      if (term && ![s.id, s.hostname, s.display_name, s.ip_address, ...(s.tags || [])].some((v) => v && v.toLowerCase().includes(term))) return false;
+      if (tag && !(s.tags || []).includes(tag)) return false;
       const hl = health(s);
       switch (show) {
         case 'problems': return hl !== 'ok';
@@ -139,6 +147,12 @@ export function mount(root, ctx) {
     }
     list.replaceChildren(...drawSections(layout, shown, card));
     sparklines(list, ctx);
+  }
+
+  function drawTagFilter() {
+    const tags = [...new Set(servers.flatMap((s) => s.tags || []))].sort();
+    tagFilter.replaceChildren(h('option', { value: '' }, 'All tags'), ...tags.map((t) => h('option', { value: t, selected: t === wantedTag }, `#${t}`)));
+    tagFilter.hidden = tags.length === 0;
   }
 
   function drawSummary() {
@@ -193,7 +207,8 @@ function card(s) {
         svc.down ? ` · ✕ ${svc.down} down` : ''),
       h('span', { class: s.active_alert_count ? 'bad' : 'muted' },
         s.active_alert_count ? `▲ ${s.active_alert_count} open alert${s.active_alert_count > 1 ? 's' : ''}` : 'No open alerts'),
-      h('span', { class: 'muted' }, 'Seen ', ago(s.last_seen))),
+      h('span', { class: 'muted' }, 'Seen ', ago(s.last_seen)),
+      (s.tags || []).length ? h('span', { class: 'tags', 'data-testid': 'tags' }, s.tags.map((t) => h('span', { class: 'tag' }, `#${t}`))) : null),
     s.active_alert_summaries?.length ? h('ul', { class: 'small muted', style: { margin: 0, paddingLeft: '1.1rem' } },
       s.active_alert_summaries.map((t) => h('li', {}, t))) : null);
 }

@@ -30,7 +30,10 @@ export function serverSettingsPanel(id, ctx, { onSaved, onDeleted }) {
           h('select', { id: 'srv-type', name: 'machine_type' },
             h('option', { value: 'server', selected: s.machine_type !== 'workstation' }, 'Server'),
             h('option', { value: 'workstation', selected: s.machine_type === 'workstation' }, 'Workstation')),
-          h('p', { class: 'field-hint' }, 'A workstation may be switched off: it never raises an offline alert and shows when it was last seen.'))),
+          h('p', { class: 'field-hint' }, 'A workstation may be switched off: it never raises an offline alert and shows when it was last seen.')),
+        h('div', { class: 'field' }, h('label', { for: 'srv-tags' }, 'Tags'),
+          h('input', { id: 'srv-tags', name: 'tags', type: 'text', value: (s.tags || []).join(', '), placeholder: 'e.g. media, rack-1', autocomplete: 'off', spellcheck: 'false' }),
+          h('p', { class: 'field-hint' }, 'Comma-separated lowercase words; the overview filters by them.'))),
       h('div', { class: 'form-actions' }, h('button', { type: 'submit', class: 'btn btn-primary' }, 'Save server')));
     form.addEventListener('input', () => { dirty = true; });
     form.addEventListener('submit', async (e) => {
@@ -40,6 +43,8 @@ export function serverSettingsPanel(id, ctx, { onSaved, onDeleted }) {
       const name = form.elements.display_name.value.trim();
       if (name !== (s.display_name || '')) body.display_name = name;
       if (form.elements.machine_type.value !== (s.machine_type || 'server')) body.machine_type = form.elements.machine_type.value;
+      const tags = form.elements.tags.value.split(',').map((t) => t.trim().toLowerCase()).filter(Boolean);
+      if (tags.join(',') !== (s.tags || []).join(',')) body.tags = tags;
       if (!Object.keys(body).length) { toast('No changes'); return; }
       try {
         const res = await api('PUT', base, body);
