@@ -91,3 +91,24 @@ func (db *DB) FindUnitInventory(ctx context.Context, serverID string) (*homelabc
 	}
 	return inv, nil
 }
+
+// UnitNames returns the names in the server's latest unit inventory.
+func (tx *Tx) UnitNames(ctx context.Context, serverID string) ([]string, error) {
+	var units string
+	err := tx.QueryRowContext(ctx, `SELECT units FROM unit_inventory WHERE server_id = $1`, serverID).Scan(&units)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	var list []homelabcmd.AvailableUnit
+	if err := json.Unmarshal([]byte(units), &list); err != nil {
+		return nil, err
+	}
+	names := make([]string, len(list))
+	for i, u := range list {
+		names[i] = u.Name
+	}
+	return names, nil
+}
