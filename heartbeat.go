@@ -27,6 +27,12 @@ type Heartbeat struct {
 	Services          []ServiceReport    `json:"services,omitempty"`
 	Filesystems       []Filesystem       `json:"filesystems,omitempty"`
 	NetworkInterfaces []NetworkInterface `json:"network_interfaces,omitempty"`
+	// AvailableUnits (our extension) is the service units the agent can
+	// see, sent on start and then at a low rate; nil: not in this beat.
+	AvailableUnits []AvailableUnit `json:"available_units,omitempty"`
+	// MonitoredServices (our extension) is the agent's own configured list,
+	// sent with the inventory; the hub adopts it as expected services once.
+	MonitoredServices []string `json:"monitored_services,omitempty"`
 	// Containers is our extension: every container of the host's container
 	// engine. nil (absent) when the agent has no engine to ask, which is
 	// not the same as an engine with no containers (an empty list, which
@@ -198,6 +204,9 @@ func (h *Heartbeat) Validate() error {
 		if err := h.Containers[i].validate(fmt.Sprintf("containers.%d", i)); err != nil {
 			return err
 		}
+	}
+	if err := h.validateInventory(); err != nil {
+		return err
 	}
 	for i, f := range h.Filesystems {
 		p := fmt.Sprintf("filesystems.%d", i)

@@ -57,8 +57,10 @@ type Server struct {
 	// Filesystems and NetworkInterfaces are the latest heartbeat's snapshot.
 	Filesystems       []Filesystem       `json:"filesystems"`
 	NetworkInterfaces []NetworkInterface `json:"network_interfaces"`
-	CreatedAt         time.Time          `json:"created_at"`
-	UpdatedAt         time.Time          `json:"updated_at"`
+	// Tags are the operator's labels (lowercase words), for filtering.
+	Tags      []string  `json:"tags"`
+	CreatedAt time.Time `json:"created_at"`
+	UpdatedAt time.Time `json:"updated_at"`
 }
 
 // Name is what the operator sees: the display name, else the hostname.
@@ -130,6 +132,8 @@ type ServerUpdate struct {
 	IPAddress   *string `json:"ip_address"`
 	TDPWatts    *int    `json:"tdp_watts"`
 	MachineType *string `json:"machine_type"`
+	// Tags replace the server's tags (ValidateTags).
+	Tags *[]string `json:"tags"`
 }
 
 // Validate checks the fields present in the update.
@@ -154,8 +158,34 @@ func (u *ServerUpdate) Validate() error {
 			return err
 		}
 	}
+	if u.Tags != nil {
+		if err := ValidateTags(*u.Tags); err != nil {
+			return err
+		}
+	}
 	if u.MachineType != nil {
 		return ValidateMachineType(*u.MachineType)
+	}
+	return nil
+}
+
+var tagPattern = regexp.MustCompile(`^[a-z0-9][a-z0-9._-]{0,31}$`)
+
+// ValidateTags accepts at most 20 distinct tags of 1-32 lowercase letters,
+// digits, '.', '_' and '-'. EINVALID naming "tags".
+func ValidateTags(tags []string) error {
+	if len(tags) > 20 {
+		return FieldError("tags", "at most 20 tags")
+	}
+	seen := map[string]bool{}
+	for _, t := range tags {
+		if !tagPattern.MatchString(t) {
+			return FieldError("tags", "tag %q must be 1-32 lowercase letters, digits, '.', '_' or '-'", t)
+		}
+		if seen[t] {
+			return FieldError("tags", "tag %q is given twice", t)
+		}
+		seen[t] = true
 	}
 	return nil
 }

@@ -62,6 +62,9 @@ type Tx interface {
 
 // HeartbeatTx stores what a heartbeat reports.
 type HeartbeatTx interface {
+	// UnitNames returns the names in the server's latest unit inventory
+	// (what its agent can see); none before the agent sent one.
+	UnitNames(ctx context.Context, serverID string) ([]string, error)
 	// SaveHeartbeat finds (or registers) the reporting server, updates it,
 	// stores the metrics sample and the service reports (current status
 	// moves forward only; history keeps late reports). EFORBIDDEN for a

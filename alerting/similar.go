@@ -7,6 +7,17 @@ import (
 	"github.com/homelabcmd/homelabcmd"
 )
 
+// SuggestUnits adds to a unit-not-found alert's message the units of the
+// server (names its agent can see) that look like the expected one.
+func SuggestUnits(a *homelabcmd.Alert, units []string) {
+	if a.AlertType != homelabcmd.AlertUnit || a.ServiceName == nil || a.Message == nil {
+		return
+	}
+	if similar := SimilarUnits(*a.ServiceName, units, 3); len(similar) > 0 {
+		a.Message = ptr(*a.Message + " Units with a similar name: " + strings.Join(similar, ", ") + ".")
+	}
+}
+
 // SimilarUnits returns up to n of the units (names the agent can see) that
 // look like name, closest first: the ones an operator who made a typo
 // ("plexx", "plex" for "plexmediaserver") most likely meant. Names compare

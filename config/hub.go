@@ -90,6 +90,9 @@ type Hub struct {
 	// DriftCheckInterval is how often servers with drift detection on are
 	// checked against their configuration packs; 0 never.
 	DriftCheckInterval time.Duration
+
+	// set knows where each value came from (nil for a Hub built in code).
+	set *option.Set
 }
 
 // LoadHub reads the hub settings: defaults, then the YAML file named by
@@ -119,6 +122,7 @@ const FlagHelp = "Every flag can also be set as HOMELAB_CMD_<NAME> (e.g. HOMELAB
 func ParseHub(fs *flag.FlagSet, args, environ []string) (*Hub, *option.Set, string, error) {
 	c := &Hub{}
 	set := option.New(EnvPrefix, hubOptions(c))
+	c.set = set
 	fs.String("config", "", "YAML config file (also HOMELAB_CMD_CONFIG)")
 	set.DefineFlags(fs)
 	path := configPath(EnvPrefix, args, environ)
@@ -259,4 +263,23 @@ func (c *Hub) Addr() string { return net.JoinHostPort(c.Host, strconv.Itoa(c.Por
 func (c *Hub) RestartPolicy() homelabcmd.RestartPolicy {
 	return homelabcmd.RestartPolicy{MaxRestarts: c.RestartMax, Window: c.RestartWindow,
 		PickupTimeout: c.ActionTimeout, GracePeriod: c.RestartGracePeriod}
+}
+
+// Explicit returns how the option named name was set when it was given
+// explicitly (flag, environment or file), for settings that such a value
+// pins against the dashboard; ok is false for a default or an unknown name.
+func (c *Hub) Explicit(name string) (e option.Entry, ok bool) {
+	if c.set == nil {
+		return option.Entry{}, false
+	}
+	src := c.set.Source(name)
+	if src != option.Flag && src != option.Env && src != option.File {
+		return option.Entry{}, false
+	}
+	for _, e := range c.set.Entries() {
+		if e.Name == name {
+			return e, true
+		}
+	}
+	return option.Entry{}, false
 }

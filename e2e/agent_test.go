@@ -309,7 +309,11 @@ func TestAgentDryRun(t *testing.T) {
 			Status string `json:"status"`
 			PID    *int   `json:"pid"`
 		} `json:"services"`
-		Metrics map[string]any `json:"metrics"`
+		Metrics        map[string]any `json:"metrics"`
+		AvailableUnits []struct {
+			Name, Description string
+		} `json:"available_units"`
+		MonitoredServices []string `json:"monitored_services"`
 	}
 	if err := json.Unmarshal([]byte(stdout.String()), &hb); err != nil {
 		t.Fatalf("stdout is not one heartbeat: %v\n%s", err, stdout.String())
@@ -317,6 +321,11 @@ func TestAgentDryRun(t *testing.T) {
 	if hb.ServerID != "dry" || len(hb.Services) != 2 || hb.Services[0].Name != "ghost" || hb.Services[0].Status != "unknown" ||
 		hb.Services[1].Status != "running" || hb.Services[1].PID == nil || hb.Metrics["cpu_percent"] == nil {
 		t.Fatalf("heartbeat %s", stdout.String())
+	}
+	// The first full heartbeat carries what the agent can see and its own list.
+	if len(hb.AvailableUnits) != 1 || hb.AvailableUnits[0].Name != "plex.service" || hb.AvailableUnits[0].Description == "" ||
+		strings.Join(hb.MonitoredServices, ",") != "plex,ghost" {
+		t.Fatalf("inventory: %+v %v", hb.AvailableUnits, hb.MonitoredServices)
 	}
 }
 

@@ -195,3 +195,38 @@ func TestChannelsAPI(t *testing.T) {
 		expectCode(t, a.op("GET", path, nil), 404, "NOT_FOUND")
 	})
 }
+
+func TestProvidersAPI(t *testing.T) {
+	forEachAPI(t, func(t *testing.T, a *api) {
+		r := a.op("GET", "/api/v1/notifications/providers", nil)
+		expectStatus(t, r, 200)
+		var body struct {
+			Providers []struct {
+				Type   string `json:"type"`
+				Fields []struct {
+					Name      string `json:"name"`
+					Secret    bool   `json:"secret"`
+					Required  bool   `json:"required"`
+					MinLength int    `json:"min_length"`
+				} `json:"fields"`
+			} `json:"providers"`
+		}
+		if err := json.Unmarshal(r.Body, &body); err != nil {
+			t.Fatal(err)
+		}
+		found := false
+		for _, p := range body.Providers {
+			if p.Type != "webhook" {
+				continue
+			}
+			for _, f := range p.Fields {
+				if f.Name == "secret" && f.Secret && f.Required && f.MinLength == 16 {
+					found = true
+				}
+			}
+		}
+		if len(body.Providers) != 10 || !found {
+			t.Fatalf("providers = %s", r.Body)
+		}
+	})
+}

@@ -157,3 +157,9 @@ func (s *Server) handleTestChannel(w http.ResponseWriter, r *http.Request) {
 	}
 	writeJSON(w, http.StatusOK, map[string]any{"success": true, "message": "Test message sent successfully"})
 }
+
+// handleListProviders describes each provider's config fields, from which
+// the dashboard generates its channel form.
+func (s *Server) handleListProviders(w http.ResponseWriter, r *http.Request) {
+	writeJSON(w, http.StatusOK, map[string]any{"providers": registry.Providers()})
+}

@@ -37,6 +37,9 @@ func (s *Server) handleHeartbeat(w http.ResponseWriter, r *http.Request) {
 		fail(err)
 		return
 	}
+	if hb.HasInventory() {
+		s.saveInventory(r.Context(), res.ServerID, &hb)
+	}
 	auth := "agent_token"
 	if bound == "" {
 		auth = "api_key"

@@ -13,7 +13,22 @@ const (
 func handWrittenSchemas() map[string]schema {
 	serverID := with(str(), "minLength", 1, "maxLength", 100, "pattern", slugPattern)
 	hostname := with(str(), "minLength", 1, "maxLength", 255)
+	sysStatus := enum("up", "down", "maintenance", "unknown")
+	section := enum("servers", "workstations")
+	cardOrder := object(p("servers", arrayOf(str())), p("workstations", arrayOf(str())))
 	return map[string]schema{
+		"CardOrder":         cardOrder,
+		"SectionOrder":      object(p("sections", arrayOf(section))),
+		"CollapsedSections": object(p("collapsed", arrayOf(section))),
+		"DashboardPreferences": object(opt("card_order", cardOrder), opt("section_order", arrayOf(section)),
+			opt("collapsed_sections", arrayOf(section))),
+		"StatusPageConfig": object(p("enabled", with(boolean(), "default", false)), p("title", with(str(), "maxLength", 100, "default", "Homelab status")),
+			p("servers", with(arrayOf(str()), "description", "Server ids shown, in order.")),
+			p("services", with(arrayOf(str()), "description", "server_id/service_name pairs shown under their server."))),
+		"PublicStatus": object(p("title", str()), p("overall", enum("operational", "degraded", "down")), p("message", str()),
+			p("systems", arrayOf(object(p("name", str()), p("status", sysStatus),
+				p("services", arrayOf(object(p("name", str()), p("status", enum("up", "down", "unknown")))))))),
+			p("updated_at", dateTime())),
 		"RestartQueued": object(p("action_id", integer()), p("action_type", str()), p("server_id", str()), p("service_name", str()),
 			p("command", str()), p("status", enum("approved", "pending")), p("created_at", dateTime()),
 			p("approved_at", nullable(dateTime())), p("approved_by", nullable(str()))),

@@ -94,6 +94,7 @@ func (s *Server) routes() {
 	s.route("GET /api/v1/servers/{id}/metrics", viewer, s.handleMetrics)
 	s.route("POST /api/v1/servers/{id}/agent/upgrade", operator, s.handleUpgradeAgent)
 
+	s.route("GET /api/v1/servers/{id}/units", viewer, s.handleServerUnits)
 	s.route("GET /api/v1/servers/{id}/services", viewer, s.handleListServices)
 	s.route("POST /api/v1/servers/{id}/services", admin, s.handleCreateService)
 	s.route("PUT /api/v1/servers/{id}/services/{name}", admin, s.handleUpdateService)
@@ -127,6 +128,8 @@ func (s *Server) routes() {
 	s.route("PUT /api/v1/config/notifications", admin, s.handlePutLegacyNotifications)
 	s.route("GET /api/v1/config/thresholds", viewer, s.handleGetThresholds)
 	s.route("PUT /api/v1/config/thresholds", admin, s.handlePutThresholds)
+	s.route("GET /api/v1/config/pinned", viewer, s.handlePinned)
+	s.route("GET /api/v1/notifications/providers", viewer, s.handleListProviders)
 	s.route("GET /api/v1/notifications/channels", viewer, s.handleListChannels)
 	s.route("POST /api/v1/notifications/channels", admin, s.handleCreateChannel)
 	s.route("GET /api/v1/notifications/channels/{cid}", viewer, s.handleGetChannel)
@@ -138,6 +141,17 @@ func (s *Server) routes() {
 	s.route("DELETE /api/v1/maintenance-windows/{wid}", admin, s.handleDeleteWindow)
 
 	s.agentlessRoutes()
+	s.route("GET /api/v1/preferences/card-order", viewer, s.handleGetPreference("card-order"))
+	s.route("PUT /api/v1/preferences/card-order", viewer, s.handlePutPreference("card-order"))
+	s.route("GET /api/v1/preferences/section-order", viewer, s.handleGetPreference("section-order"))
+	s.route("PUT /api/v1/preferences/section-order", viewer, s.handlePutPreference("section-order"))
+	s.route("GET /api/v1/preferences/collapsed-sections", viewer, s.handleGetPreference("collapsed-sections"))
+	s.route("PUT /api/v1/preferences/collapsed-sections", viewer, s.handlePutPreference("collapsed-sections"))
+	s.route("GET /api/v1/preferences/dashboard", viewer, s.handleGetPreference("dashboard"))
+	s.route("PUT /api/v1/preferences/dashboard", viewer, s.handlePutPreference("dashboard"))
+	s.route("GET /api/v1/status-page", admin, s.handleGetStatusPage)
+	s.route("PUT /api/v1/status-page", admin, s.handlePutStatusPage)
+	s.route("GET /api/v1/public/status", open, s.handlePublicStatusJSON)
 
 	s.route("GET /api/openapi.json", open, s.handleOpenAPI)
 	s.route("GET /api/docs", open, s.handleDocs)
@@ -146,6 +160,9 @@ func (s *Server) routes() {
 	// The MCP endpoint authenticates each request itself (verifyMCP):
 	// the operator key or a scoped API token, whose role decides its tools.
 	s.mux.Handle("/mcp", s.mcpHandler())
+	// The public status page (HTML, no login; 404 while it is off) is the
+	// page form of GET /api/v1/public/status.
+	s.mux.HandleFunc("GET /status", s.handlePublicStatusPage)
 	s.mux.HandleFunc("/api/", s.handleNotFound)
 	s.mux.Handle("/", web.Handler())
 }

@@ -46,6 +46,8 @@ type Store interface {
 	ContainerStore
 	AlertingStore
 	WindowStore
+	InventoryStore
+	SettingsStore
 }
 
 // Engine is the hub's use cases (package hub): everything that writes
@@ -66,6 +68,7 @@ type Engine interface {
 	ResolveAlert(ctx context.Context, id int64) (*homelabcmd.Alert, error)
 	Thresholds(ctx context.Context) (alerting.Thresholds, error)
 	UpdateThresholds(ctx context.Context, p alerting.ThresholdsPatch) (alerting.Thresholds, []string, error)
+	Pinned() map[string]alerting.Pin
 	CreateChannel(ctx context.Context, c *homelabcmd.Channel) error
 	UpdateChannel(ctx context.Context, id int64, upd homelabcmd.ChannelUpdate) (*homelabcmd.Channel, error)
 	SetServerPaused(ctx context.Context, id string, paused bool) (*homelabcmd.Server, error)

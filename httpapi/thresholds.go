@@ -28,3 +28,10 @@ func (s *Server) handlePutThresholds(w http.ResponseWriter, r *http.Request) {
 	}
 	writeJSON(w, http.StatusOK, map[string]any{"updated": updated, "thresholds": th})
 }
+
+// handlePinned lists the thresholds the hub's configuration sets explicitly
+// (flag, environment, file): they win over stored values and the dashboard
+// shows them read-only with their source.
+func (s *Server) handlePinned(w http.ResponseWriter, r *http.Request) {
+	writeJSON(w, http.StatusOK, map[string]any{"pinned": s.engine.Pinned()})
+}

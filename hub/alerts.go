@@ -43,6 +43,9 @@ func (e *Engine) evaluate(ctx context.Context, tx homelabcmd.Tx, cfg alerting.Co
 		return 0, err
 	}
 	res := alerting.Evaluate(in, cfg, tx.Now())
+	if err := suggestUnits(ctx, tx, id, res.Transitions); err != nil {
+		return 0, err
+	}
 	if quiet && !saved.Server.Paused {
 		if page {
 			alerting.PageCritical(res.Transitions, tx.Now())
@@ -451,6 +454,27 @@ func (e *Engine) resolvedAfterWindow(ctx context.Context, tx homelabcmd.Tx, serv
 	}
 	if end, ok := homelabcmd.QuietUntil(windows, serverID, tx.Now()); ok {
 		alerting.ResolvedAfterWindow(trs, end)
+	}
+	return nil
+}
+
+// suggestUnits adds the agent's similarly named units to the message of
+// each unit-not-found alert opening (alerting.SuggestUnits), reading the
+// server's unit inventory only when one opens.
+func suggestUnits(ctx context.Context, tx homelabcmd.Tx, serverID string, trs []alerting.Transition) error {
+	var names []string
+	loaded := false
+	for i := range trs {
+		if tr := &trs[i]; tr.Kind == alerting.Opened && tr.Alert.AlertType == homelabcmd.AlertUnit {
+			if !loaded {
+				var err error
+				if names, err = tx.UnitNames(ctx, serverID); err != nil {
+					return err
+				}
+				loaded = true
+			}
+			alerting.SuggestUnits(&tr.Alert, names)
+		}
 	}
 	return nil
 }

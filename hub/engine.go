@@ -12,6 +12,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"log/slog"
+	"maps"
 	"os"
 	"time"
 
@@ -47,6 +48,9 @@ type Options struct {
 	// NotifyGuard decides which addresses channels may reach (nil: no
 	// private, loopback or link-local ones).
 	NotifyGuard *notify.Guard
+	// Pinned are the thresholds the configuration sets explicitly (see
+	// Pin); keys other than those in pinnable are ignored.
+	Pinned map[string]alerting.Pin
 }
 
 // Engine runs the hub's use cases over a store.
@@ -64,6 +68,7 @@ type Engine struct {
 	windowCache windowCache
 	// settle wakes the settle-recoveries job when a recovery hold ends.
 	settle chan struct{}
+	pinned map[string]alerting.Pin
 }
 
 // New returns an engine over store. events receives what commits
@@ -91,7 +96,7 @@ func New(store Store, events *live.Broker, o Options) *Engine {
 		o.Logger = slog.New(slog.DiscardHandler)
 	}
 	host, _ := os.Hostname()
-	return &Engine{store: store, events: events, alerting: o.Alerting, restart: o.Restart, logger: o.Logger, guard: o.NotifyGuard,
+	return &Engine{store: store, events: events, alerting: o.Alerting, restart: o.Restart, logger: o.Logger, guard: o.NotifyGuard, pinned: maps.Clone(o.Pinned),
 		settle: make(chan struct{}, 1), owner: fmt.Sprintf("%s-%d-%s", host, os.Getpid(), homelabcmd.NewGUID()[:8])}
 }
 
@@ -109,7 +114,9 @@ func (e *Engine) alertConfig(raw string, found bool) (alerting.Config, error) {
 	if !found {
 		return cfg, nil
 	}
-	return cfg, json.Unmarshal([]byte(raw), &cfg.Thresholds)
+	err := json.Unmarshal([]byte(raw), &cfg.Thresholds)
+	e.applyPins(&cfg.Thresholds)
+	return cfg, err
 }
 
 func (e *Engine) alertConfigTx(ctx context.Context, tx homelabcmd.Tx) (alerting.Config, error) {
@@ -148,6 +155,9 @@ func (e *Engine) UpdateThresholds(ctx context.Context, p alerting.ThresholdsPatc
 	err := e.store.InTx(ctx, func(tx homelabcmd.Tx) error {
 		cfg, err := e.alertConfigTx(ctx, tx)
 		if err != nil {
+			return err
+		}
+		if err := e.checkPins(p, cfg.Thresholds); err != nil {
 			return err
 		}
 		if out, updated, err = cfg.Thresholds.Apply(p); err != nil {

@@ -53,6 +53,10 @@ func TestRebootAndUnitNotFound(t *testing.T) {
 		mustCreateServer(t, db, "nas")
 		mustExpect(t, db, "nas", "plexx", false)
 		mustChannel(t, db, "all", "low", true)
+		inventory := []homelabcmd.AvailableUnit{{Name: "plex.service"}, {Name: "plexmediaserver.service"}, {Name: "ssh.service"}}
+		if _, err := db.SaveUnitInventory(ctx, "nas", inventory, nil); err != nil {
+			t.Fatal(err)
+		}
 		nf := report("plexx", homelabcmd.StatusUnknown)
 		nf.StatusReason = ptr("unit not found")
 		beat := func(up int64) {
@@ -70,7 +74,8 @@ func TestRebootAndUnitNotFound(t *testing.T) {
 			t.Fatalf("reboot alerts = %+v", alerts)
 		}
 		units, _, _ := db.ListAlerts(ctx, homelabcmd.AlertFilter{AlertType: homelabcmd.AlertUnit, Status: homelabcmd.AlertOpen})
-		if len(units) != 1 || units[0].Title != "plexx is not a unit on nas (typo?)" {
+		if len(units) != 1 || units[0].Title != "plexx is not a unit on nas (typo?)" || units[0].Message == nil ||
+			!strings.HasSuffix(*units[0].Message, " Units with a similar name: plex.service.") {
 			t.Fatalf("unit alerts = %+v", units)
 		}
 		if err := db.Engine.DeleteExpectedService(ctx, "nas", "plexx"); err != nil {

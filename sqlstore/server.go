@@ -13,7 +13,7 @@ const serverColumns = `id, guid, hostname, display_name, ip_address, status, mac
 	is_paused, paused_at, is_inactive, inactive_since, last_seen,
 	os_distribution, os_version, kernel_version, architecture, cpu_model, cpu_cores,
 	agent_version, agent_mode, updates_available, security_updates, tdp_watts,
-	filesystems, network_interfaces, created_at, updated_at, clock_offset_ms, clock_skewed`
+	filesystems, network_interfaces, created_at, updated_at, clock_offset_ms, clock_skewed, tags`
 
 type scanner interface{ Scan(dest ...any) error }
 
@@ -22,11 +22,12 @@ func scanServer(row scanner) (*homelabcmd.Server, error) {
 	var pausedAt, inactiveSince, lastSeen sql.NullTime
 	var fs, nics sql.NullString
 	var offset sql.NullInt64
+	var tags sql.NullString
 	err := row.Scan(&s.ID, &s.GUID, &s.Hostname, &s.DisplayName, &s.IPAddress, &s.Status, &s.MachineType,
 		&s.IsPaused, &pausedAt, &s.IsInactive, &inactiveSince, &lastSeen,
 		&s.OSDistribution, &s.OSVersion, &s.KernelVersion, &s.Architecture, &s.CPUModel, &s.CPUCores,
 		&s.AgentVersion, &s.AgentMode, &s.UpdatesAvail, &s.SecurityUpdates, &s.TDPWatts,
-		&fs, &nics, &s.CreatedAt, &s.UpdatedAt, &offset, &s.ClockSkewed)
+		&fs, &nics, &s.CreatedAt, &s.UpdatedAt, &offset, &s.ClockSkewed, &tags)
 	if err != nil {
 		return nil, err
 	}
@@ -42,6 +43,10 @@ func scanServer(row scanner) (*homelabcmd.Server, error) {
 	}
 	if nics.Valid {
 		_ = json.Unmarshal([]byte(nics.String), &s.NetworkInterfaces)
+	}
+	s.Tags = []string{}
+	if tags.Valid {
+		_ = json.Unmarshal([]byte(tags.String), &s.Tags) // written by UpdateServer from a validated list
 	}
 	return &s, nil
 }
@@ -119,6 +124,10 @@ func (db *DB) UpdateServer(ctx context.Context, id string, upd homelabcmd.Server
 		}
 		if upd.MachineType != nil {
 			add("machine_type", *upd.MachineType)
+		}
+		if upd.Tags != nil {
+			b, _ := json.Marshal(*upd.Tags)
+			add("tags", string(b))
 		}
 		add("updated_at", tx.now)
 		args = append(args, id)

@@ -231,6 +231,7 @@ func build(cfg *agent.Config, logger *slog.Logger, withOutbox bool) (*agent.Agen
 	a.Collectors = []collect.Collector{
 		sysinfo.New(),
 		systemd.NewCollector(units, a.WatchList, logger.With("part", "systemd")),
+		systemd.NewInventoryCollector(units, func() []string { return cfg.MonitoredServices }, logger.With("part", "inventory")),
 	}
 	var engine *docker.Client
 	if cfg.DockerHost != "off" {

@@ -55,7 +55,8 @@ func runConfig(ctx context.Context, args, env []string, stdout, stderr io.Writer
 }
 
 // addStored marks the options that a value stored in the database overrides
-// at run time: stored alert thresholds replace offline_timeout. It reads an
+// at run time: stored alert thresholds replace offline_timeout when it is
+// left at its default (an explicit one wins: alerting.Pin). It reads an
 // existing database only (a missing SQLite file is not created) and says in
 // a note when it cannot. A missing SQLite file is also returned as the
 // command's error: the hub configured so would start on an empty database.
@@ -84,10 +85,17 @@ func addStored(ctx context.Context, cfg *config.Hub, d *option.Dump) error {
 		d.Notes = append(d.Notes, "stored settings could not be read: "+err.Error())
 		return nil
 	}
-	if e := d.Entry("offline_timeout"); e != nil && t != nil {
+	// An explicit offline_timeout wins over the stored value (alerting.Pin).
+	e := d.Entry("offline_timeout")
+	switch {
+	case e == nil || t == nil:
+	case e.Source == option.Default:
 		e.Note = fmt.Sprintf("thresholds.server_offline_seconds; overrides %s from %s", e.Value, e.Source)
 		e.Value = option.FormatDuration(time.Duration(t.ServerOfflineSeconds) * time.Second)
 		e.Source = option.Stored
+	default:
+		e.Note = fmt.Sprintf("wins over the stored thresholds.server_offline_seconds (%s)", option.FormatDuration(time.Duration(t.ServerOfflineSeconds)*time.Second))
 	}
+
 	return nil
 }

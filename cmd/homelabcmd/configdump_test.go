@@ -126,8 +126,9 @@ func TestConfigDumpMasksSecrets(t *testing.T) {
 	}
 }
 
-// Stored alert thresholds override offline_timeout, on both engines; a
-// database without the schema is reported, not created.
+// Stored alert thresholds override offline_timeout left at its default; an
+// explicit one wins (alerting.Pin), on both engines; a database without the
+// schema is reported, not created.
 func TestConfigDumpStoredOverride(t *testing.T) {
 	storetest.ForEachEngine(t, func(t *testing.T, dbURL string) {
 		ctx := context.Background()
@@ -151,8 +152,12 @@ func TestConfigDumpStoredOverride(t *testing.T) {
 			t.Fatal(err)
 		}
 		d, _ := dump(t, args, nil)
-		if e := d.Entry("offline_timeout"); e.Value != "10m" || e.Source != option.Stored || !strings.Contains(e.Note, "overrides 5m from flag") {
-			t.Fatalf("stored: %+v", e)
+		if e := d.Entry("offline_timeout"); e.Value != "5m" || e.Source != option.Flag || !strings.Contains(e.Note, "wins over the stored thresholds.server_offline_seconds (10m)") {
+			t.Fatalf("stored with the flag: %+v", e)
+		}
+		d, _ = dump(t, args[:2], nil)
+		if e := d.Entry("offline_timeout"); e.Value != "10m" || e.Source != option.Stored || !strings.Contains(e.Note, "overrides 3m from default") {
+			t.Fatalf("stored without the flag: %+v", e)
 		}
 	})
 }

@@ -8,6 +8,7 @@ import (
 
 	"github.com/homelabcmd/homelabcmd/alerting"
 	"github.com/homelabcmd/homelabcmd/config"
+	"github.com/homelabcmd/homelabcmd/config/option"
 	"github.com/homelabcmd/homelabcmd/hass"
 	"github.com/homelabcmd/homelabcmd/hub"
 	"github.com/homelabcmd/homelabcmd/pgnotify"
@@ -25,6 +26,23 @@ func alertingConfig(c *config.Hub) alerting.Config {
 	cfg.Thresholds.ServerOfflineSeconds = int(c.OfflineTimeout / time.Second)
 	cfg.RestartGrace = c.RestartGracePeriod
 	return cfg
+}
+
+// pinnedThresholds are the thresholds the configuration gives explicitly:
+// they win over values stored from the dashboard (alerting.Pin).
+func pinnedThresholds(c *config.Hub) map[string]alerting.Pin {
+	out := map[string]alerting.Pin{}
+	if e, ok := c.Explicit("offline_timeout"); ok {
+		via := e.Flag
+		switch e.Source {
+		case option.Env:
+			via = e.Env
+		case option.File:
+			via = "offline_timeout in the config file"
+		}
+		out["server_offline_seconds"] = alerting.Pin{Option: e.Name, Source: string(e.Source), Via: via, Value: e.Value}
+	}
+	return out
 }
 
 // startJobs runs until Close: the engine's clock jobs and dispatcher with

@@ -72,7 +72,7 @@ func (h *Hub) Run(ctx context.Context) error {
 	db.HistorySampleEvery = h.Config.HistorySampleInterval
 	guard := notify.NewGuard(h.Config.NotifyAllowPrivate)
 	h.Engine = hub.New(db, h.Events, hub.Options{Alerting: alertingConfig(h.Config), Restart: h.Config.RestartPolicy(),
-		Logger: h.Logger.With("component", "engine"), NotifyGuard: guard})
+		Logger: h.Logger.With("component", "engine"), NotifyGuard: guard, Pinned: pinnedThresholds(h.Config)})
 	if err := db.Migrate(ctx, h.Logger.With("component", "migrate")); err != nil {
 		return err
 	}

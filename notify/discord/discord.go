@@ -46,6 +46,15 @@ func (c *Config) Target() string { return notify.URLTarget(c.WebhookURL) }
 // Secrets points at the secret fields.
 func (c *Config) Secrets() []*string { return []*string{&c.WebhookURL} }
 
+// Fields describes the config for the dashboard's form.
+func (*Config) Fields() []notify.ConfigField {
+	return []notify.ConfigField{
+		{Name: "webhook_url", Label: "Webhook URL", Type: notify.FieldURL, Required: true, Secret: true,
+			Help: "Channel settings → Integrations → Webhooks → Copy Webhook URL.", Placeholder: "https://discord.com/api/webhooks/…"},
+		{Name: "username", Label: "Bot name", Type: notify.FieldString, Default: "HomelabCmd", Help: "Name the messages are posted under."},
+	}
+}
+
 // Notifier posts to one webhook.
 type Notifier struct {
 	cfg    Config

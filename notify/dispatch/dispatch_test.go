@@ -92,10 +92,11 @@ func flip(t *testing.T, db *sqlstore.DB, services int, st homelabcmd.ServiceStat
 	for i := range services {
 		hb.Services = append(hb.Services, homelabcmd.ServiceReport{Name: fmt.Sprintf("svc%d", i), Status: st})
 	}
-	// No grouping window: these tests count every heartbeat's notifications
-	// (the openings of one heartbeat still go out as one).
+	// No grouping window, no recovery hold: these tests count every
+	// heartbeat's notifications (the openings of one heartbeat still go out
+	// as one).
 	cfg := alerting.DefaultConfig()
-	cfg.Thresholds.GroupSeconds = 0
+	cfg.Thresholds.GroupSeconds, cfg.Thresholds.Flapping.RecoveryHoldSeconds = 0, 0
 	if _, err := hub.New(db, nil, hub.Options{Alerting: cfg}).Ingest(context.Background(), hb, homelabcmd.IngestMeta{}); err != nil {
 		t.Fatal(err)
 	}

@@ -85,6 +85,20 @@ func (c *Config) Validate() error {
 // Secrets points at the secret fields.
 func (c *Config) Secrets() []*string { return []*string{&c.Password} }
 
+// Fields describes the config for the dashboard's form.
+func (*Config) Fields() []notify.ConfigField {
+	minPort, maxPort := notify.IntRange(1, 65535)
+	return []notify.ConfigField{
+		{Name: "host", Label: "SMTP host", Type: notify.FieldString, Required: true, Placeholder: "smtp.example.org"},
+		{Name: "port", Label: "Port", Type: notify.FieldInt, Min: minPort, Max: maxPort, Help: "587 with STARTTLS, 465 with TLS when empty."},
+		{Name: "tls", Label: "Encryption", Type: notify.FieldEnum, Options: []string{TLSStartTLS, TLSImplicit, TLSNone}, Default: TLSStartTLS},
+		{Name: "username", Label: "Username", Type: notify.FieldString},
+		{Name: "password", Label: "Password", Type: notify.FieldString, Secret: true},
+		{Name: "from", Label: "From", Type: notify.FieldString, Required: true, Placeholder: "homelab@example.org", Help: "A bare address, no display name."},
+		{Name: "to", Label: "To", Type: notify.FieldList, Required: true, Placeholder: "me@example.org, partner@example.org", Help: "One or more addresses, comma-separated."},
+	}
+}
+
 // Target is where the password goes: the SMTP server's host and port.
 func (c *Config) Target() string { return net.JoinHostPort(c.Host, strconv.Itoa(c.Port)) }
 

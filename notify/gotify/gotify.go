@@ -44,6 +44,14 @@ func (c *Config) Target() string { return notify.URLTarget(c.ServerURL) }
 // Secrets points at the secret fields.
 func (c *Config) Secrets() []*string { return []*string{&c.Token} }
 
+// Fields describes the config for the dashboard's form.
+func (*Config) Fields() []notify.ConfigField {
+	return []notify.ConfigField{
+		{Name: "server_url", Label: "Server URL", Type: notify.FieldURL, Required: true, Placeholder: "https://gotify.example.org"},
+		{Name: "token", Label: "Application token", Type: notify.FieldString, Required: true, Secret: true, Help: "Apps → create an application → its token."},
+	}
+}
+
 // Notifier posts to one Gotify application.
 type Notifier struct {
 	cfg    Config

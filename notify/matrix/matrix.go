@@ -61,6 +61,16 @@ func (c *Config) Validate() error {
 // Secrets points at the secret fields.
 func (c *Config) Secrets() []*string { return []*string{&c.AccessToken} }
 
+// Fields describes the config for the dashboard's form.
+func (*Config) Fields() []notify.ConfigField {
+	return []notify.ConfigField{
+		{Name: "homeserver_url", Label: "Homeserver URL", Type: notify.FieldURL, Required: true, Placeholder: "https://matrix.example.org"},
+		{Name: "access_token", Label: "Access token", Type: notify.FieldString, Required: true, Secret: true, Help: "The bot account's access token."},
+		{Name: "room_id", Label: "Room id", Type: notify.FieldString, Required: true, Pattern: "!.+:.+", Placeholder: "!abcdef:example.org"},
+		{Name: "msgtype", Label: "Message type", Type: notify.FieldEnum, Options: []string{"m.notice", "m.text"}, Default: "m.notice", Help: "m.text makes clients ring."},
+	}
+}
+
 // Target is where the secrets go: the URL's scheme, host and port.
 func (c *Config) Target() string { return notify.URLTarget(c.HomeserverURL) }
 

@@ -69,6 +69,20 @@ func (c *Config) Validate() error {
 // Secrets points at the secret fields.
 func (c *Config) Secrets() []*string { return []*string{&c.Password} }
 
+// Fields describes the config for the dashboard's form.
+func (*Config) Fields() []notify.ConfigField {
+	minQoS, maxQoS := notify.IntRange(0, 2)
+	return []notify.ConfigField{
+		{Name: "url", Label: "Broker URL", Type: notify.FieldString, Required: true, Placeholder: "mqtt://broker.lan:1883", Help: "mqtt:// or mqtts:// (tcp:// and ssl:// too)."},
+		{Name: "topic", Label: "Topic", Type: notify.FieldString, Required: true, Placeholder: "homelab/alerts/{server_id}", Help: "May hold {server_id}, {severity} and {event}; no wildcards."},
+		{Name: "username", Label: "Username", Type: notify.FieldString},
+		{Name: "password", Label: "Password", Type: notify.FieldString, Secret: true},
+		{Name: "qos", Label: "QoS", Type: notify.FieldInt, Min: minQoS, Max: maxQoS, Default: 1},
+		{Name: "retain", Label: "Retain", Type: notify.FieldBool},
+		{Name: "client_id", Label: "Client id", Type: notify.FieldString, Pattern: "[A-Za-z0-9_-]{0,23}", Help: "Random when empty."},
+	}
+}
+
 // Target is where the secrets go: the URL's scheme, host and port.
 func (c *Config) Target() string { return notify.URLTarget(c.URL) }
 

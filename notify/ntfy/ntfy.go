@@ -57,6 +57,17 @@ func (c *Config) Target() string { return notify.URLTarget(c.ServerURL) }
 // Secrets points at the secret fields.
 func (c *Config) Secrets() []*string { return []*string{&c.Token, &c.Password} }
 
+// Fields describes the config for the dashboard's form.
+func (*Config) Fields() []notify.ConfigField {
+	return []notify.ConfigField{
+		{Name: "server_url", Label: "Server URL", Type: notify.FieldURL, Default: DefaultServerURL, Help: "Your ntfy server; ntfy.sh when empty."},
+		{Name: "topic", Label: "Topic", Type: notify.FieldString, Required: true, Pattern: "[^/?# ]+", Help: "Topic to publish to (no /, ?, # or spaces)."},
+		{Name: "token", Label: "Access token", Type: notify.FieldString, Secret: true, Help: "For a protected topic: a token, or a username and password (not both)."},
+		{Name: "username", Label: "Username", Type: notify.FieldString},
+		{Name: "password", Label: "Password", Type: notify.FieldString, Secret: true},
+	}
+}
+
 // Notifier publishes to one topic.
 type Notifier struct {
 	cfg    Config

@@ -90,6 +90,21 @@ func (c *Config) Validate() error {
 // Secrets points at the secret fields.
 func (c *Config) Secrets() []*string { return []*string{&c.Token, &c.UserKey} }
 
+// Fields describes the config for the dashboard's form.
+func (*Config) Fields() []notify.ConfigField {
+	minRetry, maxRetry := notify.IntRange(30, 10800)
+	minExp, maxExp := notify.IntRange(30, 10800)
+	return []notify.ConfigField{
+		{Name: "token", Label: "Application token", Type: notify.FieldString, Required: true, Secret: true},
+		{Name: "user_key", Label: "User key", Type: notify.FieldString, Required: true, Secret: true},
+		{Name: "device", Label: "Devices", Type: notify.FieldString, Help: "Only these devices (comma-separated names); all when empty."},
+		{Name: "sound", Label: "Sound", Type: notify.FieldString},
+		{Name: "emergency_retry", Label: "Emergency retry (s)", Type: notify.FieldInt, Min: minRetry, Max: maxRetry, Default: DefaultRetry, Help: "Critical alerts repeat this often until acknowledged."},
+		{Name: "emergency_expire", Label: "Emergency expire (s)", Type: notify.FieldInt, Min: minExp, Max: maxExp, Default: DefaultExpire, Help: "…for at most this long (not below the retry)."},
+		{Name: "api_url", Label: "API URL", Type: notify.FieldURL, Default: DefaultAPIURL},
+	}
+}
+
 // Target is where the secrets go: the URL's scheme, host and port.
 func (c *Config) Target() string { return notify.URLTarget(c.APIURL) }
 

@@ -35,6 +35,8 @@ type Config interface {
 	// Target is where the secrets are sent (scheme://host:port, or
 	// host:port): a stored secret is kept only while it stays the same.
 	Target() string
+	// Fields describes the config's keys for a generated form.
+	Fields() []notify.ConfigField
 }
 
 type provider struct {
@@ -83,6 +85,29 @@ func Kinds() []string {
 		out = append(out, k)
 	}
 	slices.Sort(out)
+	return out
+}
+
+// Provider describes one provider for the dashboard's channel form.
+type Provider struct {
+	Type   string               `json:"type"`
+	Label  string               `json:"label"`
+	Fields []notify.ConfigField `json:"fields"`
+}
+
+var labels = map[string]string{"slack": "Slack", "discord": "Discord", "ntfy": "ntfy", "gotify": "Gotify", "email": "E-mail (SMTP)",
+	"webhook": "Webhook (signed JSON)", "telegram": "Telegram", "pushover": "Pushover", "matrix": "Matrix", "mqtt": "MQTT"}
+
+// Providers describes every provider, sorted by type.
+func Providers() []Provider {
+	out := make([]Provider, 0, len(providers))
+	for _, k := range Kinds() {
+		label := labels[k]
+		if label == "" {
+			label = k
+		}
+		out = append(out, Provider{Type: k, Label: label, Fields: providers[k].config().Fields()})
+	}
 	return out
 }
 

@@ -41,6 +41,14 @@ func (c *Config) Target() string { return notify.URLTarget(c.WebhookURL) }
 // Secrets points at the secret fields.
 func (c *Config) Secrets() []*string { return []*string{&c.WebhookURL} }
 
+// Fields describes the config for the dashboard's form.
+func (*Config) Fields() []notify.ConfigField {
+	return []notify.ConfigField{
+		{Name: "webhook_url", Label: "Webhook URL", Type: notify.FieldURL, Required: true, Secret: true,
+			Help: "Incoming webhook URL from Slack (Apps → Incoming Webhooks).", Placeholder: "https://hooks.slack.com/services/…"},
+	}
+}
+
 // Notifier posts to one webhook.
 type Notifier struct {
 	cfg    Config

@@ -62,6 +62,17 @@ func (c *Config) Validate() error {
 // Secrets points at the secret fields.
 func (c *Config) Secrets() []*string { return []*string{&c.BotToken} }
 
+// Fields describes the config for the dashboard's form.
+func (*Config) Fields() []notify.ConfigField {
+	return []notify.ConfigField{
+		{Name: "bot_token", Label: "Bot token", Type: notify.FieldString, Required: true, Secret: true, Pattern: "[^/?# ]+", Help: "From @BotFather."},
+		{Name: "chat_id", Label: "Chat id", Type: notify.FieldString, Required: true, Help: "A numeric chat id or @channelname."},
+		{Name: "message_thread_id", Label: "Topic id", Type: notify.FieldInt, Help: "Send to a topic of a forum supergroup."},
+		{Name: "silent", Label: "Silent", Type: notify.FieldBool, Help: "Deliver without sound (critical alerts still ring)."},
+		{Name: "api_url", Label: "Bot API URL", Type: notify.FieldURL, Default: DefaultAPIURL, Help: "A self-hosted telegram-bot-api server."},
+	}
+}
+
 // Target is where the secrets go: the URL's scheme, host and port.
 func (c *Config) Target() string { return notify.URLTarget(c.APIURL) }
 

@@ -55,6 +55,15 @@ func (c *Config) Target() string { return notify.URLTarget(c.URL) }
 // Secrets points at the secret fields.
 func (c *Config) Secrets() []*string { return []*string{&c.URL, &c.Secret} }
 
+// Fields describes the config for the dashboard's form.
+func (*Config) Fields() []notify.ConfigField {
+	return []notify.ConfigField{
+		{Name: "url", Label: "URL", Type: notify.FieldURL, Required: true, Secret: true, Help: "Receives a JSON POST per notification.", Placeholder: "https://example.org/hook"},
+		{Name: "secret", Label: "Signing secret", Type: notify.FieldString, Required: true, Secret: true, MinLength: 16,
+			Help: "HMAC-SHA256 key (at least 16 characters); the signature is in the " + SignatureHeader + " header."},
+	}
+}
+
 // Notifier posts to one URL.
 type Notifier struct {
 	cfg    Config

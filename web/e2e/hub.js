@@ -13,6 +13,17 @@ export const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)
 export const artifacts = path.join(repoRoot, 'test-artifacts');
 export const API_KEY = 'e2e-operator-key-0123456789abcdef';
 
+/**
+ * screenshotDir is where the README's screenshots are written: docs/screenshots
+ * with UPDATE_SCREENSHOTS=1, else test-artifacts/screenshots (so a test run
+ * leaves the tracked files alone).
+ */
+export function screenshotDir() {
+  const dir = process.env.UPDATE_SCREENSHOTS === '1' ? path.join(repoRoot, 'docs', 'screenshots') : path.join(artifacts, 'screenshots');
+  mkdirSync(dir, { recursive: true });
+  return dir;
+}
+
 export function freePort() {
   return new Promise((resolve, reject) => {
     const srv = createServer();
@@ -110,11 +121,20 @@ export async function startHub(opts = {}) {
   };
 }
 
-/** launchBrowser starts Debian's headless Chromium. */
+/**
+ * launchBrowser starts Debian's headless Chromium. Its pages prefer the dark
+ * colour scheme unless a test asks for another (the dashboard follows the
+ * system's; Playwright would emulate light).
+ */
 export async function launchBrowser() {
   mkdirSync(artifacts, { recursive: true });
-  return chromium.launch({
+  const browser = await chromium.launch({
     executablePath: process.env.CHROMIUM_PATH || '/usr/bin/chromium',
     args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
   });
+  const newContext = browser.newContext.bind(browser);
+  const newPage = browser.newPage.bind(browser);
+  browser.newContext = (opts = {}) => newContext({ colorScheme: 'dark', ...opts });
+  browser.newPage = (opts = {}) => newPage({ colorScheme: 'dark', ...opts });
+  return browser;
 }

@@ -11,6 +11,7 @@ import * as actions from './pages/actions.js';
 import * as settings from './pages/settings.js';
 import * as login from './pages/login.js';
 import * as machines from './pages/machines.js';
+import { initTheme } from './theme.js';
 
 const routes = [
   [/^\/$/, overview, 'overview'],
@@ -108,7 +109,12 @@ async function render() {
   } else {
     page.mount(main, ctx);
   }
-  if (!firstRender) main.focus({ preventScroll: false });
+  // A new page starts at the top: focusing <main> must not scroll it under
+  // the sticky header (on a phone the header is two rows high).
+  if (!firstRender) {
+    main.focus({ preventScroll: true });
+    window.scrollTo(0, 0);
+  }
   firstRender = false;
 }
 
@@ -182,4 +188,5 @@ document.getElementById('sign-out').addEventListener('click', async () => {
   navigate('/login', true);
 });
 
+initTheme(document.getElementById('theme-toggle'));
 render();

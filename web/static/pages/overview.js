@@ -2,6 +2,8 @@
 // summary bar, search and filter (kept in the URL), and live updates.
 import { api, get } from '../api.js';
 import { h, status, meter, ago, empty, errorNotice, debounce, serverName, severity, dialog, toast, confirm, clockBadge } from '../ui.js';
+import { loadLayout, drawSections } from './layout.js';
+import { sparklines } from './sparkline.js';
 
 const FILTERS = [
   ['all', 'All servers'],
@@ -14,6 +16,8 @@ const FILTERS = [
 /** health classifies a server for sorting and the card's edge colour. */
 export function health(s) {
   const svc = s.service_summary || {};
+  // A workstation that is off is not a problem (it raises no alert either).
+  if (s.status === 'offline' && s.machine_type === 'workstation' && !(svc.down || 0)) return 'unknown';
   if (s.status === 'offline' || (svc.down || 0) > 0) return 'bad';
   const m = s.latest_metrics || {};
   const hot = [m.cpu_percent, m.memory_percent, m.disk_percent].some((v) => typeof v === 'number' && v >= 90);
@@ -27,10 +31,14 @@ export function mount(root, ctx) {
   ctx.setTitle('Overview');
   let servers = null;
   let alertsBySeverity = null;
+  let layout = null; // the caller's saved sections and card order (layout.js)
   const q = ctx.query;
   const search = h('input', { type: 'search', id: 'server-search', placeholder: 'Search servers', value: q.get('q') || '', 'aria-label': 'Search servers' });
   const filter = h('select', { id: 'server-filter', 'aria-label': 'Show' },
     FILTERS.map(([v, label]) => h('option', { value: v, selected: (q.get('show') || 'all') === v }, label)));
+  // Filled with the fleet's tags when the servers load; hidden without any.
+  const tagFilter = h('select', { id: 'tag-filter', 'aria-label': 'Tag', hidden: true });
+  let wantedTag = q.get('tag') || '';
   const summary = h('section', { class: 'summary', 'aria-label': 'Fleet summary' });
   const list = h('section', { 'aria-label': 'Servers', 'aria-live': 'polite', 'aria-busy': 'true' }, h('p', { class: 'loading' }, 'Loading servers…'));
 
@@ -42,22 +50,27 @@ export function mount(root, ctx) {
       upgradeAll,
       h('button', { type: 'button', class: 'btn', onclick: addServer, 'data-needs': 'admin' }, '+ Add server')),
     summary,
-    h('div', { class: 'filters', role: 'search' }, search, filter),
+    h('div', { class: 'filters', role: 'search' }, search, filter, tagFilter),
     list);
 
   const keepInURL = () => {
     const p = new URLSearchParams();
     if (search.value) p.set('q', search.value);
     if (filter.value !== 'all') p.set('show', filter.value);
+    if (tagFilter.value) p.set('tag', tagFilter.value);
     history.replaceState(null, '', '/' + (p.toString() ? '?' + p : ''));
     draw();
   };
   search.addEventListener('input', debounce(keepInURL, 120));
   filter.addEventListener('change', keepInURL);
+  tagFilter.addEventListener('change', () => { wantedTag = tagFilter.value; keepInURL(); });
 
   async function load() {
+    // The three requests go out together; the cards wait for all of them.
+    const openAlerts = get('/alerts', { status: 'open', limit: 100 }).catch(() => null);
     try {
-      const data = await get('/servers');
+      const [data, saved] = await Promise.all([get('/servers'), layout ? layout : loadLayout()]);
+      layout = saved;
       if (!ctx.alive) return;
       servers = data.servers || [];
     } catch (err) {
@@ -65,11 +78,11 @@ export function mount(root, ctx) {
       list.replaceChildren(errorNotice(err));
       return;
     }
-    try {
-      const a = await get('/alerts', { status: 'open', limit: 100 });
+    const a = await openAlerts;
+    if (a) {
       alertsBySeverity = {};
       for (const al of a.alerts || []) alertsBySeverity[al.severity] = (alertsBySeverity[al.severity] || 0) + 1;
-    } catch {
+    } else {
       alertsBySeverity = null; // alerts API not there: fall back to per-server counts
     }
     if (ctx.alive) draw();
@@ -108,10 +121,13 @@ export function mount(root, ctx) {
         h('button', { type: 'button', class: 'btn btn-primary', onclick: addServer, 'data-needs': 'admin' }, '+ Add server')));
       return;
     }
+    drawTagFilter();
     const term = search.value.trim().toLowerCase();
     const show = filter.value;
+    const tag = tagFilter.value;
     const shown = servers.filter((s) => {
-      if (term && ![s.id, s.hostname, s.display_name, s.ip_address].some((v) => v && v.toLowerCase().includes(term))) return false;
+      if (term && ![s.id, s.hostname, s.display_name, s.ip_address, ...(s.tags || [])].some((v) => v && v.toLowerCase().includes(term))) return false;
+      if (tag && !(s.tags || []).includes(tag)) return false;
       const hl = health(s);
       switch (show) {
         case 'problems': return hl !== 'ok';
@@ -129,7 +145,14 @@ export function mount(root, ctx) {
       list.replaceChildren(empty('No servers match', 'Change the search or the filter.'));
       return;
     }
-    list.replaceChildren(h('ul', { class: 'cards' }, shown.map(card)));
+    list.replaceChildren(...drawSections(layout, shown, card));
+    sparklines(list, ctx);
+  }
+
+  function drawTagFilter() {
+    const tags = [...new Set(servers.flatMap((s) => s.tags || []))].sort();
+    tagFilter.replaceChildren(h('option', { value: '' }, 'All tags'), ...tags.map((t) => h('option', { value: t, selected: t === wantedTag }, `#${t}`)));
+    tagFilter.hidden = tags.length === 0;
   }
 
   function drawSummary() {
@@ -183,7 +206,7 @@ function card(s) {
       h('div', { class: 'card-title' },
         h('a', { href: `/servers/${encodeURIComponent(s.id)}` }, name),
         h('div', { class: 'card-sub' }, [s.hostname !== name ? s.hostname : null, s.ip_address].filter(Boolean).join(' · ') || s.id)),
-      status(st, s.is_paused ? `Paused (${s.status})` : null), clockBadge(s)),
+      status(st, s.is_paused ? `Paused (${s.status})` : s.machine_type === 'workstation' && s.status === 'offline' ? 'Off' : null), clockBadge(s)),
     h('div', { class: s.status === 'offline' ? 'meters stale' : 'meters', title: s.status === 'offline' ? 'Offline: last known values' : null },
       meter('CPU', m.cpu_percent),
       meter('RAM', m.memory_percent),
@@ -194,7 +217,8 @@ function card(s) {
         svc.down ? ` · ✕ ${svc.down} down` : ''),
       h('span', { class: s.active_alert_count ? 'bad' : 'muted' },
         s.active_alert_count ? `▲ ${s.active_alert_count} open alert${s.active_alert_count > 1 ? 's' : ''}` : 'No open alerts'),
-      h('span', { class: 'muted' }, 'Seen ', ago(s.last_seen))),
+      h('span', { class: 'muted' }, 'Seen ', ago(s.last_seen)),
+      (s.tags || []).length ? h('span', { class: 'tags', 'data-testid': 'tags' }, s.tags.map((t) => h('span', { class: 'tag' }, `#${t}`))) : null),
     s.active_alert_summaries?.length ? h('ul', { class: 'small muted', style: { margin: 0, paddingLeft: '1.1rem' } },
       s.active_alert_summaries.map((t) => h('li', {}, t))) : null);
 }

@@ -2,10 +2,11 @@
 // / 30d, the services panel (US0020) with restart, add/edit/delete and a
 // history timeline per service, and the server's open alerts.
 import { api, get, enc } from '../api.js';
-import { h, status, meter, ago, time, num, duration, empty, errorNotice, notAvailable, debounce, serverName, severity, toast, confirm, clockBadge } from '../ui.js';
+import { h, status, meter, ago, time, num, duration, empty, errorNotice, notAvailable, debounce, serverName, severity, toast, confirm, clockBadge, parseTime, fill } from '../ui.js';
 import { drawChart } from '../chart.js';
 import { servicesPanel } from './services.js';
 import { sshPanel } from './server-ssh.js';
+import { serverSettingsPanel } from './serversettings.js';
 import { containersPanel } from './containers.js';
 
 export function mount(root, ctx) {
@@ -28,8 +29,12 @@ export function mount(root, ctx) {
   const services = servicesPanel(id, ctx);
   const containers = containersPanel(id, ctx);
   const alertsPanel = h('section', { class: 'panel', 'aria-labelledby': 'srv-alerts-h' });
+  const settings = serverSettingsPanel(id, ctx, {
+    onSaved: (s) => { server = { ...server, ...s, latest_metrics: server.latest_metrics }; ctx.setTitle(serverName(server)); drawHead(); drawFacts(); },
+    onDeleted: () => ctx.navigate('/', true),
+  });
 
-  root.append(h('p', { class: 'small' }, h('a', { href: '/' }, '← Fleet overview')), head, factsPanel, services.el, containers.el, chartPanel, alertsPanel, sshPanel(id, ctx).el);
+  root.append(h('p', { class: 'small' }, h('a', { href: '/' }, '← Fleet overview')), head, factsPanel, services.el, containers.el, chartPanel, alertsPanel, sshPanel(id, ctx).el, settings.el);
 
   let server = null;
   async function loadServer() {
@@ -49,13 +54,16 @@ export function mount(root, ctx) {
     ctx.setTitle(serverName(server));
     drawHead();
     drawFacts();
+    settings.update(server);
   }
 
   function drawHead() {
     const s = server;
-    head.replaceChildren(
+    fill(head,
       h('h1', {}, serverName(s)),
       status(s.is_paused ? 'paused' : s.status, s.is_paused ? `Paused · ${s.status}` : null),
+      s.machine_type === 'workstation' ? h('span', { class: 'badge badge-muted', 'data-testid': 'machine-type' }, 'Workstation',
+        s.status === 'offline' && s.last_seen ? [' · last seen ', ago(s.last_seen)] : null) : null,
       clockBadge(s),
       s.agent_outdated ? h('button', {
         type: 'button', class: 'btn', id: 'upgrade-agent', onclick: upgradeAgent, 'data-needs': 'operator',
@@ -124,12 +132,15 @@ export function mount(root, ctx) {
       if (!ctx.alive || seq !== chartSeq) return;
       const pts = data.data_points || [];
       if (!pts.length) {
-        chartBox.replaceChildren(empty('No metrics in this range yet', 'Charts fill in as heartbeats arrive.'));
+        chartBox.dataset.state = 'empty';
+        chartBox.replaceChildren(empty('Collecting data', 'No heartbeat in this range yet; the chart fills in as they arrive.'));
         chartNote.textContent = '';
         return;
       }
-      drawChart(chartBox, pts, ctx);
-      chartNote.textContent = summarize(pts, data.resolution);
+      chartBox.dataset.state = collecting(pts, range) ? 'collecting' : 'ready';
+      drawChart(chartBox, pts, ctx, { range });
+      chartNote.textContent = (chartBox.dataset.state === 'collecting' ? `Collecting data: ${pts.length} ${pts.length === 1 ? 'point' : 'points'} so far. ` : '') +
+        summarize(pts, data.resolution);
     } catch (err) {
       if (!ctx.alive || seq !== chartSeq) return;
       chartBox.replaceChildren(errorNotice(err));
@@ -182,6 +193,13 @@ export function mount(root, ctx) {
   loadServer();
   loadChart();
   loadAlerts();
+}
+
+// collecting: the points cover less than a tenth of the range's window.
+function collecting(pts, range) {
+  const first = parseTime(pts[0].timestamp);
+  const span = { '24h': 86400e3, '7d': 7 * 86400e3, '30d': 30 * 86400e3 }[range] || 86400e3;
+  return pts.length < 3 || !first || Date.now() - first.getTime() < span / 10;
 }
 
 function summarize(pts, resolution) {

@@ -3,6 +3,7 @@
 // Restart on stopped/failed, edit/delete, and a history timeline.
 import { api, get, enc } from '../api.js';
 import { h, status, ago, num, empty, errorNotice, debounce, toast, dialog, confirm, showFieldErrors, clearFieldErrors, parseTime, relative } from '../ui.js';
+import { unitPicker } from './unitpicker.js';
 
 /** servicesPanel returns {el, reload} for server id. */
 export function servicesPanel(id, ctx) {
@@ -147,7 +148,8 @@ export function servicesPanel(id, ctx) {
         h('div', { class: 'field' },
           h('label', { for: 'svc-name' }, 'Service (systemd unit)'),
           nameInput,
-          h('p', { class: 'field-hint', id: 'svc-name-hint' }, 'The unit name as systemctl shows it; ".service" may be left out.')),
+          h('p', { class: 'field-hint', id: 'svc-name-hint' }, 'The unit name as systemctl shows it; ".service" may be left out.'),
+          creating ? unitPicker(id, nameInput) : null),
         h('div', { class: 'field' },
           h('label', { for: 'svc-display' }, 'Display name (optional)'),
           h('input', { id: 'svc-display', name: 'display_name', value: svc?.display_name || '', autocomplete: 'off' })),

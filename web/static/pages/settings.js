@@ -3,22 +3,27 @@
 // (access.js).
 import { api, get, enc } from '../api.js';
 import { mountAccess } from './access.js';
-import { h, toast, errorNotice, notAvailable, showFieldErrors, clearFieldErrors, empty } from '../ui.js';
+import { mountChannels } from './channels.js';
+import { mountStatusPage } from './statuspage.js';
+import { h, toast, errorNotice, notAvailable, showFieldErrors, clearFieldErrors } from '../ui.js';
 
 export function mount(root, ctx) {
   ctx.setTitle('Settings');
   const thresholdsBox = h('div', {}, h('p', { class: 'loading' }, 'Loading…'));
   const channelsBox = h('div', {}, h('p', { class: 'loading' }, 'Loading…'));
   const windowsBox = h('div', {}, h('p', { class: 'loading' }, 'Loading…'));
+  const statusBox = h('div', {}, h('p', { class: 'loading' }, 'Loading…'));
   root.append(h('div', { class: 'page-head' }, h('h1', {}, 'Settings')),
     h('section', { class: 'panel', 'aria-labelledby': 'thr-h' }, h('div', { class: 'panel-head' }, h('h2', { id: 'thr-h' }, 'Alert thresholds')), thresholdsBox),
     h('section', { class: 'panel', 'aria-labelledby': 'ch-h' }, h('div', { class: 'panel-head' }, h('h2', { id: 'ch-h' }, 'Notification channels')), channelsBox),
-    h('section', { class: 'panel', 'aria-labelledby': 'mw-h' }, h('div', { class: 'panel-head' }, h('h2', { id: 'mw-h' }, 'Maintenance windows')), windowsBox));
+    h('section', { class: 'panel', 'aria-labelledby': 'mw-h' }, h('div', { class: 'panel-head' }, h('h2', { id: 'mw-h' }, 'Maintenance windows')), windowsBox),
+    h('section', { class: 'panel', 'aria-labelledby': 'sp-h', 'data-needs': 'admin' }, h('div', { class: 'panel-head' }, h('h2', { id: 'sp-h' }, 'Public status page')), statusBox));
 
   mountAccess(root, ctx);
 
   loadThresholds();
-  loadChannels();
+  mountChannels(channelsBox, ctx);
+  if (ctx.can('admin')) mountStatusPage(statusBox, ctx);
   loadWindows();
 
   async function loadWindows() {
@@ -115,48 +120,89 @@ export function mount(root, ctx) {
       thresholdsBox.replaceChildren(errorNotice(err));
       return;
     }
-    if (ctx.alive) thresholdsBox.replaceChildren(thresholdsForm(t, rows));
+    const pinned = await get('/config/pinned').then((d) => d.pinned || {}, () => ({}));
+    if (ctx.alive) thresholdsBox.replaceChildren(thresholdsForm(t, rows, pinned));
   }
 
-  function numberField(id, name, label, value, min, max, unit) {
-    return h('div', { class: 'field' },
-      h('label', { for: id }, label),
-      h('input', { id, name, type: 'number', inputmode: 'numeric', min, max, step: 1, value: value ?? '', 'aria-describedby': `${id}-unit` }),
-      h('p', { class: 'field-hint', id: `${id}-unit` }, unit));
-  }
-
-  function thresholdsForm(t, rows) {
+  // thresholdsForm edits the thresholds and the alert-quality settings; it
+  // sends only the fields that changed. A field the hub's configuration
+  // pins (flag, env, file) is read-only with where it is set.
+  function thresholdsForm(t, rows, pinned) {
+    const get = (path) => path.split('.').reduce((o, k) => (o == null ? undefined : o[k]), t);
+    const original = new Map();
+    const numberField = (id, path, label, min, max, unit) => {
+      const value = get(path);
+      if (value === undefined) return null;
+      original.set(path, value);
+      const pin = pinned[path];
+      return h('div', { class: 'field' },
+        h('label', { for: id }, label),
+        h('input', { id, name: path, type: 'number', inputmode: 'numeric', min, max, step: 1, value: value ?? '', readonly: !!pin,
+          'aria-describedby': `${id}-unit`, 'data-pinned': pin ? pin.source : undefined }),
+        h('p', { class: 'field-hint', id: `${id}-unit` }, unit),
+        pin ? h('p', { class: 'field-hint pinned', 'data-testid': 'pinned' }, `🔒 Set by ${pin.via} (${pin.source}): change it there.`) : null);
+    };
+    const group = (legend, ...fields) => (fields.some(Boolean) ? h('fieldset', {}, h('legend', {}, legend), h('div', { class: 'settings-grid' }, fields)) : null);
+    const check = (id, path, label) => {
+      if (typeof get(path) !== 'boolean') return null;
+      original.set(path, get(path));
+      return h('div', { class: 'field field-check' }, h('input', { id, name: path, type: 'checkbox', checked: get(path) }), h('label', { for: id }, label));
+    };
+    const sevSelect = () => {
+      if (!t.offline_severity) return null;
+      original.set('offline_severity', t.offline_severity);
+      return h('div', { class: 'field' },
+        h('label', { for: 'thr-offline-sev' }, 'Offline severity'),
+        h('select', { id: 'thr-offline-sev', name: 'offline_severity' },
+          ['critical', 'high', 'medium', 'low'].map((v) => h('option', { value: v, selected: v === t.offline_severity }, v))),
+        h('p', { class: 'field-hint' }, 'of a server-offline alert'));
+    };
     const form = h('form', { novalidate: true, id: 'thresholds-form' },
-      rows.map(([k, label, unit]) => h('fieldset', {}, h('legend', {}, label),
-        h('div', { class: 'settings-grid' },
-          numberField(`thr-${k}-high`, `${k}.high_percent`, 'High at', t[k]?.high_percent, 0, 100, `${unit} — high-severity alert`),
-          numberField(`thr-${k}-crit`, `${k}.critical_percent`, 'Critical at', t[k]?.critical_percent, 0, 100, `${unit} — critical alert`),
-          numberField(`thr-${k}-sus`, `${k}.sustained_seconds`, 'Sustained for', t[k]?.sustained_seconds, 0, 600, 'seconds before it fires')))),
-      t.server_offline_seconds !== undefined ? h('div', { class: 'settings-grid' },
-        numberField('thr-offline', 'server_offline_seconds', 'Offline after', t.server_offline_seconds, 30, 86400, 'seconds without a heartbeat'),
-        t.offline_severity ? h('div', { class: 'field' },
-          h('label', { for: 'thr-offline-sev' }, 'Offline severity'),
-          h('select', { id: 'thr-offline-sev', name: 'offline_severity' },
-            ['critical', 'high', 'medium', 'low'].map((v) => h('option', { value: v, selected: v === t.offline_severity }, v))),
-          h('p', { class: 'field-hint' }, 'of a server-offline alert')) : null) : null,
+      rows.map(([k, label, unit]) => group(label,
+        numberField(`thr-${k}-high`, `${k}.high_percent`, 'High at', 0, 100, `${unit} — high-severity alert`),
+        numberField(`thr-${k}-crit`, `${k}.critical_percent`, 'Critical at', 0, 100, `${unit} — critical alert`),
+        numberField(`thr-${k}-sus`, `${k}.sustained_seconds`, 'Sustained for', 0, 600, 'seconds before it fires'))),
+      group('Offline',
+        numberField('thr-offline', 'server_offline_seconds', 'Offline after', 30, 86400, 'seconds without a heartbeat'),
+        sevSelect(),
+        check('thr-replayed', 'replayed_outages', 'Tell (low) of an outage seen only in replayed heartbeats')),
+      group('Reminders',
+        numberField('thr-rem-crit', 'reminders.critical_minutes', 'Critical every', 5, 1440, 'minutes while open and not acknowledged'),
+        numberField('thr-rem-high', 'reminders.high_minutes', 'High every', 15, 1440, 'minutes while open and not acknowledged')),
+      group('Alert quality',
+        numberField('thr-group', 'group_seconds', 'Group within', 0, 300, 'seconds: alerts of one server go out as one message (0: each at once)'),
+        numberField('thr-flap-changes', 'flapping.changes', 'Flapping after', 3, 100, 'up/down changes…'),
+        numberField('thr-flap-window', 'flapping.window_seconds', '…within', 10, 86400, 'seconds'),
+        numberField('thr-flap-stable', 'flapping.stable_seconds', 'Calm after', 10, 86400, 'seconds without a change'),
+        numberField('thr-flap-hold', 'flapping.recovery_hold_seconds', 'Recovery hold', 0, 600, 'seconds up before "resolved" is told'),
+        numberField('thr-crash-restarts', 'crash_loop.restarts', 'Crash loop at', 2, 64, 'restarts…'),
+        numberField('thr-crash-window', 'crash_loop.window_seconds', '…within', 10, 86400, 'seconds')),
       h('div', { class: 'form-actions', 'data-needs': 'admin' }, h('button', { type: 'submit', class: 'btn btn-primary' }, 'Save thresholds')));
     form.addEventListener('submit', async (e) => {
       e.preventDefault();
       clearFieldErrors(form);
       const body = {};
-      for (const input of form.querySelectorAll('input[type=number]')) {
-        if (input.value === '') continue;
-        const [a, b] = input.name.split('.');
-        const v = Number(input.value);
+      for (const [path, was] of original) {
+        const el = form.elements.namedItem(path);
+        if (!el || el.readOnly) continue;
+        let v;
+        if (el.type === 'checkbox') v = el.checked;
+        else if (el.tagName === 'SELECT') v = el.value;
+        else {
+          if (el.value === '') continue;
+          v = Number(el.value);
+        }
+        if (v === was) continue;
+        const [a, b] = path.split('.');
         if (b) (body[a] ||= {})[b] = v;
         else body[a] = v;
       }
-      const sev = form.querySelector('select[name=offline_severity]');
-      if (sev) body.offline_severity = sev.value;
+      if (!Object.keys(body).length) { toast('No changes'); return; }
       try {
         const res = await api('PUT', '/config/thresholds', body);
-        const n = res && Array.isArray(res.updated) ? res.updated.length : null;
-        toast(n === 0 ? 'No changes' : 'Thresholds saved');
+        t = res.thresholds || t;
+        for (const path of original.keys()) original.set(path, get(path));
+        toast('Thresholds saved');
       } catch (err) {
         const rest = showFieldErrors(form, err);
         if (rest.length || !Object.keys(err.fields).length) {
@@ -167,54 +213,4 @@ export function mount(root, ctx) {
     return form;
   }
 
-  async function loadChannels() {
-    try {
-      const d = await get('/notifications/channels');
-      if (ctx.alive) drawChannels(d.channels || d || []);
-    } catch (err) {
-      if (!ctx.alive) return;
-      // Every hub that serves this page has the channels API; the original's
-      // single Slack webhook is the channel named "slack" there.
-      channelsBox.replaceChildren(err.notAvailable ? notAvailable('Notification channels') : errorNotice(err));
-    }
-  }
-
-  // routing says which alerts a channel is limited to, if any.
-  function routing(c) {
-    const parts = [`${c.min_severity || 'medium'} and up`];
-    if (c.server_ids && c.server_ids.length) parts.push(`servers ${c.server_ids.join(', ')}`);
-    if (c.alert_types && c.alert_types.length) parts.push(`kinds ${c.alert_types.join(', ')}`);
-    return h('div', { class: 'small muted', 'data-testid': 'routing' }, 'Only ', parts.join(' · '));
-  }
-
-  function drawChannels(list) {
-    if (!list.length) {
-      channelsBox.replaceChildren(empty('No notification channels', 'Add a channel in the hub configuration to be told when something breaks.'));
-      return;
-    }
-    channelsBox.replaceChildren(h('table', { class: 'table' },
-      h('thead', {}, h('tr', {}, ['Channel', 'Type', 'State', ''].map((t) => h('th', { scope: 'col' }, t)))),
-      h('tbody', {}, list.map((c) => {
-        const key = c.id ?? c.name;
-        return h('tr', { 'data-channel': key },
-          h('td', { 'data-label': 'Channel' }, h('strong', {}, c.name || String(key)), c.target ? h('div', { class: 'small muted' }, c.target) : null,
-            routing(c)),
-          h('td', { 'data-label': 'Type' }, c.type || c.provider || '–'),
-          h('td', { 'data-label': 'State' }, c.enabled === false ? '⊘ Disabled' : '✓ Enabled'),
-          h('td', { class: 'actions' }, h('button', { type: 'button', class: 'btn btn-small', onclick: (e) => sendTest(`/notifications/channels/${enc(key)}/test`, e.currentTarget), 'data-needs': 'admin' }, 'Send test')));
-      }))));
-  }
-
-  async function sendTest(path, btn) {
-    btn.disabled = true;
-    try {
-      const res = await api('POST', path, {});
-      if (res && res.success === false) toast(`Test failed: ${res.error || res.message || 'unknown error'}`, 'error');
-      else toast('Test notification sent');
-    } catch (err) {
-      toast(`Test failed: ${err.message}`, 'error');
-    } finally {
-      btn.disabled = false;
-    }
-  }
 }
