@@ -19,6 +19,9 @@ const (
 	AlertSystemd = "systemd"
 	// AlertCrashLoop is a unit that keeps crashing and being restarted.
 	AlertCrashLoop = "crashloop"
+	// AlertCheck is a check (HTTP, TCP, DNS, ping, TLS) failing from a
+	// quorum of the agents that run it; service_name is the check's name.
+	AlertCheck = "check"
 )
 
 // alertKinds is the table of alert kinds. Read it through AlertKinds and
@@ -85,6 +88,17 @@ var alertKinds = []AlertKind{
 			"Service {service} on {server} was restarted {count} times within {window}, even if it reports running between crashes."}},
 		Headline: "Crash Loop", ResolvedHeadline: "Service {service} No Longer Crash-Looping", Status: "Crash-looping",
 		Hint: "Check the service's logs (journalctl -u) for why it keeps exiting",
+	},
+	{
+		Name: AlertCheck, Label: "Check", PerService: true,
+		Texts: map[string]AlertText{
+			"": {"Check {service} is {status} (from {count})",
+				"Check {service} is {status} as seen from {count}: {reason}"},
+			CheckWarn: {"Certificate of {service} expires soon (from {count})",
+				"Check {service}: {reason}"},
+		},
+		Headline: "Check Failing", ResolvedHeadline: "Check {service} Up", Status: "Failing",
+		Hint: "Open the check's per-agent results: a failure seen from one machine only points at its network path",
 	},
 }
 

@@ -27,6 +27,9 @@ type Heartbeat struct {
 	Services          []ServiceReport    `json:"services,omitempty"`
 	Filesystems       []Filesystem       `json:"filesystems,omitempty"`
 	NetworkInterfaces []NetworkInterface `json:"network_interfaces,omitempty"`
+	// CheckResults are results of the checks the hub handed the agent
+	// (our extension; older agents leave it out).
+	CheckResults []CheckResult `json:"check_results,omitempty"`
 }
 
 // OSInfo describes the agent's operating system.
@@ -85,6 +88,8 @@ type HeartbeatResponse struct {
 	PendingCommands     []PendingCommand `json:"pending_commands"`
 	ResultsAcknowledged []int64          `json:"results_acknowledged"`
 	ExpectedServices    []string         `json:"expected_services"`
+	// Checks are the enabled checks the agent runs (our extension).
+	Checks []CheckSpec `json:"checks"`
 }
 
 // PendingCommand is an approved action for the agent to carry out.
@@ -175,6 +180,14 @@ func (h *Heartbeat) Validate() error {
 	}
 	for i := range h.Services {
 		if err := h.Services[i].validate(fmt.Sprintf("services.%d", i)); err != nil {
+			return err
+		}
+	}
+	if len(h.CheckResults) > MaxCheckResultsPerHeartbeat {
+		return FieldError("check_results", "a heartbeat may report at most %d check results, not %d", MaxCheckResultsPerHeartbeat, len(h.CheckResults))
+	}
+	for i := range h.CheckResults {
+		if err := h.CheckResults[i].validate(fmt.Sprintf("check_results.%d", i)); err != nil {
 			return err
 		}
 	}

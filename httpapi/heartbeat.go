@@ -37,6 +37,9 @@ func (s *Server) handleHeartbeat(w http.ResponseWriter, r *http.Request) {
 		fail(err)
 		return
 	}
+	if res.Checks == nil {
+		res.Checks = []homelabcmd.CheckSpec{}
+	}
 	auth := "agent_token"
 	if bound == "" {
 		auth = "api_key"
@@ -48,5 +51,6 @@ func (s *Server) handleHeartbeat(w http.ResponseWriter, r *http.Request) {
 		PendingCommands:     res.PendingCommands,
 		ResultsAcknowledged: []int64{},
 		ExpectedServices:    res.ExpectedServices,
+		Checks:              res.Checks,
 	})
 }

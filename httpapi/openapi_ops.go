@@ -49,6 +49,7 @@ var pathParamDocs = map[string]string{
 	"user": "User name.",
 	"sid":  "Session id (the SHA-256 of the session cookie, as listed).",
 	"tkid": "API token id (positive integer).",
+	"chid": "Check id (positive integer).",
 }
 
 // tagDocs describes the operation groups, in display order.
@@ -64,6 +65,7 @@ var tagDocs = [][2]string{
 	{"events", "Live updates for dashboards as server-sent events."},
 	{"actions", "Remediation actions (service restarts): queue, approval, audit trail."},
 	{"alerts", "Alerts: list, acknowledge, resolve; alert thresholds."},
+	{"checks", "Checks run by agents from inside the LAN: HTTP, TCP, DNS, ping and TLS certificate expiry."},
 	{"notifications", "Notification channels (Slack, Discord, ntfy, Gotify, e-mail, signed webhook)."},
 	{"docs", "This document and its rendering."},
 }

@@ -230,7 +230,7 @@ func (db *DB) Prune(ctx context.Context, r Retention) (int64, error) {
 	for _, p := range []struct {
 		table string
 		cut   time.Time
-	}{{"metrics", rawCut}, {"service_status", now.Add(-r.Raw)}, {"metrics_hourly", now.Add(-r.Hourly)}, {"metrics_daily", now.Add(-r.Daily)}} {
+	}{{"metrics", rawCut}, {"service_status", now.Add(-r.Raw)}, {"check_results", now.Add(-r.Raw)}, {"metrics_hourly", now.Add(-r.Hourly)}, {"metrics_daily", now.Add(-r.Daily)}} {
 		if p.cut.IsZero() {
 			continue
 		}
