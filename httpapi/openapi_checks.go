@@ -7,7 +7,7 @@ func checkOperations() []operation {
 		{Route: "GET /api/v1/checks", Tag: "checks", Summary: "List checks with each agent's current result", Auth: authOperator,
 			Query:  []param{{Name: "server_id", Desc: "Only the checks this server runs.", Schema: str()}},
 			Result: list, Errors: []int{422},
-			Doc:    "state is the check's state across the agents that reported it within three intervals: down (or warn) when its quorum of them is; pending before any did; disabled."},
+			Doc: "state is the check's state across the agents that reported it within three intervals: down (or warn) when its quorum of them is; pending before any did; disabled."},
 		{Route: "POST /api/v1/checks", Tag: "checks", Summary: "Define a check", Auth: authOperator,
 			Body: ref("Check"), Status: 201, Result: ref("Check"), Errors: []int{404, 409},
 			Doc: "type http (target a URL), tcp or tls (host:port), dns or ping (a host name). Defaults: interval 60 s, timeout 10 s, retries 0, quorum 0 (all agents that run it), enabled. Agents receive it in their next heartbeat answer."},
