@@ -133,8 +133,8 @@ func (c *Check) Validate() error {
 	if !checkNamePattern.MatchString(c.Name) {
 		return FieldError("name", "name must be 1-100 letters, digits, spaces or ._:@()/- and start with a letter or digit")
 	}
-	if c.IntervalSeconds < 10 || c.IntervalSeconds > 86400 {
-		return FieldError("interval_seconds", "interval_seconds must be between 10 and 86400")
+	if c.IntervalSeconds < 5 || c.IntervalSeconds > 86400 {
+		return FieldError("interval_seconds", "interval_seconds must be between 5 and 86400")
 	}
 	if c.TimeoutSeconds < 1 || c.TimeoutSeconds > 60 || c.TimeoutSeconds > c.IntervalSeconds {
 		return FieldError("timeout_seconds", "timeout_seconds must be between 1 and 60 and not above the interval")
@@ -243,13 +243,16 @@ type CheckSpec struct {
 	Target          string `json:"target"`
 	IntervalSeconds int    `json:"interval_seconds"`
 	TimeoutSeconds  int    `json:"timeout_seconds"`
+	// Retries tells the agent how many failures in a row the hub waits
+	// for: it sends each of them at once, not with the next heartbeat.
+	Retries int `json:"retries"`
 	CheckOptions
 }
 
 // Spec is what an agent needs of c.
 func (c *Check) Spec() CheckSpec {
 	return CheckSpec{ID: c.ID, Name: c.Name, Type: c.Type, Target: c.Target, IntervalSeconds: c.IntervalSeconds,
-		TimeoutSeconds: c.TimeoutSeconds, CheckOptions: c.CheckOptions}
+		TimeoutSeconds: c.TimeoutSeconds, Retries: c.Retries, CheckOptions: c.CheckOptions}
 }
 
 // CheckResult is one probe's outcome, reported in a heartbeat

@@ -229,6 +229,7 @@ func build(cfg *agent.Config, logger *slog.Logger, withOutbox bool) (*agent.Agen
 	a := &agent.Agent{Config: cfg, Logger: logger}
 	// What a heartbeat carries: one line per collector.
 	probes := checks.New(logger.With("part", "checks"))
+	probes.Prober.From = cfg.ServerID
 	a.Collectors = []collect.Collector{
 		sysinfo.New(),
 		systemd.NewCollector(units, a.WatchList, logger.With("part", "systemd")),

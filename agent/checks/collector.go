@@ -34,6 +34,7 @@ type Collector struct {
 	specs   map[int64]homelabcmd.CheckSpec
 	next    map[int64]time.Time
 	last    map[int64]string // previous status per check
+	fails   map[int64]int    // failures in a row per check
 	pending map[int64][]homelabcmd.CheckResult
 	wake    chan struct{}
 	changed func()
@@ -47,7 +48,7 @@ var (
 // New returns a collector with no checks yet.
 func New(logger *slog.Logger) *Collector {
 	return &Collector{Logger: logger, specs: map[int64]homelabcmd.CheckSpec{}, next: map[int64]time.Time{},
-		last: map[int64]string{}, pending: map[int64][]homelabcmd.CheckResult{}, wake: make(chan struct{}, 1)}
+		last: map[int64]string{}, fails: map[int64]int{}, pending: map[int64][]homelabcmd.CheckResult{}, wake: make(chan struct{}, 1)}
 }
 
 // Name implements collect.Collector.
@@ -71,6 +72,7 @@ func (c *Collector) SetChecks(specs []homelabcmd.CheckSpec) {
 		c.specs[s.ID] = s
 		c.next[s.ID] = now.Add(jitter(s))
 		delete(c.last, s.ID)
+		delete(c.fails, s.ID)
 	}
 	for id := range c.specs {
 		if !seen[id] {
@@ -78,6 +80,7 @@ func (c *Collector) SetChecks(specs []homelabcmd.CheckSpec) {
 			delete(c.specs, id)
 			delete(c.next, id)
 			delete(c.last, id)
+			delete(c.fails, id)
 			delete(c.pending, id)
 		}
 	}
@@ -189,10 +192,12 @@ func (c *Collector) due(now time.Time) ([]homelabcmd.CheckSpec, time.Duration) {
 }
 
 // record keeps a result for the next heartbeat and asks for one soon when
-// the check's status changed.
+// the check's status changed, or when it failed again while the hub still
+// counts its retries.
 func (c *Collector) record(r homelabcmd.CheckResult) {
 	c.mu.Lock()
-	if _, ok := c.specs[r.CheckID]; !ok {
+	spec, ok := c.specs[r.CheckID]
+	if !ok {
 		c.mu.Unlock()
 		return // withdrawn while it ran
 	}
@@ -203,11 +208,18 @@ func (c *Collector) record(r homelabcmd.CheckResult) {
 	c.pending[r.CheckID] = list
 	prev, seen := c.last[r.CheckID]
 	c.last[r.CheckID] = r.Status
+	retrying := false
+	if r.Status == homelabcmd.CheckDown {
+		c.fails[r.CheckID]++
+		retrying = c.fails[r.CheckID] <= spec.Retries+1
+	} else {
+		c.fails[r.CheckID] = 0
+	}
 	notify := c.changed
 	c.mu.Unlock()
 	// A first result asks for a heartbeat only when it is a failure: a
 	// fleet of new checks must not send a burst of them.
-	if (seen && prev != r.Status || !seen && r.Status != homelabcmd.CheckUp) && notify != nil {
+	if (seen && prev != r.Status || !seen && r.Status != homelabcmd.CheckUp || retrying) && notify != nil {
 		if c.Logger != nil && seen {
 			c.Logger.Info("check changed", "check_id", r.CheckID, "from", prev, "to", r.Status)
 		}

@@ -33,6 +33,9 @@ type Prober struct {
 	Now func() time.Time
 	// Pinger sends one ICMP echo; nil uses ICMP when the system allows it.
 	Pinger func(ctx context.Context, host string) (time.Duration, error)
+	// From names the agent's server in the User-Agent of HTTP checks, so
+	// the target's access log shows which machine probed.
+	From string
 }
 
 func (p *Prober) now() time.Time {
@@ -92,7 +95,11 @@ func (p *Prober) http(ctx context.Context, spec homelabcmd.CheckSpec, r *homelab
 	if err != nil {
 		return err
 	}
-	req.Header.Set("User-Agent", "homelabcmd-agent/"+homelabcmd.Version+" (check)")
+	ua := "homelabcmd-agent/" + homelabcmd.Version + " (check"
+	if p.From != "" {
+		ua += " from " + p.From
+	}
+	req.Header.Set("User-Agent", ua+")")
 	for k, v := range spec.Headers {
 		req.Header.Set(k, v)
 	}
