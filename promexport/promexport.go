@@ -35,10 +35,10 @@ var (
 		"1 when the server is online (heartbeats arriving), else 0.", []string{"server"}, nil)
 	alertsOpen = prometheus.NewDesc("homelabcmd_alerts_open",
 		"Unresolved (open or acknowledged) alerts by severity.", []string{"severity"}, nil)
-	hostGauges   = metricGauges()
-	load1Gauge   = prometheus.NewDesc("homelabcmd_server_load1", "Latest 1-minute load average of a server.", []string{"server"}, nil)
-	uptimeGauge  = prometheus.NewDesc("homelabcmd_server_uptime_seconds", "Latest uptime of a server.", []string{"server"}, nil)
-	checkUp = prometheus.NewDesc("homelabcmd_check_up",
+	hostGauges  = metricGauges()
+	load1Gauge  = prometheus.NewDesc("homelabcmd_server_load1", "Latest 1-minute load average of a server.", []string{"server"}, nil)
+	uptimeGauge = prometheus.NewDesc("homelabcmd_server_uptime_seconds", "Latest uptime of a server.", []string{"server"}, nil)
+	checkUp     = prometheus.NewDesc("homelabcmd_check_up",
 		"1 when an agent's last result of an enabled check is up (or a certificate warning), else 0.", []string{"check", "type", "server"}, nil)
 	checkLatency = prometheus.NewDesc("homelabcmd_check_latency_seconds",
 		"Latency of an agent's last result of an enabled check.", []string{"check", "type", "server"}, nil)

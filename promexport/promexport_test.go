@@ -99,7 +99,7 @@ homelabcmd_check_up{check="nas cert",server="nas",type="tls"} 1
 homelabcmd_check_latency_seconds{check="nas cert",server="nas",type="tls"} 0.25
 # HELP homelabcmd_check_cert_expiry_timestamp_seconds When the certificate an agent's last tls or https check saw expires (Unix time).
 # TYPE homelabcmd_check_cert_expiry_timestamp_seconds gauge
-homelabcmd_check_cert_expiry_timestamp_seconds{check="nas cert",server="nas"} 1.7982432e+09
+homelabcmd_check_cert_expiry_timestamp_seconds{check="nas cert",server="nas"} 1.7987616e+09
 `
 		if err := testutil.CollectAndCompare(c, strings.NewReader(checks), "homelabcmd_check_up", "homelabcmd_check_latency_seconds",
 			"homelabcmd_check_cert_expiry_timestamp_seconds"); err != nil {
