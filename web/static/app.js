@@ -9,6 +9,7 @@ import * as server from './pages/server.js';
 import * as alerts from './pages/alerts.js';
 import * as actions from './pages/actions.js';
 import * as settings from './pages/settings.js';
+import * as checks from './pages/checks.js';
 import * as login from './pages/login.js';
 
 const routes = [
@@ -16,6 +17,8 @@ const routes = [
   [/^\/servers\/([^/]+)$/, server, 'overview'],
   [/^\/alerts$/, alerts, 'alerts'],
   [/^\/actions$/, actions, 'actions'],
+  [/^\/checks$/, checks, 'checks'],
+  [/^\/checks\/(\d+)$/, checks, 'checks'],
   [/^\/settings$/, settings, 'settings'],
   [/^\/login$/, login, ''],
 ];

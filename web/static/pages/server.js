@@ -5,6 +5,7 @@ import { api, get, enc } from '../api.js';
 import { h, status, meter, ago, time, num, duration, empty, errorNotice, notAvailable, debounce, serverName, severity, toast, confirm, clockBadge } from '../ui.js';
 import { drawChart } from '../chart.js';
 import { servicesPanel } from './services.js';
+import { checksPanel } from './checks.js';
 
 export function mount(root, ctx) {
   const id = ctx.params[0];
@@ -24,9 +25,10 @@ export function mount(root, ctx) {
       h('div', { class: 'btn-group', role: 'group', 'aria-label': 'Time range' }, rangeButtons)),
     chartBox, chartNote);
   const services = servicesPanel(id, ctx);
+  const checksEl = checksPanel(id, ctx).el;
   const alertsPanel = h('section', { class: 'panel', 'aria-labelledby': 'srv-alerts-h' });
 
-  root.append(h('p', { class: 'small' }, h('a', { href: '/' }, '← Fleet overview')), head, factsPanel, services.el, chartPanel, alertsPanel);
+  root.append(h('p', { class: 'small' }, h('a', { href: '/' }, '← Fleet overview')), head, factsPanel, services.el, checksEl, chartPanel, alertsPanel);
 
   let server = null;
   async function loadServer() {
