@@ -183,7 +183,7 @@ func TestCheckValidation(t *testing.T) {
 			{"tcp without port", "target", homelabcmd.EINVALID, homelabcmd.Check{Name: "a", Type: "tcp", Target: "plex.lan", AllAgents: true}},
 			{"no servers", "server_ids", homelabcmd.EINVALID, homelabcmd.Check{Name: "a", Type: "ping", Target: "plex.lan"}},
 			{"unknown server", "server_ids", homelabcmd.ENOTFOUND, homelabcmd.Check{Name: "a", Type: "ping", Target: "plex.lan", ServerIDs: []string{"nope"}}},
-			{"interval too short", "interval_seconds", homelabcmd.EINVALID, homelabcmd.Check{Name: "a", Type: "ping", Target: "plex.lan", AllAgents: true, IntervalSeconds: 5}},
+			{"interval too short", "interval_seconds", homelabcmd.EINVALID, homelabcmd.Check{Name: "a", Type: "ping", Target: "plex.lan", AllAgents: true, IntervalSeconds: 4}},
 			{"bad header", "headers", homelabcmd.EINVALID, homelabcmd.Check{Name: "a", Type: "http", Target: "http://x/", AllAgents: true,
 				CheckOptions: homelabcmd.CheckOptions{Headers: map[string]string{"X-A": "b\r\nX-Evil: 1"}}}},
 			{"bad record type", "record_type", homelabcmd.EINVALID, homelabcmd.Check{Name: "a", Type: "dns", Target: "nas.lan", AllAgents: true,

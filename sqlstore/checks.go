@@ -178,8 +178,9 @@ func (tx *Tx) SaveCheckRuleState(ctx context.Context, checkID int64, st homelabc
 // UnresolvedCheckAlert returns the check's open or acknowledged alert on
 // any server; nil when none.
 func (tx *Tx) UnresolvedCheckAlert(ctx context.Context, name string) (*homelabcmd.Alert, error) {
-	a, err := scanAlert(tx.QueryRowContext(ctx, `SELECT `+alertColumns+` FROM alerts WHERE alert_type = $1 AND service_name = $2
-		AND status <> 'resolved' ORDER BY id LIMIT 1`, homelabcmd.AlertCheck, name))
+	// The literals match the partial index idx_alerts_unresolved_check.
+	a, err := scanAlert(tx.QueryRowContext(ctx, `SELECT `+alertColumns+` FROM alerts WHERE alert_type = 'check' AND service_name = $1
+		AND status <> 'resolved' ORDER BY id LIMIT 1`, name))
 	if err == sql.ErrNoRows {
 		return nil, nil
 	}

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net"
 	"os"
+	"sync/atomic"
 	"syscall"
 	"time"
 
@@ -48,6 +49,10 @@ func (p *Prober) ping(ctx context.Context, host string, r *homelabcmd.CheckResul
 	return fmt.Errorf("no ICMP permission, and TCP connect to port 80 failed: %w", err)
 }
 
+// echoSeq numbers echo requests, so concurrent pings (each on its own
+// socket, a raw one seeing every reply) take only their own reply.
+var echoSeq atomic.Uint32
+
 // errNoICMP: the agent may not open an ICMP socket.
 var errNoICMP = errors.New("ICMP not permitted")
 
@@ -84,7 +89,7 @@ func icmpEcho(ctx context.Context, host string) (time.Duration, error) {
 		return 0, errNoICMP
 	}
 	defer conn.Close()
-	id, seq := os.Getpid()&0xffff, int(time.Now().UnixNano()&0x7fff)
+	id, seq := os.Getpid()&0xffff, int(echoSeq.Add(1)&0xffff)
 	msg := icmp.Message{Type: echo, Body: &icmp.Echo{ID: id, Seq: seq, Data: []byte("homelabcmd-check")}}
 	b, err := msg.Marshal(nil)
 	if err != nil {

@@ -62,7 +62,11 @@ CREATE TABLE check_results (
 CREATE INDEX idx_check_results_check_time ON check_results (check_id, timestamp);
 CREATE INDEX idx_check_results_server_time ON check_results (server_id, timestamp);
 
+-- The engine finds a check's unresolved alert (on whichever server) by name.
+CREATE INDEX idx_alerts_unresolved_check ON alerts (service_name) WHERE alert_type = 'check' AND status <> 'resolved';
+
 -- +goose Down
+DROP INDEX idx_alerts_unresolved_check;
 DROP TABLE check_results;
 DROP TABLE check_status;
 DROP TABLE check_servers;
