@@ -95,7 +95,7 @@ func (s *Server) handleCheckHistory(w http.ResponseWriter, r *http.Request) {
 		name     string
 		v        *int
 		min, max int
-	}{{"hours", &hours, 1, 24 * 90}, {"limit", &limit, 1, 10000}} {
+	}{{"hours", &hours, 1, 24 * 7}, {"limit", &limit, 1, 10000}} {
 		if q := r.URL.Query().Get(p.name); q != "" {
 			n, err := strconv.Atoi(q)
 			if err != nil || n < p.min || n > p.max {

@@ -20,7 +20,7 @@ func checkOperations() []operation {
 			Status: 204, Errors: []int{404, 422}, Doc: "Its open alert resolves (reason: check deleted)."},
 		{Route: "GET /api/v1/checks/{chid}/history", Tag: "checks", Summary: "A check's results from every agent, oldest first", Auth: authOperator,
 			Query: []param{
-				{Name: "hours", Desc: "How far back.", Schema: with(integer(), "minimum", 1, "maximum", 2160, "default", 24)},
+				{Name: "hours", Desc: "How far back.", Schema: with(integer(), "minimum", 1, "maximum", 168, "default", 24)},
 				{Name: "limit", Desc: "At most this many of the newest.", Schema: with(integer(), "minimum", 1, "maximum", 10000, "default", 1000)},
 			},
 			Result: object(p("check_id", integer()), p("history", arrayOf(ref("CheckHistoryPoint"))), p("total", integer())), Errors: []int{404, 422}},
