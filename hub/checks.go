@@ -69,9 +69,9 @@ func (e *Engine) checks(ctx context.Context, tx homelabcmd.Tx, cfg alerting.Conf
 			if err := o.apply(ctx, tx, name, tr); err != nil {
 				return nil, 0, err
 			}
-			announceAlert(tx, &tr.Alert)
 		}
-		n += len(trs)
+		n += len(trs) // Ingest announces alert.changed for them
+
 		tx.Announce(homelabcmd.Event{Type: homelabcmd.EventCheckChanged, ServerID: id, Data: map[string]any{"check_id": cs.Check.ID}})
 	}
 	return specs, n, o.flush(ctx, tx)
