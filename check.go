@@ -345,7 +345,8 @@ type CheckTx interface {
 	ChecksForServer(ctx context.Context, serverID string) ([]Check, error)
 	// SaveCheckResults stores reported results of checks the server runs
 	// (others are ignored) and returns the checks whose per-agent status
-	// or failure count changed, each with every agent's status after it.
+	// or failure count changed, and those with an unresolved alert that got
+	// a result, each with every agent's status after it.
 	SaveCheckResults(ctx context.Context, serverID string, results []CheckResult) ([]CheckState, error)
 	// CheckRuleState locks the check's row and returns its rule state.
 	CheckRuleState(ctx context.Context, checkID int64) (RuleState, error)

@@ -212,3 +212,31 @@ func asError(err error, target **homelabcmd.Error) bool {
 	*target = e
 	return ok
 }
+
+// A check that keeps failing and recovering is flap-controlled like a
+// service: one "flapping" notification, its alert stays open while it
+// flaps and resolves once it has been stable.
+func TestCheckFlapControl(t *testing.T) {
+	forEachDB(t, func(t *testing.T, db *fixture) {
+		clock := setupAlerting(t, db)
+		mustCreateServer(t, db, "pi")
+		mustChannel(t, db, "ops", homelabcmd.SeverityLow, true)
+		c := mustCheck(t, db, homelabcmd.Check{Name: "wifi ap", Type: "ping", Target: "192.168.1.3", ServerIDs: []string{"pi"}})
+		checkBeat(t, db, clock, "pi", c.ID, homelabcmd.CheckUp)
+		for i := range 8 {
+			clock.advance(30 * time.Second)
+			st := homelabcmd.CheckDown
+			if i%2 == 1 {
+				st = homelabcmd.CheckUp
+			}
+			checkBeat(t, db, clock, "pi", c.ID, st)
+		}
+		mustEvents(t, db, "opened", "resolved", "opened", "resolved", "opened", "flapping")
+		if list := checkAlerts(t, db); list[0].Status != homelabcmd.AlertOpen {
+			t.Fatalf("a flapping check's alert resolved: %+v", list[0])
+		}
+		clock.advance(6 * time.Minute) // stable (up) longer than stable_seconds
+		checkBeat(t, db, clock, "pi", c.ID, homelabcmd.CheckUp)
+		mustEvents(t, db, "opened", "resolved", "opened", "resolved", "opened", "flapping", "resolved")
+	})
+}

@@ -214,7 +214,8 @@ func checkAgents(ctx context.Context, q querier, where string, args ...any) ([]h
 // are ignored), oldest first: each goes to the history, and the agent's
 // current status moves with it: up or warn at once, down once the failures
 // in a row exceed the check's retries. It returns the checks whose status
-// or failure count changed, with every agent's status.
+// or failure count changed, and those with an unresolved alert that got a
+// result, with every agent's status.
 func (tx *Tx) SaveCheckResults(ctx context.Context, serverID string, results []homelabcmd.CheckResult) ([]homelabcmd.CheckState, error) {
 	if len(results) == 0 {
 		return nil, nil
@@ -249,9 +250,28 @@ func (tx *Tx) SaveCheckResults(ctx context.Context, serverID string, results []h
 		}
 		changed[c.ID] = changed[c.ID] || moved
 	}
+	// A check with an unresolved alert is evaluated on every result, so
+	// that its alert resolves once a flap has calmed or a recovery held.
+	alerted := map[string]bool{}
+	rows, err := tx.QueryContext(ctx, `SELECT service_name FROM alerts WHERE alert_type = 'check' AND status <> 'resolved'`)
+	if err != nil {
+		return nil, err
+	}
+	for rows.Next() {
+		var name string
+		if err := rows.Scan(&name); err != nil {
+			rows.Close()
+			return nil, err
+		}
+		alerted[name] = true
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
 	var out []homelabcmd.CheckState
 	for _, c := range checks {
-		if !changed[c.ID] {
+		if moved, got := changed[c.ID]; !moved && !(got && alerted[c.Name]) {
 			continue
 		}
 		agents, err := checkAgents(ctx, tx, `s.check_id = $1`, c.ID)
