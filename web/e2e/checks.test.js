@@ -89,6 +89,20 @@ describe('checks page', { timeout: 120000 }, () => {
     assert.match(await page.textContent('#server-checks'), /plex web.*Up/s);
   });
 
+  test('edit a check keeps what the form did not change', async () => {
+    const { body } = await hub.api('GET', '/checks');
+    const c = body.checks.find((x) => x.name === 'plex web');
+    await page.goto(`${hub.url}/checks/${c.id}`);
+    await page.click('#edit-check');
+    assert.equal(await page.isDisabled('#chk-type'), true, 'the type cannot change');
+    await page.fill('#chk-retries', '2');
+    await page.check('#check-form input[name=critical]');
+    await page.click('#check-form button[type=submit]');
+    await page.waitForSelector('#check-form', { state: 'detached' });
+    const after = (await hub.api('GET', `/checks/${c.id}`)).body;
+    assert.deepEqual([after.retries, after.critical, after.json_path, after.target, after.server_ids], [2, true, 'status.ok', c.target, ['nas', 'pi']]);
+  });
+
   test('delete a check', async () => {
     const { body } = await hub.api('GET', '/checks');
     const c = body.checks.find((x) => x.name === 'nas cert');
