@@ -135,7 +135,7 @@ var schemaExtras = func() map[string]schema {
 		"Check.retries":                       {"minimum": 0, "maximum": 10, "description": "Failures in a row ignored before an agent counts it down."},
 		"Check.interval_seconds":              {"minimum": 10, "maximum": 86400},
 		"Check.timeout_seconds":               {"minimum": 1, "maximum": 60},
-		"CheckAgentStatus.status":             {"enum": []any{"up", "warn", "down", "pending"}, "description": "pending: failing, but not past the check's retries yet (or no result)."},
+		"CheckAgentStatus.status":             {"enum": []any{"up", "warn", "down", "pending"}, "description": "pending: no status yet (its first results failed, within the check's retries). A status stays until a result moves it: down once failures in a row exceed the retries."},
 		"Check.server_ids":                    {"description": "Servers that run it (servers have no tags yet); ignored with all_agents."},
 		"CheckOverview.state":                 {"enum": []any{"up", "warn", "down", "pending", "disabled"}},
 		"OSInfo.distribution":                 {"maxLength": 100},
