@@ -16,6 +16,10 @@ LABEL org.opencontainers.image.title="homelabcmd" \
 COPY etc/passwd etc/group /etc/
 COPY ca-certificates.crt /etc/ssl/certs/ca-certificates.crt
 COPY homelabcmd-linux-${ARCH} /usr/local/bin/homelabcmd
+# The slim agent for this image's own architecture: the agent container
+# (compose.yaml's "agent" service) runs it, not the hub binary's heavier
+# built-in agent.
+COPY homelabcmd-agent-linux-${ARCH} /usr/local/bin/homelabcmd-agent
 # Every architecture's slim agent, served to agents by "Add server".
 COPY homelabcmd-agent-linux-amd64 homelabcmd-agent-linux-arm64 homelabcmd-agent-linux-armv7 SHA256SUMS /usr/local/share/homelabcmd/agents/
 # /data belongs to the non-root user; a new named volume inherits that.

@@ -19,6 +19,9 @@ const (
 	AlertSystemd = "systemd"
 	// AlertCrashLoop is a unit that keeps crashing and being restarted.
 	AlertCrashLoop = "crashloop"
+	// AlertDrift is a server that no longer complies with its configuration
+	// packs (checked over SSH; only for servers with drift detection on).
+	AlertDrift = "drift"
 	// AlertCheck is a check (HTTP, TCP, DNS, ping, TLS) failing from a
 	// quorum of the agents that run it; service_name is the check's name.
 	AlertCheck = "check"
@@ -88,6 +91,13 @@ var alertKinds = []AlertKind{
 			"Service {service} on {server} was restarted {count} times within {window}, even if it reports running between crashes."}},
 		Headline: "Crash Loop", ResolvedHeadline: "Service {service} No Longer Crash-Looping", Status: "Crash-looping",
 		Hint: "Check the service's logs (journalctl -u) for why it keeps exiting",
+	},
+	{
+		Name: AlertDrift, Label: "Configuration drift",
+		Texts: map[string]AlertText{"": {"{server} drifted from its configuration packs",
+			"{count} items of {server}'s configuration packs do not comply: {items}."}},
+		Headline: "Configuration Drift", ResolvedHeadline: "Configuration Compliant", Status: "Drifted",
+		Hint: "See the server's configuration diff (GET /api/v1/servers/{id}/config/diff) and fix or re-baseline the pack",
 	},
 	{
 		Name: AlertCheck, Label: "Check", PerService: true,

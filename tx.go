@@ -144,6 +144,12 @@ type AlertTx interface {
 	// ResolveAlert resolves an unresolved alert by hand and returns it as
 	// stored. ENOTFOUND.
 	ResolveAlert(ctx context.Context, id int64) (*Alert, error)
+	// RecoveriesDue returns the unresolved alerts whose rule state records
+	// a recovery (RecoveredAt) at or before cut, with their servers.
+	RecoveriesDue(ctx context.Context, cut time.Time) ([]RecoveryDue, error)
+	// ClearRecovery forgets the recovery recorded at at under key; false
+	// when the state changed meanwhile (a report came in).
+	ClearRecovery(ctx context.Context, serverID, key string, at time.Time) (bool, error)
 	// StaleServers returns the online, active servers last seen before cut.
 	StaleServers(ctx context.Context, cut time.Time) ([]ServerSeen, error)
 	// MarkOffline marks a server offline if it is still online and last
@@ -210,6 +216,14 @@ type ServerSeen struct {
 	ServerRef
 	Status   string
 	LastSeen *time.Time
+}
+
+// RecoveryDue is an alert whose service recovered from a short outage at
+// RecoveredAt and has not been resolved yet (the recovery hold).
+type RecoveryDue struct {
+	Alert       Alert
+	RecoveredAt time.Time
+	Server      ServerRef
 }
 
 // AlertToRemind is an open alert with what the reminder rule needs.

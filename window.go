@@ -99,3 +99,17 @@ func QuietFor(windows []MaintenanceWindow, serverID string, t time.Time) (quiet,
 	}
 	return quiet, quiet && pageCritical
 }
+
+// QuietUntil returns when the windows active for the server at t have all
+// ended (to the minute, as windows are set), or false when they last more
+// than a week (a window on every day, all day).
+func QuietUntil(windows []MaintenanceWindow, serverID string, t time.Time) (time.Time, bool) {
+	end := t.Truncate(time.Minute)
+	for range 8 * 24 * 60 {
+		if quiet, _ := QuietFor(windows, serverID, end); !quiet && end.After(t) {
+			return end, true
+		}
+		end = end.Add(time.Minute)
+	}
+	return time.Time{}, false
+}

@@ -83,3 +83,32 @@ func TestQuietFor(t *testing.T) {
 func ptr[T any](v T) *T { return &v }
 
 func asErr(err error, target **homelabcmd.Error) bool { return errors.As(err, target) }
+
+func TestQuietUntil(t *testing.T) {
+	nas := "nas"
+	nightly := homelabcmd.MaintenanceWindow{Name: "night", Start: "23:00", End: "06:30", TimeZone: "Europe/Berlin"}
+	sunday := homelabcmd.MaintenanceWindow{Name: "updates", ServerID: &nas, Weekdays: []string{"sun"}, Start: "03:00", End: "05:00", TimeZone: "UTC"}
+	always := homelabcmd.MaintenanceWindow{Name: "always", Start: "00:00", End: "00:00", TimeZone: "UTC"}
+	// Sunday 2026-11-29 03:30 UTC = 04:30 in Berlin: both windows are on.
+	at := time.Date(2026, 11, 29, 3, 30, 15, 0, time.UTC)
+	for _, tc := range []struct {
+		name    string
+		windows []homelabcmd.MaintenanceWindow
+		server  string
+		want    time.Time
+		ok      bool
+	}{
+		{"nightly", []homelabcmd.MaintenanceWindow{nightly}, "nas", time.Date(2026, 11, 29, 5, 30, 0, 0, time.UTC), true},
+		{"sunday slot", []homelabcmd.MaintenanceWindow{sunday}, "nas", time.Date(2026, 11, 29, 5, 0, 0, 0, time.UTC), true},
+		{"both: the later end", []homelabcmd.MaintenanceWindow{sunday, nightly}, "nas", time.Date(2026, 11, 29, 5, 30, 0, 0, time.UTC), true},
+		{"another server's window", []homelabcmd.MaintenanceWindow{sunday}, "pi", at.Truncate(time.Minute).Add(time.Minute), true},
+		{"never ends", []homelabcmd.MaintenanceWindow{always}, "nas", time.Time{}, false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			got, ok := homelabcmd.QuietUntil(tc.windows, tc.server, at)
+			if ok != tc.ok || !got.Equal(tc.want) {
+				t.Fatalf("QuietUntil = %v, %v; want %v, %v", got, ok, tc.want, tc.ok)
+			}
+		})
+	}
+}

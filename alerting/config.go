@@ -47,10 +47,14 @@ type Thresholds struct {
 	// GroupSeconds: alerts opening on one server within this long of a
 	// notified opening go out together, as one notification at its end
 	// (0: each at once).
-	GroupSeconds int            `json:"group_seconds"`
-	Flapping     FlapThresholds `json:"flapping"`
-	CrashLoop    CrashLoopRule  `json:"crash_loop"`
-	Reminders    Reminders      `json:"reminders"`
+	GroupSeconds int `json:"group_seconds"`
+	// GroupWaitSeconds holds even the first opening of a quiet server this
+	// long, so openings within it go out as one notification (0, the
+	// default: the first goes at once, the ones after it are grouped).
+	GroupWaitSeconds int            `json:"group_wait_seconds"`
+	Flapping         FlapThresholds `json:"flapping"`
+	CrashLoop        CrashLoopRule  `json:"crash_loop"`
+	Reminders        Reminders      `json:"reminders"`
 }
 
 // FlapThresholds is flap control for expected services, after Nagios's
@@ -67,8 +71,8 @@ type FlapThresholds struct {
 	// (notified once) if the service runs.
 	StableSeconds int `json:"stable_seconds"`
 	// RecoveryHoldSeconds: an outage shorter than a minute resolves only
-	// once the service has run this long (on the first report after it), so
-	// a quick flap stays one alert. 0 (the default) resolves at once.
+	// once the service has run this long, so a quick flap stays one alert
+	// (default 10 s; 0 resolves at once).
 	RecoveryHoldSeconds int `json:"recovery_hold_seconds"`
 }
 
@@ -83,12 +87,12 @@ type CrashLoopRule struct {
 // DefaultThresholds returns each metric kind's defaults from the table of
 // alert kinds (CPU and memory 85/95 % sustained 180 s, disk 80/95 % at
 // once), offline after 180 s as a critical alert, flapping at 6 changes in
-// 10 min until 5 min calm (no recovery hold), a crash
+// 10 min until 5 min calm (a 10 s recovery hold), a crash
 // loop at 5 restarts in 10 min, reminders every 30 min (critical) and 4 h
 // (others).
 func DefaultThresholds() Thresholds {
 	t := Thresholds{ServerOfflineSeconds: 180, OfflineSeverity: homelabcmd.SeverityCritical, ReplayedOutages: true, GroupSeconds: 10,
-		Flapping:  FlapThresholds{Changes: 6, WindowSeconds: 600, StableSeconds: 300},
+		Flapping:  FlapThresholds{Changes: 6, WindowSeconds: 600, StableSeconds: 300, RecoveryHoldSeconds: 10},
 		CrashLoop: CrashLoopRule{Restarts: 5, WindowSeconds: 600},
 		Reminders: Reminders{CriticalMinutes: 30, HighMinutes: 240}}
 	for _, k := range homelabcmd.AlertKinds() {

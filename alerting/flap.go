@@ -86,7 +86,10 @@ func (e *eval) flapping(exp homelabcmd.ExpectedService, a *homelabcmd.Alert, st 
 
 // recovered resolves the open alert of a service reported running, unless
 // it is flapping and not calm yet, or a short outage whose recovery has not
-// held for the recovery hold.
+// held for the recovery hold. The hold spares the operator a "resolved"
+// and a new "opened" per flap, so it applies only to an alert whose
+// opening was notified: one recorded while paused or in a window resolves
+// at once and is never told.
 func (e *eval) recovered(a *homelabcmd.Alert, st *State) {
 	hold := seconds(e.cfg.Thresholds.Flapping.RecoveryHoldSeconds)
 	switch {
@@ -98,7 +101,7 @@ func (e *eval) recovered(a *homelabcmd.Alert, st *State) {
 		st.FlappingSince, st.RecoveredAt = nil, nil
 		e.resolve(a, nil, nil)
 		e.out.Transitions[len(e.out.Transitions)-1].Note = "Stable again after flapping (" + strconv.Itoa(n) + " recent state changes)."
-	case hold > 0 && e.now.Sub(a.CreatedAt) < shortOutage && (st.RecoveredAt == nil || e.now.Sub(*st.RecoveredAt) < hold):
+	case hold > 0 && a.NotifiedAt != nil && e.now.Sub(a.CreatedAt) < shortOutage && (st.RecoveredAt == nil || e.now.Sub(*st.RecoveredAt) < hold):
 		if st.RecoveredAt == nil {
 			st.RecoveredAt = ptr(e.now)
 		}
@@ -106,6 +109,18 @@ func (e *eval) recovered(a *homelabcmd.Alert, st *State) {
 		st.RecoveredAt = nil
 		e.resolve(a, nil, nil)
 	}
+}
+
+// RecoveryHeld resolves the alert of a service whose short outage has held
+// its recovery for the recovery hold with no report since (the agent
+// reports changes, not calm), so the "resolved" goes out when the hold
+// ends rather than with the next periodic heartbeat. recoveredAt is the
+// rule state's RecoveredAt; false while the hold lasts.
+func RecoveryHeld(server Server, a *homelabcmd.Alert, recoveredAt time.Time, cfg Config, now time.Time) (Transition, bool) {
+	if now.Sub(recoveredAt) < seconds(cfg.Thresholds.Flapping.RecoveryHoldSeconds) {
+		return Transition{}, false
+	}
+	return autoResolved(server, a, nil, nil, now), true
 }
 
 // crashLoop alerts on a unit whose restart count rose CrashLoop.Restarts

@@ -1,6 +1,7 @@
 package alerting
 
 import (
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -89,10 +90,11 @@ func TestCrashLoopAlertsWhileRunning(t *testing.T) {
 	mustKinds(t, s.beat(t0.Add(12*time.Minute), nil, []homelabcmd.ServiceReport{repRestarts("plex", homelabcmd.StatusRunning, 12)}))
 }
 
-// With the defaults (no recovery hold) every early flap still notifies,
-// but flapping stops the flood at the sixth change.
+// Without a recovery hold every early flap still notifies, but flapping
+// stops the flood at the sixth change.
 func TestFlappingWithoutRecoveryHold(t *testing.T) {
 	s := newSim(svc("plex", true, true))
+	s.cfg.Thresholds.Flapping.RecoveryHoldSeconds = 0
 	s.beat(t0, nil, []homelabcmd.ServiceReport{rep("plex", homelabcmd.StatusRunning)})
 	var got []string
 	at := t0
@@ -104,5 +106,53 @@ func TestFlappingWithoutRecoveryHold(t *testing.T) {
 	}
 	if len(got) != 6 || got[5] != "flapping service:plex" {
 		t.Fatalf("notifications over 8 flaps = %q", got)
+	}
+}
+
+// With the defaults (a 10 s recovery hold) 8 one-second flaps send the
+// opening and the flapping notice only.
+func TestFlappingWithDefaults(t *testing.T) {
+	s := newSim(svc("plex", true, true))
+	s.beat(t0, nil, []homelabcmd.ServiceReport{rep("plex", homelabcmd.StatusRunning)})
+	var got []string
+	at := t0
+	for range 8 {
+		at = at.Add(3500 * time.Millisecond)
+		got = append(got, notified(s.beat(at, nil, []homelabcmd.ServiceReport{rep("plex", homelabcmd.StatusStopped)}))...)
+		at = at.Add(time.Second)
+		got = append(got, notified(s.beat(at, nil, []homelabcmd.ServiceReport{rep("plex", homelabcmd.StatusRunning)}))...)
+	}
+	if !slices.Equal(got, []string{"opened service:plex", "flapping service:plex"}) {
+		t.Fatalf("notifications over 8 flaps = %q", got)
+	}
+}
+
+// A short outage's recovery resolves once it has held for the hold, by the
+// clock job when no report comes (RecoveryHeld), not before.
+func TestRecoveryHeld(t *testing.T) {
+	cfg := DefaultConfig()
+	srv := Server{ID: "nas", Name: "nas"}
+	rec := t0
+	notifiedAt := t0.Add(-5 * time.Second)
+	a := &homelabcmd.Alert{ID: 7, ServerID: "nas", AlertType: homelabcmd.AlertService, Status: homelabcmd.AlertOpen, CreatedAt: notifiedAt, NotifiedAt: &notifiedAt}
+	for _, tc := range []struct {
+		name   string
+		after  time.Duration
+		paused bool
+		want   bool
+		notify bool
+	}{
+		{"during the hold", 9 * time.Second, false, false, false},
+		{"hold ended", 10 * time.Second, false, true, true},
+		{"hold ended, paused", 30 * time.Second, true, true, false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			s := srv
+			s.Paused = tc.paused
+			tr, ok := RecoveryHeld(s, a, rec, cfg, rec.Add(tc.after))
+			if ok != tc.want || ok && (tr.Kind != Resolved || tr.Notify != tc.notify || !tr.Alert.AutoResolved || tr.Alert.Status != homelabcmd.AlertResolved) {
+				t.Fatalf("RecoveryHeld = %+v, %v", tr, ok)
+			}
+		})
 	}
 }

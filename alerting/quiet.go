@@ -23,3 +23,21 @@ func PageCritical(trs []Transition, now time.Time) {
 		}
 	}
 }
+
+// ResolvedAfterWindow holds, until end (the maintenance window's end), the
+// "resolved" of every alert among trs whose "opened" went out before the
+// window: the operator who was told it broke is told it is fixed, after
+// quiet hours rather than inside them. The rules ran with the server taken
+// as paused.
+func ResolvedAfterWindow(trs []Transition, end time.Time) {
+	for i := range trs {
+		tr := &trs[i]
+		if tr.Kind != Resolved || tr.Notify || tr.Alert.NotifiedAt == nil {
+			continue
+		}
+		tr.Notify, tr.NotBefore = true, &end
+		if tr.Note == "" {
+			tr.Note = "Resolved during a maintenance window; held until it ended."
+		}
+	}
+}

@@ -34,6 +34,9 @@ type Transition struct {
 	// only in replayed heartbeats): it is stored resolved at once and only
 	// its opening is notified.
 	Momentary bool
+	// NotBefore holds the notification until then (the end of the
+	// maintenance window it happened in); nil sends it now.
+	NotBefore *time.Time
 	// Note explains an unusual notification ("opened while … was paused",
 	// "the expected service was deleted"); "" for none.
 	Note string
@@ -139,15 +142,21 @@ func (e *eval) open(a homelabcmd.Alert, st *State) {
 // resolve auto-resolves a, acknowledged or not. actual is the value that
 // ended it, if any. It is notified only if its opening was.
 func (e *eval) resolve(a *homelabcmd.Alert, actual *float64, since *time.Time) {
+	e.out.Transitions = append(e.out.Transitions, autoResolved(e.in.Server, a, actual, since, e.now))
+}
+
+// autoResolved is the transition of an alert whose condition ended: it is
+// notified only if its opening was and the server is not paused.
+func autoResolved(server Server, a *homelabcmd.Alert, actual *float64, since *time.Time, now time.Time) Transition {
 	r := *a
-	r.Status, r.ResolvedAt, r.UpdatedAt, r.AutoResolved = homelabcmd.AlertResolved, ptr(e.now), e.now, true
+	r.Status, r.ResolvedAt, r.UpdatedAt, r.AutoResolved = homelabcmd.AlertResolved, ptr(now), now, true
 	if actual != nil {
 		r.ActualValue = actual
 	}
 	if since == nil {
 		since = ptr(a.CreatedAt)
 	}
-	e.out.Transitions = append(e.out.Transitions, Transition{Kind: Resolved, Alert: r, Notify: !e.in.Server.Paused && a.NotifiedAt != nil, Since: since})
+	return Transition{Kind: Resolved, Alert: r, Notify: !server.Paused && a.NotifiedAt != nil, Since: since}
 }
 
 // metric applies one host metric's thresholds (contract §6.2–6.3).

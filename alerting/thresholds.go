@@ -28,6 +28,7 @@ type ThresholdsPatch struct {
 	OfflineSeverity      *string               `json:"offline_severity"`
 	ReplayedOutages      *bool                 `json:"replayed_outages"`
 	GroupSeconds         *int                  `json:"group_seconds"`
+	GroupWaitSeconds     *int                  `json:"group_wait_seconds"`
 	Flapping             *struct {
 		Changes             *int `json:"changes"`
 		WindowSeconds       *int `json:"window_seconds"`
@@ -97,6 +98,9 @@ func (t Thresholds) Apply(p ThresholdsPatch) (Thresholds, []string, error) {
 		updated = append(updated, "replayed_outages")
 	}
 	if err := set("group_seconds", &out.GroupSeconds, p.GroupSeconds, 0, 300); err != nil {
+		return t, nil, err
+	}
+	if err := set("group_wait_seconds", &out.GroupWaitSeconds, p.GroupWaitSeconds, 0, 300); err != nil {
 		return t, nil, err
 	}
 	if f := p.Flapping; f != nil {

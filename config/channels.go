@@ -12,12 +12,16 @@ import (
 // alternative to creating it through the API. Config holds the provider's
 // settings (url, token, topic, smtp host …) exactly as the API takes them.
 type ChannelSpec struct {
-	Name         string         `yaml:"name"`
-	Type         string         `yaml:"type"`
-	MinSeverity  string         `yaml:"min_severity"`
-	SendResolved *bool          `yaml:"send_resolved"`
-	Enabled      *bool          `yaml:"enabled"`
-	Config       map[string]any `yaml:"config"`
+	Name         string `yaml:"name"`
+	Type         string `yaml:"type"`
+	MinSeverity  string `yaml:"min_severity"`
+	SendResolved *bool  `yaml:"send_resolved"`
+	Enabled      *bool  `yaml:"enabled"`
+	// ServerIDs and AlertTypes limit the channel to these servers and
+	// alert kinds (routing); absent means every one.
+	ServerIDs  *[]string      `yaml:"server_ids"`
+	AlertTypes *[]string      `yaml:"alert_types"`
+	Config     map[string]any `yaml:"config"`
 }
 
 // LoadChannels reads the channels file (a YAML list of channels).

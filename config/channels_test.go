@@ -14,6 +14,8 @@ func TestParseChannels(t *testing.T) {
 - name: team
   type: slack
   send_resolved: false
+  server_ids: [nas]
+  alert_types: [offline, service]
   config:
     webhook_url: https://hooks.slack.example/T000/B000/XXX
 `
@@ -21,7 +23,8 @@ func TestParseChannels(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(got) != 2 || got[0].MinSeverity != "high" || got[0].Config["token"] != "tk_secret" || *got[1].SendResolved {
+	if len(got) != 2 || got[0].MinSeverity != "high" || got[0].Config["token"] != "tk_secret" || *got[1].SendResolved ||
+		got[0].ServerIDs != nil || len(*got[1].ServerIDs) != 1 || len(*got[1].AlertTypes) != 2 {
 		t.Fatalf("parsed %+v", got)
 	}
 	tests := []struct{ name, yaml, want string }{

@@ -82,6 +82,14 @@ type Hub struct {
 	AgentsDir string
 	// TLSCert and TLSKey, both or neither, make serve speak HTTPS.
 	TLSCert, TLSKey string
+	// SecretsKeyFile seals SSH credentials and the Tailscale API key; ""
+	// is secrets.key beside the SQLite database (./data with PostgreSQL).
+	SecretsKeyFile string
+	// TailscaleAPIURL is the Tailscale API's base URL.
+	TailscaleAPIURL string
+	// DriftCheckInterval is how often servers with drift detection on are
+	// checked against their configuration packs; 0 never.
+	DriftCheckInterval time.Duration
 }
 
 // LoadHub reads the hub settings: defaults, then the YAML file named by

@@ -64,6 +64,9 @@ func hubOptions(c *Hub) []option.Option {
 		o("agents_dir", "", "the hub's folder", "folder of agent binaries served to agents (`homelabcmd-agent-linux-amd64`, `-arm64`, `-armv7` from a release); without one, only the hub's own binary for its own architecture", str{&c.AgentsDir}),
 		o("tls_cert", "", "none", "PEM certificate (chain) file: serve HTTPS; reloaded when the file changes", str{&c.TLSCert}),
 		o("tls_key", "", "none", "PEM private key file of `tls_cert`", str{&c.TLSKey}),
+		o("secrets_key_file", "", "`secrets.key` beside the SQLite database (`./data/` with PostgreSQL)", "key file (mode 0600, created on first need) that seals SSH credentials and the Tailscale API key; keep it out of database backups (rotation: docs/security.md)", str{&c.SecretsKeyFile}),
+		o("tailscale_api_url", "https://api.tailscale.com", "", "base URL of the Tailscale API (device discovery)", str{&c.TailscaleAPIURL}),
+		o("drift_check_interval", "6h", "", "how often servers with drift detection on are checked against their configuration packs over SSH (`0`: never)", duration{&c.DriftCheckInterval}),
 	}
 }
 

@@ -96,8 +96,8 @@ func setupAlertHub(t *testing.T, hubURL, hookURL string, services int) {
 		t.Fatalf("create channel: %d", code)
 	}
 	// These tests count or time each transition's own notification: no
-	// grouping window.
-	if code := api(t, "PUT", hubURL+"/api/v1/config/thresholds", `{"group_seconds":0}`, nil); code != 200 {
+	// grouping window, no recovery hold.
+	if code := api(t, "PUT", hubURL+"/api/v1/config/thresholds", `{"group_seconds":0,"flapping":{"recovery_hold_seconds":0}}`, nil); code != 200 {
 		t.Fatalf("thresholds: %d", code)
 	}
 }

@@ -14,7 +14,7 @@ func TestChannelsFile(t *testing.T) {
 	dir := t.TempDir()
 	file := filepath.Join(dir, "channels.yaml")
 	write := func(sev string) {
-		body := "- name: phone\n  type: ntfy\n  min_severity: " + sev + "\n  config: {server_url: \"http://127.0.0.1:9\", topic: homelab, token: \"tk_file_secret\"}\n"
+		body := "- name: phone\n  type: ntfy\n  min_severity: " + sev + "\n  alert_types: [offline]\n  config: {server_url: \"http://127.0.0.1:9\", topic: homelab, token: \"tk_file_secret\"}\n"
 		if err := os.WriteFile(file, []byte(body), 0o600); err != nil {
 			t.Fatal(err)
 		}
@@ -36,7 +36,7 @@ func TestChannelsFile(t *testing.T) {
 	h.Stop(t)
 	write("critical")
 	h = StartHub(t, dir, env)
-	if got := list(h); !strings.Contains(got, `"min_severity":"critical"`) || strings.Count(got, `"name":"phone"`) != 1 {
+	if got := list(h); !strings.Contains(got, `"min_severity":"critical"`) || strings.Count(got, `"name":"phone"`) != 1 || !strings.Contains(got, `"alert_types":["offline"]`) {
 		t.Fatalf("channels after the file changed: %s", got)
 	}
 }

@@ -86,10 +86,10 @@ func TestContainerImage(t *testing.T) {
 		checkELF(t, arch, body, arch)
 	}
 
-	if out, err := docker(t, "run", "-d", "--name", name+"-agent", "--network", "host", "-v", "/proc:/host/proc:ro",
+	if out, err := docker(t, "run", "-d", "--name", name+"-agent", "--network", "host", "--entrypoint", "/usr/local/bin/homelabcmd-agent", "-v", "/proc:/host/proc:ro",
 		"-e", "HOST_PROC=/host/proc", "-e", "HOMELAB_CMD_AGENT_HUB_URL="+url, "-e", "HOMELAB_CMD_AGENT_SERVER_ID=docker-host",
 		"-e", "HOMELAB_CMD_AGENT_API_KEY="+testAPIKey, "-e", "HOMELAB_CMD_AGENT_OUTBOX_DIR=/data/outbox",
-		"-e", "HOMELAB_CMD_AGENT_HEARTBEAT_INTERVAL=5", image, "agent"); err != nil {
+		"-e", "HOMELAB_CMD_AGENT_HEARTBEAT_INTERVAL=5", image); err != nil {
 		t.Fatalf("docker run agent: %v\n%s", err, out)
 	}
 	var srv struct {
@@ -106,5 +106,53 @@ func TestContainerImage(t *testing.T) {
 	}
 	if srv.AgentVersion == nil || *srv.AgentVersion == homelabcmd.Version || srv.CPUCores == nil {
 		t.Fatalf("agent report: %+v", srv)
+	}
+	docker(t, "rm", "-f", "-v", name+"-hub", name+"-agent")
+	t.Run("compose", func(t *testing.T) { testComposeFile(t, name, image) })
+}
+
+// testComposeFile runs the repository's compose.yaml as a user would
+// (`docker compose --profile agent up -d`), with the image under test and a
+// free port: the hub gets healthy and the agent on the Docker host reports
+// to it. Both use the host's network, so no bridge network is created.
+func testComposeFile(t *testing.T, project, image string) {
+	compose := []string{"docker", "compose"}
+	if _, err := docker(t, "compose", "version"); err != nil {
+		if _, err := exec.LookPath("docker-compose"); err != nil {
+			t.Fatal("neither `docker compose` nor docker-compose is installed (.ci/run installs Debian's docker-compose)")
+		}
+		compose = []string{"docker-compose"}
+	}
+	port := freePort(t)
+	run := func(args ...string) (string, error) {
+		ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
+		defer cancel()
+		args = append(append(compose[1:], "-f", "../compose.yaml", "-p", project, "--profile", "agent"), args...)
+		cmd := exec.CommandContext(ctx, compose[0], args...)
+		cmd.Env = append(os.Environ(), "HOMELAB_IMAGE="+image, fmt.Sprintf("HOMELAB_PORT=%d", port), "HOMELAB_HOST=127.0.0.1",
+			"HOMELAB_API_KEY="+testAPIKey, "HOMELAB_DOCKER_HOST_ID=compose-host")
+		out, err := cmd.CombinedOutput()
+		return string(out), err
+	}
+	t.Cleanup(func() { run("down", "-v") })
+	if out, err := run("up", "-d"); err != nil {
+		t.Fatalf("compose up: %v\n%s", err, out)
+	}
+	url := fmt.Sprintf("http://127.0.0.1:%d", port)
+	var srv struct {
+		Status string `json:"status"`
+	}
+	for deadline := time.Now().Add(60 * time.Second); srv.Status != "online"; time.Sleep(250 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			out, _ := run("logs")
+			t.Fatalf("compose: the agent did not report to the hub within 60s: %+v\n%s", srv, out)
+		}
+		api(t, "GET", url+"/api/v1/servers/compose-host", "", &srv)
+	}
+	if page, resp := fetch(t, url+"/"); resp.StatusCode != 200 || !strings.Contains(string(page), `<span id="hub-version">`) {
+		t.Fatalf("compose: dashboard %d", resp.StatusCode)
+	}
+	if out, _ := docker(t, "network", "ls", "--format", "{{.Name}}"); strings.Contains(out, project) {
+		t.Fatalf("compose created a network: %s", out)
 	}
 }

@@ -193,6 +193,24 @@ func TestRelease(t *testing.T) {
 			t.Errorf("%v: %v %s (want the git describe version)", args, err, out)
 		}
 	}
+	// The ARM binaries run too, under Debian's qemu-user-static (CI installs
+	// it): they start, parse their flags and print the stamped version.
+	for arch, emu := range map[string]string{"arm64": "qemu-aarch64-static", "armv7": "qemu-arm-static"} {
+		path, err := exec.LookPath(emu)
+		if err != nil {
+			if os.Getenv("HOMELAB_TEST_REQUIRE_QEMU") != "" {
+				t.Fatalf("%s is not installed (apt-get install qemu-user-static)", emu)
+			}
+			t.Logf("%s not installed: the %s binaries are checked by ELF header and checksum only", emu, arch)
+			continue
+		}
+		for _, args := range [][]string{{"homelabcmd-linux-" + arch, "--version"}, {"homelabcmd-agent-linux-" + arch, "--version"}} {
+			out, err := exec.Command(path, append([]string{filepath.Join(a, args[0])}, args[1:]...)...).CombinedOutput()
+			if err != nil || strings.Contains(string(out), "0.1.0-dev") || !strings.Contains(string(out), "arm") {
+				t.Errorf("%s %v: %v %s (want the git describe version and the arch)", emu, args, err, out)
+			}
+		}
+	}
 }
 
 // A hub pointed at the release folder serves the arm64 and armv7 agents

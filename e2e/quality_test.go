@@ -259,7 +259,7 @@ func TestMeasureFlappingNotifications(t *testing.T) {
 	}
 	for _, c := range []struct{ name, thresholds string }{
 		{"defaults", `{"flapping":{"stable_seconds":10}}`},
-		{"recovery hold 10 s", `{"flapping":{"stable_seconds":10,"recovery_hold_seconds":10}}`},
+		{"no recovery hold", `{"flapping":{"stable_seconds":10,"recovery_hold_seconds":0}}`},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			h, n := qualityHub(t, "plex")

@@ -15,6 +15,8 @@ import (
 func TestAlertsAPI(t *testing.T) {
 	forEachAPI(t, func(t *testing.T, a *api) {
 		now := time.Now().UTC()
+		// The recovery hold would keep this one-second outage open for 10 s.
+		expectStatus(t, a.op("PUT", "/api/v1/config/thresholds", map[string]any{"flapping": map[string]any{"recovery_hold_seconds": 0}}), 200)
 		expectStatus(t, a.op("POST", "/api/v1/servers", map[string]any{"id": "nas", "hostname": "nas.lan", "display_name": "NAS"}), 201)
 		expectStatus(t, a.op("POST", "/api/v1/servers/nas/services", map[string]any{"service_name": "plex", "is_critical": true}), 201)
 		expectStatus(t, a.op("POST", "/api/v1/agents/heartbeat", hb("nas", now, svc("plex", "stopped"))), 200)
@@ -116,7 +118,7 @@ func TestAlertKindsAPI(t *testing.T) {
 		for _, k := range body.Kinds {
 			names = append(names, k.Name)
 		}
-		if fmt.Sprint(names) != "[service offline cpu memory disk reboot replayed unit systemd crashloop check]" {
+		if fmt.Sprint(names) != "[service offline cpu memory disk reboot replayed unit systemd crashloop drift check]" {
 			t.Fatalf("kinds = %s", res.Body)
 		}
 		svc, off, disk := body.Kinds[0], body.Kinds[1], body.Kinds[4]

@@ -40,8 +40,10 @@ var errorResponses = map[int]struct{ name, desc string }{
 	401: {"Unauthorized", "Missing or wrong credential (UNAUTHORIZED)."},
 	403: {"Forbidden", "A valid credential used out of its scope (FORBIDDEN)."},
 	404: {"NotFound", "No such entity (NOT_FOUND)."},
+	408: {"RequestTimeout", "The remote command did not finish in time."},
 	409: {"Conflict", "It exists already or is in the wrong state (CONFLICT)."},
 	413: {"PayloadTooLarge", "The body is over 1 MiB (PAYLOAD_TOO_LARGE)."},
+	429: {"TooManyRequests", "Rate limited; Retry-After says when to try again."},
 	422: {"ValidationFailed", "Invalid input: a field list naming the offending input, or VALIDATION_ERROR for a malformed body."},
 	500: {"InternalError", "Unexpected failure; details are only logged (INTERNAL_ERROR)."},
 }
@@ -52,7 +54,7 @@ var pathParamRE = regexp.MustCompile(`\{([^}.]+)(\.\.\.)?\}`)
 // (from the route table) gives each operation's least role.
 func openAPIDocument(version string, roles map[string]Access) map[string]any {
 	paths := map[string]any{}
-	for _, op := range slices.Concat(apiOperations(), alertOperations(), userOperations(), checkOperations()) {
+	for _, op := range slices.Concat(apiOperations(), alertOperations(), userOperations(), agentlessOperations(), checkOperations()) {
 		op.Role = roles[op.Route]
 		method, path, _ := strings.Cut(op.Route, " ")
 		item, _ := paths[path].(map[string]any)
@@ -204,6 +206,7 @@ func openAPIComponents() map[string]any {
 	for name, s := range userSchemas() {
 		g.set(name, s)
 	}
+	agentlessSchemas(g)
 	for name, s := range handWrittenSchemas() {
 		g.set(name, s)
 	}

@@ -129,6 +129,7 @@ func (s *Server) routes() {
 	s.route("POST /api/v1/maintenance-windows", admin, s.handleCreateWindow)
 	s.route("DELETE /api/v1/maintenance-windows/{wid}", admin, s.handleDeleteWindow)
 
+	s.agentlessRoutes()
 	s.route("GET /api/v1/checks", viewer, s.handleListChecks)
 	s.route("POST /api/v1/checks", operator, s.handleCreateCheck)
 	s.route("GET /api/v1/checks/{chid}", viewer, s.handleGetCheck)

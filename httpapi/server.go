@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/homelabcmd/homelabcmd"
+	"github.com/homelabcmd/homelabcmd/agentless"
 	"github.com/homelabcmd/homelabcmd/alerting"
 	"github.com/homelabcmd/homelabcmd/live"
 	"github.com/homelabcmd/homelabcmd/notify"
@@ -118,6 +119,10 @@ type Server struct {
 	WriteTimeout time.Duration
 	// NotifyGuard decides which addresses a channel test may reach.
 	NotifyGuard *notify.Guard
+	// Agentless serves machines without an agent (SSH scans, credentials,
+	// discovery, commands); NewServer makes one when the store can keep
+	// its data. Set its KeyFile before the first request.
+	Agentless *agentless.Service
 
 	// shutdown closes when the server stops, ending long-lived responses
 	// (event streams, command long-polls) that Shutdown would wait for.
@@ -150,6 +155,12 @@ func NewServer(store Store, engine Engine, apiKeyHash string, events *live.Broke
 	s := &Server{shutdown: make(chan struct{}), store: store, engine: engine, apiKeyHash: apiKeyHash, events: events, logger: logger, started: time.Now(),
 		mux: http.NewServeMux(), Version: homelabcmd.Version, Observer: noObserver{}, authLimiter: newAuthLimiter(DefaultAuthLimit),
 		WriteTimeout: DefaultWriteTimeout}
+	if st, ok := store.(agentless.Store); ok {
+		s.Agentless = agentless.New(st, "", logger)
+		if d, ok := engine.(agentless.DriftReporter); ok {
+			s.Agentless.Drift = d
+		}
+	}
 	s.routes()
 	return s
 }

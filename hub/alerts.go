@@ -37,12 +37,20 @@ func (e *Engine) evaluate(ctx context.Context, tx homelabcmd.Tx, cfg alerting.Co
 		return 0, err
 	}
 	res := alerting.Evaluate(in, cfg, tx.Now())
-	if quiet && page && !saved.Server.Paused {
-		alerting.PageCritical(res.Transitions, tx.Now())
+	if quiet && !saved.Server.Paused {
+		if page {
+			alerting.PageCritical(res.Transitions, tx.Now())
+		}
+		if err := e.resolvedAfterWindow(ctx, tx, id, res.Transitions); err != nil {
+			return 0, err
+		}
 	}
 	for _, st := range res.States {
 		if err := tx.SaveRuleState(ctx, id, st); err != nil {
 			return 0, err
+		}
+		if st.RecoveredAt != nil {
+			e.settleAfter(time.Until(st.RecoveredAt.Add(time.Duration(cfg.Thresholds.Flapping.RecoveryHoldSeconds) * time.Second)))
 		}
 	}
 	o := newOutbox(cfg)
@@ -70,14 +78,18 @@ type outbox struct {
 	// window holds openings that follow a notified one on the same server
 	// within it, to go out together when it ends (0: never held).
 	window time.Duration
+	// wait holds the first opening of a quiet server too (group wait).
+	wait time.Duration
 	// heldResolved are alerts that resolved while their opening was held:
 	// the held notification says so instead of a separate "resolved".
 	heldResolved []homelabcmd.Alert
+	// notBefore holds pending notifications until a maintenance window ends.
+	notBefore map[*notify.Message]time.Time
 }
 
 // newOutbox returns an outbox with the grouping window of cfg.
 func newOutbox(cfg alerting.Config) *outbox {
-	return &outbox{window: time.Duration(cfg.Thresholds.GroupSeconds) * time.Second}
+	return &outbox{window: time.Duration(cfg.Thresholds.GroupSeconds) * time.Second, wait: time.Duration(cfg.Thresholds.GroupWaitSeconds) * time.Second}
 }
 
 // apply stores one transition and renders its notification. Every write is
@@ -111,7 +123,14 @@ func (o *outbox) apply(ctx context.Context, tx homelabcmd.Tx, serverName string,
 		o.heldResolved = append(o.heldResolved, tr.Alert)
 		return nil
 	}
-	o.pending = append(o.pending, notify.ForTransition(tr, serverName, tx.Now()))
+	m := notify.ForTransition(tr, serverName, tx.Now())
+	o.pending = append(o.pending, m)
+	if tr.NotBefore != nil {
+		if o.notBefore == nil {
+			o.notBefore = map[*notify.Message]time.Time{}
+		}
+		o.notBefore[m] = *tr.NotBefore
+	}
 	return nil
 }
 
@@ -175,6 +194,9 @@ func (o *outbox) queue(ctx context.Context, tx homelabcmd.Tx, group []*notify.Me
 			}
 		}
 	}
+	if t, ok := o.notBefore[group[0]]; ok && due == nil {
+		due = &t
+	}
 	for _, r := range rows {
 		if h, ok := held[r.ChannelID]; ok {
 			var prev, add notify.Message
@@ -199,9 +221,11 @@ func (o *outbox) queue(ctx context.Context, tx homelabcmd.Tx, group []*notify.Me
 
 // holdUntil says whether an opening waits for the grouping window of its
 // server: until the held notifications' time if some wait, else a window
-// after the last opening notified within one; nil to send it now.
+// after the last opening notified within one, else (with a group wait, for
+// all but critical openings, which page at once) the wait; nil to send it
+// now.
 func (o *outbox) holdUntil(ctx context.Context, tx homelabcmd.Tx, m *notify.Message) (*time.Time, map[int64]homelabcmd.HeldNotification, error) {
-	if m.Event != notify.EventOpened || o.window <= 0 || m.ServerID == "" {
+	if m.Event != notify.EventOpened || o.window <= 0 && o.wait <= 0 || m.ServerID == "" {
 		return nil, nil, nil
 	}
 	list, err := tx.HeldOpenings(ctx, m.ServerID)
@@ -215,12 +239,21 @@ func (o *outbox) holdUntil(ctx context.Context, tx homelabcmd.Tx, m *notify.Mess
 		}
 		return &list[0].Due, held, nil
 	}
-	last, err := tx.LastOpeningNotified(ctx, m.ServerID, tx.Now().Add(-o.window))
-	if err != nil || last == nil {
-		return nil, nil, err
+	if o.window > 0 {
+		last, err := tx.LastOpeningNotified(ctx, m.ServerID, tx.Now().Add(-o.window))
+		if err != nil {
+			return nil, nil, err
+		}
+		if last != nil {
+			due := last.Add(o.window)
+			return &due, nil, nil
+		}
 	}
-	due := last.Add(o.window)
-	return &due, nil, nil
+	if o.wait > 0 && m.Severity != homelabcmd.SeverityCritical {
+		due := tx.Now().Add(o.wait)
+		return &due, nil, nil
+	}
+	return nil, nil, nil
 }
 
 // markHeldResolved notes in the held notifications of a's server that a
@@ -390,4 +423,28 @@ func (e *Engine) SendReminders(ctx context.Context) (int, error) {
 		return o.flush(ctx, tx)
 	})
 	return n, err
+}
+
+// settleAfter wakes the settle-recoveries job once d has passed (a little
+// after, so the hold has surely ended by the hub's clock).
+func (e *Engine) settleAfter(d time.Duration) {
+	time.AfterFunc(max(d, 0)+100*time.Millisecond, func() {
+		select {
+		case e.settle <- struct{}{}:
+		default:
+		}
+	})
+}
+
+// resolvedAfterWindow holds, until the server's maintenance windows end,
+// the "resolved" of alerts notified before them (alerting.ResolvedAfterWindow).
+func (e *Engine) resolvedAfterWindow(ctx context.Context, tx homelabcmd.Tx, serverID string, trs []alerting.Transition) error {
+	windows, err := e.windows(ctx, tx)
+	if err != nil {
+		return err
+	}
+	if end, ok := homelabcmd.QuietUntil(windows, serverID, tx.Now()); ok {
+		alerting.ResolvedAfterWindow(trs, end)
+	}
+	return nil
 }

@@ -62,6 +62,8 @@ type Engine struct {
 	health jobHealth
 	// windowCache keeps the maintenance windows every heartbeat reads.
 	windowCache windowCache
+	// settle wakes the settle-recoveries job when a recovery hold ends.
+	settle chan struct{}
 }
 
 // New returns an engine over store. events receives what commits
@@ -90,7 +92,7 @@ func New(store Store, events *live.Broker, o Options) *Engine {
 	}
 	host, _ := os.Hostname()
 	return &Engine{store: store, events: events, alerting: o.Alerting, restart: o.Restart, logger: o.Logger, guard: o.NotifyGuard,
-		owner: fmt.Sprintf("%s-%d-%s", host, os.Getpid(), homelabcmd.NewGUID()[:8])}
+		settle: make(chan struct{}, 1), owner: fmt.Sprintf("%s-%d-%s", host, os.Getpid(), homelabcmd.NewGUID()[:8])}
 }
 
 // RestartPolicy is the engine's restart guard rails.

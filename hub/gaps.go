@@ -2,6 +2,7 @@ package hub
 
 import (
 	"context"
+	"time"
 
 	"github.com/homelabcmd/homelabcmd"
 	"github.com/homelabcmd/homelabcmd/alerting"
@@ -137,6 +138,59 @@ func (e *Engine) ReleaseHeld(ctx context.Context) (int, error) {
 				}
 				n++
 			}
+		}
+		return o.flush(ctx, tx)
+	})
+	return n, err
+}
+
+// SettleRecoveries resolves, once, the alerts of services whose short
+// outage has held its recovery for the recovery hold (no report needed:
+// the agent reports changes, not calm); it returns how many. Run it
+// through RunExclusive.
+func (e *Engine) SettleRecoveries(ctx context.Context) (int, error) {
+	n := 0
+	err := e.store.InTx(ctx, func(tx homelabcmd.Tx) error {
+		n = 0
+		cfg, err := e.alertConfigTx(ctx, tx)
+		if err != nil {
+			return err
+		}
+		hold := time.Duration(cfg.Thresholds.Flapping.RecoveryHoldSeconds) * time.Second
+		due, err := tx.RecoveriesDue(ctx, tx.Now().Add(-hold))
+		if err != nil || len(due) == 0 {
+			return err
+		}
+		windows, err := e.windows(ctx, tx)
+		if err != nil {
+			return err
+		}
+		o := newOutbox(cfg)
+		for _, r := range due {
+			key := r.Alert.DedupKey()
+			if ok, err := tx.ClearRecovery(ctx, r.Server.ID, key, r.RecoveredAt); err != nil || !ok {
+				if err != nil {
+					return err
+				}
+				continue // a report came in meanwhile and decided
+			}
+			quiet, _ := homelabcmd.QuietFor(windows, r.Server.ID, tx.Now())
+			server := r.Server
+			server.Paused = server.Paused || quiet
+			tr, ok := alerting.RecoveryHeld(server, &r.Alert, r.RecoveredAt, cfg, tx.Now())
+			if !ok {
+				continue
+			}
+			if end, ok := homelabcmd.QuietUntil(windows, r.Server.ID, tx.Now()); quiet && !r.Server.Paused && ok {
+				trs := []alerting.Transition{tr}
+				alerting.ResolvedAfterWindow(trs, end)
+				tr = trs[0]
+			}
+			if err := o.apply(ctx, tx, r.Server.Name, tr); err != nil {
+				return err
+			}
+			announceAlert(tx, &tr.Alert)
+			n++
 		}
 		return o.flush(ctx, tx)
 	})

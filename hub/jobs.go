@@ -23,7 +23,9 @@ type Job struct {
 	// it tries again (to take over an Exclusive one). The pulse does not
 	// wait for it to finish.
 	Service bool
-	Run     func(ctx context.Context) error
+	// Wake, if set, runs the job at once (a deadline the engine knows of).
+	Wake <-chan struct{}
+	Run  func(ctx context.Context) error
 }
 
 // jobs are the engine's own clock jobs. Offline detection is not one: it
@@ -33,6 +35,13 @@ func (e *Engine) jobs() []Job {
 		// Openings held back by a maintenance window go out when it ends.
 		{Name: "release-held-alerts", Every: 15 * time.Second, Exclusive: true, Run: func(ctx context.Context) error {
 			_, err := e.ReleaseHeld(ctx)
+			return err
+		}},
+		// Short outages resolve once their recovery has held (recovery
+		// hold): woken when a hold this hub saw begin ends, and every 15 s
+		// for those another hub saw.
+		{Name: "settle-recoveries", Every: 15 * time.Second, Exclusive: true, Wake: e.settle, Run: func(ctx context.Context) error {
+			_, err := e.SettleRecoveries(ctx)
 			return err
 		}},
 		{Name: "alert-reminders", Every: time.Minute, Exclusive: true, Run: func(ctx context.Context) error {
@@ -135,6 +144,8 @@ func (e *Engine) runJob(ctx context.Context, j Job) {
 		case <-ctx.Done():
 			return
 		case <-t.C:
+			run()
+		case <-j.Wake:
 			run()
 		}
 	}

@@ -3,10 +3,12 @@ package hub_test
 import (
 	"context"
 	"encoding/json"
+	"strings"
 	"testing"
 	"time"
 
 	"github.com/homelabcmd/homelabcmd"
+	"github.com/homelabcmd/homelabcmd/alerting"
 )
 
 // An agent whose clock is 10 minutes off either way alerts on the hub's
@@ -88,6 +90,7 @@ func TestOpeningsWithinTheWindowGoOutTogether(t *testing.T) {
 	ctx := context.Background()
 	forEachDB(t, func(t *testing.T, db *fixture) {
 		clk := setupAlerting(t, db)
+		noRecoveryHold(t, db) // b's quick recovery resolves at once
 		mustCreateServer(t, db, "nas")
 		for _, s := range []string{"a", "b", "c"} {
 			mustExpect(t, db, "nas", s, false)
@@ -125,6 +128,98 @@ func TestOpeningsWithinTheWindowGoOutTogether(t *testing.T) {
 		if err := json.Unmarshal(got[0].Payload, &m); err != nil || m.Title != "2 alerts on nas" || len(m.Alerts) != 2 ||
 			m.Alerts[0].ServiceName != "b" || !m.Alerts[0].Resolved || m.Alerts[1].Resolved {
 			t.Fatalf("grouped = %s", got[0].Payload)
+		}
+	})
+}
+
+func noRecoveryHold(t *testing.T, db *fixture) {
+	t.Helper()
+	p := alerting.ThresholdsPatch{}
+	p.Flapping = &struct {
+		Changes             *int `json:"changes"`
+		WindowSeconds       *int `json:"window_seconds"`
+		StableSeconds       *int `json:"stable_seconds"`
+		RecoveryHoldSeconds *int `json:"recovery_hold_seconds"`
+	}{RecoveryHoldSeconds: ptr(0)}
+	if _, _, err := db.UpdateThresholds(context.Background(), p); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// A short outage resolves when its recovery has held for the recovery
+// hold (10 s by default), by the clock job when no report comes: one
+// "opened", one "resolved", and a return within the hold stays one alert.
+func TestShortOutageResolvesAfterTheRecoveryHold(t *testing.T) {
+	ctx := context.Background()
+	forEachDB(t, func(t *testing.T, db *fixture) {
+		clk := setupAlerting(t, db)
+		mustCreateServer(t, db, "nas")
+		mustExpect(t, db, "nas", "plex", false)
+		mustChannel(t, db, "all", "low", true)
+		run, stop := homelabcmd.StatusRunning, homelabcmd.StatusStopped
+		mustIngest(t, db, heartbeat("nas", clk.now, report("plex", stop)))
+		clk.advance(2 * time.Second)
+		mustIngest(t, db, heartbeat("nas", clk.now, report("plex", run)))
+		clk.advance(5 * time.Second)
+		if n, err := db.SettleRecoveries(ctx); err != nil || n != 0 {
+			t.Fatalf("settled during the hold: %d, %v", n, err)
+		}
+		mustIngest(t, db, heartbeat("nas", clk.now, report("plex", stop))) // down again within the hold: same alert
+		clk.advance(time.Second)
+		mustIngest(t, db, heartbeat("nas", clk.now, report("plex", run)))
+		clk.advance(10 * time.Second)
+		if n, err := db.SettleRecoveries(ctx); err != nil || n != 1 {
+			t.Fatalf("settled after the hold: %d, %v", n, err)
+		}
+		if n, _ := db.SettleRecoveries(ctx); n != 0 {
+			t.Fatalf("settled twice: %d", n)
+		}
+		mustEvents(t, db, "opened", "resolved")
+		if _, total, err := db.ListAlerts(ctx, homelabcmd.AlertFilter{Status: "open"}); err != nil || total != 0 {
+			t.Fatalf("open alerts = %d, %v", total, err)
+		}
+	})
+}
+
+// With a group wait, the first opening of a quiet server waits too, so the
+// openings of a burst spread over several heartbeats go out as one; a
+// critical opening pages at once.
+func TestGroupWaitSendsABurstAsOne(t *testing.T) {
+	ctx := context.Background()
+	forEachDB(t, func(t *testing.T, db *fixture) {
+		clk := setupAlerting(t, db)
+		if _, _, err := db.UpdateThresholds(ctx, alerting.ThresholdsPatch{GroupWaitSeconds: ptr(10)}); err != nil {
+			t.Fatal(err)
+		}
+		mustCreateServer(t, db, "nas")
+		for _, s := range []string{"a", "b", "c"} {
+			mustExpect(t, db, "nas", s, false)
+		}
+		mustChannel(t, db, "all", "low", true)
+		run, stop := homelabcmd.StatusRunning, homelabcmd.StatusStopped
+		mustIngest(t, db, heartbeat("nas", clk.now, report("a", stop), report("b", run), report("c", run)))
+		clk.advance(3 * time.Second)
+		mustIngest(t, db, heartbeat("nas", clk.now, report("a", stop), report("b", stop), report("c", run)))
+		clk.advance(4 * time.Second)
+		mustIngest(t, db, heartbeat("nas", clk.now, report("a", stop), report("b", stop), report("c", stop)))
+		clk.advance(3*time.Second - time.Millisecond)
+		if got, err := db.ClaimNotifications(ctx, "test", time.Minute, 10); err != nil || len(got) != 0 {
+			t.Fatalf("due before the wait ended: %d %v", len(got), err)
+		}
+		clk.advance(time.Millisecond)
+		got, err := db.ClaimNotifications(ctx, "test", time.Minute, 10)
+		if err != nil || len(got) != 1 || !strings.Contains(string(got[0].Payload), "3 alerts on nas") {
+			t.Fatalf("after the wait: %v %v", got, err)
+		}
+		if err := db.CompleteNotification(ctx, got[0].ID, "test"); err != nil {
+			t.Fatal(err)
+		}
+		clk.advance(time.Minute)
+		hb := heartbeat("nas", clk.now, report("a", stop), report("b", stop), report("c", stop))
+		hb.Metrics.DiskPercent = ptr(97.0) // critical
+		mustIngest(t, db, hb)
+		if got, err := db.ClaimNotifications(ctx, "test", time.Minute, 10); err != nil || len(got) != 1 {
+			t.Fatalf("critical opening not at once: %d %v", len(got), err)
 		}
 	})
 }

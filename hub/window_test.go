@@ -173,3 +173,38 @@ func TestMaintenanceWindowFromAnotherHub(t *testing.T) {
 		mustEvents(t, b) // held by hub a's window
 	})
 }
+
+// An alert notified before a maintenance window that resolves inside it is
+// not left without its "resolved": that goes out when the window ends.
+func TestResolvedInsideWindowIsToldAtItsEnd(t *testing.T) {
+	ctx := context.Background()
+	forEachDB(t, func(t *testing.T, db *fixture) {
+		clk := setupAlerting(t, db) // 12:00 UTC
+		clk.advance(-time.Hour)     // 11:00, before the 11:30–12:10 window
+		mustCreateServer(t, db, "nas")
+		mustExpect(t, db, "nas", "plex", false)
+		mustChannel(t, db, "all", "low", true)
+		run, stop := homelabcmd.StatusRunning, homelabcmd.StatusStopped
+		mustIngest(t, db, heartbeat("nas", clk.now, report("plex", stop)))
+		mustEvents(t, db, "opened")
+		got, err := db.ClaimNotifications(ctx, "test", time.Minute, 10)
+		if err != nil || len(got) != 1 {
+			t.Fatalf("opening due at once: %d %v", len(got), err)
+		}
+		if err := db.CompleteNotification(ctx, got[0].ID, "test"); err != nil {
+			t.Fatal(err)
+		}
+		quietNas(t, db.Engine)
+		clk.advance(time.Hour) // 12:00, inside the window
+		mustIngest(t, db, heartbeat("nas", clk.now, report("plex", run)))
+		mustEvents(t, db, "opened", "resolved")
+		if got, err := db.ClaimNotifications(ctx, "test", time.Minute, 10); err != nil || len(got) != 0 {
+			t.Fatalf("resolved due inside the window: %d %v", len(got), err)
+		}
+		clk.advance(10 * time.Minute) // 12:10: the window ended
+		got, err = db.ClaimNotifications(ctx, "test", time.Minute, 10)
+		if err != nil || len(got) != 1 || !strings.Contains(string(got[0].Payload), "maintenance window") {
+			t.Fatalf("resolved at the window's end: %v %v", got, err)
+		}
+	})
+}

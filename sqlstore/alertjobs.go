@@ -84,6 +84,43 @@ func (tx *Tx) MarkOffline(ctx context.Context, id string, cut time.Time) (bool, 
 	return affected(res, err)
 }
 
+// RecoveriesDue returns the unresolved alerts whose rule state records a
+// recovery at or before cut (a partial index keeps this cheap when idle).
+func (tx *Tx) RecoveriesDue(ctx context.Context, cut time.Time) ([]homelabcmd.RecoveryDue, error) {
+	rows, err := tx.QueryContext(ctx, `SELECT `+prefixed("a.", alertColumns)+`, st.recovered_at, s.is_paused, s.hostname, s.display_name, s.machine_type
+		FROM alert_rule_state st JOIN alerts a ON a.server_id = st.server_id AND a.dedup_key = st.rule_key AND a.status <> 'resolved'
+		JOIN servers s ON s.id = st.server_id
+		WHERE st.recovered_at IS NOT NULL AND st.recovered_at <= $1 ORDER BY a.id`, cut)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []homelabcmd.RecoveryDue
+	for rows.Next() {
+		var r homelabcmd.RecoveryDue
+		var display sql.NullString
+		a, err := scanAlertWith(rows, &r.RecoveredAt, &r.Server.Paused, &r.Server.Name, &display, &r.Server.MachineType)
+		if err != nil {
+			return nil, err
+		}
+		r.Alert, r.RecoveredAt = *a, r.RecoveredAt.UTC()
+		r.Server.ID = a.ServerID
+		if display.Valid && display.String != "" {
+			r.Server.Name = display.String
+		}
+		out = append(out, r)
+	}
+	return out, rows.Err()
+}
+
+// ClearRecovery forgets the recovery recorded at at under key; false when
+// the state changed meanwhile.
+func (tx *Tx) ClearRecovery(ctx context.Context, serverID, key string, at time.Time) (bool, error) {
+	res, err := tx.ExecContext(ctx, `UPDATE alert_rule_state SET recovered_at = NULL, updated_at = $1
+		WHERE server_id = $2 AND rule_key = $3 AND recovered_at = $4`, tx.now, serverID, key, at)
+	return affected(res, err)
+}
+
 // OpenAlertsToRemind returns every open (not acknowledged) alert with when
 // it was last notified and its server, oldest first.
 func (tx *Tx) OpenAlertsToRemind(ctx context.Context) ([]homelabcmd.AlertToRemind, error) {
@@ -98,16 +135,13 @@ func (tx *Tx) OpenAlertsToRemind(ctx context.Context) ([]homelabcmd.AlertToRemin
 	var out []homelabcmd.AlertToRemind
 	for rows.Next() {
 		var r homelabcmd.AlertToRemind
-		a := &r.Alert
-		var ack, resd, notified, last sql.NullTime
+		var last sql.NullTime
 		var display sql.NullString
-		if err := rows.Scan(&a.ID, &a.ServerID, &a.AlertType, &a.Severity, &a.Status, &a.Title, &a.Message, &a.ServiceName,
-			&a.ThresholdValue, &a.ActualValue, &a.CreatedAt, &a.UpdatedAt, &ack, &resd, &a.AutoResolved, &notified, &a.ResolutionReason, &last,
-			&r.Server.Paused, &r.Server.Name, &display, &r.Server.MachineType); err != nil {
+		a, err := scanAlertWith(rows, &last, &r.Server.Paused, &r.Server.Name, &display, &r.Server.MachineType)
+		if err != nil {
 			return nil, err
 		}
-		a.CreatedAt, a.NotifiedAt = a.CreatedAt.UTC(), timePtr(notified)
-		r.LastNotified = timePtr(last)
+		r.Alert, r.LastNotified = *a, timePtr(last)
 		r.Server.ID = a.ServerID
 		if display.Valid && display.String != "" {
 			r.Server.Name = display.String

@@ -42,9 +42,11 @@ type DB struct {
 	HistorySampleEvery time.Duration
 
 	checkpointDone chan struct{}
-	ingestQueue    chan *ingestRequest
-	closing        chan struct{}
-	ingestWG       sync.WaitGroup
+	// committed wakes the checkpoint loop after a write commits (SQLite).
+	committed   chan struct{}
+	ingestQueue chan *ingestRequest
+	closing     chan struct{}
+	ingestWG    sync.WaitGroup
 }
 
 // Open connects to the database named by rawURL. It does not migrate.
@@ -88,7 +90,7 @@ func Open(ctx context.Context, rawURL string) (*DB, error) {
 	}
 	db.startIngesters()
 	if loc.Engine == SQLite {
-		db.checkpointDone = make(chan struct{})
+		db.checkpointDone, db.committed = make(chan struct{}), make(chan struct{}, 1)
 		go db.checkpointLoop()
 	}
 	return db, nil
@@ -205,6 +207,12 @@ func (tx *Tx) commit(ctx context.Context) error {
 	}
 	if err := tx.Tx.Commit(); err != nil {
 		return err
+	}
+	if c := tx.db.committed; c != nil {
+		select {
+		case c <- struct{}{}:
+		default:
+		}
 	}
 	if d := tx.db.Events; d != nil {
 		for _, e := range tx.events {
@@ -329,11 +337,17 @@ func (db *DB) EngineName() string { return string(db.loc.Engine) }
 
 // checkpointInterval paces the background checkpoints: a PASSIVE one copies
 // the WAL into the database without blocking the writer (and pays the fsync
-// off the commit path). While commits keep coming it cannot let the WAL wrap
-// around, so the writer's own autocheckpoint stays on as a backstop at a
+// off the commit path). It runs after commits, at most this often while
+// they keep coming, and not at all while the hub is idle (a timer woken by
+// commits, not a ticker). It cannot let the WAL wrap around under constant
+// load, so the writer's own autocheckpoint stays on as a backstop at a
 // large size (wal_autocheckpoint in sqliteDSN), where most frames are
-// already copied and its pause is short.
-const checkpointInterval = 250 * time.Millisecond
+// already copied and its pause is short; checkpointFallback catches writes
+// made outside a transaction.
+const (
+	checkpointInterval = 250 * time.Millisecond
+	checkpointFallback = time.Minute
+)
 
 func (db *DB) checkpointLoop() {
 	defer close(db.checkpointDone)
@@ -343,15 +357,22 @@ func (db *DB) checkpointLoop() {
 	}
 	defer conn.Close()
 	conn.SetMaxOpenConns(1)
-	t := time.NewTicker(checkpointInterval)
-	defer t.Stop()
+	fallback := time.NewTicker(checkpointFallback)
+	defer fallback.Stop()
 	for {
 		select {
 		case <-db.closing:
 			_, _ = conn.Exec("PRAGMA wal_checkpoint(TRUNCATE)")
 			return
-		case <-t.C:
-			_, _ = conn.Exec("PRAGMA wal_checkpoint(PASSIVE)")
+		case <-fallback.C:
+		case <-db.committed:
+			// Let the commits of the next interval gather first.
+			select {
+			case <-db.closing:
+				continue
+			case <-time.After(checkpointInterval):
+			}
 		}
+		_, _ = conn.Exec("PRAGMA wal_checkpoint(PASSIVE)")
 	}
 }

@@ -34,7 +34,7 @@ func (h *Hub) applyChannelsFile(ctx context.Context) error {
 			return fmt.Errorf("channels file: %s: config: %w", s.Name, err)
 		}
 		if old, ok := byName[s.Name]; ok {
-			upd := homelabcmd.ChannelUpdate{Config: cfg, SendResolved: s.SendResolved, Enabled: s.Enabled}
+			upd := homelabcmd.ChannelUpdate{Config: cfg, SendResolved: s.SendResolved, Enabled: s.Enabled, ServerIDs: s.ServerIDs, AlertTypes: s.AlertTypes}
 			if s.MinSeverity != "" {
 				upd.MinSeverity = &s.MinSeverity
 			}
@@ -53,6 +53,12 @@ func (h *Hub) applyChannelsFile(ctx context.Context) error {
 		}
 		if s.Enabled != nil {
 			c.Enabled = *s.Enabled
+		}
+		if s.ServerIDs != nil {
+			c.ServerIDs = *s.ServerIDs
+		}
+		if s.AlertTypes != nil {
+			c.AlertTypes = *s.AlertTypes
 		}
 		if err := h.Engine.CreateChannel(ctx, c); err != nil {
 			return fmt.Errorf("channels file: %s: %w", s.Name, err)

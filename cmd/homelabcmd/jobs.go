@@ -72,5 +72,12 @@ func (h *Hub) integrationJobs() ([]hub.Job, error) {
 		}
 		jobs = append(jobs, b.Job(15*time.Second))
 	}
+	if h.Config.DriftCheckInterval > 0 && h.HTTP.Agentless != nil {
+		// Pack checks of the servers with drift detection on (off by default).
+		jobs = append(jobs, hub.Job{Name: "drift-check", Every: h.Config.DriftCheckInterval, Exclusive: true, Run: func(ctx context.Context) error {
+			h.HTTP.Agentless.CheckDrift(ctx)
+			return nil
+		}})
+	}
 	return jobs, nil
 }

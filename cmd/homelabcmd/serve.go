@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"time"
@@ -101,6 +102,8 @@ func (h *Hub) Run(ctx context.Context) error {
 	h.HTTP.MaxConns = h.Config.MaxConnections
 	h.HTTP.NotifyGuard = guard
 	h.HTTP.AgentsDir = h.Config.AgentsDir
+	h.HTTP.Agentless.KeyFile = h.secretsKeyFile()
+	h.HTTP.Agentless.TailscaleURL = h.Config.TailscaleAPIURL
 	h.HTTP.TLSCertFile, h.HTTP.TLSKeyFile = h.Config.TLSCert, h.Config.TLSKey
 	if sso := h.Config.SingleSignOn(); sso != nil {
 		h.HTTP.SSO = oidclogin.New(*sso, &http.Client{Timeout: 15 * time.Second})
@@ -263,4 +266,16 @@ func lanAddress() string {
 		}
 	}
 	return ""
+}
+
+// secretsKeyFile is where the key that seals SSH credentials lives:
+// configured, else beside the SQLite database, else ./data.
+func (h *Hub) secretsKeyFile() string {
+	if h.Config.SecretsKeyFile != "" {
+		return h.Config.SecretsKeyFile
+	}
+	if p := h.DB.Path(); p != "" {
+		return filepath.Join(filepath.Dir(p), "secrets.key")
+	}
+	return filepath.Join("data", "secrets.key")
 }

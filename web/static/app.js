@@ -11,12 +11,14 @@ import * as actions from './pages/actions.js';
 import * as settings from './pages/settings.js';
 import * as checks from './pages/checks.js';
 import * as login from './pages/login.js';
+import * as machines from './pages/machines.js';
 
 const routes = [
   [/^\/$/, overview, 'overview'],
   [/^\/servers\/([^/]+)$/, server, 'overview'],
   [/^\/alerts$/, alerts, 'alerts'],
   [/^\/actions$/, actions, 'actions'],
+  [/^\/machines$/, machines, 'machines'],
   [/^\/checks$/, checks, 'checks'],
   [/^\/checks\/(\d+)$/, checks, 'checks'],
   [/^\/settings$/, settings, 'settings'],

@@ -5,6 +5,7 @@ import { api, get, enc } from '../api.js';
 import { h, status, meter, ago, time, num, duration, empty, errorNotice, notAvailable, debounce, serverName, severity, toast, confirm, clockBadge } from '../ui.js';
 import { drawChart } from '../chart.js';
 import { servicesPanel } from './services.js';
+import { sshPanel } from './server-ssh.js';
 import { checksPanel } from './checks.js';
 
 export function mount(root, ctx) {
@@ -28,7 +29,7 @@ export function mount(root, ctx) {
   const checksEl = checksPanel(id, ctx).el;
   const alertsPanel = h('section', { class: 'panel', 'aria-labelledby': 'srv-alerts-h' });
 
-  root.append(h('p', { class: 'small' }, h('a', { href: '/' }, '← Fleet overview')), head, factsPanel, services.el, checksEl, chartPanel, alertsPanel);
+  root.append(h('p', { class: 'small' }, h('a', { href: '/' }, '← Fleet overview')), head, factsPanel, services.el, checksEl, chartPanel, alertsPanel, sshPanel(id, ctx).el);
 
   let server = null;
   async function loadServer() {

@@ -1,0 +1,242 @@
+// Package sshtest runs a real OpenSSH server (Debian's openssh-server) in a
+// network namespace the test creates, for tests of the hub's SSH client:
+// one veth end with a /30 in the root namespace, the other (and sshd) in the
+// test's own namespace. Everything is removed by Close.
+package sshtest
+
+import (
+	"crypto/ed25519"
+	"crypto/rand"
+	"encoding/pem"
+	"errors"
+	"fmt"
+	"net"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"golang.org/x/crypto/ssh"
+)
+
+// SSHD is a running sshd inside a test network namespace.
+type SSHD struct {
+	NS       string // network namespace name
+	Host     string // sshd's address inside the namespace (10.213.N.2)
+	Port     int
+	Subnet   string // the veth pair's /30, the only range tests may sweep
+	User     string // root
+	Password string // root's password inside the namespace only
+	// ClientKey is a PEM private key sshd accepts.
+	ClientKey []byte
+	// HostKey is sshd's public host key.
+	HostKey ssh.PublicKey
+
+	dir     string
+	hostIf  string
+	etcDir  string
+	cmd     *exec.Cmd
+	stopped chan struct{}
+}
+
+// ErrUnavailable says the machine cannot run the server (not root, no ip
+// or no sshd); tests skip on it unless HOMELAB_TEST_REQUIRE_NETNS=1.
+var ErrUnavailable = errors.New("sshtest: needs root, ip(8) and /usr/sbin/sshd (Debian openssh-server)")
+
+// Sshd is the server binary (sshd re-executes itself, so an absolute path).
+const Sshd = "/usr/sbin/sshd"
+
+// Required reports whether a missing server must fail the tests.
+func Required() bool { return os.Getenv("HOMELAB_TEST_REQUIRE_NETNS") == "1" }
+
+func run(args ...string) error {
+	out, err := exec.Command(args[0], args[1:]...).CombinedOutput()
+	if err != nil {
+		return fmt.Errorf("%s: %v: %s", strings.Join(args, " "), err, strings.TrimSpace(string(out)))
+	}
+	return nil
+}
+
+// Start creates a namespace (the first free hlt-sshN), a veth pair and
+// starts sshd listening on port 22 inside it.
+func Start() (*SSHD, error) {
+	if os.Geteuid() != 0 {
+		return nil, ErrUnavailable
+	}
+	if _, err := exec.LookPath("ip"); err != nil {
+		return nil, ErrUnavailable
+	}
+	if _, err := os.Stat(Sshd); err != nil {
+		return nil, ErrUnavailable
+	}
+	s := &SSHD{Port: 22, User: "root", stopped: make(chan struct{})}
+	var n int
+	for n = 1; n < 250; n++ {
+		name := fmt.Sprintf("hlt-ssh%d", n)
+		// The name is the lock: a second test process picks the next one.
+		if exec.Command("ip", "netns", "add", name).Run() == nil {
+			s.NS = name
+			break
+		}
+	}
+	if s.NS == "" {
+		return nil, errors.New("sshtest: no free namespace name")
+	}
+	s.hostIf = fmt.Sprintf("hlt%dh", n)
+	peer := fmt.Sprintf("hlt%dn", n)
+	s.Host = fmt.Sprintf("10.213.%d.2", n)
+	s.Subnet = fmt.Sprintf("10.213.%d.0/30", n)
+	ok := false
+	defer func() {
+		if !ok {
+			s.Close()
+		}
+	}()
+	_ = exec.Command("ip", "link", "del", s.hostIf).Run() // a stale one from a killed run
+	for _, c := range [][]string{
+		{"ip", "link", "add", s.hostIf, "type", "veth", "peer", "name", peer},
+		{"ip", "link", "set", peer, "netns", s.NS},
+		{"ip", "addr", "add", fmt.Sprintf("10.213.%d.1/30", n), "dev", s.hostIf},
+		{"ip", "link", "set", s.hostIf, "up"},
+		{"ip", "netns", "exec", s.NS, "ip", "addr", "add", s.Host + "/30", "dev", peer},
+		{"ip", "netns", "exec", s.NS, "ip", "link", "set", peer, "up"},
+		{"ip", "netns", "exec", s.NS, "ip", "link", "set", "lo", "up"},
+	} {
+		if err := run(c...); err != nil {
+			return nil, err
+		}
+	}
+	var err error
+	if s.dir, err = os.MkdirTemp("", "sshtest-"); err != nil {
+		return nil, err
+	}
+	if err := s.writeFiles(); err != nil {
+		return nil, err
+	}
+	_ = os.MkdirAll("/run/sshd", 0o755) // sshd's privilege separation directory
+	s.cmd = exec.Command("ip", "netns", "exec", s.NS, Sshd, "-D", "-e", "-f", filepath.Join(s.dir, "sshd_config"))
+	logf, err := os.Create(filepath.Join(s.dir, "sshd.log"))
+	if err != nil {
+		return nil, err
+	}
+	s.cmd.Stdout, s.cmd.Stderr = logf, logf
+	if err := s.cmd.Start(); err != nil {
+		return nil, err
+	}
+	go func() { _ = s.cmd.Wait(); logf.Close(); close(s.stopped) }()
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		c, err := net.DialTimeout("tcp", net.JoinHostPort(s.Host, "22"), time.Second)
+		if err == nil {
+			c.Close()
+			break
+		}
+		select {
+		case <-s.stopped:
+			log, _ := os.ReadFile(filepath.Join(s.dir, "sshd.log"))
+			return nil, fmt.Errorf("sshtest: sshd exited: %s", log)
+		default:
+		}
+		if time.Now().After(deadline) {
+			return nil, fmt.Errorf("sshtest: sshd not reachable: %v", err)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	ok = true
+	return s, nil
+}
+
+// writeFiles makes the host and client keys, sshd_config and, under
+// /etc/netns/<ns> (which ip netns exec mounts over /etc for sshd only), a
+// shadow file giving root a test password.
+func (s *SSHD) writeFiles() error {
+	hostKey := filepath.Join(s.dir, "host_ed25519")
+	if err := run("ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-f", hostKey); err != nil {
+		return err
+	}
+	pubText, err := os.ReadFile(hostKey + ".pub")
+	if err != nil {
+		return err
+	}
+	if s.HostKey, _, _, _, err = ssh.ParseAuthorizedKey(pubText); err != nil {
+		return err
+	}
+	pub, priv, err := ed25519.GenerateKey(rand.Reader)
+	if err != nil {
+		return err
+	}
+	block, err := ssh.MarshalPrivateKey(priv, "sshtest")
+	if err != nil {
+		return err
+	}
+	s.ClientKey = pem.EncodeToMemory(block)
+	sshPub, err := ssh.NewPublicKey(pub)
+	if err != nil {
+		return err
+	}
+	if err := os.WriteFile(filepath.Join(s.dir, "authorized_keys"), ssh.MarshalAuthorizedKey(sshPub), 0o600); err != nil {
+		return err
+	}
+	s.Password = "pw-" + strings.ToLower(rand.Text())
+	hash, err := exec.Command("openssl", "passwd", "-6", s.Password).Output()
+	if err != nil {
+		return fmt.Errorf("openssl passwd: %w", err)
+	}
+	shadow, err := os.ReadFile("/etc/shadow")
+	if err != nil {
+		return err
+	}
+	var lines []string
+	for _, l := range strings.Split(strings.TrimRight(string(shadow), "\n"), "\n") {
+		if f := strings.Split(l, ":"); f[0] == "root" && len(f) > 2 {
+			f[1] = strings.TrimSpace(string(hash))
+			l = strings.Join(f, ":")
+		}
+		lines = append(lines, l)
+	}
+	s.etcDir = filepath.Join("/etc/netns", s.NS)
+	if err := os.MkdirAll(s.etcDir, 0o700); err != nil {
+		return err
+	}
+	if err := os.WriteFile(filepath.Join(s.etcDir, "shadow"), []byte(strings.Join(lines, "\n")+"\n"), 0o640); err != nil {
+		return err
+	}
+	cfg := fmt.Sprintf(`Port 22
+ListenAddress %s
+HostKey %s
+AuthorizedKeysFile %s
+PidFile %s
+StrictModes no
+UsePAM no
+PermitRootLogin yes
+PasswordAuthentication yes
+KbdInteractiveAuthentication no
+MaxStartups 50
+LogLevel ERROR
+`, s.Host, hostKey, filepath.Join(s.dir, "authorized_keys"), filepath.Join(s.dir, "sshd.pid"))
+	return os.WriteFile(filepath.Join(s.dir, "sshd_config"), []byte(cfg), 0o600)
+}
+
+// Close stops sshd and removes the namespace, the veth pair and the files.
+func (s *SSHD) Close() {
+	if s.cmd != nil && s.cmd.Process != nil {
+		_ = s.cmd.Process.Kill() // ip netns exec execs sshd: this is sshd
+		select {
+		case <-s.stopped:
+		case <-time.After(5 * time.Second):
+		}
+	}
+	if s.hostIf != "" {
+		_ = exec.Command("ip", "link", "del", s.hostIf).Run()
+	}
+	if s.NS != "" {
+		_ = exec.Command("ip", "netns", "del", s.NS).Run()
+	}
+	if s.etcDir != "" {
+		_ = os.RemoveAll(s.etcDir)
+	}
+	if s.dir != "" {
+		_ = os.RemoveAll(s.dir)
+	}
+}
