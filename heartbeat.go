@@ -33,6 +33,9 @@ type Heartbeat struct {
 	// MonitoredServices (our extension) is the agent's own configured list,
 	// sent with the inventory; the hub adopts it as expected services once.
 	MonitoredServices []string `json:"monitored_services,omitempty"`
+	// CheckResults are results of the checks the hub handed the agent
+	// (our extension; older agents leave it out).
+	CheckResults []CheckResult `json:"check_results,omitempty"`
 }
 
 // OSInfo describes the agent's operating system.
@@ -91,6 +94,8 @@ type HeartbeatResponse struct {
 	PendingCommands     []PendingCommand `json:"pending_commands"`
 	ResultsAcknowledged []int64          `json:"results_acknowledged"`
 	ExpectedServices    []string         `json:"expected_services"`
+	// Checks are the enabled checks the agent runs (our extension).
+	Checks []CheckSpec `json:"checks"`
 }
 
 // PendingCommand is an approved action for the agent to carry out.
@@ -186,6 +191,14 @@ func (h *Heartbeat) Validate() error {
 	}
 	if err := h.validateInventory(); err != nil {
 		return err
+	}
+	if len(h.CheckResults) > MaxCheckResultsPerHeartbeat {
+		return FieldError("check_results", "a heartbeat may report at most %d check results, not %d", MaxCheckResultsPerHeartbeat, len(h.CheckResults))
+	}
+	for i := range h.CheckResults {
+		if err := h.CheckResults[i].validate(fmt.Sprintf("check_results.%d", i)); err != nil {
+			return err
+		}
 	}
 	for i, f := range h.Filesystems {
 		p := fmt.Sprintf("filesystems.%d", i)

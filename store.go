@@ -64,7 +64,9 @@ type IngestResult struct {
 	ServerID         string
 	ServerRegistered bool
 	ExpectedServices []string
-	Changes          []ServiceChange
+	// Checks are the enabled checks the agent runs.
+	Checks  []CheckSpec
+	Changes []ServiceChange
 	// PendingCommands are approved actions, now marked executing.
 	PendingCommands []PendingCommand
 	// AlertTransitions counts alerts opened, escalated or resolved (and so
