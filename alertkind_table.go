@@ -22,6 +22,9 @@ const (
 	// AlertDrift is a server that no longer complies with its configuration
 	// packs (checked over SSH; only for servers with drift detection on).
 	AlertDrift = "drift"
+	// AlertCheck is a check (HTTP, TCP, DNS, ping, TLS) failing from a
+	// quorum of the agents that run it; service_name is the check's name.
+	AlertCheck = "check"
 	// AlertContainer is an expected container that is not running
 	// (exited, dead, unhealthy).
 	AlertContainer = "container"
@@ -100,6 +103,17 @@ var alertKinds = []AlertKind{
 			"{count} items of {server}'s configuration packs do not comply: {items}."}},
 		Headline: "Configuration Drift", ResolvedHeadline: "Configuration Compliant", Status: "Drifted",
 		Hint: "See the server's configuration diff (GET /api/v1/servers/{id}/config/diff) and fix or re-baseline the pack",
+	},
+	{
+		Name: AlertCheck, Label: "Check", PerService: true,
+		Texts: map[string]AlertText{
+			"": {"Check {service} is {status} (from {count})",
+				"Check {service} is {status} as seen from {count}: {reason}"},
+			CheckWarn: {"Certificate of {service} expires soon (from {count})",
+				"Check {service}: {reason}"},
+		},
+		Headline: "Check Failing", ResolvedHeadline: "Check {service} Up", Status: "Failing",
+		Hint: "Open the check's per-agent results: a failure seen from one machine only points at its network path",
 	},
 	{
 		Name: AlertContainer, Label: "Container", PerService: true,

@@ -10,6 +10,7 @@ const (
 	EventServiceChanged = "service.changed" // a service's current status changed state
 	EventAlertChanged   = "alert.changed"   // an alert opened, escalated, acknowledged or resolved
 	EventActionChanged  = "action.changed"  // a remediation action was queued or moved state
+	EventCheckChanged   = "check.changed"   // a check was defined, changed or deleted, or an agent's view of it changed
 	// EventNotificationQueued wakes the notification dispatchers: outbox
 	// rows were committed. Internal: dashboards do not receive it.
 	EventNotificationQueued = "notification.queued"

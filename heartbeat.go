@@ -38,6 +38,9 @@ type Heartbeat struct {
 	// not the same as an engine with no containers (an empty list, which
 	// omitzero keeps: then expected containers count as not reported).
 	Containers []ContainerReport `json:"containers,omitzero"`
+	// CheckResults are results of the checks the hub handed the agent
+	// (our extension; older agents leave it out).
+	CheckResults []CheckResult `json:"check_results,omitempty"`
 }
 
 // OSInfo describes the agent's operating system.
@@ -104,6 +107,8 @@ type HeartbeatResponse struct {
 	// ExpectedContainers are the enabled expected containers (our
 	// extension): the agent acts only on these and its allow-list.
 	ExpectedContainers []string `json:"expected_containers,omitempty"`
+	// Checks are the enabled checks the agent runs (our extension).
+	Checks []CheckSpec `json:"checks"`
 }
 
 // PendingCommand is an approved action for the agent to carry out.
@@ -207,6 +212,14 @@ func (h *Heartbeat) Validate() error {
 	}
 	if err := h.validateInventory(); err != nil {
 		return err
+	}
+	if len(h.CheckResults) > MaxCheckResultsPerHeartbeat {
+		return FieldError("check_results", "a heartbeat may report at most %d check results, not %d", MaxCheckResultsPerHeartbeat, len(h.CheckResults))
+	}
+	for i := range h.CheckResults {
+		if err := h.CheckResults[i].validate(fmt.Sprintf("check_results.%d", i)); err != nil {
+			return err
+		}
 	}
 	for i, f := range h.Filesystems {
 		p := fmt.Sprintf("filesystems.%d", i)

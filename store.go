@@ -67,7 +67,9 @@ type IngestResult struct {
 	ExpectedServices []string
 	// ExpectedContainers are the enabled expected containers.
 	ExpectedContainers []string
-	Changes            []ServiceChange
+	// Checks are the enabled checks the agent runs.
+	Checks  []CheckSpec
+	Changes []ServiceChange
 	// PendingCommands are approved actions, now marked executing.
 	PendingCommands []PendingCommand
 	// AlertTransitions counts alerts opened, escalated or resolved (and so

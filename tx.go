@@ -34,6 +34,7 @@ type Tx interface {
 	AlertTx
 	NotificationTx
 	ActionTx
+	CheckTx
 
 	// Setting returns a stored setting (JSON text) and whether it exists.
 	Setting(ctx context.Context, key string) (string, bool, error)

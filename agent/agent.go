@@ -62,6 +62,9 @@ type Agent struct {
 	// Delivered, when set, is called after each heartbeat the hub took
 	// (a pending upgrade is confirmed by the first).
 	Delivered func()
+	// Checks, when set, receives the checks of each heartbeat answer (the
+	// checks collector's SetChecks).
+	Checks func([]homelabcmd.CheckSpec)
 
 	mu       sync.Mutex
 	kick     chan struct{} // Beat asks Run for a heartbeat now

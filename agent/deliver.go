@@ -142,6 +142,9 @@ func (d *delivery) send(ctx context.Context, body []byte) error {
 	}
 	d.agent.SetExpected(resp.ExpectedServices)
 	d.agent.SetExpectedContainers(resp.ExpectedContainers)
+	if d.agent.Checks != nil {
+		d.agent.Checks(resp.Checks)
+	}
 	if len(resp.PendingCommands) > 0 {
 		if d.agent.Commands != nil {
 			d.agent.Commands(ctx, resp.PendingCommands)

@@ -12,7 +12,7 @@ import (
 const eventsKeepAlive = 15 * time.Second
 
 // handleEvents streams live events (server.updated, service.changed,
-// alert.changed, action.changed) as server-sent events until the client
+// alert.changed, action.changed, check.changed) as server-sent events until the client
 // goes away. Each event's data is the JSON of live.Event.
 func (s *Server) handleEvents(w http.ResponseWriter, r *http.Request) {
 	rc := http.NewResponseController(w)

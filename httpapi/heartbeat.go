@@ -40,6 +40,9 @@ func (s *Server) handleHeartbeat(w http.ResponseWriter, r *http.Request) {
 	if hb.HasInventory() {
 		s.saveInventory(r.Context(), res.ServerID, &hb)
 	}
+	if res.Checks == nil {
+		res.Checks = []homelabcmd.CheckSpec{}
+	}
 	auth := "agent_token"
 	if bound == "" {
 		auth = "api_key"
@@ -52,5 +55,6 @@ func (s *Server) handleHeartbeat(w http.ResponseWriter, r *http.Request) {
 		ResultsAcknowledged: []int64{},
 		ExpectedServices:    res.ExpectedServices,
 		ExpectedContainers:  res.ExpectedContainers,
+		Checks:              res.Checks,
 	})
 }

@@ -54,7 +54,7 @@ var pathParamRE = regexp.MustCompile(`\{([^}.]+)(\.\.\.)?\}`)
 // (from the route table) gives each operation's least role.
 func openAPIDocument(version string, roles map[string]Access) map[string]any {
 	paths := map[string]any{}
-	for _, op := range slices.Concat(apiOperations(), alertOperations(), userOperations(), agentlessOperations()) {
+	for _, op := range slices.Concat(apiOperations(), alertOperations(), userOperations(), agentlessOperations(), checkOperations()) {
 		op.Role = roles[op.Route]
 		method, path, _ := strings.Cut(op.Route, " ")
 		item, _ := paths[path].(map[string]any)
@@ -196,6 +196,12 @@ func openAPIComponents() map[string]any {
 	add[homelabcmd.ActionEvent](g, "ActionEvent")
 	add[homelabcmd.Action](g, "Action")
 	add[homelabcmd.ActionResult](g, "ActionResult")
+	add[homelabcmd.CheckResult](g, "CheckResult")
+	add[homelabcmd.CheckSpec](g, "CheckSpec")
+	add[homelabcmd.Check](g, "Check")
+	add[homelabcmd.CheckAgentStatus](g, "CheckAgentStatus")
+	add[homelabcmd.CheckOverview](g, "CheckOverview")
+	add[homelabcmd.CheckHistoryPoint](g, "CheckHistoryPoint")
 	g.schemas["Heartbeat"].(schema)["description"] = "An agent's report. Unknown fields (packages, command_results, metrics.reboot_required, …) are accepted and ignored."
 	add[homelabcmd.User](g, "User")
 	add[homelabcmd.Session](g, "Session")

@@ -56,6 +56,7 @@ var pathParamDocs = map[string]string{
 	"did":  "Discovery (sweep) id (positive integer).",
 	"pack": "Configuration pack name.",
 	"tsid": "Tailscale device id.",
+	"chid": "Check id (positive integer).",
 }
 
 // tagDocs describes the operation groups, in display order.
@@ -79,6 +80,7 @@ var tagDocs = [][2]string{
 	{"alerts", "Alerts: list, acknowledge, resolve; alert thresholds."},
 	{"status", "The public status page (opt-in)."},
 	{"preferences", "Dashboard layout saved per user (card order, sections), in the original's shapes."},
+	{"checks", "Checks run by agents from inside the LAN: HTTP, TCP, DNS, ping and TLS certificate expiry."},
 	{"notifications", "Notification channels (Slack, Discord, ntfy, Gotify, e-mail, signed webhook)."},
 	{"docs", "This document and its rendering."},
 }

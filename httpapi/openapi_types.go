@@ -192,6 +192,18 @@ var schemaExtras = func() map[string]schema {
 		"Action.status":                         {"enum": []any{"pending", "approved", "executing", "completed", "failed", "rejected", "cancelled"}},
 		"ServerResponse.status":                 {"enum": []any{"online", "offline", "unknown"}},
 		"ServerResponse.machine_type":           {"enum": []any{"server", "workstation"}},
+		"HeartbeatResponse.checks":              {"description": "Enabled checks the agent runs (our extension)."},
+		"Heartbeat.check_results":               {"maxItems": 200, "description": "Results of the checks the hub handed the agent (our extension)."},
+		"CheckResult.status":                    {"enum": []any{"up", "warn", "down"}},
+		"CheckResult.method":                    {"description": "How a ping was made: icmp, or tcp when ICMP is not allowed."},
+		"Check.type":                            {"enum": []any{"http", "tcp", "dns", "ping", "tls"}},
+		"Check.quorum":                          {"minimum": 0, "description": "Agents that must see it failing; 0: all that report it."},
+		"Check.retries":                         {"minimum": 0, "maximum": 10, "description": "Failures in a row ignored before an agent counts it down."},
+		"Check.interval_seconds":                {"minimum": 10, "maximum": 86400},
+		"Check.timeout_seconds":                 {"minimum": 1, "maximum": 60},
+		"CheckAgentStatus.status":               {"enum": []any{"up", "warn", "down", "pending"}, "description": "pending: no status yet (its first results failed, within the check's retries). A status stays until a result moves it: down once failures in a row exceed the retries."},
+		"Check.server_ids":                      {"description": "Servers that run it (servers have no tags yet); ignored with all_agents."},
+		"CheckOverview.state":                   {"enum": []any{"up", "warn", "down", "pending", "disabled"}},
 	}
 	for _, f := range []string{"cpu_percent", "memory_percent", "disk_percent"} {
 		m["Metrics."+f] = pct

@@ -152,6 +152,13 @@ func (s *Server) routes() {
 	s.route("GET /api/v1/status-page", admin, s.handleGetStatusPage)
 	s.route("PUT /api/v1/status-page", admin, s.handlePutStatusPage)
 	s.route("GET /api/v1/public/status", open, s.handlePublicStatusJSON)
+	s.route("GET /api/v1/checks", viewer, s.handleListChecks)
+	s.route("POST /api/v1/checks", operator, s.handleCreateCheck)
+	s.route("GET /api/v1/checks/{chid}", viewer, s.handleGetCheck)
+	s.route("PUT /api/v1/checks/{chid}", operator, s.handleUpdateCheck)
+	s.route("DELETE /api/v1/checks/{chid}", operator, s.handleDeleteCheck)
+	s.route("GET /api/v1/checks/{chid}/history", viewer, s.handleCheckHistory)
+	s.route("GET /api/v1/checks/{chid}/results", viewer, s.handleCheckResults)
 
 	s.route("GET /api/openapi.json", open, s.handleOpenAPI)
 	s.route("GET /api/docs", open, s.handleDocs)

@@ -48,6 +48,7 @@ type Store interface {
 	WindowStore
 	InventoryStore
 	SettingsStore
+	CheckStore
 }
 
 // Engine is the hub's use cases (package hub): everything that writes
@@ -76,6 +77,7 @@ type Engine interface {
 	DeleteExpectedService(ctx context.Context, serverID, name string) error
 	CreateMaintenanceWindow(ctx context.Context, w *homelabcmd.MaintenanceWindow) error
 	DeleteMaintenanceWindow(ctx context.Context, id int64) error
+	CheckEngine
 }
 
 // AuthStore keeps credentials, only ever as hashes.

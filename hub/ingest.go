@@ -131,6 +131,11 @@ func (e *Engine) ingest(ctx context.Context, tx homelabcmd.Tx, hb *homelabcmd.He
 	if res.AlertTransitions, err = e.evaluate(ctx, tx, cfg, saved, hb, expected, replay); err != nil {
 		return nil, nil, err
 	}
+	checkTransitions := 0
+	if res.Checks, checkTransitions, err = e.checks(ctx, tx, cfg, saved, hb, replay); err != nil {
+		return nil, nil, err
+	}
+	res.AlertTransitions += checkTransitions
 	tx.Announce(homelabcmd.Event{Type: homelabcmd.EventServerUpdated, ServerID: id})
 	if res.AlertTransitions > 0 {
 		tx.Announce(homelabcmd.Event{Type: homelabcmd.EventAlertChanged, ServerID: id})

@@ -20,6 +20,8 @@ type Source interface {
 	ServerOverviews(ctx context.Context) ([]*homelabcmd.ServerOverview, error)
 	FleetServiceStates(ctx context.Context) ([]homelabcmd.FleetServiceState, error)
 	OpenAlertCounts(ctx context.Context) (map[string]int, error)
+	// ListChecks returns the checks with each agent's current result.
+	ListChecks(ctx context.Context, serverID string) ([]homelabcmd.CheckOverview, error)
 }
 
 var (
@@ -33,9 +35,15 @@ var (
 		"1 when the server is online (heartbeats arriving), else 0.", []string{"server"}, nil)
 	alertsOpen = prometheus.NewDesc("homelabcmd_alerts_open",
 		"Unresolved (open or acknowledged) alerts by severity.", []string{"severity"}, nil)
-	hostGauges   = metricGauges()
-	load1Gauge   = prometheus.NewDesc("homelabcmd_server_load1", "Latest 1-minute load average of a server.", []string{"server"}, nil)
-	uptimeGauge  = prometheus.NewDesc("homelabcmd_server_uptime_seconds", "Latest uptime of a server.", []string{"server"}, nil)
+	hostGauges  = metricGauges()
+	load1Gauge  = prometheus.NewDesc("homelabcmd_server_load1", "Latest 1-minute load average of a server.", []string{"server"}, nil)
+	uptimeGauge = prometheus.NewDesc("homelabcmd_server_uptime_seconds", "Latest uptime of a server.", []string{"server"}, nil)
+	checkUp     = prometheus.NewDesc("homelabcmd_check_up",
+		"1 when an agent's last result of an enabled check is up (or a certificate warning), else 0.", []string{"check", "type", "server"}, nil)
+	checkLatency = prometheus.NewDesc("homelabcmd_check_latency_seconds",
+		"Latency of an agent's last result of an enabled check.", []string{"check", "type", "server"}, nil)
+	checkCertExpiry = prometheus.NewDesc("homelabcmd_check_cert_expiry_timestamp_seconds",
+		"When the certificate an agent's last tls or https check saw expires (Unix time).", []string{"check", "server"}, nil)
 	scrapeErrors = prometheus.NewDesc("homelabcmd_scrape_errors", "1 when the last scrape could not read the database.", nil, nil)
 )
 
@@ -67,7 +75,8 @@ func NewCollector(src Source, logger *slog.Logger) *Collector {
 
 // Describe sends every descriptor.
 func (c *Collector) Describe(ch chan<- *prometheus.Desc) {
-	for _, d := range []*prometheus.Desc{serviceUp, serviceState, serviceRestarts, serverUp, alertsOpen, scrapeErrors, load1Gauge, uptimeGauge} {
+	for _, d := range []*prometheus.Desc{serviceUp, serviceState, serviceRestarts, serverUp, alertsOpen, scrapeErrors, load1Gauge, uptimeGauge,
+		checkUp, checkLatency, checkCertExpiry} {
 		ch <- d
 	}
 	for _, d := range hostGauges {
@@ -138,6 +147,32 @@ func (c *Collector) collect(ctx context.Context, ch chan<- prometheus.Metric) er
 	}
 	for _, sev := range []string{homelabcmd.SeverityCritical, homelabcmd.SeverityHigh, homelabcmd.SeverityMedium, homelabcmd.SeverityLow} {
 		ch <- prometheus.MustNewConstMetric(alertsOpen, prometheus.GaugeValue, float64(counts[sev]), sev)
+	}
+	return c.collectChecks(ctx, ch)
+}
+
+// collectChecks sends each agent's last result of each enabled check.
+func (c *Collector) collectChecks(ctx context.Context, ch chan<- prometheus.Metric) error {
+	checks, err := c.src.ListChecks(ctx, "")
+	if err != nil {
+		return err
+	}
+	for _, ck := range checks {
+		if !ck.Enabled {
+			continue
+		}
+		for _, a := range ck.Agents {
+			if a.Status == "pending" {
+				continue
+			}
+			ch <- prometheus.MustNewConstMetric(checkUp, prometheus.GaugeValue, boolValue(a.Status != homelabcmd.CheckDown), ck.Name, ck.Type, a.ServerID)
+			if a.LatencyMS != nil {
+				ch <- prometheus.MustNewConstMetric(checkLatency, prometheus.GaugeValue, *a.LatencyMS/1000, ck.Name, ck.Type, a.ServerID)
+			}
+			if a.CertExpiresAt != nil {
+				ch <- prometheus.MustNewConstMetric(checkCertExpiry, prometheus.GaugeValue, float64(a.CertExpiresAt.Unix()), ck.Name, a.ServerID)
+			}
+		}
 	}
 	return nil
 }

@@ -52,6 +52,19 @@ func TestCollector(t *testing.T) {
 		db.CreateAlert(ctx, &homelabcmd.Alert{ServerID: "nas", AlertType: homelabcmd.AlertService, Severity: homelabcmd.SeverityHigh,
 			Title: "Service plex is failed", ServiceName: ptr("plex")})
 
+		eng := hub.New(db, nil, hub.Options{})
+		ck := &homelabcmd.Check{Name: "nas cert", Type: "tls", Target: "nas.lan:443", ServerIDs: []string{"nas"}, Enabled: true}
+		if err := eng.CreateCheck(ctx, ck); err != nil {
+			t.Fatal(err)
+		}
+		expiry := time.Date(2027, 1, 1, 0, 0, 0, 0, time.UTC)
+		hb2 := &homelabcmd.Heartbeat{ServerID: "nas", Hostname: "nas", Timestamp: homelabcmd.Time{Time: time.Now()},
+			CheckResults: []homelabcmd.CheckResult{{CheckID: ck.ID, Status: homelabcmd.CheckWarn, LatencyMS: ptr(250.0), CertExpiresAt: &expiry, CheckedAt: time.Now()}}}
+		// The certificate warning opens a medium alert (counted below).
+		if _, err := eng.Ingest(ctx, hb2, homelabcmd.IngestMeta{}); err != nil {
+			t.Fatal(err)
+		}
+
 		c := promexport.NewCollector(db, slog.New(slog.NewTextHandler(io.Discard, nil)))
 		if problems, err := testutil.CollectAndLint(c); err != nil || len(problems) > 0 {
 			t.Fatalf("lint: %v %v", problems, err)
@@ -77,10 +90,25 @@ homelabcmd_server_cpu_percent{server="nas"} 12.5
 homelabcmd_alerts_open{severity="critical"} 0
 homelabcmd_alerts_open{severity="high"} 1
 homelabcmd_alerts_open{severity="low"} 0
-homelabcmd_alerts_open{severity="medium"} 0
+homelabcmd_alerts_open{severity="medium"} 1
 `
 		if err := testutil.CollectAndCompare(c, strings.NewReader(want), "homelabcmd_service_up", "homelabcmd_service_restarts_total",
 			"homelabcmd_server_up", "homelabcmd_server_cpu_percent", "homelabcmd_alerts_open"); err != nil {
+			t.Fatal(err)
+		}
+		checks := `
+# HELP homelabcmd_check_up 1 when an agent's last result of an enabled check is up (or a certificate warning), else 0.
+# TYPE homelabcmd_check_up gauge
+homelabcmd_check_up{check="nas cert",server="nas",type="tls"} 1
+# HELP homelabcmd_check_latency_seconds Latency of an agent's last result of an enabled check.
+# TYPE homelabcmd_check_latency_seconds gauge
+homelabcmd_check_latency_seconds{check="nas cert",server="nas",type="tls"} 0.25
+# HELP homelabcmd_check_cert_expiry_timestamp_seconds When the certificate an agent's last tls or https check saw expires (Unix time).
+# TYPE homelabcmd_check_cert_expiry_timestamp_seconds gauge
+homelabcmd_check_cert_expiry_timestamp_seconds{check="nas cert",server="nas"} 1.7987616e+09
+`
+		if err := testutil.CollectAndCompare(c, strings.NewReader(checks), "homelabcmd_check_up", "homelabcmd_check_latency_seconds",
+			"homelabcmd_check_cert_expiry_timestamp_seconds"); err != nil {
 			t.Fatal(err)
 		}
 		// Only expected units get series: 3 units × 4 states.

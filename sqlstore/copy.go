@@ -17,6 +17,7 @@ var copyOrder = []string{
 	"expected_services", "service_status", "service_current_status",
 	"agent_credentials", "registration_tokens", "users", "api_tokens", "web_sessions",
 	"remediation_actions", "action_events",
+	"checks", "check_servers", "check_status", "check_results",
 }
 
 // copyBatch rows go in one INSERT.

@@ -190,6 +190,11 @@ func (db *DB) lateBuckets(ctx context.Context, redoFrom time.Time) (int64, []tim
 	return top.Int64, out, rows.Err()
 }
 
+// CheckResultsKept caps how long check results are kept (raw retention
+// if shorter): one row per probe per agent, 72,000 a day for 50 checks at
+// 60 s, is the fastest-growing table.
+const CheckResultsKept = 7 * 24 * time.Hour
+
 // Prune deletes data past its retention in small batches. Raw metrics are
 // only deleted once rolled up. It returns the rows removed.
 func (db *DB) Prune(ctx context.Context, r Retention) (int64, error) {
@@ -230,7 +235,7 @@ func (db *DB) Prune(ctx context.Context, r Retention) (int64, error) {
 	for _, p := range []struct {
 		table string
 		cut   time.Time
-	}{{"metrics", rawCut}, {"service_status", now.Add(-r.Raw)}, {"metrics_hourly", now.Add(-r.Hourly)}, {"metrics_daily", now.Add(-r.Daily)}} {
+	}{{"metrics", rawCut}, {"service_status", now.Add(-r.Raw)}, {"check_results", now.Add(-min(r.Raw, CheckResultsKept))}, {"metrics_hourly", now.Add(-r.Hourly)}, {"metrics_daily", now.Add(-r.Daily)}} {
 		if p.cut.IsZero() {
 			continue
 		}

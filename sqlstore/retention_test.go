@@ -190,3 +190,37 @@ func TestYearOfRetentionStaysBounded(t *testing.T) {
 		t.Fatalf("%d daily rollups, want a year's", n)
 	}
 }
+
+// Check results are pruned after CheckResultsKept even when raw metrics
+// are kept longer.
+func TestPruneCheckResults(t *testing.T) {
+	ctx := context.Background()
+	forEachDB(t, func(t *testing.T, db *DB) {
+		now := time.Date(2026, 11, 26, 12, 30, 0, 0, time.UTC)
+		db.Now = func() time.Time { return now }
+		if _, err := db.Ingest(ctx, heartbeat("nas", now), homelabcmd.IngestMeta{}); err != nil {
+			t.Fatal(err)
+		}
+		c := &homelabcmd.Check{Name: "web", Type: "tcp", Target: "nas:80", IntervalSeconds: 60, TimeoutSeconds: 5, Enabled: true, ServerIDs: []string{"nas"}}
+		err := db.InTx(ctx, func(tx homelabcmd.Tx) error {
+			if err := tx.InsertCheck(ctx, c); err != nil {
+				return err
+			}
+			var rs []homelabcmd.CheckResult
+			for _, age := range []time.Duration{10 * 24 * time.Hour, 8 * 24 * time.Hour, 24 * time.Hour, time.Minute} {
+				rs = append(rs, homelabcmd.CheckResult{CheckID: c.ID, Status: homelabcmd.CheckUp, CheckedAt: now.Add(-age)})
+			}
+			_, err := tx.SaveCheckResults(ctx, "nas", rs)
+			return err
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := db.Prune(ctx, DefaultRetention); err != nil {
+			t.Fatal(err)
+		}
+		if n := countRows(t, db, `SELECT COUNT(*) FROM check_results`); n != 2 {
+			t.Fatalf("%d check results left, want the 2 younger than 7 days", n)
+		}
+	})
+}

@@ -21,6 +21,7 @@ import (
 	"github.com/coreos/go-systemd/v22/daemon"
 	"github.com/homelabcmd/homelabcmd"
 	"github.com/homelabcmd/homelabcmd/agent"
+	"github.com/homelabcmd/homelabcmd/agent/checks"
 	"github.com/homelabcmd/homelabcmd/agent/collect"
 	"github.com/homelabcmd/homelabcmd/agent/docker"
 	"github.com/homelabcmd/homelabcmd/agent/sysinfo"
@@ -228,10 +229,13 @@ func build(cfg *agent.Config, logger *slog.Logger, withOutbox bool) (*agent.Agen
 	units := systemd.NewClient(cfg.SystemdBusAddress, logger.With("part", "systemd"))
 	a := &agent.Agent{Config: cfg, Logger: logger}
 	// What a heartbeat carries: one line per collector.
+	probes := checks.New(logger.With("part", "checks"))
+	probes.Prober.From = cfg.ServerID
 	a.Collectors = []collect.Collector{
 		sysinfo.New(),
 		systemd.NewCollector(units, a.WatchList, logger.With("part", "systemd")),
 		systemd.NewInventoryCollector(units, func() []string { return cfg.MonitoredServices }, logger.With("part", "inventory")),
+		probes,
 	}
 	var engine *docker.Client
 	if cfg.DockerHost != "off" {
@@ -242,6 +246,7 @@ func build(cfg *agent.Config, logger *slog.Logger, withOutbox bool) (*agent.Agen
 		}
 		a.Collectors = append(a.Collectors, docker.NewCollector(engine, logger.With("part", "containers")))
 	}
+	a.Checks = probes.SetChecks
 	release := units.Close
 	var exec *agent.Executor
 	if cfg.HubURL != "" {

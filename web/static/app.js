@@ -9,6 +9,7 @@ import * as server from './pages/server.js';
 import * as alerts from './pages/alerts.js';
 import * as actions from './pages/actions.js';
 import * as settings from './pages/settings.js';
+import * as checks from './pages/checks.js';
 import * as login from './pages/login.js';
 import * as machines from './pages/machines.js';
 import { initTheme } from './theme.js';
@@ -19,6 +20,8 @@ const routes = [
   [/^\/alerts$/, alerts, 'alerts'],
   [/^\/actions$/, actions, 'actions'],
   [/^\/machines$/, machines, 'machines'],
+  [/^\/checks$/, checks, 'checks'],
+  [/^\/checks\/(\d+)$/, checks, 'checks'],
   [/^\/settings$/, settings, 'settings'],
   [/^\/login$/, login, ''],
 ];

@@ -61,18 +61,18 @@ export function tickLabel(range, t) {
  * withGaps turns points into uPlot columns with a null row wherever two
  * neighbours are more than 2.5 buckets apart, so the line breaks there.
  */
-export function withGaps(points, bucket) {
+export function withGaps(points, bucket, series = SERIES, timeKey = 'timestamp') {
   const xs = [];
-  const ys = SERIES.map(() => []);
+  const ys = series.map(() => []);
   let prev = null;
   for (const p of points) {
-    const x = (parseTime(p.timestamp)?.getTime() || 0) / 1000;
+    const x = (parseTime(p[timeKey])?.getTime() || 0) / 1000;
     if (bucket && prev !== null && x - prev > 2.5 * bucket) {
       xs.push((prev + x) / 2);
       ys.forEach((col) => col.push(null));
     }
     xs.push(x);
-    SERIES.forEach(([k], i) => ys[i].push(typeof p[k] === 'number' ? p[k] : null));
+    series.forEach(([k], i) => ys[i].push(typeof p[k] === 'number' ? p[k] : null));
     prev = x;
   }
   return [xs, ...ys];
@@ -81,22 +81,27 @@ export function withGaps(points, bucket) {
 /**
  * drawChart replaces box's content with a chart of points (oldest first)
  * and returns the uPlot instance. opts.range fixes the window ("24h", …;
- * none: fit the data), opts.now is the window's end in ms.
+ * none: fit the data), opts.now is the window's end in ms. Other series
+ * than CPU/RAM/disk: opts.series ([[key, label, colour]]), unit, max (y
+ * range top; null: automatic), time (the points' time key), spanGaps (join
+ * points across missing values), label (for screen readers).
  */
 export function drawChart(box, points, ctx, opts = {}) {
   if (!window.uPlot) {
     box.replaceChildren(h('p', { class: 'notice' }, 'Charts could not load.'));
     return null;
   }
+  const series = opts.series || SERIES;
+  const unit = opts.unit ?? '%';
   const spec = RANGES[opts.range];
-  const data = withGaps(points, spec && spec.bucket);
+  const data = withGaps(points, spec && spec.bucket, series, opts.time || 'timestamp');
   const css = getComputedStyle(document.documentElement);
   const muted = css.getPropertyValue('--muted').trim() || '#9BA5B0';
   const line = css.getPropertyValue('--border').trim() || '#30363D';
   const axis = { stroke: muted, grid: { stroke: line, width: 1 }, ticks: { stroke: line, width: 1 } };
   const width = () => Math.max(240, box.clientWidth || 600);
   const xAxis = { ...axis };
-  const scales = { y: { range: [0, 100] } };
+  const scales = { y: opts.max === null ? { auto: true } : { range: [0, opts.max || 100] } };
   if (spec) {
     const [from, to] = timeWindow(opts.range, opts.now);
     scales.x = { time: true, range: () => [from, to] };
@@ -109,17 +114,17 @@ export function drawChart(box, points, ctx, opts = {}) {
     height: 260,
     cursor: { drag: { x: false, y: false } },
     scales,
-    series: [{}, ...SERIES.map(([, label, stroke]) => ({
-      label, stroke, width: 2, spanGaps: false, points: { show: sparse, size: 6, fill: stroke },
-      value: (u, v) => (v == null ? '–' : v.toFixed(1) + '%'),
+    series: [{}, ...series.map(([, label, stroke]) => ({
+      label, stroke, width: 2, spanGaps: !!opts.spanGaps, points: { show: sparse, size: 6, fill: stroke },
+      value: (u, v) => (v == null ? '–' : v.toFixed(1) + unit),
     }))],
-    axes: [xAxis, { ...axis, values: (u, vals) => vals.map((v) => v + '%'), size: 50 }],
+    axes: [xAxis, { ...axis, values: (u, vals) => vals.map((v) => v + unit), size: opts.series ? 64 : 50 }],
   };
   const prev = charts.get(box);
   if (prev) prev();
   box.replaceChildren();
   box.setAttribute('role', 'img');
-  box.setAttribute('aria-label', 'CPU, RAM and disk usage over time; a text summary follows the chart');
+  box.setAttribute('aria-label', opts.label || 'CPU, RAM and disk usage over time; a text summary follows the chart');
   const plot = new window.uPlot(opts2, data, box);
   const ro = new ResizeObserver(() => plot.setSize({ width: width(), height: 260 }));
   ro.observe(box);

@@ -3,7 +3,7 @@
 // an error), we open a new one with backoff. Listeners learn when the stream
 // came back, so pages can reload what they may have missed.
 
-const TYPES = ['server.updated', 'service.changed', 'alert.changed', 'action.changed'];
+const TYPES = ['server.updated', 'service.changed', 'alert.changed', 'action.changed', 'check.changed'];
 const listeners = new Set();
 const stateListeners = new Set();
 let source = null;

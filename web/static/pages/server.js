@@ -8,6 +8,7 @@ import { servicesPanel } from './services.js';
 import { sshPanel } from './server-ssh.js';
 import { serverSettingsPanel } from './serversettings.js';
 import { containersPanel } from './containers.js';
+import { checksPanel } from './checks.js';
 
 export function mount(root, ctx) {
   const id = ctx.params[0];
@@ -28,13 +29,14 @@ export function mount(root, ctx) {
     chartBox, chartNote);
   const services = servicesPanel(id, ctx);
   const containers = containersPanel(id, ctx);
+  const checksEl = checksPanel(id, ctx).el;
   const alertsPanel = h('section', { class: 'panel', 'aria-labelledby': 'srv-alerts-h' });
   const settings = serverSettingsPanel(id, ctx, {
     onSaved: (s) => { server = { ...server, ...s, latest_metrics: server.latest_metrics }; ctx.setTitle(serverName(server)); drawHead(); drawFacts(); },
     onDeleted: () => ctx.navigate('/', true),
   });
 
-  root.append(h('p', { class: 'small' }, h('a', { href: '/' }, '← Fleet overview')), head, factsPanel, services.el, containers.el, chartPanel, alertsPanel, sshPanel(id, ctx).el, settings.el);
+  root.append(h('p', { class: 'small' }, h('a', { href: '/' }, '← Fleet overview')), head, factsPanel, services.el, containers.el, checksEl, chartPanel, alertsPanel, sshPanel(id, ctx).el, settings.el);
 
   let server = null;
   async function loadServer() {
