@@ -64,30 +64,33 @@ func UpgradeTarget(command string) string {
 
 // Action is a remediation the operator queued for an agent to carry out.
 type Action struct {
-	ID              int64         `json:"id"`
-	ServerID        string        `json:"server_id"`
-	ActionType      string        `json:"action_type"`
-	Status          string        `json:"status"`
-	ServiceName     *string       `json:"service_name"`
-	Command         string        `json:"command"`
-	AlertID         *int64        `json:"alert_id"`
-	CreatedAt       time.Time     `json:"created_at"`
-	CreatedBy       string        `json:"created_by"`
-	ApprovedAt      *time.Time    `json:"approved_at"`
-	ApprovedBy      *string       `json:"approved_by"`
-	RejectedAt      *time.Time    `json:"rejected_at"`
-	RejectedBy      *string       `json:"rejected_by"`
-	RejectionReason *string       `json:"rejection_reason"`
-	ExecutedAt      *time.Time    `json:"executed_at"`
-	CompletedAt     *time.Time    `json:"completed_at"`
-	ExitCode        *int          `json:"exit_code"`
-	Stdout          *string       `json:"stdout"`
-	Stderr          *string       `json:"stderr"`
-	FailureReason   *string       `json:"failure_reason"`
-	DurationMS      *int64        `json:"duration_ms"`
-	Verified        *bool         `json:"verified"`
-	VerifiedAt      *time.Time    `json:"verified_at"`
-	Events          []ActionEvent `json:"events"`
+	ID              int64      `json:"id"`
+	ServerID        string     `json:"server_id"`
+	ActionType      string     `json:"action_type"`
+	Status          string     `json:"status"`
+	ServiceName     *string    `json:"service_name"`
+	Command         string     `json:"command"`
+	AlertID         *int64     `json:"alert_id"`
+	CreatedAt       time.Time  `json:"created_at"`
+	CreatedBy       string     `json:"created_by"`
+	ApprovedAt      *time.Time `json:"approved_at"`
+	ApprovedBy      *string    `json:"approved_by"`
+	RejectedAt      *time.Time `json:"rejected_at"`
+	RejectedBy      *string    `json:"rejected_by"`
+	RejectionReason *string    `json:"rejection_reason"`
+	ExecutedAt      *time.Time `json:"executed_at"`
+	CompletedAt     *time.Time `json:"completed_at"`
+	ExitCode        *int       `json:"exit_code"`
+	Stdout          *string    `json:"stdout"`
+	Stderr          *string    `json:"stderr"`
+	FailureReason   *string    `json:"failure_reason"`
+	DurationMS      *int64     `json:"duration_ms"`
+	Verified        *bool      `json:"verified"`
+	VerifiedAt      *time.Time `json:"verified_at"`
+	// WaitingReason says why an approved action is not handed to its
+	// agent yet (computed when read; see WaitingReason).
+	WaitingReason *string       `json:"waiting_reason,omitempty"`
+	Events        []ActionEvent `json:"events"`
 }
 
 // ActionEvent is one audit-trail entry: who moved the action, when, to what.

@@ -62,6 +62,10 @@ type Agent struct {
 	// Delivered, when set, is called after each heartbeat the hub took
 	// (a pending upgrade is confirmed by the first).
 	Delivered func()
+	// Capabilities are declared in every heartbeat (homelabcmd.Cap*): the
+	// hub hands this agent only actions it declares it can run. The agent
+	// always watches the hub's expected services (CapExpectedServices).
+	Capabilities []string
 
 	mu       sync.Mutex
 	kick     chan struct{} // Beat asks Run for a heartbeat now
@@ -135,6 +139,8 @@ func (a *Agent) Collect(ctx context.Context, full bool) *homelabcmd.Heartbeat {
 	if len(*hb.AgentVersion) > 20 {
 		hb.AgentVersion = str((*hb.AgentVersion)[:20])
 	}
+	caps := append([]string{homelabcmd.CapExpectedServices}, a.Capabilities...)
+	hb.Capabilities = &caps
 	a.collectors().Fill(ctx, hb, full)
 	hb.Timestamp = homelabcmd.Time{Time: a.now().UTC()}
 	return hb

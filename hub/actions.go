@@ -2,6 +2,8 @@ package hub
 
 import (
 	"context"
+	"slices"
+	"strconv"
 	"time"
 
 	"github.com/homelabcmd/homelabcmd"
@@ -226,14 +228,20 @@ func (e *Engine) CompleteAction(ctx context.Context, serverID string, id int64, 
 func (e *Engine) ClaimCommands(ctx context.Context, serverID string) ([]homelabcmd.PendingCommand, error) {
 	var out []homelabcmd.PendingCommand
 	err := e.store.InTx(ctx, func(tx homelabcmd.Tx) (err error) {
-		out, err = e.claimCommands(ctx, tx, serverID)
+		srv, err := tx.FindServer(ctx, serverID)
+		if err != nil {
+			return err
+		}
+		out, err = e.claimCommands(ctx, tx, serverID, srv.Capabilities)
 		return err
 	})
 	return out, err
 }
 
-func (e *Engine) claimCommands(ctx context.Context, tx homelabcmd.Tx, serverID string) ([]homelabcmd.PendingCommand, error) {
-	cmds, err := tx.ClaimCommands(ctx, serverID)
+// claimCommands hands out the approved actions of the types an agent with
+// caps can run; the others stay approved, with a waiting reason.
+func (e *Engine) claimCommands(ctx context.Context, tx homelabcmd.Tx, serverID string, caps []string) ([]homelabcmd.PendingCommand, error) {
+	cmds, err := tx.ClaimCommands(ctx, serverID, homelabcmd.DeliverableTypes(caps))
 	if err != nil {
 		return nil, err
 	}
@@ -283,4 +291,55 @@ func truncate(s string, n int) string {
 		return s[:n]
 	}
 	return s
+}
+
+// commandResults finishes the executing actions the original v1 agent
+// reports it ran (exit code 0 completes, anything else fails) and returns
+// the ids to acknowledge: every reported id, also of actions already
+// finished (a repeat, or timed out meanwhile) or unknown to this server,
+// so the agent stops resending them.
+func (e *Engine) commandResults(ctx context.Context, tx homelabcmd.Tx, serverID string, results []homelabcmd.CommandResult) ([]int64, error) {
+	acked := []int64{}
+	for _, r := range results {
+		if slices.Contains(acked, r.ActionID) {
+			continue
+		}
+		acked = append(acked, r.ActionID)
+		cur, err := tx.FindAction(ctx, r.ActionID)
+		if homelabcmd.ErrorCode(err) == homelabcmd.ENOTFOUND {
+			continue
+		}
+		if err != nil {
+			return nil, err
+		}
+		if cur.ServerID != serverID || cur.Status != homelabcmd.ActionExecuting {
+			continue
+		}
+		now := tx.Now()
+		exit := -1
+		if r.ExitCode != nil {
+			exit = *r.ExitCode
+		}
+		stdout, stderr := truncate(r.Stdout, 10000), truncate(r.Stderr, 10000)
+		u := homelabcmd.ActionUpdate{Status: homelabcmd.ActionCompleted, CompletedAt: &now, ExitCode: &exit, Stdout: &stdout, Stderr: &stderr}
+		detail := "the agent reported exit code " + strconv.Itoa(exit) + " (command_results)"
+		if exit != 0 {
+			u.Status, u.FailureReason = homelabcmd.ActionFailed, ptr("agent_error")
+		}
+		if r.ExecutedAt != nil && r.CompletedAt != nil && !r.CompletedAt.Before(r.ExecutedAt.Time) {
+			ms := r.CompletedAt.Sub(r.ExecutedAt.Time).Milliseconds()
+			u.DurationMS = &ms
+		}
+		if ok, err := tx.MoveAction(ctx, cur.ID, homelabcmd.ActionExecuting, u); err != nil {
+			return nil, err
+		} else if !ok {
+			continue
+		}
+		from := homelabcmd.ActionExecuting
+		if err := tx.AddActionEvent(ctx, cur.ID, homelabcmd.ActionEvent{Actor: "agent:" + serverID, FromStatus: &from, ToStatus: u.Status, Detail: &detail}); err != nil {
+			return nil, err
+		}
+		announceAction(tx, &homelabcmd.Action{ID: cur.ID, ServerID: serverID, Status: u.Status, ServiceName: cur.ServiceName})
+	}
+	return acked, nil
 }

@@ -16,9 +16,9 @@ import (
 // by this transaction, which serialises evaluations of one server across
 // hubs. It returns how many transitions the rules produced.
 func (e *Engine) evaluate(ctx context.Context, tx homelabcmd.Tx, cfg alerting.Config, saved *homelabcmd.SavedHeartbeat, hb *homelabcmd.Heartbeat,
-	expected []homelabcmd.ExpectedService, replay bool) (_ int, err error) {
+	expected []homelabcmd.ExpectedService, replay, watched bool) (_ int, err error) {
 	id := saved.Server.ID
-	in := alerting.Input{Server: saved.Server, Metrics: hb.Metrics, Services: hb.Services, Replay: replay, Expected: expected}
+	in := alerting.Input{Server: saved.Server, Metrics: hb.Metrics, Services: hb.Services, Replay: replay, Expected: expected, Unwatched: !watched}
 	quiet, page, err := e.quiet(ctx, tx, id)
 	if err != nil {
 		return 0, err

@@ -12,16 +12,21 @@ import (
 
 const actionColumns = `id, server_id, action_type, status, service_name, command, alert_id, created_at, created_by,
 	approved_at, approved_by, rejected_at, rejected_by, rejection_reason, executed_at, completed_at,
-	exit_code, stdout, stderr, failure_reason, duration_ms, verified, verified_at`
+	exit_code, stdout, stderr, failure_reason, duration_ms, verified, verified_at,
+	(SELECT capabilities FROM servers WHERE servers.id = remediation_actions.server_id)`
 
 func scanAction(row scanner) (*homelabcmd.Action, error) {
 	var a homelabcmd.Action
 	var approved, rejected, executed, completed, verifiedAt sql.NullTime
 	var verified sql.NullBool
+	var caps sql.NullString
 	if err := row.Scan(&a.ID, &a.ServerID, &a.ActionType, &a.Status, &a.ServiceName, &a.Command, &a.AlertID, &a.CreatedAt, &a.CreatedBy,
 		&approved, &a.ApprovedBy, &rejected, &a.RejectedBy, &a.RejectionReason, &executed, &completed,
-		&a.ExitCode, &a.Stdout, &a.Stderr, &a.FailureReason, &a.DurationMS, &verified, &verifiedAt); err != nil {
+		&a.ExitCode, &a.Stdout, &a.Stderr, &a.FailureReason, &a.DurationMS, &verified, &verifiedAt, &caps); err != nil {
 		return nil, err
+	}
+	if a.Status == homelabcmd.ActionApproved {
+		a.WaitingReason = homelabcmd.WaitingReason(a.ActionType, splitCapabilities(caps))
 	}
 	a.CreatedAt = a.CreatedAt.UTC()
 	a.ApprovedAt, a.RejectedAt, a.ExecutedAt, a.CompletedAt, a.VerifiedAt = timePtr(approved), timePtr(rejected), timePtr(executed), timePtr(completed), timePtr(verifiedAt)
@@ -182,9 +187,19 @@ func (tx *Tx) MoveAction(ctx context.Context, id int64, from string, u homelabcm
 // ClaimCommands marks the server's approved actions executing and returns
 // them, atomically, so each is carried out once even when several hubs or
 // connections race for it.
-func (tx *Tx) ClaimCommands(ctx context.Context, serverID string) ([]homelabcmd.PendingCommand, error) {
+func (tx *Tx) ClaimCommands(ctx context.Context, serverID string, types []string) ([]homelabcmd.PendingCommand, error) {
+	if len(types) == 0 {
+		return []homelabcmd.PendingCommand{}, nil
+	}
+	args := []any{tx.now, serverID}
+	in := make([]string, len(types))
+	for i, t := range types {
+		args = append(args, t)
+		in[i] = "$" + itoa(len(args))
+	}
 	rows, err := tx.QueryContext(ctx, `UPDATE remediation_actions SET status = 'executing', executed_at = $1
-		WHERE server_id = $2 AND status = 'approved' RETURNING id, action_type, command, service_name`, tx.now, serverID)
+		WHERE server_id = $2 AND status = 'approved' AND action_type IN (`+strings.Join(in, ", ")+`)
+		RETURNING id, action_type, command, service_name`, args...)
 	if err != nil {
 		return nil, err
 	}
@@ -198,6 +213,9 @@ func (tx *Tx) ClaimCommands(ctx context.Context, serverID string) ([]homelabcmd.
 		}
 		c.Parameters = map[string]string{"service_name": svc.String}
 		c.TimeoutSeconds = 60
+		if t, ok := homelabcmd.LookupActionType(c.ActionType); ok && t.TimeoutSeconds > 0 {
+			c.TimeoutSeconds = t.TimeoutSeconds
+		}
 		if c.ActionType == homelabcmd.ActionUpgradeAgent {
 			c.Parameters = map[string]string{"target_version": homelabcmd.UpgradeTarget(c.Command)}
 			c.TimeoutSeconds = 300

@@ -273,6 +273,7 @@ func updateServerFromHeartbeat(ctx context.Context, tx *Tx, id string, hb *homel
 	if hb.SecurityUpdates != nil {
 		add("security_updates", *hb.SecurityUpdates)
 	}
+	add("capabilities", strings.Join(homelabcmd.EffectiveCapabilities(hb.Capabilities, hb.AgentVersion), ","))
 	if hb.Filesystems != nil {
 		b, _ := json.Marshal(hb.Filesystems)
 		add("filesystems", string(b))

@@ -125,6 +125,12 @@ func Run(ctx context.Context, prog string, args, env []string, stdout, stderr io
 		}
 		exec.AfterUpgrade = func() { stop(errUpgraded) }
 	}
+	if exec != nil {
+		a.Capabilities = append(a.Capabilities, homelabcmd.CapRestartService)
+		if exec.Upgrade != nil {
+			a.Capabilities = append(a.Capabilities, homelabcmd.CapUpgrade)
+		}
+	}
 	if *dryRun {
 		a.Sender, a.Commands, a.Line = nil, nil, nil
 		enc := json.NewEncoder(stdout)

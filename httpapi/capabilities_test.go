@@ -1,0 +1,123 @@
+package httpapi_test
+
+import (
+	"fmt"
+	"strings"
+	"testing"
+	"time"
+)
+
+// The original HomelabCmd's agents against this hub: the v2 agent declares
+// no capabilities (it ignores pending_commands and does not watch the
+// expected list); the v1 agent (version 1.x) runs restarts from
+// pending_commands and reports them in command_results.
+func TestOriginalAgents(t *testing.T) {
+	forEachAPI(t, func(t *testing.T, a *api) {
+		orig := func(id, version string, extra map[string]any, services ...map[string]any) map[string]any {
+			m := hb(id, time.Now(), services...)
+			m["agent_version"] = version
+			for k, v := range extra {
+				m[k] = v
+			}
+			return m
+		}
+		t.Run("v2 agent: restart stays queued with a reason, unreported services raise no alert", func(t *testing.T) {
+			expectStatus(t, a.op("POST", "/api/v1/agents/heartbeat", orig("v2box", "2.0.0", nil, svc("plex", "running"))), 200)
+			expectStatus(t, a.op("POST", "/api/v1/servers/v2box/services", map[string]any{"service_name": "sonarr"}), 201)
+			m := a.op("POST", "/api/v1/servers/v2box/services/plex/restart", nil).json(t)
+			for range 4 {
+				r := a.op("POST", "/api/v1/agents/heartbeat", orig("v2box", "2.0.0", nil, svc("plex", "stopped")))
+				if got := jsonString(r.json(t)["pending_commands"]); got != "[]" {
+					t.Fatalf("a v2 agent was handed %s", got)
+				}
+			}
+			act := a.op("GET", fmt.Sprintf("/api/v1/actions/%v", m["action_id"]), nil).json(t)
+			if act["status"] != "approved" || !strings.Contains(fmt.Sprint(act["waiting_reason"]), "'restart_service' capability") {
+				t.Fatalf("undeliverable action %v", act)
+			}
+			if srv := a.op("GET", "/api/v1/servers/v2box", nil).json(t); jsonString(srv["capabilities"]) != "[]" {
+				t.Fatalf("capabilities %v", srv["capabilities"])
+			}
+			alerts := a.op("GET", "/api/v1/alerts?server_id=v2box", nil)
+			if strings.Contains(string(alerts.Body), "sonarr") {
+				t.Fatalf("an unwatched service raised an alert: %s", alerts.Body)
+			}
+			if svcs := a.op("GET", "/api/v1/servers/v2box/services", nil).json(t); svcs["agent_watches_expected"] != false {
+				t.Fatalf("services %v", svcs)
+			}
+		})
+		t.Run("our agent watching the list: the unreported service alerts", func(t *testing.T) {
+			expectStatus(t, a.op("POST", "/api/v1/agents/heartbeat", ourHB("ours", time.Now(), svc("plex", "running"))), 200)
+			expectStatus(t, a.op("POST", "/api/v1/servers/ours/services", map[string]any{"service_name": "sonarr"}), 201)
+			for range 4 {
+				expectStatus(t, a.op("POST", "/api/v1/agents/heartbeat", ourHB("ours", time.Now(), svc("plex", "running"))), 200)
+			}
+			if alerts := a.op("GET", "/api/v1/alerts?server_id=ours", nil); !strings.Contains(string(alerts.Body), "sonarr is not reported") {
+				t.Fatalf("no missing alert: %s", alerts.Body)
+			}
+			if svcs := a.op("GET", "/api/v1/servers/ours/services", nil).json(t); svcs["agent_watches_expected"] != true {
+				t.Fatalf("services %v", svcs)
+			}
+		})
+		t.Run("v1 agent: runs the restart, reports command_results, hub acknowledges and finishes", func(t *testing.T) {
+			expectStatus(t, a.op("POST", "/api/v1/agents/heartbeat", orig("v1box", "1.0.0", nil, svc("plex", "stopped"))), 200)
+			ok := a.op("POST", "/api/v1/servers/v1box/services/plex/restart", nil).json(t)["action_id"]
+			r := a.op("POST", "/api/v1/agents/heartbeat", orig("v1box", "1.0.0", nil, svc("plex", "stopped"))).json(t)
+			cmds := r["pending_commands"].([]any)
+			if len(cmds) != 1 || cmds[0].(map[string]any)["action_id"] != ok || cmds[0].(map[string]any)["command"] != "systemctl restart plex" {
+				t.Fatalf("v1 agent not handed the restart: %v", r)
+			}
+			res := map[string]any{"command_results": []map[string]any{{"action_id": ok, "exit_code": 0, "stdout": "", "stderr": "",
+				"executed_at": "2026-01-19T12:00:00", "completed_at": "2026-01-19T12:00:01.5"}}}
+			r = a.op("POST", "/api/v1/agents/heartbeat", orig("v1box", "1.0.0", res, svc("plex", "running"))).json(t)
+			if jsonString(r["results_acknowledged"]) != fmt.Sprintf("[%v]", ok) {
+				t.Fatalf("results_acknowledged %v", r["results_acknowledged"])
+			}
+			act := a.op("GET", fmt.Sprintf("/api/v1/actions/%v", ok), nil).json(t)
+			if act["status"] != "completed" || act["exit_code"] != 0.0 || act["duration_ms"] != 1500.0 {
+				t.Fatalf("finished action %v", act)
+			}
+			// A resend (the agent missed the answer) is acknowledged again, changing nothing.
+			r = a.op("POST", "/api/v1/agents/heartbeat", orig("v1box", "1.0.0", res, svc("plex", "running"))).json(t)
+			if jsonString(r["results_acknowledged"]) != fmt.Sprintf("[%v]", ok) {
+				t.Fatalf("resend acknowledged %v", r["results_acknowledged"])
+			}
+			if act := a.op("GET", fmt.Sprintf("/api/v1/actions/%v", ok), nil).json(t); act["status"] != "completed" || act["verified"] != true {
+				t.Fatalf("after the unit reports running %v", act)
+			}
+			// A failed run fails the action with the agent's output; an
+			// unknown id is acknowledged so the agent stops resending it.
+			a.op("POST", "/api/v1/agents/heartbeat", orig("v1box", "1.0.0", nil, svc("nginx", "failed")))
+			bad := a.op("POST", "/api/v1/servers/v1box/services/nginx/restart", nil).json(t)["action_id"]
+			a.op("POST", "/api/v1/agents/heartbeat", orig("v1box", "1.0.0", nil, svc("nginx", "failed")))
+			res = map[string]any{"command_results": []map[string]any{{"action_id": bad, "exit_code": 1, "stderr": "Job for nginx.service failed"}, {"action_id": 999999, "exit_code": 0}}}
+			r = a.op("POST", "/api/v1/agents/heartbeat", orig("v1box", "1.0.0", res)).json(t)
+			if jsonString(r["results_acknowledged"]) != fmt.Sprintf("[%v,999999]", bad) {
+				t.Fatalf("results_acknowledged %v", r["results_acknowledged"])
+			}
+			act = a.op("GET", fmt.Sprintf("/api/v1/actions/%v", bad), nil).json(t)
+			if act["status"] != "failed" || act["exit_code"] != 1.0 || act["stderr"] != "Job for nginx.service failed" {
+				t.Fatalf("failed action %v", act)
+			}
+		})
+		t.Run("another server's action is acknowledged but not touched", func(t *testing.T) {
+			a.op("POST", "/api/v1/agents/heartbeat", ourHB("victim", time.Now(), svc("db", "stopped")))
+			id := a.op("POST", "/api/v1/servers/victim/services/db/restart", nil).json(t)["action_id"]
+			a.op("POST", "/api/v1/agents/heartbeat", ourHB("victim", time.Now(), svc("db", "stopped")))
+			res := map[string]any{"command_results": []map[string]any{{"action_id": id, "exit_code": 0}}}
+			a.op("POST", "/api/v1/agents/heartbeat", orig("v1box", "1.0.0", res))
+			if act := a.op("GET", fmt.Sprintf("/api/v1/actions/%v", id), nil).json(t); act["status"] != "executing" {
+				t.Fatalf("another server's result finished the action: %v", act)
+			}
+		})
+		t.Run("validation", func(t *testing.T) {
+			expectFieldError(t, a.op("POST", "/api/v1/agents/heartbeat", orig("v1box", "1.0.0", map[string]any{"capabilities": []string{"Restart Service"}})), "body.capabilities.0")
+			expectFieldError(t, a.op("POST", "/api/v1/agents/heartbeat", orig("v1box", "1.0.0", map[string]any{"command_results": []map[string]any{{"action_id": 0}}})), "body.command_results.0.action_id")
+			many := make([]string, 33)
+			for i := range many {
+				many[i] = fmt.Sprintf("c%d", i)
+			}
+			expectFieldError(t, a.op("POST", "/api/v1/agents/heartbeat", orig("v1box", "1.0.0", map[string]any{"capabilities": many})), "body.capabilities")
+		})
+	})
+}
