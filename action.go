@@ -7,8 +7,10 @@ import (
 )
 
 // Action statuses: pending → approved → executing → completed | failed, or
-// pending → rejected, or pending/approved → cancelled. approved and
-// executing time out to failed, so no action is stuck forever.
+// pending → rejected, or pending/approved → failed by a cancel (as the
+// original: failure_reason "cancelled", exit code -1, CancelledStderr;
+// ActionCancelled only in rows stored before). approved and executing
+// time out to failed, so no action is stuck forever.
 const (
 	ActionPending   = "pending"
 	ActionApproved  = "approved"
@@ -18,6 +20,9 @@ const (
 	ActionRejected  = "rejected"
 	ActionCancelled = "cancelled"
 )
+
+// CancelledStderr is the stderr of a cancelled action, as the original.
+const CancelledStderr = "Action cancelled by user"
 
 // The action types agents carry out: restart a systemd unit, or replace
 // the agent's own binary with the one the hub serves (UpgradeCommand).

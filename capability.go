@@ -77,11 +77,14 @@ type ActionType struct {
 	// known types have their own routes (an agent upgrade).
 	Creatable      bool
 	TimeoutSeconds int
+	// Command is the command shown for an action on service ("" when the
+	// type names none); agents never run it through a shell.
+	Command func(service string) string
 }
 
 // ActionTypes is the one table of action types.
 var ActionTypes = []ActionType{
-	{Name: ActionRestartService, Capability: CapRestartService, NeedsService: true, Creatable: true, TimeoutSeconds: 60},
+	{Name: ActionRestartService, Capability: CapRestartService, NeedsService: true, Creatable: true, TimeoutSeconds: 60, Command: RestartCommand},
 	{Name: ActionUpgradeAgent, Capability: CapUpgrade, TimeoutSeconds: 300},
 }
 
@@ -123,4 +126,43 @@ func WaitingReason(actionType string, caps []string) *string {
 		return nil
 	}
 	return &r
+}
+
+// originalOnlyTypes are action types the original HomelabCmd ran as shell
+// commands over SSH; this hub runs no shell, so they are refused (403).
+var originalOnlyTypes = []string{"clear_logs", "apt_update", "apt_upgrade_all", "apt_upgrade_security"}
+
+// CheckCreatable validates a request to create an action of actionType
+// (on service) through POST /api/v1/actions, as the original did: EINVALID
+// (422) for a missing or unknown type, or a missing service_name;
+// EFORBIDDEN (403) for a known type not on the whitelist.
+func CheckCreatable(actionType, service string) (ActionType, error) {
+	if actionType == "" {
+		return ActionType{}, FieldError("action_type", "action_type is required")
+	}
+	t, ok := LookupActionType(actionType)
+	if !ok {
+		if slices.Contains(originalOnlyTypes, actionType) {
+			return t, Errorf(EFORBIDDEN, "Action type '%s' is not allowed: this hub runs no shell commands on servers", actionType)
+		}
+		var names []string
+		for _, t := range ActionTypes {
+			if t.Creatable {
+				names = append(names, t.Name)
+			}
+		}
+		return t, FieldError("action_type", "unknown action type '%s' (one of: %s)", actionType, strings.Join(names, ", "))
+	}
+	if !t.Creatable {
+		return t, Errorf(EFORBIDDEN, "Action type '%s' is not allowed here: it has its own route", actionType)
+	}
+	if t.NeedsService && service == "" {
+		return t, FieldError("service_name", "service_name is required for %s actions", actionType)
+	}
+	if t.NeedsService {
+		if err := ValidateUnitName(service); err != nil {
+			return t, FieldError("service_name", "%s", ErrorMessage(err))
+		}
+	}
+	return t, nil
 }

@@ -96,7 +96,8 @@ func TestRestartActions(t *testing.T) {
 			if ap := a.op("POST", fmt.Sprintf("/api/v1/actions/%d/approve", id), nil).json(t); ap["status"] != "approved" || ap["approved_by"] != "api-key" {
 				t.Fatalf("approve %v", ap)
 			}
-			if c := a.op("POST", fmt.Sprintf("/api/v1/actions/%d/cancel", id), nil).json(t); c["status"] != "cancelled" {
+			if c := a.op("POST", fmt.Sprintf("/api/v1/actions/%d/cancel", id), nil).json(t); c["status"] != "failed" || c["exit_code"] != -1.0 ||
+				c["stderr"] != "Action cancelled by user" || c["failure_reason"] != "cancelled" || c["completed_at"] == nil {
 				t.Fatalf("cancel %v", c)
 			}
 			a.op("PUT", "/api/v1/servers/nas/unpause", nil)

@@ -121,3 +121,48 @@ func TestOriginalAgents(t *testing.T) {
 		})
 	})
 }
+
+// POST /api/v1/actions as the original: 201 with the action; 422 for an
+// unknown type or a missing service_name; 403 for a type not on the
+// whitelist; 404 for an unknown server; 409 for an inactive one.
+func TestCreateAction(t *testing.T) {
+	forEachAPI(t, func(t *testing.T, a *api) {
+		expectStatus(t, a.op("POST", "/api/v1/agents/heartbeat", ourHB("box", time.Now(), svc("plex", "stopped"))), 200)
+		r := a.op("POST", "/api/v1/actions", map[string]any{"server_id": "box", "action_type": "restart_service", "service_name": "plex"})
+		expectStatus(t, r, 201)
+		m := r.json(t)
+		if m["status"] != "approved" || m["approved_by"] != "auto" || m["command"] != "systemctl restart plex" || m["server_id"] != "box" || m["id"] == nil {
+			t.Fatalf("created %v", m)
+		}
+		expectCode(t, a.op("POST", "/api/v1/actions", map[string]any{"server_id": "box", "action_type": "restart_service", "service_name": "plex"}), 409, "CONFLICT")
+		for _, c := range []struct {
+			name   string
+			body   map[string]any
+			status int
+			code   string
+			field  string
+		}{
+			{"unknown type", map[string]any{"server_id": "box", "action_type": "format_disk"}, 422, "", "body.action_type"},
+			{"missing type", map[string]any{"server_id": "box"}, 422, "", "body.action_type"},
+			{"missing server", map[string]any{"action_type": "restart_service", "service_name": "plex"}, 422, "", "body.server_id"},
+			{"restart without service", map[string]any{"server_id": "box", "action_type": "restart_service"}, 422, "", "body.service_name"},
+			{"bad unit name", map[string]any{"server_id": "box", "action_type": "restart_service", "service_name": "plex;reboot"}, 422, "", "body.service_name"},
+			{"bad alert id", map[string]any{"server_id": "box", "action_type": "restart_service", "service_name": "x", "alert_id": 0}, 422, "", "body.alert_id"},
+			{"own route only", map[string]any{"server_id": "box", "action_type": "upgrade_agent"}, 403, "FORBIDDEN", ""},
+			{"original shell command", map[string]any{"server_id": "box", "action_type": "apt_update"}, 403, "FORBIDDEN", ""},
+			{"unknown server", map[string]any{"server_id": "ghost", "action_type": "restart_service", "service_name": "plex"}, 404, "NOT_FOUND", ""},
+		} {
+			t.Run(c.name, func(t *testing.T) {
+				r := a.op("POST", "/api/v1/actions", c.body)
+				if c.field != "" {
+					expectFieldError(t, r, c.field)
+				} else {
+					expectCode(t, r, c.status, c.code)
+				}
+			})
+		}
+		if l := a.op("GET", "/api/v1/actions?server_id=box", nil).json(t); l["total"] != 1.0 {
+			t.Fatalf("refused requests stored actions: %v", l)
+		}
+	})
+}

@@ -104,6 +104,7 @@ func (s *Server) routes() {
 	s.route("GET /api/v1/servers/{id}/actions", viewer, s.handleListActions)
 
 	s.route("GET /api/v1/actions", viewer, s.handleListActions)
+	s.route("POST /api/v1/actions", operator, s.handleCreateAction)
 	s.route("GET /api/v1/actions/{aid}", viewer, s.handleGetAction)
 	s.route("POST /api/v1/actions/{aid}/approve", operator, s.handleActionTransition("approve"))
 	s.route("POST /api/v1/actions/{aid}/reject", operator, s.handleActionTransition("reject"))

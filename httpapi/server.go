@@ -52,6 +52,7 @@ type Engine interface {
 	Ingest(ctx context.Context, hb *homelabcmd.Heartbeat, meta homelabcmd.IngestMeta) (*homelabcmd.IngestResult, error)
 	CreateRestart(ctx context.Context, serverID, service, actor string) (*homelabcmd.Action, error)
 	CreateUpgrade(ctx context.Context, serverID, actor string) (*homelabcmd.Action, error)
+	CreateAction(ctx context.Context, serverID, actionType, service, actor string) (*homelabcmd.Action, error)
 	ApproveAction(ctx context.Context, id int64, actor string) (*homelabcmd.Action, error)
 	RejectAction(ctx context.Context, id int64, actor, reason string) (*homelabcmd.Action, error)
 	CancelAction(ctx context.Context, id int64, actor string) (*homelabcmd.Action, error)

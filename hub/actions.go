@@ -183,7 +183,10 @@ func (e *Engine) RejectAction(ctx context.Context, id int64, actor, reason strin
 func (e *Engine) CancelAction(ctx context.Context, id int64, actor string) (*homelabcmd.Action, error) {
 	return e.move(ctx, id, actor, []string{homelabcmd.ActionPending, homelabcmd.ActionApproved}, "cancelled by "+actor,
 		func(_ *homelabcmd.Action, now time.Time) (homelabcmd.ActionUpdate, error) {
-			return homelabcmd.ActionUpdate{Status: homelabcmd.ActionCancelled, CompletedAt: &now, FailureReason: ptr("cancelled")}, nil
+			// As the original answered (its UI knows no "cancelled"): failed,
+			// exit code -1; failure_reason and the audit trail say more.
+			return homelabcmd.ActionUpdate{Status: homelabcmd.ActionFailed, CompletedAt: &now, FailureReason: ptr("cancelled"),
+				ExitCode: ptr(-1), Stderr: ptr(homelabcmd.CancelledStderr)}, nil
 		})
 }
 
@@ -342,4 +345,60 @@ func (e *Engine) commandResults(ctx context.Context, tx homelabcmd.Tx, serverID 
 		announceAction(tx, &homelabcmd.Action{ID: cur.ID, ServerID: serverID, Status: u.Status, ServiceName: cur.ServiceName})
 	}
 	return acked, nil
+}
+
+// CreateAction queues an action of a whitelisted type (POST
+// /api/v1/actions, the original's route): validation as the original
+// (EINVALID for an unknown type or a missing service, EFORBIDDEN for a
+// type not on the whitelist), ENOTFOUND (server), ECONFLICT for an inactive
+// server; then the type's own rules (a restart's guard rails).
+func (e *Engine) CreateAction(ctx context.Context, serverID, actionType, service, actor string) (*homelabcmd.Action, error) {
+	t, err := homelabcmd.CheckCreatable(actionType, service)
+	if err != nil {
+		return nil, err
+	}
+	err = e.store.InTx(ctx, func(tx homelabcmd.Tx) error {
+		srv, err := tx.FindServer(ctx, serverID)
+		if err == nil && srv.IsInactive {
+			err = homelabcmd.Errorf(homelabcmd.ECONFLICT, "Server '%s' is inactive", serverID)
+		}
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	if t.Name == homelabcmd.ActionRestartService {
+		return e.CreateRestart(ctx, serverID, service, actor)
+	}
+	var out *homelabcmd.Action
+	err = e.store.InTx(ctx, func(tx homelabcmd.Tx) error {
+		srv, err := tx.FindServer(ctx, serverID)
+		if err != nil {
+			return err
+		}
+		now := tx.Now()
+		a := &homelabcmd.Action{ServerID: serverID, ActionType: t.Name, Status: homelabcmd.ActionApproved,
+			CreatedAt: now, CreatedBy: actor, ApprovedAt: &now, ApprovedBy: ptr("auto")}
+		if t.NeedsService {
+			a.ServiceName = &service
+		}
+		if t.Command != nil {
+			a.Command = t.Command(service)
+		}
+		detail := "approved automatically"
+		if srv.IsPaused {
+			a.Status, a.ApprovedAt, a.ApprovedBy = homelabcmd.ActionPending, nil, nil
+			detail = "server is in maintenance mode: waiting for approval"
+		}
+		if err := tx.InsertAction(ctx, a); err != nil {
+			return err
+		}
+		if err := tx.AddActionEvent(ctx, a.ID, homelabcmd.ActionEvent{Actor: actor, ToStatus: a.Status, Detail: &detail}); err != nil {
+			return err
+		}
+		out, err = tx.FindAction(ctx, a.ID)
+		announceAction(tx, out)
+		return err
+	})
+	return out, err
 }
