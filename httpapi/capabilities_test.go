@@ -166,3 +166,17 @@ func TestCreateAction(t *testing.T) {
 		}
 	})
 }
+
+// A path that exists with other methods answers 405 with Allow, as the
+// original (its framework's default); an unknown path stays 404.
+func TestMethodNotAllowed(t *testing.T) {
+	forEachAPI(t, func(t *testing.T, a *api) {
+		r := a.op("DELETE", "/api/v1/servers", nil)
+		expectStatus(t, r, 405)
+		if jsonString(r.json(t)["detail"]) != `"Method Not Allowed"` || r.Header.Get("Allow") != "GET, POST" {
+			t.Fatalf("405 %s allow %q", r.Body, r.Header.Get("Allow"))
+		}
+		expectStatus(t, a.op("PATCH", "/api/v1/servers/x/pause", nil), 405)
+		expectCode(t, a.op("GET", "/api/v1/no-such-thing", nil), 404, "NOT_FOUND")
+	})
+}

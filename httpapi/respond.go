@@ -34,6 +34,7 @@ var errorStatus = map[string]struct {
 	homelabcmd.EUNAUTHORIZED: {http.StatusUnauthorized, "UNAUTHORIZED"},
 	homelabcmd.EFORBIDDEN:    {http.StatusForbidden, "FORBIDDEN"},
 	homelabcmd.EBADREQUEST:   {http.StatusBadRequest, "BAD_REQUEST"},
+	homelabcmd.EINVALIDSTATE: {http.StatusBadRequest, "INVALID_STATE"},
 	homelabcmd.ETOOLARGE:     {http.StatusRequestEntityTooLarge, "PAYLOAD_TOO_LARGE"},
 	homelabcmd.EMEDIATYPE:    {http.StatusUnsupportedMediaType, "UNSUPPORTED_MEDIA_TYPE"},
 	homelabcmd.ETOOMANY:      {http.StatusTooManyRequests, "TOO_MANY_REQUESTS"},

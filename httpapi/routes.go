@@ -4,6 +4,7 @@ import (
 	"net/http"
 	"slices"
 	"strconv"
+	"strings"
 
 	"github.com/homelabcmd/homelabcmd"
 
@@ -142,6 +143,23 @@ func (s *Server) routes() {
 }
 
 func (s *Server) handleNotFound(w http.ResponseWriter, r *http.Request) {
+	// A path that exists with other methods answers 405, as the original.
+	var allow []string
+	for _, m := range []string{"GET", "POST", "PUT", "DELETE", "PATCH"} {
+		if m == r.Method {
+			continue
+		}
+		probe := r.Clone(r.Context())
+		probe.Method = m
+		if _, pattern := s.mux.Handler(probe); pattern != "" && pattern != "/api/" {
+			allow = append(allow, m)
+		}
+	}
+	if len(allow) > 0 {
+		w.Header().Set("Allow", strings.Join(allow, ", "))
+		writeJSON(w, http.StatusMethodNotAllowed, map[string]any{"detail": "Method Not Allowed"})
+		return
+	}
 	writeJSON(w, http.StatusNotFound, map[string]any{"detail": map[string]string{"code": "NOT_FOUND", "message": "No such endpoint: " + r.Method + " " + r.URL.Path}})
 }
 

@@ -251,7 +251,7 @@ func (o *outbox) markHeldResolved(ctx context.Context, tx homelabcmd.Tx, a homel
 // AcknowledgeAlert moves an open alert to acknowledged, which stops its
 // reminders but not its auto-resolve; it is allowed while the service is
 // still down. Acknowledging twice returns the first time. ENOTFOUND, and
-// EBADREQUEST for a resolved alert.
+// EINVALIDSTATE for a resolved alert.
 func (e *Engine) AcknowledgeAlert(ctx context.Context, id int64) (*homelabcmd.Alert, error) {
 	var out *homelabcmd.Alert
 	err := e.store.InTx(ctx, func(tx homelabcmd.Tx) error {
@@ -260,7 +260,7 @@ func (e *Engine) AcknowledgeAlert(ctx context.Context, id int64) (*homelabcmd.Al
 			return err
 		}
 		if a.Status == homelabcmd.AlertResolved {
-			return homelabcmd.Errorf(homelabcmd.EBADREQUEST, "Cannot acknowledge a resolved alert")
+			return homelabcmd.Errorf(homelabcmd.EINVALIDSTATE, "Cannot acknowledge a resolved alert")
 		}
 		out = a
 		announceAlert(tx, a)
