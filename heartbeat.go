@@ -31,6 +31,10 @@ type Heartbeat struct {
 	// when it declares nothing (the original's agents), see
 	// EffectiveCapabilities.
 	Capabilities *[]string `json:"capabilities,omitempty"`
+	// Packages are the upgradable packages; present (even empty) replaces
+	// the stored list, absent keeps it (the original's agents leave it out
+	// when empty).
+	Packages *[]Package `json:"packages,omitempty"`
 	// CommandResults are the original v1 agent's outcomes of the commands
 	// it ran from pending_commands; the hub finishes those actions and
 	// acknowledges them in results_acknowledged.
@@ -199,6 +203,9 @@ func (h *Heartbeat) Validate() error {
 		if err := h.Services[i].validate(fmt.Sprintf("services.%d", i)); err != nil {
 			return err
 		}
+	}
+	if err := validatePackages(h.Packages); err != nil {
+		return err
 	}
 	if err := validateCapabilities(h.Capabilities); err != nil {
 		return err

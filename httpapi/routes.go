@@ -103,6 +103,7 @@ func (s *Server) routes() {
 	s.route("GET /api/v1/servers/{id}/services/{name}/uptime", viewer, s.handleServiceUptime)
 	s.route("POST /api/v1/servers/{id}/services/{name}/restart", operator, s.handleRestart)
 	s.route("GET /api/v1/servers/{id}/actions", viewer, s.handleListActions)
+	s.route("GET /api/v1/servers/{id}/packages", viewer, s.handleServerPackages)
 
 	s.route("GET /api/v1/actions", viewer, s.handleListActions)
 	s.route("POST /api/v1/actions", operator, s.handleCreateAction)

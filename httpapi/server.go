@@ -44,6 +44,7 @@ type Store interface {
 	ActionStore
 	AlertingStore
 	WindowStore
+	PackageStore
 }
 
 // Engine is the hub's use cases (package hub): everything that writes

@@ -159,6 +159,11 @@ func (tx *Tx) SaveHeartbeat(ctx context.Context, hb *homelabcmd.Heartbeat, meta 
 	if out.Changes, err = storeServiceReports(ctx, tx, srv.ID, ts, hb.Services); err != nil {
 		return nil, err
 	}
+	if hb.Packages != nil {
+		if err := storePackages(ctx, tx, srv.ID, *hb.Packages); err != nil {
+			return nil, err
+		}
+	}
 	return out, nil
 }
 
