@@ -24,6 +24,7 @@ import (
 	"github.com/homelabcmd/homelabcmd/agent/collect"
 	"github.com/homelabcmd/homelabcmd/agent/sysinfo"
 	"github.com/homelabcmd/homelabcmd/agent/systemd"
+	"github.com/homelabcmd/homelabcmd/agent/updates"
 	"github.com/homelabcmd/homelabcmd/agent/upgrade"
 	"github.com/homelabcmd/homelabcmd/client"
 )
@@ -236,6 +237,11 @@ func build(cfg *agent.Config, logger *slog.Logger, withOutbox bool) (*agent.Agen
 	a.Collectors = []collect.Collector{
 		sysinfo.New(),
 		systemd.NewCollector(units, a.WatchList, logger.With("part", "systemd")),
+	}
+	if cfg.PackageUpdates {
+		if src := updates.Detect(); src != nil {
+			a.Collectors = append(a.Collectors, &updates.Collector{Source: src, Logger: logger.With("part", "updates")})
+		}
 	}
 	release := units.Close
 	var exec *agent.Executor
