@@ -5,6 +5,7 @@ import { api, get, enc } from '../api.js';
 import { h, status, meter, ago, time, num, duration, empty, errorNotice, notAvailable, debounce, serverName, severity, toast, confirm, clockBadge } from '../ui.js';
 import { drawChart } from '../chart.js';
 import { servicesPanel } from './services.js';
+import { packagesPanel } from './packages.js';
 
 export function mount(root, ctx) {
   const id = ctx.params[0];
@@ -24,9 +25,10 @@ export function mount(root, ctx) {
       h('div', { class: 'btn-group', role: 'group', 'aria-label': 'Time range' }, rangeButtons)),
     chartBox, chartNote);
   const services = servicesPanel(id, ctx);
+  const packages = packagesPanel(id, ctx);
   const alertsPanel = h('section', { class: 'panel', 'aria-labelledby': 'srv-alerts-h' });
 
-  root.append(h('p', { class: 'small' }, h('a', { href: '/' }, '← Fleet overview')), head, factsPanel, services.el, chartPanel, alertsPanel);
+  root.append(h('p', { class: 'small' }, h('a', { href: '/' }, '← Fleet overview')), head, factsPanel, services.el, chartPanel, packages.el, alertsPanel);
 
   let server = null;
   async function loadServer() {
@@ -172,7 +174,7 @@ export function mount(root, ctx) {
     if (e.type === 'server.updated') reloadServer();
     if (e.type === 'alert.changed') reloadAlerts();
   });
-  ctx.onReconnect(() => { loadServer(); services.reload(); loadAlerts(); });
+  ctx.onReconnect(() => { loadServer(); services.reload(); packages.reload(); loadAlerts(); });
   ctx.every(30000, loadServer);
   ctx.every(5 * 60000, loadChart);
   ctx.onCleanup(() => { reloadServer.cancel(); reloadAlerts.cancel(); });

@@ -82,7 +82,7 @@ export function servicesPanel(id, ctx) {
         h('span', {}, `CPU ${num(cur.cpu_percent, '%')}`),
       ] : null,
       cur && cur.status_reason ? h('span', {}, cur.status_reason) : null,
-      cur ? h('span', {}, stale ? 'Server offline · last seen ' : 'Reported ', ago(cur.last_seen)) : h('span', {}, watches ? 'The agent has not reported this service yet' : 'Not monitored by this agent (it does not watch the hub’s expected services; no alert)')),
+      cur ? h('span', {}, stale ? 'Server offline · last seen ' : 'Reported ', ago(cur.last_seen)) : h('span', {}, watches ? 'The agent has not reported this service yet' : 'Not monitored by this agent: it has not reported this service yet and does not watch the hub’s expected services (no alert)')),
     hist);
     return li;
   }
