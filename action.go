@@ -29,7 +29,15 @@ const CancelledStderr = "Action cancelled by user"
 const (
 	ActionRestartService = "restart_service"
 	ActionUpgradeAgent   = "upgrade_agent"
+	// ActionApplyUpdates installs the pending package updates (apt-get
+	// dist-upgrade or dnf upgrade, run by the agent without a shell).
+	ActionApplyUpdates = "apply_updates"
 )
+
+// ApplyUpdatesCommand is the command shown for applying updates.
+func ApplyUpdatesCommand(string) string {
+	return "apply pending package updates (apt-get dist-upgrade / dnf upgrade)"
+}
 
 // MaxAgentVersion is how much of its version an agent reports (the
 // heartbeat's agent_version is at most 20 characters).
@@ -91,7 +99,10 @@ type Action struct {
 	FailureReason   *string    `json:"failure_reason"`
 	DurationMS      *int64     `json:"duration_ms"`
 	Verified        *bool      `json:"verified"`
-	VerifiedAt      *time.Time `json:"verified_at"`
+	// RebootRequired: after applying updates the machine needs a reboot
+	// (nil: not reported).
+	RebootRequired *bool      `json:"reboot_required,omitempty"`
+	VerifiedAt     *time.Time `json:"verified_at"`
 	// WaitingReason says why an approved action is not handed to its
 	// agent yet (computed when read; see WaitingReason).
 	WaitingReason *string       `json:"waiting_reason,omitempty"`
@@ -115,6 +126,8 @@ type ActionResult struct {
 	Stdout     string `json:"stdout"`
 	Stderr     string `json:"stderr"`
 	DurationMS int64  `json:"duration_ms"`
+	// RebootRequired is reported after applying updates.
+	RebootRequired *bool `json:"reboot_required,omitempty"`
 }
 
 // ActionFilter selects actions; empty fields match everything.

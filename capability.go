@@ -75,7 +75,10 @@ type ActionType struct {
 	NeedsService bool
 	// Creatable: POST /api/v1/actions accepts it (the whitelist). Other
 	// known types have their own routes (an agent upgrade).
-	Creatable      bool
+	Creatable bool
+	// NeedsApproval: created pending even outside maintenance; a person
+	// approves it (installing updates changes the machine).
+	NeedsApproval  bool
 	TimeoutSeconds int
 	// Command is the command shown for an action on service ("" when the
 	// type names none); agents never run it through a shell.
@@ -86,6 +89,7 @@ type ActionType struct {
 var ActionTypes = []ActionType{
 	{Name: ActionRestartService, Capability: CapRestartService, NeedsService: true, Creatable: true, TimeoutSeconds: 60, Command: RestartCommand},
 	{Name: ActionUpgradeAgent, Capability: CapUpgrade, TimeoutSeconds: 300},
+	{Name: ActionApplyUpdates, Capability: CapUpdates, Creatable: true, NeedsApproval: true, TimeoutSeconds: 1800, Command: ApplyUpdatesCommand},
 }
 
 // LookupActionType returns the row of ActionTypes named name.

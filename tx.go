@@ -344,4 +344,5 @@ type ActionUpdate struct {
 	ExitCode                          *int
 	Stdout, Stderr, FailureReason     *string
 	DurationMS                        *int64
+	RebootRequired                    *bool
 }

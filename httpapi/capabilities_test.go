@@ -180,3 +180,41 @@ func TestMethodNotAllowed(t *testing.T) {
 		expectCode(t, a.op("GET", "/api/v1/no-such-thing", nil), 404, "NOT_FOUND")
 	})
 }
+
+// Applying updates goes through the queue: created pending (a person
+// approves), delivered only to an agent declaring "updates", its result
+// carries the output and whether a reboot is needed; one active per server.
+func TestApplyUpdatesAction(t *testing.T) {
+	forEachAPI(t, func(t *testing.T, a *api) {
+		expectStatus(t, a.op("POST", "/api/v1/agents/heartbeat", ourHB("deb", time.Now())), 200)
+		r := a.op("POST", "/api/v1/actions", map[string]any{"server_id": "deb", "action_type": "apply_updates"})
+		expectStatus(t, r, 201)
+		m := r.json(t)
+		if m["status"] != "pending" || m["service_name"] != nil {
+			t.Fatalf("created %v", m)
+		}
+		id := m["id"]
+		expectCode(t, a.op("POST", "/api/v1/actions", map[string]any{"server_id": "deb", "action_type": "apply_updates"}), 409, "CONFLICT")
+		expectStatus(t, a.op("POST", fmt.Sprintf("/api/v1/actions/%v/approve", id), nil), 200)
+		if got := jsonString(a.op("POST", "/api/v1/agents/heartbeat", ourHB("deb", time.Now())).json(t)["pending_commands"]); got != "[]" {
+			t.Fatalf("delivered to an agent without the updates capability: %s", got)
+		}
+		if act := a.op("GET", fmt.Sprintf("/api/v1/actions/%v", id), nil).json(t); !strings.Contains(fmt.Sprint(act["waiting_reason"]), "'updates'") {
+			t.Fatalf("waiting reason %v", act["waiting_reason"])
+		}
+		h := ourHB("deb", time.Now())
+		h["capabilities"] = []string{"expected_services", "restart_service", "updates"}
+		cmds := a.op("POST", "/api/v1/agents/heartbeat", h).json(t)["pending_commands"].([]any)
+		if len(cmds) != 1 || cmds[0].(map[string]any)["action_type"] != "apply_updates" || cmds[0].(map[string]any)["timeout_seconds"] != 1800.0 {
+			t.Fatalf("pending_commands %v", cmds)
+		}
+		res := map[string]any{"success": true, "stdout": "Setting up openssl (3.0.14-1~deb12u1) ...", "duration_ms": 42000, "reboot_required": true}
+		expectStatus(t, a.op("POST", fmt.Sprintf("/api/v1/agents/commands/%v/result?server_id=deb", id), res), 200)
+		act := a.op("GET", fmt.Sprintf("/api/v1/actions/%v", id), nil).json(t)
+		if act["status"] != "completed" || act["reboot_required"] != true || !strings.Contains(act["stdout"].(string), "openssl") ||
+			!strings.Contains(jsonString(act["events"]), "needs a reboot") {
+			t.Fatalf("completed %v", act)
+		}
+		expectStatus(t, a.op("POST", "/api/v1/actions", map[string]any{"server_id": "deb", "action_type": "apply_updates"}), 201)
+	})
+}

@@ -125,7 +125,7 @@ func announceAction(tx homelabcmd.Tx, a *homelabcmd.Action) {
 // one of from; update gives the new status and fields at the
 // transaction's time (or refuses the step). The step is recorded in the
 // audit trail. ENOTFOUND, ECONFLICT.
-func (e *Engine) move(ctx context.Context, id int64, actor string, from []string, detail string,
+func (e *Engine) move(ctx context.Context, id int64, actor string, from []string, detail *string,
 	update func(cur *homelabcmd.Action, now time.Time) (homelabcmd.ActionUpdate, error)) (*homelabcmd.Action, error) {
 	var out *homelabcmd.Action
 	err := e.store.InTx(ctx, func(tx homelabcmd.Tx) error {
@@ -146,8 +146,8 @@ func (e *Engine) move(ctx context.Context, id int64, actor string, from []string
 			return homelabcmd.Errorf(homelabcmd.ECONFLICT, "Action %d changed meanwhile; try again", id)
 		}
 		ev := homelabcmd.ActionEvent{Actor: actor, FromStatus: &cur.Status, ToStatus: u.Status}
-		if detail != "" {
-			ev.Detail = &detail
+		if *detail != "" { // update may have changed it
+			ev.Detail = ptr(*detail)
 		}
 		if err := tx.AddActionEvent(ctx, id, ev); err != nil {
 			return err
@@ -161,7 +161,7 @@ func (e *Engine) move(ctx context.Context, id int64, actor string, from []string
 
 // ApproveAction approves a pending action. ENOTFOUND, ECONFLICT.
 func (e *Engine) ApproveAction(ctx context.Context, id int64, actor string) (*homelabcmd.Action, error) {
-	return e.move(ctx, id, actor, []string{homelabcmd.ActionPending}, "approved", func(_ *homelabcmd.Action, now time.Time) (homelabcmd.ActionUpdate, error) {
+	return e.move(ctx, id, actor, []string{homelabcmd.ActionPending}, ptr("approved"), func(_ *homelabcmd.Action, now time.Time) (homelabcmd.ActionUpdate, error) {
 		return homelabcmd.ActionUpdate{Status: homelabcmd.ActionApproved, ApprovedAt: &now, ApprovedBy: &actor}, nil
 	})
 }
@@ -174,14 +174,14 @@ func (e *Engine) RejectAction(ctx context.Context, id int64, actor, reason strin
 	if err := homelabcmd.CheckText("reason", reason, 1000); err != nil {
 		return nil, err
 	}
-	return e.move(ctx, id, actor, []string{homelabcmd.ActionPending}, reason, func(_ *homelabcmd.Action, now time.Time) (homelabcmd.ActionUpdate, error) {
+	return e.move(ctx, id, actor, []string{homelabcmd.ActionPending}, &reason, func(_ *homelabcmd.Action, now time.Time) (homelabcmd.ActionUpdate, error) {
 		return homelabcmd.ActionUpdate{Status: homelabcmd.ActionRejected, RejectedAt: &now, RejectedBy: &actor, Rejection: &reason}, nil
 	})
 }
 
 // CancelAction cancels a pending or approved action. ENOTFOUND, ECONFLICT.
 func (e *Engine) CancelAction(ctx context.Context, id int64, actor string) (*homelabcmd.Action, error) {
-	return e.move(ctx, id, actor, []string{homelabcmd.ActionPending, homelabcmd.ActionApproved}, "cancelled by "+actor,
+	return e.move(ctx, id, actor, []string{homelabcmd.ActionPending, homelabcmd.ActionApproved}, ptr("cancelled by "+actor),
 		func(_ *homelabcmd.Action, now time.Time) (homelabcmd.ActionUpdate, error) {
 			// As the original answered (its UI knows no "cancelled"): failed,
 			// exit code -1; failure_reason and the audit trail say more.
@@ -213,15 +213,21 @@ func (e *Engine) CompleteAction(ctx context.Context, serverID string, id int64, 
 		stderr = r.Error
 	}
 	stderr = truncate(stderr, 10000)
-	return e.move(ctx, id, "agent:"+serverID, []string{homelabcmd.ActionExecuting}, detail, func(cur *homelabcmd.Action, now time.Time) (homelabcmd.ActionUpdate, error) {
+	return e.move(ctx, id, "agent:"+serverID, []string{homelabcmd.ActionExecuting}, &detail, func(cur *homelabcmd.Action, now time.Time) (homelabcmd.ActionUpdate, error) {
 		if cur.ServerID != serverID { // an agent sees only its own server's actions
 			return homelabcmd.ActionUpdate{}, homelabcmd.Errorf(homelabcmd.ENOTFOUND, "Action %d not found", id)
 		}
 		if cur.ActionType == homelabcmd.ActionUpgradeAgent && r.Success {
 			detail = "binary replaced in " + took + "; the agent restarts into the new version"
 		}
+		if cur.ActionType == homelabcmd.ActionApplyUpdates && r.Success {
+			detail = "updates applied in " + took
+			if r.RebootRequired != nil && *r.RebootRequired {
+				detail += "; the machine needs a reboot"
+			}
+		}
 		return homelabcmd.ActionUpdate{Status: to, CompletedAt: &now, ExitCode: exit, Stdout: &stdout, Stderr: &stderr,
-			DurationMS: &r.DurationMS, FailureReason: reason}, nil
+			DurationMS: &r.DurationMS, FailureReason: reason, RebootRequired: r.RebootRequired}, nil
 	})
 }
 
@@ -386,7 +392,11 @@ func (e *Engine) CreateAction(ctx context.Context, serverID, actionType, service
 			a.Command = t.Command(service)
 		}
 		detail := "approved automatically"
-		if srv.IsPaused {
+		switch {
+		case t.NeedsApproval:
+			a.Status, a.ApprovedAt, a.ApprovedBy = homelabcmd.ActionPending, nil, nil
+			detail = "waiting for approval: " + t.Name + " changes the machine"
+		case srv.IsPaused:
 			a.Status, a.ApprovedAt, a.ApprovedBy = homelabcmd.ActionPending, nil, nil
 			detail = "server is in maintenance mode: waiting for approval"
 		}

@@ -238,9 +238,10 @@ func build(cfg *agent.Config, logger *slog.Logger, withOutbox bool) (*agent.Agen
 		sysinfo.New(),
 		systemd.NewCollector(units, a.WatchList, logger.With("part", "systemd")),
 	}
+	var pkgs updates.Source
 	if cfg.PackageUpdates {
-		if src := updates.Detect(); src != nil {
-			a.Collectors = append(a.Collectors, &updates.Collector{Source: src, Logger: logger.With("part", "updates")})
+		if pkgs = updates.Detect(); pkgs != nil {
+			a.Collectors = append(a.Collectors, &updates.Collector{Source: pkgs, Logger: logger.With("part", "updates")})
 		}
 	}
 	release := units.Close
@@ -263,6 +264,11 @@ func build(cfg *agent.Config, logger *slog.Logger, withOutbox bool) (*agent.Agen
 		line.HTTP = &http.Client{Transport: httpClient.Transport, Timeout: agent.CommandWait + 20*time.Second}
 		exec = &agent.Executor{Config: cfg, Units: units, Hub: c, Logger: logger.With("part", "executor"), AfterRestart: a.Beat}
 		a.Commands, a.Line = exec.Handle, &line
+		// Installing updates is for a readwrite agent only.
+		if ap, ok := pkgs.(updates.Applier); ok && cfg.Mode == "readwrite" {
+			exec.ApplyUpdates = ap.Apply
+			a.Capabilities = append(a.Capabilities, homelabcmd.CapUpdates)
+		}
 		closeUnits := units.Close
 		release = func() { exec.Wait(); closeUnits() }
 	}

@@ -5,6 +5,7 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"os"
 	"os/exec"
 	"strings"
 	"time"
@@ -25,6 +26,12 @@ type Apt struct {
 	// StampFiles override the default /var/lib/dpkg/status and
 	// /var/lib/apt/lists.
 	StampFiles []string
+	// RebootFile is where Debian notes a needed reboot
+	// ("": /var/run/reboot-required).
+	RebootFile string
+	// Env is extra environment (tests: APT_CONFIG, so that no hook of
+	// the machine's apt configuration runs).
+	Env []string
 }
 
 // Name implements Source.
@@ -42,7 +49,7 @@ func (a *Apt) Stamps() []string {
 func (a *Apt) List(ctx context.Context) ([]homelabcmd.Package, time.Duration, error) {
 	args := append([]string{}, a.Options...)
 	args = append(args, "-s", "-q", "-o", "Debug::NoLocking=1", "-o", "APT::Get::Show-User-Simulation-Note=false", "dist-upgrade")
-	out, cpu, err := run(ctx, nil, a.Bin, args...)
+	out, cpu, err := run(ctx, nil, a.Env, a.Bin, args...)
 	if err != nil {
 		return nil, cpu, err
 	}
@@ -51,9 +58,9 @@ func (a *Apt) List(ctx context.Context) ([]homelabcmd.Package, time.Duration, er
 
 // run executes bin with args (no shell) in the C locale and returns its
 // stdout and the CPU time it took.
-func run(ctx context.Context, okCodes []int, bin string, args ...string) ([]byte, time.Duration, error) {
+func run(ctx context.Context, okCodes []int, env []string, bin string, args ...string) ([]byte, time.Duration, error) {
 	cmd := exec.CommandContext(ctx, bin, args...)
-	cmd.Env = []string{"LC_ALL=C", "PATH=/usr/sbin:/usr/bin:/sbin:/bin"}
+	cmd.Env = append([]string{"LC_ALL=C", "PATH=/usr/sbin:/usr/bin:/sbin:/bin"}, env...)
 	var stdout, stderr bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &stdout, &limited{b: &stderr, n: 4096}
 	err := cmd.Run()
@@ -121,4 +128,59 @@ func ParseAptSimulation(out []byte) []homelabcmd.Package {
 			IsSecurity: strings.Contains(strings.ToLower(repos), "security")})
 	}
 	return list
+}
+
+// MaxOutput bounds the output of applying updates kept for the hub (its
+// tail, where apt reports errors and the summary).
+const MaxOutput = 10000
+
+// Apply installs every pending update: apt-get dist-upgrade, non-
+// interactive, keeping changed configuration files (--force-confold). It
+// returns the output's tail and whether the machine needs a reboot
+// (RebootFile exists afterwards).
+func (a *Apt) Apply(ctx context.Context) (string, *bool, error) {
+	args := append([]string{}, a.Options...)
+	args = append(args, "-q", "-y", "-o", "Dpkg::Options::=--force-confdef", "-o", "Dpkg::Options::=--force-confold", "dist-upgrade")
+	out, err := runCombined(ctx, append([]string{"DEBIAN_FRONTEND=noninteractive"}, a.Env...), a.Bin, args...)
+	reboot := false
+	f := a.RebootFile
+	if f == "" {
+		f = "/var/run/reboot-required"
+	}
+	if _, serr := os.Stat(f); serr == nil {
+		reboot = true
+	}
+	return out, &reboot, err
+}
+
+// runCombined runs bin with args (no shell) in the C locale with extra
+// environment and returns the tail of its combined output.
+func runCombined(ctx context.Context, env []string, bin string, args ...string) (string, error) {
+	cmd := exec.CommandContext(ctx, bin, args...)
+	cmd.Env = append([]string{"LC_ALL=C", "PATH=/usr/sbin:/usr/bin:/sbin:/bin"}, env...)
+	var out tail
+	cmd.Stdout, cmd.Stderr = &out, &out
+	err := cmd.Run()
+	if err != nil {
+		err = fmt.Errorf("%s: %w", bin, err)
+	}
+	return out.String(), err
+}
+
+// tail keeps the last MaxOutput bytes written to it.
+type tail struct{ b []byte }
+
+func (t *tail) Write(p []byte) (int, error) {
+	t.b = append(t.b, p...)
+	if len(t.b) > 2*MaxOutput {
+		t.b = append(t.b[:0], t.b[len(t.b)-MaxOutput:]...)
+	}
+	return len(p), nil
+}
+
+func (t *tail) String() string {
+	if len(t.b) > MaxOutput {
+		return string(t.b[len(t.b)-MaxOutput:])
+	}
+	return string(t.b)
 }

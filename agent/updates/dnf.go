@@ -28,7 +28,7 @@ func (d *Dnf) Stamps() []string {
 // List implements Source.
 func (d *Dnf) List(ctx context.Context) ([]homelabcmd.Package, time.Duration, error) {
 	// check-update exits 100 when updates are available.
-	out, cpu, err := run(ctx, []int{100}, d.Bin, "-q", "-C", "check-update")
+	out, cpu, err := run(ctx, []int{100}, nil, d.Bin, "-q", "-C", "check-update")
 	if err != nil {
 		return nil, cpu, err
 	}
@@ -36,7 +36,7 @@ func (d *Dnf) List(ctx context.Context) ([]homelabcmd.Package, time.Duration, er
 	if len(ups) == 0 {
 		return []homelabcmd.Package{}, cpu, nil
 	}
-	sec, c2, err := run(ctx, nil, d.Bin, "-q", "-C", "updateinfo", "list", "--security", "--updates")
+	sec, c2, err := run(ctx, nil, nil, d.Bin, "-q", "-C", "updateinfo", "list", "--security", "--updates")
 	cpu += c2
 	if err != nil {
 		return nil, cpu, err
@@ -45,7 +45,7 @@ func (d *Dnf) List(ctx context.Context) ([]homelabcmd.Package, time.Duration, er
 	for _, u := range ups {
 		args = append(args, u.Name)
 	}
-	cur, c3, err := run(ctx, []int{1}, d.RPM, args...) // 1: one name is not installed
+	cur, c3, err := run(ctx, []int{1}, nil, d.RPM, args...) // 1: one name is not installed
 	cpu += c3
 	if err != nil {
 		return nil, cpu, err
@@ -132,4 +132,21 @@ func MergeDnf(ups []DnfUpdate, security map[string]bool, current map[string]stri
 			Repository: u.Repository, IsSecurity: security[u.Name]})
 	}
 	return list
+}
+
+// Apply installs every pending update with dnf upgrade; a needed reboot is
+// what dnf needs-restarting -r says (exit 1), nil when it cannot tell.
+func (d *Dnf) Apply(ctx context.Context) (string, *bool, error) {
+	out, err := runCombined(ctx, nil, d.Bin, "-y", "-q", "upgrade")
+	if err != nil {
+		return out, nil, err
+	}
+	var reboot *bool
+	if _, _, rerr := run(ctx, nil, nil, d.Bin, "-q", "needs-restarting", "-r"); rerr == nil {
+		reboot = new(bool)
+	} else if strings.Contains(rerr.Error(), "exit status 1") {
+		reboot = new(bool)
+		*reboot = true
+	}
+	return out, reboot, nil
 }

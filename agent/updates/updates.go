@@ -28,6 +28,12 @@ type Source interface {
 	Stamps() []string
 }
 
+// Applier installs every pending update (apt-get dist-upgrade, dnf
+// upgrade) and returns the output's tail and whether a reboot is needed.
+type Applier interface {
+	Apply(ctx context.Context) (output string, reboot *bool, err error)
+}
+
 // Defaults: a check every 6 hours at most, each bounded to 5 minutes; the
 // list itself goes in a heartbeat when it changed and at least hourly.
 const (

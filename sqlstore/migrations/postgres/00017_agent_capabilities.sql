@@ -2,7 +2,8 @@
 -- agent declared it can do on its last heartbeat, comma-separated (NULL
 -- before the first heartbeat, '' for an agent that can run nothing).
 -- pending_packages: the upgradable packages each agent last reported
--- (the original's table and shape).
+-- (the original's table and shape). apply_updates actions: one active per
+-- server, and whether the machine needs a reboot afterwards.
 -- +goose Up
 ALTER TABLE servers ADD COLUMN capabilities TEXT;
 CREATE TABLE pending_packages (
@@ -17,6 +18,12 @@ CREATE TABLE pending_packages (
     PRIMARY KEY (server_id, name)
 );
 
+ALTER TABLE remediation_actions ADD COLUMN reboot_required BOOLEAN;
+CREATE UNIQUE INDEX uq_remediation_actions_active_updates ON remediation_actions (server_id)
+    WHERE action_type = 'apply_updates' AND status IN ('pending', 'approved', 'executing');
+
 -- +goose Down
+DROP INDEX uq_remediation_actions_active_updates;
+ALTER TABLE remediation_actions DROP COLUMN reboot_required;
 DROP TABLE pending_packages;
 ALTER TABLE servers DROP COLUMN capabilities;
