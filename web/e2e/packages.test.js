@@ -45,4 +45,17 @@ describe('package updates', { timeout: 120000 }, () => {
     assert.match(await rows.nth(0).textContent(), /3\.0\.14-1~deb12u1.*SECURITY/);
     assert.match(await page.locator('#packages').textContent(), /2 pending, 1 security/);
   });
+
+  test('Apply updates queues an apply_updates action waiting for approval', async () => {
+    await page.click('#apply-updates');
+    let list;
+    for (let i = 0; i < 50; i++) {
+      list = await hub.api('GET', '/actions?server_id=deb-box');
+      if (list.body.total) break;
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    assert.equal(list.body.total, 1);
+    assert.equal(list.body.actions[0].action_type, 'apply_updates');
+    assert.equal(list.body.actions[0].status, 'pending');
+  });
 });

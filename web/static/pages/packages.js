@@ -1,7 +1,7 @@
 // packages.js: package updates (issue 17). The list of a server's
 // upgradable packages for its page, and the counts for an overview card.
-import { get, enc } from '../api.js';
-import { h, ago, errorNotice } from '../ui.js';
+import { api, get, enc } from '../api.js';
+import { h, ago, errorNotice, toast } from '../ui.js';
 
 /** updatesBadge is the card's update counts, or null when not reported. */
 export function updatesBadge(s) {
@@ -15,14 +15,29 @@ export function updatesBadge(s) {
 /** packagesPanel returns {el, reload} for server id. */
 export function packagesPanel(id, ctx) {
   const body = h('div', {}, h('p', { class: 'loading' }, 'Loading packages…'));
+  const applyBtn = h('button', {
+    type: 'button', class: 'btn btn-small', id: 'apply-updates', 'data-needs': 'operator', hidden: true,
+    title: 'Queue apply_updates: it waits for approval on the Actions page, then the agent installs them',
+    onclick: applyUpdates,
+  }, 'Apply updates…');
   const el = h('section', { class: 'panel', id: 'packages', 'aria-labelledby': 'packages-h' },
-    h('div', { class: 'panel-head' }, h('h2', { id: 'packages-h' }, 'Package updates')), body);
+    h('div', { class: 'panel-head' }, h('h2', { id: 'packages-h' }, 'Package updates'), applyBtn), body);
+
+  async function applyUpdates() {
+    try {
+      await api('POST', '/actions', { server_id: id, action_type: 'apply_updates' });
+      toast('Applying updates is queued: approve it on the Actions page');
+    } catch (err) {
+      toast(err.message, err.status === 409 ? 'warn' : 'error');
+    }
+  }
 
   async function load() {
     try {
       const data = await get(`/servers/${enc(id)}/packages`);
       if (!ctx.alive) return;
       const list = data.packages || [];
+      applyBtn.hidden = !list.length;
       if (!list.length) {
         body.replaceChildren(h('p', { class: 'muted' }, 'No pending updates reported', data.last_checked ? [' · checked ', ago(data.last_checked)] : null));
         return;
