@@ -2,9 +2,14 @@ package httpapi_test
 
 import (
 	"fmt"
+	"net/http"
+	"net/http/httptest"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/homelabcmd/homelabcmd/sqlstore"
+	"github.com/homelabcmd/homelabcmd/sqlstore/storetest"
 )
 
 // The original HomelabCmd's agents against this hub: the v2 agent declares
@@ -216,5 +221,55 @@ func TestApplyUpdatesAction(t *testing.T) {
 			t.Fatalf("completed %v", act)
 		}
 		expectStatus(t, a.op("POST", "/api/v1/actions", map[string]any{"server_id": "deb", "action_type": "apply_updates"}), 201)
+	})
+}
+
+// cors_origins lets the configured origins' pages call the API with
+// X-API-Key (the original allowed configured origins); others get no CORS
+// headers, and no origin is ever allowed cookies.
+func TestCORS(t *testing.T) {
+	storetest.ForEachEngine(t, func(t *testing.T, dbURL string) {
+		db, err := sqlstore.Open(t.Context(), dbURL)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer db.Close()
+		if err := db.Migrate(t.Context(), nil); err != nil {
+			t.Fatal(err)
+		}
+		s, _ := newServer(db)
+		s.CORSOrigins = []string{"https://dash.example.lan"}
+		hs := httptest.NewServer(s.Handler())
+		defer hs.Close()
+		pre := func(origin string) *http.Response {
+			req, _ := http.NewRequest("OPTIONS", hs.URL+"/api/v1/servers", nil)
+			req.Header.Set("Origin", origin)
+			req.Header.Set("Access-Control-Request-Method", "GET")
+			req.Header.Set("Access-Control-Request-Headers", "x-api-key")
+			resp, err := http.DefaultClient.Do(req)
+			if err != nil {
+				t.Fatal(err)
+			}
+			resp.Body.Close()
+			return resp
+		}
+		if r := pre("https://dash.example.lan"); r.Header.Get("Access-Control-Allow-Origin") != "https://dash.example.lan" ||
+			!strings.Contains(strings.ToLower(r.Header.Get("Access-Control-Allow-Headers")), "x-api-key") || r.Header.Get("Access-Control-Allow-Credentials") != "" {
+			t.Fatalf("preflight from the allowed origin: %d %v", r.StatusCode, r.Header)
+		}
+		if r := pre("https://evil.example"); r.Header.Get("Access-Control-Allow-Origin") != "" {
+			t.Fatalf("preflight from another origin allowed: %v", r.Header)
+		}
+		req, _ := http.NewRequest("GET", hs.URL+"/api/v1/servers", nil)
+		req.Header.Set("Origin", "https://dash.example.lan")
+		req.Header.Set("X-API-Key", testKey)
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if resp.StatusCode != 200 || resp.Header.Get("Access-Control-Allow-Origin") != "https://dash.example.lan" {
+			t.Fatalf("GET from the allowed origin: %d %v", resp.StatusCode, resp.Header)
+		}
 	})
 }
