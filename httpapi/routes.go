@@ -93,6 +93,8 @@ func (s *Server) routes() {
 	s.route("PUT /api/v1/servers/{id}/pause", admin, s.handlePause(true))
 	s.route("PUT /api/v1/servers/{id}/unpause", admin, s.handlePause(false))
 	s.route("GET /api/v1/servers/{id}/metrics", viewer, s.handleMetrics)
+	s.route("GET /api/v1/servers/{id}/metrics/sparkline", viewer, s.handleSparkline)
+	s.route("GET /api/v1/servers/{id}/metrics/export", viewer, s.handleMetricsExport)
 	s.route("POST /api/v1/servers/{id}/agent/upgrade", operator, s.handleUpgradeAgent)
 
 	s.route("GET /api/v1/servers/{id}/services", viewer, s.handleListServices)
