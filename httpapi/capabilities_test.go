@@ -50,6 +50,16 @@ func TestOriginalAgents(t *testing.T) {
 			if svcs := a.op("GET", "/api/v1/servers/v2box/services", nil).json(t); svcs["agent_watches_expected"] != false {
 				t.Fatalf("services %v", svcs)
 			}
+			// At the timeout it fails, and the trail says why it never went out.
+			a.db.Now = func() time.Time { return time.Now().Add(11 * time.Minute) }
+			defer func() { a.db.Now = time.Now }()
+			if _, err := a.engine.ExpireActions(t.Context()); err != nil {
+				t.Fatal(err)
+			}
+			act = a.op("GET", fmt.Sprintf("/api/v1/actions/%v", m["action_id"]), nil).json(t)
+			if act["status"] != "failed" || !strings.Contains(jsonString(act["events"]), "never handed to the agent") {
+				t.Fatalf("timed out %v", act)
+			}
 		})
 		t.Run("our agent watching the list: the unreported service alerts", func(t *testing.T) {
 			expectStatus(t, a.op("POST", "/api/v1/agents/heartbeat", ourHB("ours", time.Now(), svc("plex", "running"))), 200)

@@ -275,8 +275,16 @@ func (e *Engine) ExpireActions(ctx context.Context) (int, error) {
 		if err != nil {
 			return err
 		}
-		detail := "timeout: the agent did not carry it out within " + p.PickupTimeout.String()
 		for _, id := range ids {
+			detail := "timeout: the agent did not carry it out within " + p.PickupTimeout.String()
+			// Never handed out: say why (the agent lacks the capability).
+			if a, err := tx.FindAction(ctx, id); err == nil && a.ExecutedAt == nil {
+				if srv, err := tx.FindServer(ctx, a.ServerID); err == nil {
+					if why := homelabcmd.WaitingReason(a.ActionType, srv.Capabilities); why != nil {
+						detail = "timeout: never handed to the agent: " + *why
+					}
+				}
+			}
 			if err := tx.AddActionEvent(ctx, id, homelabcmd.ActionEvent{Actor: "hub", ToStatus: homelabcmd.ActionFailed, Detail: &detail}); err != nil {
 				return err
 			}
