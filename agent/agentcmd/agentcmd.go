@@ -241,7 +241,7 @@ func build(cfg *agent.Config, logger *slog.Logger, withOutbox bool) (*agent.Agen
 	var pkgs updates.Source
 	if cfg.PackageUpdates {
 		if pkgs = updates.Detect(); pkgs != nil {
-			a.Collectors = append(a.Collectors, &updates.Collector{Source: pkgs, Logger: logger.With("part", "updates")})
+			a.Collectors = append(a.Collectors, &updates.Collector{Source: pkgs, Delay: updates.DefaultDelay, Logger: logger.With("part", "updates")})
 		}
 	}
 	release := units.Close

@@ -40,6 +40,8 @@ const (
 	DefaultEvery  = 6 * time.Hour
 	CheckTimeout  = 5 * time.Minute
 	ResendListFor = time.Hour
+	// DefaultDelay holds the first check after the agent starts.
+	DefaultDelay = 2 * time.Minute
 )
 
 // Collector adds the update counts and (when changed, else hourly) the
@@ -47,10 +49,14 @@ const (
 type Collector struct {
 	Source Source
 	Every  time.Duration // 0: DefaultEvery
+	// Delay holds the first check back after the first Collect (a boot is
+	// busy enough; short-lived test hubs never pay for it). 0: at once.
+	Delay  time.Duration
 	Logger *slog.Logger
 	Now    func() time.Time
 
 	mu       sync.Mutex
+	firstAt  time.Time // when the first Collect came
 	running  bool
 	have     bool
 	list     []homelabcmd.Package
@@ -139,7 +145,11 @@ func (c *Collector) maybeCheck() {
 	}
 	stamp := c.currentStamp()
 	c.mu.Lock()
-	due := !c.running && (c.checked.IsZero() || c.now().Sub(c.checked) >= every || !stamp.Equal(c.stamp))
+	if c.firstAt.IsZero() {
+		c.firstAt = c.now()
+	}
+	held := c.checked.IsZero() && c.now().Sub(c.firstAt) < c.Delay
+	due := !c.running && !held && (c.checked.IsZero() || c.now().Sub(c.checked) >= every || !stamp.Equal(c.stamp))
 	if due {
 		c.running = true
 		if c.finished == nil {

@@ -204,6 +204,23 @@ func TestCollectorRunsRarely(t *testing.T) {
 	if src.runs.Load() != 3 {
 		t.Fatalf("no recheck after Every")
 	}
+	// A Delay holds the first check back.
+	held := &fakeSource{gate: make(chan struct{}), stamp: stamp}
+	close(held.gate)
+	d := &Collector{Source: held, Delay: 2 * time.Minute, Now: func() time.Time { return now }}
+	d.Collect(t.Context(), true)
+	now = now.Add(time.Minute)
+	d.Collect(t.Context(), true)
+	d.Wait()
+	if held.runs.Load() != 0 {
+		t.Fatal("checked before the delay")
+	}
+	now = now.Add(time.Minute)
+	d.Collect(t.Context(), true)
+	d.Wait()
+	if held.runs.Load() != 1 {
+		t.Fatal("no check after the delay")
+	}
 	if part, _ := c.Collect(t.Context(), false); part != nil {
 		t.Fatal("a change heartbeat carries packages")
 	}
