@@ -52,3 +52,23 @@ func TestSparklineAndExport(t *testing.T) {
 		expectCode(t, a.op("GET", "/api/v1/servers/ghost/metrics/export?range=24h", nil), 404, "NOT_FOUND")
 	})
 }
+
+// The original's electricity cost setting: defaults, partial update,
+// validation.
+func TestCostConfig(t *testing.T) {
+	forEachAPI(t, func(t *testing.T, a *api) {
+		if m := a.op("GET", "/api/v1/config/cost", nil).json(t); m["electricity_rate"] != 0.24 || m["currency_symbol"] != "£" || m["updated_at"] != nil {
+			t.Fatalf("defaults %v", m)
+		}
+		m := a.op("PUT", "/api/v1/config/cost", map[string]any{"electricity_rate": 0.31}).json(t)
+		if m["electricity_rate"] != 0.31 || m["currency_symbol"] != "£" || m["updated_at"] == nil {
+			t.Fatalf("after PUT %v", m)
+		}
+		a.op("PUT", "/api/v1/config/cost", map[string]any{"currency_symbol": "€"})
+		if m := a.op("GET", "/api/v1/config/cost", nil).json(t); m["electricity_rate"] != 0.31 || m["currency_symbol"] != "€" {
+			t.Fatalf("stored %v", m)
+		}
+		expectFieldError(t, a.op("PUT", "/api/v1/config/cost", map[string]any{"electricity_rate": -1}), "body.electricity_rate")
+		expectFieldError(t, a.op("PUT", "/api/v1/config/cost", map[string]any{"currency_symbol": "too long a symbol"}), "body.currency_symbol")
+	})
+}

@@ -123,6 +123,8 @@ func (s *Server) routes() {
 	s.route("GET /api/v1/config", viewer, s.handleGetConfig)
 	s.route("PUT /api/v1/config/notifications", admin, s.handlePutLegacyNotifications)
 	s.route("POST /api/v1/config/test-webhook", admin, s.handleTestWebhook)
+	s.route("GET /api/v1/config/cost", viewer, s.handleGetCost)
+	s.route("PUT /api/v1/config/cost", admin, s.handlePutCost)
 	s.route("GET /api/v1/config/thresholds", viewer, s.handleGetThresholds)
 	s.route("PUT /api/v1/config/thresholds", admin, s.handlePutThresholds)
 	s.route("GET /api/v1/notifications/channels", viewer, s.handleListChannels)

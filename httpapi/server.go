@@ -46,6 +46,7 @@ type Store interface {
 	AlertingStore
 	WindowStore
 	PackageStore
+	SettingsStore
 }
 
 // Engine is the hub's use cases (package hub): everything that writes
