@@ -12,7 +12,7 @@ export function updatesBadge(s) {
     `⬆ ${s.updates_available} update${s.updates_available > 1 ? 's' : ''}`, sec ? ` · ${sec} security` : '');
 }
 
-/** packagesPanel returns {el, reload} for server id. */
+/** packagesPanel returns {el, reload, show} for server id; it stays hidden until show. */
 export function packagesPanel(id, ctx) {
   const body = h('div', {}, h('p', { class: 'loading' }, 'Loading packages…'));
   const applyBtn = h('button', {
@@ -57,6 +57,8 @@ export function packagesPanel(id, ctx) {
       if (ctx.alive) body.replaceChildren(errorNotice(err));
     }
   }
-  load();
-  return { el, reload: load };
+  // Hidden until the server page knows the agent reports updates (show).
+  el.hidden = true;
+  let shown = false;
+  return { el, reload: () => { if (shown) load(); }, show: () => { if (!shown) { shown = true; el.hidden = false; load(); } } };
 }

@@ -46,6 +46,7 @@ export function mount(root, ctx) {
     }
     if (!ctx.alive) return;
     ctx.setTitle(serverName(server));
+    if (typeof server.updates_available === 'number') packages.show();
     drawHead();
     drawFacts();
   }
