@@ -159,6 +159,11 @@ func (tx *Tx) SaveHeartbeat(ctx context.Context, hb *homelabcmd.Heartbeat, meta 
 	if out.Changes, err = storeServiceReports(ctx, tx, srv.ID, ts, hb.Services); err != nil {
 		return nil, err
 	}
+	if hb.Packages != nil {
+		if err := storePackages(ctx, tx, srv.ID, *hb.Packages); err != nil {
+			return nil, err
+		}
+	}
 	return out, nil
 }
 
@@ -273,6 +278,7 @@ func updateServerFromHeartbeat(ctx context.Context, tx *Tx, id string, hb *homel
 	if hb.SecurityUpdates != nil {
 		add("security_updates", *hb.SecurityUpdates)
 	}
+	add("capabilities", strings.Join(homelabcmd.EffectiveCapabilities(hb.Capabilities, hb.AgentVersion), ","))
 	if hb.Filesystems != nil {
 		b, _ := json.Marshal(hb.Filesystems)
 		add("filesystems", string(b))

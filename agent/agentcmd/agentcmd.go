@@ -25,6 +25,7 @@ import (
 	"github.com/homelabcmd/homelabcmd/agent/collect"
 	"github.com/homelabcmd/homelabcmd/agent/sysinfo"
 	"github.com/homelabcmd/homelabcmd/agent/systemd"
+	"github.com/homelabcmd/homelabcmd/agent/updates"
 	"github.com/homelabcmd/homelabcmd/agent/upgrade"
 	"github.com/homelabcmd/homelabcmd/client"
 )
@@ -125,6 +126,12 @@ func Run(ctx context.Context, prog string, args, env []string, stdout, stderr io
 			return u.Upgrade(ctx, homelabcmd.Version, target)
 		}
 		exec.AfterUpgrade = func() { stop(errUpgraded) }
+	}
+	if exec != nil {
+		a.Capabilities = append(a.Capabilities, homelabcmd.CapRestartService)
+		if exec.Upgrade != nil {
+			a.Capabilities = append(a.Capabilities, homelabcmd.CapUpgrade)
+		}
 	}
 	if *dryRun {
 		a.Sender, a.Commands, a.Line = nil, nil, nil
@@ -237,6 +244,12 @@ func build(cfg *agent.Config, logger *slog.Logger, withOutbox bool) (*agent.Agen
 		probes,
 	}
 	a.Checks = probes.SetChecks
+	var pkgs updates.Source
+	if cfg.PackageUpdates {
+		if pkgs = updates.Detect(); pkgs != nil {
+			a.Collectors = append(a.Collectors, &updates.Collector{Source: pkgs, Delay: updates.DefaultDelay, Logger: logger.With("part", "updates")})
+		}
+	}
 	release := units.Close
 	var exec *agent.Executor
 	if cfg.HubURL != "" {
@@ -257,6 +270,11 @@ func build(cfg *agent.Config, logger *slog.Logger, withOutbox bool) (*agent.Agen
 		line.HTTP = &http.Client{Transport: httpClient.Transport, Timeout: agent.CommandWait + 20*time.Second}
 		exec = &agent.Executor{Config: cfg, Units: units, Hub: c, Logger: logger.With("part", "executor"), AfterRestart: a.Beat}
 		a.Commands, a.Line = exec.Handle, &line
+		// Installing updates is for a readwrite agent only.
+		if ap, ok := pkgs.(updates.Applier); ok && cfg.Mode == "readwrite" {
+			exec.ApplyUpdates = ap.Apply
+			a.Capabilities = append(a.Capabilities, homelabcmd.CapUpdates)
+		}
 		closeUnits := units.Close
 		release = func() { exec.Wait(); closeUnits() }
 	}
