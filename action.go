@@ -7,8 +7,10 @@ import (
 )
 
 // Action statuses: pending → approved → executing → completed | failed, or
-// pending → rejected, or pending/approved → cancelled. approved and
-// executing time out to failed, so no action is stuck forever.
+// pending → rejected, or pending/approved → failed by a cancel (as the
+// original: failure_reason "cancelled", exit code -1, CancelledStderr;
+// ActionCancelled only in rows stored before). approved and executing
+// time out to failed, so no action is stuck forever.
 const (
 	ActionPending   = "pending"
 	ActionApproved  = "approved"
@@ -19,12 +21,23 @@ const (
 	ActionCancelled = "cancelled"
 )
 
+// CancelledStderr is the stderr of a cancelled action, as the original.
+const CancelledStderr = "Action cancelled by user"
+
 // The action types agents carry out: restart a systemd unit, or replace
 // the agent's own binary with the one the hub serves (UpgradeCommand).
 const (
 	ActionRestartService = "restart_service"
 	ActionUpgradeAgent   = "upgrade_agent"
+	// ActionApplyUpdates installs the pending package updates (apt-get
+	// dist-upgrade or dnf upgrade, run by the agent without a shell).
+	ActionApplyUpdates = "apply_updates"
 )
+
+// ApplyUpdatesCommand is the command shown for applying updates.
+func ApplyUpdatesCommand(string) string {
+	return "apply pending package updates (apt-get dist-upgrade / dnf upgrade)"
+}
 
 // MaxAgentVersion is how much of its version an agent reports (the
 // heartbeat's agent_version is at most 20 characters).
@@ -64,30 +77,36 @@ func UpgradeTarget(command string) string {
 
 // Action is a remediation the operator queued for an agent to carry out.
 type Action struct {
-	ID              int64         `json:"id"`
-	ServerID        string        `json:"server_id"`
-	ActionType      string        `json:"action_type"`
-	Status          string        `json:"status"`
-	ServiceName     *string       `json:"service_name"`
-	Command         string        `json:"command"`
-	AlertID         *int64        `json:"alert_id"`
-	CreatedAt       time.Time     `json:"created_at"`
-	CreatedBy       string        `json:"created_by"`
-	ApprovedAt      *time.Time    `json:"approved_at"`
-	ApprovedBy      *string       `json:"approved_by"`
-	RejectedAt      *time.Time    `json:"rejected_at"`
-	RejectedBy      *string       `json:"rejected_by"`
-	RejectionReason *string       `json:"rejection_reason"`
-	ExecutedAt      *time.Time    `json:"executed_at"`
-	CompletedAt     *time.Time    `json:"completed_at"`
-	ExitCode        *int          `json:"exit_code"`
-	Stdout          *string       `json:"stdout"`
-	Stderr          *string       `json:"stderr"`
-	FailureReason   *string       `json:"failure_reason"`
-	DurationMS      *int64        `json:"duration_ms"`
-	Verified        *bool         `json:"verified"`
-	VerifiedAt      *time.Time    `json:"verified_at"`
-	Events          []ActionEvent `json:"events"`
+	ID              int64      `json:"id"`
+	ServerID        string     `json:"server_id"`
+	ActionType      string     `json:"action_type"`
+	Status          string     `json:"status"`
+	ServiceName     *string    `json:"service_name"`
+	Command         string     `json:"command"`
+	AlertID         *int64     `json:"alert_id"`
+	CreatedAt       time.Time  `json:"created_at"`
+	CreatedBy       string     `json:"created_by"`
+	ApprovedAt      *time.Time `json:"approved_at"`
+	ApprovedBy      *string    `json:"approved_by"`
+	RejectedAt      *time.Time `json:"rejected_at"`
+	RejectedBy      *string    `json:"rejected_by"`
+	RejectionReason *string    `json:"rejection_reason"`
+	ExecutedAt      *time.Time `json:"executed_at"`
+	CompletedAt     *time.Time `json:"completed_at"`
+	ExitCode        *int       `json:"exit_code"`
+	Stdout          *string    `json:"stdout"`
+	Stderr          *string    `json:"stderr"`
+	FailureReason   *string    `json:"failure_reason"`
+	DurationMS      *int64     `json:"duration_ms"`
+	Verified        *bool      `json:"verified"`
+	// RebootRequired: after applying updates the machine needs a reboot
+	// (nil: not reported).
+	RebootRequired *bool      `json:"reboot_required,omitempty"`
+	VerifiedAt     *time.Time `json:"verified_at"`
+	// WaitingReason says why an approved action is not handed to its
+	// agent yet (computed when read; see WaitingReason).
+	WaitingReason *string       `json:"waiting_reason,omitempty"`
+	Events        []ActionEvent `json:"events"`
 }
 
 // ActionEvent is one audit-trail entry: who moved the action, when, to what.
@@ -107,6 +126,8 @@ type ActionResult struct {
 	Stdout     string `json:"stdout"`
 	Stderr     string `json:"stderr"`
 	DurationMS int64  `json:"duration_ms"`
+	// RebootRequired is reported after applying updates.
+	RebootRequired *bool `json:"reboot_required,omitempty"`
 }
 
 // ActionFilter selects actions; empty fields match everything.

@@ -1,7 +1,6 @@
 package homelabcmd
 
 import (
-	"fmt"
 	"strconv"
 	"strings"
 	"time"
@@ -224,20 +223,6 @@ func ValidateContainerName(name string) error {
 	return nil
 }
 
-// ActionType is one kind of action agents carry out: what it acts on and
-// what it asks of the unit. Every action-queue path reads this table.
-type ActionType struct {
-	Name string
-	// Unit is the kind of unit it acts on; "" for an action on the agent
-	// itself (upgrade_agent).
-	Unit UnitKind
-	// Verb is what it does to the unit ("restart", "start", "stop").
-	Verb string
-	// WantRunning is whether a completed action is verified by the unit
-	// reporting running (else by it reporting stopped).
-	WantRunning bool
-}
-
 // Container action types.
 const (
 	ActionRestartContainer = "restart_container"
@@ -245,45 +230,15 @@ const (
 	ActionStopContainer    = "stop_container"
 )
 
-var actionTypes = []ActionType{
-	{Name: ActionRestartService, Unit: KindSystemd, Verb: "restart", WantRunning: true},
-	{Name: ActionUpgradeAgent},
-	{Name: ActionRestartContainer, Unit: KindContainer, Verb: "restart", WantRunning: true},
-	{Name: ActionStartContainer, Unit: KindContainer, Verb: "start", WantRunning: true},
-	{Name: ActionStopContainer, Unit: KindContainer, Verb: "stop"},
-}
-
-// ActionTypes returns every action type, in table order.
-func ActionTypes() []ActionType { return append([]ActionType(nil), actionTypes...) }
-
-// LookupActionType returns the action type named name.
-func LookupActionType(name string) (ActionType, bool) {
-	for _, t := range actionTypes {
-		if t.Name == name {
-			return t, true
-		}
-	}
-	return ActionType{}, false
-}
-
 // UnitActionType returns the action type that does verb to a unit of kind.
 // EINVALID when there is none.
 func UnitActionType(kind UnitKind, verb string) (ActionType, error) {
-	for _, t := range actionTypes {
+	for _, t := range ActionTypes {
 		if t.Unit == kind && t.Verb == verb {
 			return t, nil
 		}
 	}
 	return ActionType{}, FieldError("action_type", "a %s cannot be %sed", kind, verb)
-}
-
-// Command is the command shown for the action on unit name; the agent
-// never runs it through a shell (D-Bus or the Engine API).
-func (t ActionType) Command(name string) string {
-	if t.Unit == KindContainer {
-		return fmt.Sprintf("docker %s %s", t.Verb, name)
-	}
-	return RestartCommand(name)
 }
 
 // ContainerView is a container as GET /servers/{id}/containers shows it:

@@ -11,16 +11,19 @@ import (
 // Error codes that every layer understands. httpapi maps them to HTTP
 // statuses in exactly one place.
 const (
-	EINVALID      = "invalid"      // bad input: 422
-	ENOTFOUND     = "not_found"    // missing entity: 404
-	ECONFLICT     = "conflict"     // unique violation or wrong state: 409
-	EUNAUTHORIZED = "unauthorized" // missing or wrong credential: 401
-	EFORBIDDEN    = "forbidden"    // valid credential used out of scope: 403
-	ETOOLARGE     = "too_large"    // request body over the limit: 413
-	EBADREQUEST   = "bad_request"  // a well-formed request that cannot be done: 400
-	EMEDIATYPE    = "media_type"   // a body that is not application/json: 415
-	ETOOMANY      = "too_many"     // rate limited: 429 (Data["retry_after"] in seconds)
-	EINTERNAL     = "internal"     // anything else: 500, logged, never shown
+	EINVALID       = "invalid"        // bad input: 422
+	ENOTFOUND      = "not_found"      // missing entity: 404
+	ECONFLICT      = "conflict"       // unique violation or wrong state: 409
+	EUNAUTHORIZED  = "unauthorized"   // missing or wrong credential: 401
+	EFORBIDDEN     = "forbidden"      // valid credential used out of scope: 403
+	ETOOLARGE      = "too_large"      // request body over the limit: 413
+	EBADREQUEST    = "bad_request"    // a well-formed request that cannot be done: 400
+	EINVALIDSTATE  = "invalid_state"  // not possible in the entity's state (the original's 400 INVALID_STATE)
+	EINVALIDMETRIC = "invalid_metric" // unknown metric name: 400 (the original's INVALID_METRIC)
+	EINVALIDPERIOD = "invalid_period" // unknown period: 400 (the original's INVALID_PERIOD)
+	EMEDIATYPE     = "media_type"     // a body that is not application/json: 415
+	ETOOMANY       = "too_many"       // rate limited: 429 (Data["retry_after"] in seconds)
+	EINTERNAL      = "internal"       // anything else: 500, logged, never shown
 )
 
 // Error is the application error. Its Message is safe to show to a client;

@@ -41,7 +41,33 @@ type Heartbeat struct {
 	// CheckResults are results of the checks the hub handed the agent
 	// (our extension; older agents leave it out).
 	CheckResults []CheckResult `json:"check_results,omitempty"`
+	// Capabilities is what the agent can do (CapRestartService...); nil
+	// when it declares nothing (the original's agents), see
+	// EffectiveCapabilities.
+	Capabilities *[]string `json:"capabilities,omitempty"`
+	// Packages are the upgradable packages; present (even empty) replaces
+	// the stored list, absent keeps it (the original's agents leave it out
+	// when empty).
+	Packages *[]Package `json:"packages,omitempty"`
+	// CommandResults are the original v1 agent's outcomes of the commands
+	// it ran from pending_commands; the hub finishes those actions and
+	// acknowledges them in results_acknowledged.
+	CommandResults []CommandResult `json:"command_results,omitempty"`
 }
+
+// CommandResult is one outcome the original v1 agent reports for an action
+// it ran: exit code 0 completes the action, anything else fails it.
+type CommandResult struct {
+	ActionID    int64  `json:"action_id"`
+	ExitCode    *int   `json:"exit_code"`
+	Stdout      string `json:"stdout"`
+	Stderr      string `json:"stderr"`
+	ExecutedAt  *Time  `json:"executed_at,omitempty"`
+	CompletedAt *Time  `json:"completed_at,omitempty"`
+}
+
+// MaxCommandResults bounds the command results one heartbeat may carry.
+const MaxCommandResults = 100
 
 // OSInfo describes the agent's operating system.
 type OSInfo struct {
@@ -219,6 +245,23 @@ func (h *Heartbeat) Validate() error {
 	for i := range h.CheckResults {
 		if err := h.CheckResults[i].validate(fmt.Sprintf("check_results.%d", i)); err != nil {
 			return err
+		}
+	}
+	if err := validatePackages(h.Packages); err != nil {
+		return err
+	}
+	if err := validateCapabilities(h.Capabilities); err != nil {
+		return err
+	}
+	if len(h.CommandResults) > MaxCommandResults {
+		return FieldError("command_results", "a heartbeat may carry at most %d command results, not %d", MaxCommandResults, len(h.CommandResults))
+	}
+	for i, c := range h.CommandResults {
+		if c.ActionID < 1 {
+			return FieldError(fmt.Sprintf("command_results.%d.action_id", i), "action_id must be at least 1")
+		}
+		if c.ExitCode != nil && (*c.ExitCode < -MaxInt32 || *c.ExitCode > MaxInt32) {
+			return FieldError(fmt.Sprintf("command_results.%d.exit_code", i), "exit_code must fit 32 bits")
 		}
 	}
 	for i, f := range h.Filesystems {

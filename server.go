@@ -49,6 +49,9 @@ type Server struct {
 	UpdatesAvail    *int    `json:"updates_available"`
 	SecurityUpdates *int    `json:"security_updates"`
 	TDPWatts        *int    `json:"tdp_watts"`
+	// Capabilities are what the agent declared on its last heartbeat (see
+	// EffectiveCapabilities); nil before its first one.
+	Capabilities []string `json:"capabilities"`
 	// ClockOffsetSeconds is the agent's clock minus the hub's, measured on
 	// its last live heartbeat (nil before one); ClockSkewed says it is
 	// beyond the hub's bound. Alerts use the hub's time either way.

@@ -72,6 +72,9 @@ type IngestResult struct {
 	Changes []ServiceChange
 	// PendingCommands are approved actions, now marked executing.
 	PendingCommands []PendingCommand
+	// ResultsAcknowledged are the action ids of the command results the
+	// hub took (finished, or already finished or unknown: not to resend).
+	ResultsAcknowledged []int64
 	// AlertTransitions counts alerts opened, escalated or resolved (and so
 	// notifications queued) by this heartbeat.
 	AlertTransitions int

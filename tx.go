@@ -354,7 +354,7 @@ type ActionTx interface {
 	AddActionEvent(ctx context.Context, id int64, e ActionEvent) error
 	// ClaimCommands marks the server's approved actions executing and
 	// returns them.
-	ClaimCommands(ctx context.Context, serverID string) ([]PendingCommand, error)
+	ClaimCommands(ctx context.Context, serverID string, types []string) ([]PendingCommand, error)
 	// TimeOutActions fails approved actions approved before cut and
 	// executing ones handed out before cut; it returns their ids.
 	TimeOutActions(ctx context.Context, cut time.Time) ([]int64, error)
@@ -376,4 +376,5 @@ type ActionUpdate struct {
 	ExitCode                          *int
 	Stdout, Stderr, FailureReason     *string
 	DurationMS                        *int64
+	RebootRequired                    *bool
 }

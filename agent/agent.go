@@ -65,6 +65,10 @@ type Agent struct {
 	// Checks, when set, receives the checks of each heartbeat answer (the
 	// checks collector's SetChecks).
 	Checks func([]homelabcmd.CheckSpec)
+	// Capabilities are declared in every heartbeat (homelabcmd.Cap*): the
+	// hub hands this agent only actions it declares it can run. The agent
+	// always watches the hub's expected services (CapExpectedServices).
+	Capabilities []string
 
 	mu       sync.Mutex
 	kick     chan struct{} // Beat asks Run for a heartbeat now
@@ -155,6 +159,8 @@ func (a *Agent) Collect(ctx context.Context, full bool) *homelabcmd.Heartbeat {
 	if len(*hb.AgentVersion) > 20 {
 		hb.AgentVersion = str((*hb.AgentVersion)[:20])
 	}
+	caps := append([]string{homelabcmd.CapExpectedServices}, a.Capabilities...)
+	hb.Capabilities = &caps
 	a.collectors().Fill(ctx, hb, full)
 	hb.Timestamp = homelabcmd.Time{Time: a.now().UTC()}
 	return hb

@@ -70,6 +70,10 @@ type Executor struct {
 	// and returns the new binary's --version line (upgrade.Upgrader); nil:
 	// upgrade_agent fails with "this agent cannot upgrade itself".
 	Upgrade func(ctx context.Context, target string) (string, error)
+	// ApplyUpdates installs the pending package updates (updates.Apt or
+	// updates.Dnf Apply) and returns the package manager's output (its
+	// tail) and whether a reboot is needed; nil: apply_updates is refused.
+	ApplyUpdates func(ctx context.Context) (output string, reboot *bool, err error)
 	// AfterUpgrade is called once a successful upgrade is reported (or
 	// reporting gave up): the agent exits so that systemd starts the new
 	// binary.
@@ -106,7 +110,11 @@ func (e *Executor) Handle(ctx context.Context, cmds []homelabcmd.PendingCommand)
 				}
 				return
 			}
-			delivered := e.report(ctx, cmd.ActionID, res, received.Add(ResultRetryFor))
+			deadline := received.Add(ResultRetryFor)
+			if cmd.ActionType == homelabcmd.ActionApplyUpdates { // runs for long: retry from its end
+				deadline = time.Now().Add(ResultRetryFor)
+			}
+			delivered := e.report(ctx, cmd.ActionID, res, deadline)
 			if delivered && res.Success && e.AfterRestart != nil {
 				e.AfterRestart()
 			}
@@ -165,6 +173,9 @@ func (e *Executor) Execute(ctx context.Context, cmd homelabcmd.PendingCommand) h
 	}
 	if t, ok := homelabcmd.LookupActionType(cmd.ActionType); ok && t.Unit == homelabcmd.KindContainer {
 		return e.container(ctx, cmd, t, start, fail)
+	}
+	if cmd.ActionType == homelabcmd.ActionApplyUpdates {
+		return e.applyUpdates(ctx, cmd, start, fail)
 	}
 	if cmd.ActionType != homelabcmd.ActionRestartService {
 		return fail("refused: this agent does not know the action type %q; nothing was run", cmd.ActionType)
@@ -271,6 +282,28 @@ func (e *Executor) upgrade(ctx context.Context, cmd homelabcmd.PendingCommand, s
 	took := time.Since(start)
 	e.Logger.Info("agent binary replaced; exiting so that systemd starts the new one", "action_id", cmd.ActionID, "new", line, "took", took.Round(time.Millisecond))
 	return homelabcmd.ActionResult{Success: true, Stdout: "replaced " + homelabcmd.Version + " with: " + line, DurationMS: took.Milliseconds()}
+}
+
+func (e *Executor) applyUpdates(ctx context.Context, cmd homelabcmd.PendingCommand, start time.Time, fail func(string, ...any) homelabcmd.ActionResult) homelabcmd.ActionResult {
+	if e.ApplyUpdates == nil {
+		return fail("refused: this agent does not apply updates (package_updates off, mode readonly, or no apt/dnf); nothing was run")
+	}
+	timeout := 30 * time.Minute
+	if cmd.TimeoutSeconds > 0 {
+		timeout = time.Duration(cmd.TimeoutSeconds) * time.Second
+	}
+	uctx, cancel := context.WithTimeout(ctx, timeout)
+	defer cancel()
+	e.Logger.Info("applying package updates for the hub", "action_id", cmd.ActionID)
+	out, reboot, err := e.ApplyUpdates(uctx)
+	took := time.Since(start)
+	if err != nil {
+		r := fail("applying updates: %v", err)
+		r.Stdout, r.RebootRequired = out, reboot
+		return r
+	}
+	e.Logger.Info("package updates applied", "action_id", cmd.ActionID, "took", took.Round(time.Millisecond), "reboot_required", reboot != nil && *reboot)
+	return homelabcmd.ActionResult{Success: true, Stdout: out, DurationMS: took.Milliseconds(), RebootRequired: reboot}
 }
 
 // report delivers a result, retrying network failures and 5xx with backoff

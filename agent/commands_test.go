@@ -223,3 +223,32 @@ func TestExecuteUpgrade(t *testing.T) {
 		t.Fatalf("Upgrade called for %v", targets)
 	}
 }
+
+// apply_updates runs the agent's ApplyUpdates (refused without one), with
+// the output and the reboot flag in the result.
+func TestExecuteApplyUpdates(t *testing.T) {
+	cmd := homelabcmd.PendingCommand{ActionID: 9, ActionType: homelabcmd.ActionApplyUpdates, TimeoutSeconds: 1800}
+	e := newExecutor(t, nil, nil)
+	if res := e.Execute(t.Context(), cmd); res.Success || !strings.Contains(res.Error, "does not apply updates") {
+		t.Fatalf("without ApplyUpdates: %+v", res)
+	}
+	yes := true
+	var deadline time.Time
+	e.ApplyUpdates = func(ctx context.Context) (string, *bool, error) {
+		deadline, _ = ctx.Deadline()
+		return "Setting up openssl (3.0.14-1~deb12u1) ...", &yes, nil
+	}
+	res := e.Execute(t.Context(), cmd)
+	if !res.Success || !strings.Contains(res.Stdout, "Setting up openssl") || res.RebootRequired == nil || !*res.RebootRequired {
+		t.Fatalf("applied: %+v", res)
+	}
+	if d := time.Until(deadline); d < 29*time.Minute || d > 30*time.Minute {
+		t.Fatalf("apply ran with %v left, want the command's 30 min", d)
+	}
+	e.ApplyUpdates = func(context.Context) (string, *bool, error) {
+		return "E: Unable to locate package", nil, errors.New("exit status 100")
+	}
+	if res := e.Execute(t.Context(), cmd); res.Success || !strings.Contains(res.Error, "exit status 100") || !strings.Contains(res.Stdout, "Unable to locate") {
+		t.Fatalf("failed apply: %+v", res)
+	}
+}

@@ -48,6 +48,8 @@ type Config struct {
 
 	TLSCAFile             string
 	TLSInsecureSkipVerify bool
+	// PackageUpdates: check for and report package updates (agent/updates).
+	PackageUpdates bool
 
 	// SystemdBusAddress is the D-Bus address of systemd ("" = the system bus).
 	SystemdBusAddress string

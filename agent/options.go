@@ -64,6 +64,8 @@ func agentOptions(c *Config) []option.Option {
 				c.Mode = strings.ToLower(c.Mode)
 				return err
 			}, str(&c.Mode)),
+		o("package_updates", "true", "", "check for package updates (apt or dnf, in the background, every 6 h and when the package database changes) and report them",
+			func(v any) error { return setBool(&c.PackageUpdates, v) }, func() string { return strconv.FormatBool(c.PackageUpdates) }),
 		o("hostname", "", "the machine's", "reported hostname",
 			func(v any) error { return setString(&c.Hostname, v) }, str(&c.Hostname)),
 		o("outbox_dir", "/var/lib/homelab-agent/outbox", "", "where undelivered heartbeats wait (created 0700)",

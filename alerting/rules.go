@@ -67,7 +67,11 @@ type Input struct {
 	At time.Time
 	// Expected are the server's expected units of every kind, enabled or not.
 	Expected []homelabcmd.ExpectedService
-	States   map[string]State
+	// Unwatched: the agent does not watch the expected list (it lacks
+	// homelabcmd.CapExpectedServices, as the original's agents do), so an
+	// expected service it does not report is not monitored, not missing.
+	Unwatched bool
+	States    map[string]State
 	// Alerts are the unresolved alerts of the server by dedup key.
 	Alerts map[string]*homelabcmd.Alert
 	// HubRestarts are restarts the hub delivered within the grace period,
@@ -235,6 +239,9 @@ func (e *eval) units(kind homelabcmd.UnitKind, reports []homelabcmd.ServiceRepor
 		st := e.state(key)
 		a := e.in.Alerts[key]
 		r, ok := reported[exp.ServiceName]
+		if !ok && e.in.Unwatched {
+			continue
+		}
 		if !ok {
 			st.MissingCount++
 			if a == nil && !e.stale && e.cfg.MissingAfter > 0 && st.MissingCount >= e.cfg.MissingAfter {

@@ -155,6 +155,19 @@ func TestMissingService(t *testing.T) {
 	mustKinds(t, s.beat(t0.Add(4*time.Minute), nil, append(present, rep("plex", homelabcmd.StatusRunning))), "resolved service:plex")
 }
 
+// An agent that does not watch the hub's expected list (the original's)
+// leaves an unreported service unmonitored: no alert however long; a
+// service it does report still alerts when it stops.
+func TestMissingServiceUnwatched(t *testing.T) {
+	s := newSim(svc("plex", true, true), svc("smbd", false, true))
+	s.unwatched = true
+	present := []homelabcmd.ServiceReport{rep("smbd", homelabcmd.StatusRunning)}
+	for i := range 5 {
+		mustKinds(t, s.beat(t0.Add(time.Duration(i)*time.Minute), nil, present))
+	}
+	mustKinds(t, s.beat(t0.Add(6*time.Minute), nil, []homelabcmd.ServiceReport{rep("smbd", homelabcmd.StatusStopped)}), "opened service:smbd")
+}
+
 func TestMissingCountResetsWhenReported(t *testing.T) {
 	s := newSim(svc("plex", true, true))
 	mustKinds(t, s.beat(t0, nil, []homelabcmd.ServiceReport{}))

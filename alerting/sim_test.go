@@ -21,6 +21,8 @@ type sim struct {
 	restarts map[string]time.Time
 	clock    homelabcmd.ServerClock
 	nextID   int64
+	// unwatched: the agent does not watch the expected list.
+	unwatched bool
 }
 
 func newSim(expected ...homelabcmd.ExpectedService) *sim {
@@ -53,7 +55,7 @@ func (s *sim) beatAt(now, reported time.Time, m *homelabcmd.Metrics, services []
 	var replay bool
 	replay, s.clock, _ = Clock(s.clock, reported, now, s.cfg)
 	in := Input{Server: s.server, Metrics: m, Services: services, Replay: replay, Expected: s.expected,
-		States: s.states, Alerts: s.alerts, HubRestarts: s.restarts}
+		States: s.states, Alerts: s.alerts, HubRestarts: s.restarts, Unwatched: s.unwatched}
 	if replay {
 		in.At = HubTime(s.clock, reported)
 	}

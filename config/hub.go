@@ -46,6 +46,8 @@ type Hub struct {
 	MetricsAllow []netip.Prefix
 	// TrustedProxies are believed about X-Forwarded-*.
 	TrustedProxies []netip.Prefix
+	// CORSOrigins may call the API from their pages (cors_origins).
+	CORSOrigins []string
 	// MaxConnections caps open HTTP connections.
 	MaxConnections int
 	// NotifyAllowPrivate lets channels reach private addresses.

@@ -84,3 +84,16 @@ func TestLoadHubErrorsNameTheKey(t *testing.T) {
 		})
 	}
 }
+
+func TestCORSOriginsOption(t *testing.T) {
+	var got []string
+	v := origins{&got}
+	if err := v.Set(" https://dash.example.lan , http://10.0.0.5:8080/ "); err != nil || strings.Join(got, " ") != "https://dash.example.lan http://10.0.0.5:8080" {
+		t.Fatalf("parsed %v, %v", got, err)
+	}
+	for _, bad := range []string{"dash.example.lan", "ftp://x", "https://x/path", "*"} {
+		if err := v.Set(bad); err == nil {
+			t.Errorf("%q accepted", bad)
+		}
+	}
+}

@@ -45,6 +45,7 @@ func hubOptions(c *Hub) []option.Option {
 		secret(o("metrics_token", "", "none", "bearer token for `GET /metrics`; with it, any address may scrape", str{&c.MetricsToken})),
 		o("metrics_allow", "127.0.0.1/32,::1/128", "`127.0.0.1/32,::1/128`", "addresses (CIDR list) that may scrape `GET /metrics` without the token; empty: only with the token", cidrs{&c.MetricsAllow}),
 		o("trusted_proxies", "", "none", "reverse proxies (CIDR list, e.g. `127.0.0.1/32,10.0.0.5/32`) whose `X-Forwarded-Proto`, `-Host` and `-For` are believed; nobody else's are", cidrs{&c.TrustedProxies}),
+		o("cors_origins", "", "none", "browser origins (comma-separated, e.g. `https://dash.example.lan`) that may call the API with `X-API-Key` from their pages (CORS, no cookies); off when empty", origins{&c.CORSOrigins}),
 		o("max_connections", "4096", "", "open connections at most; more wait to be accepted (each address: at most 256, except 127.0.0.1, ::1 and trusted proxies)", integer{&c.MaxConnections}),
 		o("notify_allow_private", "false", "", "let notification channels reach private, loopback and link-local addresses (ntfy, Gotify or SMTP on your LAN)", boolean{&c.NotifyAllowPrivate}),
 		o("channels_file", "", "none", "YAML list of notification channels to create or update on start (see \"Alerts and notifications\")", str{&c.ChannelsFile}),
@@ -130,6 +131,30 @@ func (v cidrs) String() string {
 	}
 	return strings.Join(parts, ",")
 }
+
+type origins struct{ p *[]string }
+
+func (v origins) Set(x any) error {
+	s, err := option.Scalar(x)
+	if err != nil {
+		return err
+	}
+	var out []string
+	for _, f := range strings.Split(s, ",") {
+		if f = strings.TrimSpace(f); f == "" {
+			continue
+		}
+		u, err := url.Parse(f)
+		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || (u.Path != "" && u.Path != "/") || u.RawQuery != "" {
+			return fmt.Errorf("%q is not an origin (scheme://host[:port], e.g. https://dash.example.lan)", f)
+		}
+		out = append(out, u.Scheme+"://"+u.Host)
+	}
+	*v.p = out
+	return nil
+}
+
+func (v origins) String() string { return strings.Join(*v.p, ",") }
 
 type integer struct{ p *int }
 

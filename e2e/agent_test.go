@@ -55,7 +55,7 @@ func startAgentCmd(t *testing.T, cmdline []string, config string, args ...string
 
 // agentConfig is a config for server e2e-nas on hubURL watching units over bus.
 func agentConfig(t *testing.T, hubURL, bus string, interval int, units []string) string {
-	return fmt.Sprintf("hub_url: %s\nserver_id: e2e-nas\napi_key: %s\nheartbeat_interval: %d\nmonitored_services: [%s]\nsystemd_bus_address: %q\noutbox_dir: %s\n",
+	return fmt.Sprintf("hub_url: %s\nserver_id: e2e-nas\napi_key: %s\nheartbeat_interval: %d\nmonitored_services: [%s]\nsystemd_bus_address: %q\noutbox_dir: %s\npackage_updates: false\n",
 		hubURL, testAPIKey, interval, strings.Join(units, ", "), bus, filepath.Join(t.TempDir(), "outbox"))
 }
 

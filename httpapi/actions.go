@@ -30,6 +30,48 @@ func (s *Server) handleRestart(w http.ResponseWriter, r *http.Request) {
 		"approved_at": a.ApprovedAt, "approved_by": a.ApprovedBy})
 }
 
+// handleCreateAction creates an action of a whitelisted type (the
+// original's POST /api/v1/actions): 201 with the action; 422 for an unknown
+// type or a missing field, 403 for a type not on the whitelist.
+func (s *Server) handleCreateAction(w http.ResponseWriter, r *http.Request) {
+	var body struct {
+		ServerID    *string `json:"server_id"`
+		ActionType  *string `json:"action_type"`
+		ServiceName *string `json:"service_name"`
+		AlertID     *int64  `json:"alert_id"`
+	}
+	if err := decodeJSON(w, r, &body); err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	if body.ServerID == nil {
+		s.writeError(w, r, homelabcmd.FieldError("server_id", "server_id is required"))
+		return
+	}
+	if err := homelabcmd.ValidateServerID(*body.ServerID); err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	if body.ActionType == nil {
+		s.writeError(w, r, homelabcmd.FieldError("action_type", "action_type is required"))
+		return
+	}
+	if body.AlertID != nil && *body.AlertID < 1 {
+		s.writeError(w, r, homelabcmd.FieldError("alert_id", "alert_id must be at least 1"))
+		return
+	}
+	svc := ""
+	if body.ServiceName != nil {
+		svc = *body.ServiceName
+	}
+	a, err := s.engine.CreateAction(r.Context(), *body.ServerID, *body.ActionType, svc, actor(r))
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusCreated, a)
+}
+
 // handleUpgradeAgent queues an upgrade of a server's agent to the hub's
 // version (approval in maintenance, one active per server, audited).
 func (s *Server) handleUpgradeAgent(w http.ResponseWriter, r *http.Request) {

@@ -41,13 +41,13 @@ func TestRestartActions(t *testing.T) {
 		})
 
 		t.Run("heartbeat delivers the command once, agent reports, hub verifies", func(t *testing.T) {
-			r := agent("POST", "/api/v1/agents/heartbeat", hb("nas", time.Now(), svc("plex", "stopped")))
+			r := agent("POST", "/api/v1/agents/heartbeat", ourHB("nas", time.Now(), svc("plex", "stopped")))
 			cmds := r.json(t)["pending_commands"].([]any)
 			if len(cmds) != 1 || cmds[0].(map[string]any)["action_type"] != "restart_service" ||
 				cmds[0].(map[string]any)["parameters"].(map[string]any)["service_name"] != "plex" {
 				t.Fatalf("pending_commands %s", r.Body)
 			}
-			r = agent("POST", "/api/v1/agents/heartbeat", hb("nas", time.Now(), svc("plex", "stopped")))
+			r = agent("POST", "/api/v1/agents/heartbeat", ourHB("nas", time.Now(), svc("plex", "stopped")))
 			if got := jsonString(r.json(t)["pending_commands"]); got != "[]" {
 				t.Fatalf("command delivered twice: %s", got)
 			}
@@ -57,7 +57,7 @@ func TestRestartActions(t *testing.T) {
 			}
 			expectStatus(t, agent("POST", fmt.Sprintf("/api/v1/agents/commands/%d/result", first), map[string]any{"success": true, "duration_ms": 420}), 200)
 			expectCode(t, agent("POST", fmt.Sprintf("/api/v1/agents/commands/%d/result", first), map[string]any{"success": true}), 409, "CONFLICT")
-			agent("POST", "/api/v1/agents/heartbeat", hb("nas", time.Now().Add(time.Second), svc("plex", "running")))
+			agent("POST", "/api/v1/agents/heartbeat", ourHB("nas", time.Now().Add(time.Second), svc("plex", "running")))
 			act = a.op("GET", fmt.Sprintf("/api/v1/actions/%d", first), nil).json(t)
 			if act["status"] != "completed" || act["verified"] != true || act["duration_ms"] != 420.0 {
 				t.Fatalf("after result %v", act)
@@ -80,7 +80,7 @@ func TestRestartActions(t *testing.T) {
 				t.Fatalf("paused server restart %v", m)
 			}
 			id := int64(m["action_id"].(float64))
-			r = agent("POST", "/api/v1/agents/heartbeat", hb("nas", time.Now(), svc("sonarr", "stopped")))
+			r = agent("POST", "/api/v1/agents/heartbeat", ourHB("nas", time.Now(), svc("sonarr", "stopped")))
 			if got := jsonString(r.json(t)["pending_commands"]); got != "[]" {
 				t.Fatalf("pending action delivered: %s", got)
 			}
@@ -96,7 +96,8 @@ func TestRestartActions(t *testing.T) {
 			if ap := a.op("POST", fmt.Sprintf("/api/v1/actions/%d/approve", id), nil).json(t); ap["status"] != "approved" || ap["approved_by"] != "api-key" {
 				t.Fatalf("approve %v", ap)
 			}
-			if c := a.op("POST", fmt.Sprintf("/api/v1/actions/%d/cancel", id), nil).json(t); c["status"] != "cancelled" {
+			if c := a.op("POST", fmt.Sprintf("/api/v1/actions/%d/cancel", id), nil).json(t); c["status"] != "failed" || c["exit_code"] != -1.0 ||
+				c["stderr"] != "Action cancelled by user" || c["failure_reason"] != "cancelled" || c["completed_at"] == nil {
 				t.Fatalf("cancel %v", c)
 			}
 			a.op("PUT", "/api/v1/servers/nas/unpause", nil)
@@ -169,4 +170,12 @@ func TestRestartActions(t *testing.T) {
 			}
 		})
 	})
+}
+
+// ourHB is a heartbeat of our agent: it declares that it watches the
+// expected services and restarts units.
+func ourHB(serverID string, ts time.Time, services ...map[string]any) map[string]any {
+	m := hb(serverID, ts, services...)
+	m["capabilities"] = []string{homelabcmd.CapExpectedServices, homelabcmd.CapRestartService, homelabcmd.CapUpgrade}
+	return m
 }

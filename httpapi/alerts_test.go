@@ -50,7 +50,7 @@ func TestAlertsAPI(t *testing.T) {
 		if got["status"] != "resolved" || got["auto_resolved"] != true || got["can_resolve"] != false {
 			t.Fatalf("after running: %v", got)
 		}
-		expectCode(t, a.op("POST", path+"/acknowledge", nil), 400, "BAD_REQUEST")
+		expectCode(t, a.op("POST", path+"/acknowledge", nil), 400, "INVALID_STATE")
 
 		// Manual resolve of a new alert.
 		expectStatus(t, a.op("POST", "/api/v1/agents/heartbeat", hb("nas", now.Add(2*time.Second), svc("plex", "failed"))), 200)

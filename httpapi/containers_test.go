@@ -23,6 +23,7 @@ func TestContainerAPI(t *testing.T) {
 			t.Helper()
 			body := hb("nas", ts, svc("plex", "running"))
 			body["containers"] = containers
+			body["capabilities"] = []string{homelabcmd.CapExpectedServices, homelabcmd.CapRestartService, homelabcmd.CapContainers}
 			r := a.do("POST", "/api/v1/agents/heartbeat", body, "X-Agent-Token", token, "X-Server-GUID", guid)
 			expectStatus(t, r, 200)
 			return r

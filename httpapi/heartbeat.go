@@ -52,7 +52,7 @@ func (s *Server) handleHeartbeat(w http.ResponseWriter, r *http.Request) {
 		Status:              "ok",
 		ServerRegistered:    res.ServerRegistered,
 		PendingCommands:     res.PendingCommands,
-		ResultsAcknowledged: []int64{},
+		ResultsAcknowledged: res.ResultsAcknowledged,
 		ExpectedServices:    res.ExpectedServices,
 		ExpectedContainers:  res.ExpectedContainers,
 		Checks:              res.Checks,

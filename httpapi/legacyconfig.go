@@ -4,10 +4,12 @@ import (
 	"context"
 	"encoding/json"
 	"net/http"
+	"time"
 
 	"github.com/homelabcmd/homelabcmd"
 	"github.com/homelabcmd/homelabcmd/alerting"
 	"github.com/homelabcmd/homelabcmd/notify"
+	"github.com/homelabcmd/homelabcmd/notify/registry"
 )
 
 // The original hub kept one Slack webhook and two reminder intervals in a
@@ -133,7 +135,8 @@ func (s *Server) applyLegacySlack(ctx context.Context, url *string, sendResolved
 	}
 	cfg, _ := json.Marshal(map[string]string{"webhook_url": *url})
 	c := notify.NewChannel(legacySlackChannel, "slack", cfg)
-	c.MinSeverity = homelabcmd.SeverityHigh
+	// The original sent every severity to its webhook (medium included).
+	c.MinSeverity = homelabcmd.SeverityMedium
 	if sendResolved != nil {
 		c.SendResolved = *sendResolved
 	}
@@ -146,4 +149,34 @@ func renameField(err error, from, to string) error {
 		return &homelabcmd.Error{Code: e.Code, Field: to + e.Field[len(from):], Message: e.Message, Data: e.Data}
 	}
 	return err
+}
+
+// handleTestWebhook is the original's POST /config/test-webhook: it sends
+// the test message to the Slack webhook in the body (not stored) and
+// always answers 200 with success or the error (the URL scrubbed from it).
+func (s *Server) handleTestWebhook(w http.ResponseWriter, r *http.Request) {
+	var body struct {
+		WebhookURL *string `json:"webhook_url"`
+	}
+	if err := decodeJSON(w, r, &body); err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	if body.WebhookURL == nil || *body.WebhookURL == "" {
+		s.writeError(w, r, homelabcmd.FieldError("webhook_url", "webhook_url is required"))
+		return
+	}
+	cfg, _ := json.Marshal(map[string]string{"webhook_url": *body.WebhookURL})
+	n, err := registry.Build("slack", cfg, s.NotifyGuard, s.logger)
+	if err != nil {
+		writeJSON(w, http.StatusOK, map[string]any{"success": false, "error": "Invalid webhook URL"})
+		return
+	}
+	ctx, cancel := context.WithTimeout(r.Context(), 10*time.Second)
+	defer cancel()
+	if err := n.Notify(ctx, testMessage(time.Now())); err != nil {
+		writeJSON(w, http.StatusOK, map[string]any{"success": false, "error": notify.Scrub(err.Error(), registry.Secrets("slack", cfg)...)})
+		return
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"success": true, "message": "Test message sent successfully"})
 }

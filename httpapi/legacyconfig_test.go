@@ -1,6 +1,9 @@
 package httpapi_test
 
 import (
+	"io"
+	"net/http"
+	"net/http/httptest"
 	"strings"
 	"testing"
 	"time"
@@ -74,6 +77,45 @@ func TestPendingAlerts(t *testing.T) {
 		}
 		if n := a.op("GET", "/api/v1/alerts?alert_type=cpu", nil).json(t)["total"]; n != 1.0 {
 			t.Fatalf("cpu alerts %v", n)
+		}
+	})
+}
+
+// POST /config/test-webhook sends the test message to the URL in the body
+// and answers 200 either way; the Slack channel made from
+// slack_webhook_url takes medium alerts too (the original sent them all).
+func TestLegacyTestWebhook(t *testing.T) {
+	forEachAPI(t, func(t *testing.T, a *api) {
+		got := make(chan string, 4)
+		srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			b, _ := io.ReadAll(r.Body)
+			got <- string(b)
+			w.Write([]byte("ok"))
+		}))
+		defer srv.Close()
+		r := a.op("POST", "/api/v1/config/test-webhook", map[string]any{"webhook_url": srv.URL + "/services/T0/B0/secret"})
+		if m := r.json(t); r.Status != 200 || m["success"] != true || m["message"] != "Test message sent successfully" {
+			t.Fatalf("test-webhook %d %s", r.Status, r.Body)
+		}
+		select {
+		case body := <-got:
+			if !strings.Contains(body, "test") && !strings.Contains(body, "Test") {
+				t.Fatalf("payload %s", body)
+			}
+		case <-time.After(5 * time.Second):
+			t.Fatal("nothing sent")
+		}
+		bad := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { http.Error(w, "invalid_token", 403) }))
+		defer bad.Close()
+		r = a.op("POST", "/api/v1/config/test-webhook", map[string]any{"webhook_url": bad.URL + "/services/T0/B0/secret"})
+		if m := r.json(t); r.Status != 200 || m["success"] != false || strings.Contains(string(r.Body), "secret") || m["error"] == "" {
+			t.Fatalf("failing webhook %d %s", r.Status, r.Body)
+		}
+		expectFieldError(t, a.op("POST", "/api/v1/config/test-webhook", map[string]any{}), "body.webhook_url")
+		expectStatus(t, a.op("PUT", "/api/v1/config/notifications", map[string]any{"slack_webhook_url": "https://hooks.slack.example/services/T0/B0/x"}), 200)
+		ch := a.op("GET", "/api/v1/notifications/channels", nil).json(t)["channels"].([]any)
+		if len(ch) != 1 || ch[0].(map[string]any)["min_severity"] != "medium" {
+			t.Fatalf("legacy slack channel %v", ch)
 		}
 	})
 }

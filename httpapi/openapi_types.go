@@ -54,6 +54,10 @@ func handWrittenSchemas() map[string]schema {
 			p("approved_at", nullable(dateTime())), p("approved_by", nullable(str()))),
 		"UpgradesQueued": object(p("target_version", str()), p("action_ids", arrayOf(integer())), p("actions", arrayOf(ref("UpgradeQueued"))),
 			p("skipped", arrayOf(object(p("server_id", str()), p("reason", str()), p("existing_action_id", integer()))))),
+		"PackageList": object(p("server_id", str()), p("last_checked", nullable(dateTime())), p("total_count", integer()), p("security_count", integer()),
+			p("packages", arrayOf(object(p("name", str()), p("current_version", str()), p("new_version", str()), p("repository", str()),
+				p("is_security", boolean()), p("detected_at", dateTime()), p("updated_at", dateTime()))))),
+		"CostConfig": object(p("electricity_rate", schema{"type": "number"}), p("currency_symbol", str()), p("updated_at", nullable(dateTime()))),
 		"ActionPage": object(p("actions", arrayOf(ref("Action"))), p("total", integer()), p("limit", integer()), p("offset", integer())),
 		"Error": object(p("detail", with(object(
 			p("code", with(enum(errorCodes()...), "description", "Stable error code.")),

@@ -28,16 +28,19 @@ var errorStatus = map[string]struct {
 	status int
 	code   string
 }{
-	homelabcmd.EINVALID:      {http.StatusUnprocessableEntity, "VALIDATION_ERROR"},
-	homelabcmd.ENOTFOUND:     {http.StatusNotFound, "NOT_FOUND"},
-	homelabcmd.ECONFLICT:     {http.StatusConflict, "CONFLICT"},
-	homelabcmd.EUNAUTHORIZED: {http.StatusUnauthorized, "UNAUTHORIZED"},
-	homelabcmd.EFORBIDDEN:    {http.StatusForbidden, "FORBIDDEN"},
-	homelabcmd.EBADREQUEST:   {http.StatusBadRequest, "BAD_REQUEST"},
-	homelabcmd.ETOOLARGE:     {http.StatusRequestEntityTooLarge, "PAYLOAD_TOO_LARGE"},
-	homelabcmd.EMEDIATYPE:    {http.StatusUnsupportedMediaType, "UNSUPPORTED_MEDIA_TYPE"},
-	homelabcmd.ETOOMANY:      {http.StatusTooManyRequests, "TOO_MANY_REQUESTS"},
-	homelabcmd.EINTERNAL:     {http.StatusInternalServerError, "INTERNAL_ERROR"},
+	homelabcmd.EINVALID:       {http.StatusUnprocessableEntity, "VALIDATION_ERROR"},
+	homelabcmd.ENOTFOUND:      {http.StatusNotFound, "NOT_FOUND"},
+	homelabcmd.ECONFLICT:      {http.StatusConflict, "CONFLICT"},
+	homelabcmd.EUNAUTHORIZED:  {http.StatusUnauthorized, "UNAUTHORIZED"},
+	homelabcmd.EFORBIDDEN:     {http.StatusForbidden, "FORBIDDEN"},
+	homelabcmd.EBADREQUEST:    {http.StatusBadRequest, "BAD_REQUEST"},
+	homelabcmd.EINVALIDSTATE:  {http.StatusBadRequest, "INVALID_STATE"},
+	homelabcmd.EINVALIDMETRIC: {http.StatusBadRequest, "INVALID_METRIC"},
+	homelabcmd.EINVALIDPERIOD: {http.StatusBadRequest, "INVALID_PERIOD"},
+	homelabcmd.ETOOLARGE:      {http.StatusRequestEntityTooLarge, "PAYLOAD_TOO_LARGE"},
+	homelabcmd.EMEDIATYPE:     {http.StatusUnsupportedMediaType, "UNSUPPORTED_MEDIA_TYPE"},
+	homelabcmd.ETOOMANY:       {http.StatusTooManyRequests, "TOO_MANY_REQUESTS"},
+	homelabcmd.EINTERNAL:      {http.StatusInternalServerError, "INTERNAL_ERROR"},
 }
 
 // statusClientClosed is nginx's 499: the client went away before the

@@ -4,6 +4,7 @@ import (
 	"net/http"
 	"slices"
 	"strconv"
+	"strings"
 
 	"github.com/homelabcmd/homelabcmd"
 
@@ -92,6 +93,8 @@ func (s *Server) routes() {
 	s.route("PUT /api/v1/servers/{id}/pause", admin, s.handlePause(true))
 	s.route("PUT /api/v1/servers/{id}/unpause", admin, s.handlePause(false))
 	s.route("GET /api/v1/servers/{id}/metrics", viewer, s.handleMetrics)
+	s.route("GET /api/v1/servers/{id}/metrics/sparkline", viewer, s.handleSparkline)
+	s.route("GET /api/v1/servers/{id}/metrics/export", viewer, s.handleMetricsExport)
 	s.route("POST /api/v1/servers/{id}/agent/upgrade", operator, s.handleUpgradeAgent)
 
 	s.route("GET /api/v1/servers/{id}/units", viewer, s.handleServerUnits)
@@ -111,8 +114,10 @@ func (s *Server) routes() {
 	s.route("POST /api/v1/servers/{id}/containers/{name}/start", operator, s.handleContainerAction("start"))
 	s.route("POST /api/v1/servers/{id}/containers/{name}/stop", operator, s.handleContainerAction("stop"))
 	s.route("GET /api/v1/servers/{id}/actions", viewer, s.handleListActions)
+	s.route("GET /api/v1/servers/{id}/packages", viewer, s.handleServerPackages)
 
 	s.route("GET /api/v1/actions", viewer, s.handleListActions)
+	s.route("POST /api/v1/actions", operator, s.handleCreateAction)
 	s.route("GET /api/v1/actions/{aid}", viewer, s.handleGetAction)
 	s.route("POST /api/v1/actions/{aid}/approve", operator, s.handleActionTransition("approve"))
 	s.route("POST /api/v1/actions/{aid}/reject", operator, s.handleActionTransition("reject"))
@@ -126,6 +131,9 @@ func (s *Server) routes() {
 	s.route("POST /api/v1/alerts/{alid}/resolve", operator, s.handleResolveAlert)
 	s.route("GET /api/v1/config", viewer, s.handleGetConfig)
 	s.route("PUT /api/v1/config/notifications", admin, s.handlePutLegacyNotifications)
+	s.route("POST /api/v1/config/test-webhook", admin, s.handleTestWebhook)
+	s.route("GET /api/v1/config/cost", viewer, s.handleGetCost)
+	s.route("PUT /api/v1/config/cost", admin, s.handlePutCost)
 	s.route("GET /api/v1/config/thresholds", viewer, s.handleGetThresholds)
 	s.route("PUT /api/v1/config/thresholds", admin, s.handlePutThresholds)
 	s.route("GET /api/v1/config/pinned", viewer, s.handlePinned)
@@ -175,6 +183,23 @@ func (s *Server) routes() {
 }
 
 func (s *Server) handleNotFound(w http.ResponseWriter, r *http.Request) {
+	// A path that exists with other methods answers 405, as the original.
+	var allow []string
+	for _, m := range []string{"GET", "POST", "PUT", "DELETE", "PATCH"} {
+		if m == r.Method {
+			continue
+		}
+		probe := r.Clone(r.Context())
+		probe.Method = m
+		if _, pattern := s.mux.Handler(probe); pattern != "" && pattern != "/api/" {
+			allow = append(allow, m)
+		}
+	}
+	if len(allow) > 0 {
+		w.Header().Set("Allow", strings.Join(allow, ", "))
+		writeJSON(w, http.StatusMethodNotAllowed, map[string]any{"detail": "Method Not Allowed"})
+		return
+	}
 	writeJSON(w, http.StatusNotFound, map[string]any{"detail": map[string]string{"code": "NOT_FOUND", "message": "No such endpoint: " + r.Method + " " + r.URL.Path}})
 }
 

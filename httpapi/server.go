@@ -7,6 +7,7 @@ import (
 	"context"
 	"crypto/tls"
 	"errors"
+	"github.com/rs/cors"
 	"log/slog"
 	"net"
 	"net/http"
@@ -49,6 +50,7 @@ type Store interface {
 	InventoryStore
 	SettingsStore
 	CheckStore
+	PackageStore
 }
 
 // Engine is the hub's use cases (package hub): everything that writes
@@ -60,6 +62,7 @@ type Engine interface {
 	UpdateExpectedUnit(ctx context.Context, serverID string, kind homelabcmd.UnitKind, name string, upd homelabcmd.ExpectedServiceUpdate) (*homelabcmd.ExpectedService, error)
 	DeleteExpectedUnit(ctx context.Context, serverID string, kind homelabcmd.UnitKind, name string) error
 	CreateUpgrade(ctx context.Context, serverID, actor string) (*homelabcmd.Action, error)
+	CreateAction(ctx context.Context, serverID, actionType, service, actor string) (*homelabcmd.Action, error)
 	ApproveAction(ctx context.Context, id int64, actor string) (*homelabcmd.Action, error)
 	RejectAction(ctx context.Context, id int64, actor, reason string) (*homelabcmd.Action, error)
 	CancelAction(ctx context.Context, id int64, actor string) (*homelabcmd.Action, error)
@@ -118,6 +121,9 @@ type Server struct {
 	// TrustedProxies are the addresses whose X-Forwarded-Proto, -Host and
 	// -For headers are believed; nobody else's are.
 	TrustedProxies []netip.Prefix
+	// CORSOrigins may call the API from their pages with X-API-Key (the
+	// original allowed configured origins); no cookies. Empty: no CORS.
+	CORSOrigins []string
 	// MaxConns and MaxConnsPerIP cap open connections (see listener.go);
 	// zero means the defaults, a negative MaxConnsPerIP no per-address cap.
 	MaxConns, MaxConnsPerIP int
@@ -173,7 +179,22 @@ func NewServer(store Store, engine Engine, apiKeyHash string, events *live.Broke
 }
 
 // Handler is the root handler, for tests that use httptest.
-func (s *Server) Handler() http.Handler { return s.mux }
+func (s *Server) Handler() http.Handler { return s.handler() }
+
+// handler is the mux, behind CORS when origins are configured.
+func (s *Server) handler() http.Handler {
+	if len(s.CORSOrigins) == 0 {
+		return s.mux
+	}
+	return cors.New(cors.Options{
+		AllowedOrigins: s.CORSOrigins,
+		AllowedMethods: []string{http.MethodGet, http.MethodPost, http.MethodPut, http.MethodDelete, http.MethodPatch},
+		AllowedHeaders: []string{"Content-Type", "X-API-Key", "Authorization", "Last-Event-ID"},
+		// No cookies: a page elsewhere never rides the dashboard session.
+		AllowCredentials: false,
+		MaxAge:           600,
+	}).Handler(s.mux)
+}
 
 // Server timeouts. A request's header must arrive within 10 s and the whole
 // request within 30 s (a half-sent body is dropped then); a response must be
@@ -213,7 +234,7 @@ func (s *Server) Open() error {
 	}
 	s.ln = newLimitListener(ln, total, perIP, func(a netip.Addr) bool { return localhost(a) || s.trustedAddr(a) })
 	s.srv = &http.Server{
-		Handler:           s.mux,
+		Handler:           s.handler(),
 		ReadHeaderTimeout: readHeaderTimeout,
 		ReadTimeout:       readTimeout,
 		WriteTimeout:      s.WriteTimeout,

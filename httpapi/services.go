@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"math"
 	"net/http"
+	"slices"
 	"strconv"
 	"time"
 
@@ -16,7 +17,13 @@ func (s *Server) handleListServices(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, err)
 		return
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"services": list, "total": len(list)})
+	// An agent that does not watch the hub's expected list (the
+	// original's) leaves unreported services unmonitored, not missing.
+	watches := true
+	if srv, err := s.store.FindServer(r.Context(), r.PathValue("id")); err == nil && srv.Capabilities != nil {
+		watches = slices.Contains(srv.Capabilities, homelabcmd.CapExpectedServices)
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"services": list, "total": len(list), "agent_watches_expected": watches})
 }
 
 func (s *Server) handleCreateService(w http.ResponseWriter, r *http.Request) {

@@ -30,7 +30,7 @@ func TestUpgradeActions(t *testing.T) {
 		}
 		beat := func(server, version string, at time.Time) response {
 			t.Helper()
-			h := hb(server, at)
+			h := ourHB(server, at)
 			h["agent_version"] = version
 			if server == "nas" {
 				return agent("POST", "/api/v1/agents/heartbeat", h)

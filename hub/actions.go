@@ -2,6 +2,8 @@ package hub
 
 import (
 	"context"
+	"slices"
+	"strconv"
 	"time"
 
 	"github.com/homelabcmd/homelabcmd"
@@ -138,7 +140,7 @@ func announceAction(tx homelabcmd.Tx, a *homelabcmd.Action) {
 // one of from; update gives the new status and fields at the
 // transaction's time (or refuses the step). The step is recorded in the
 // audit trail. ENOTFOUND, ECONFLICT.
-func (e *Engine) move(ctx context.Context, id int64, actor string, from []string, detail string,
+func (e *Engine) move(ctx context.Context, id int64, actor string, from []string, detail *string,
 	update func(cur *homelabcmd.Action, now time.Time) (homelabcmd.ActionUpdate, error)) (*homelabcmd.Action, error) {
 	var out *homelabcmd.Action
 	err := e.store.InTx(ctx, func(tx homelabcmd.Tx) error {
@@ -159,8 +161,8 @@ func (e *Engine) move(ctx context.Context, id int64, actor string, from []string
 			return homelabcmd.Errorf(homelabcmd.ECONFLICT, "Action %d changed meanwhile; try again", id)
 		}
 		ev := homelabcmd.ActionEvent{Actor: actor, FromStatus: &cur.Status, ToStatus: u.Status}
-		if detail != "" {
-			ev.Detail = &detail
+		if *detail != "" { // update may have changed it
+			ev.Detail = ptr(*detail)
 		}
 		if err := tx.AddActionEvent(ctx, id, ev); err != nil {
 			return err
@@ -174,7 +176,7 @@ func (e *Engine) move(ctx context.Context, id int64, actor string, from []string
 
 // ApproveAction approves a pending action. ENOTFOUND, ECONFLICT.
 func (e *Engine) ApproveAction(ctx context.Context, id int64, actor string) (*homelabcmd.Action, error) {
-	return e.move(ctx, id, actor, []string{homelabcmd.ActionPending}, "approved", func(_ *homelabcmd.Action, now time.Time) (homelabcmd.ActionUpdate, error) {
+	return e.move(ctx, id, actor, []string{homelabcmd.ActionPending}, ptr("approved"), func(_ *homelabcmd.Action, now time.Time) (homelabcmd.ActionUpdate, error) {
 		return homelabcmd.ActionUpdate{Status: homelabcmd.ActionApproved, ApprovedAt: &now, ApprovedBy: &actor}, nil
 	})
 }
@@ -187,16 +189,19 @@ func (e *Engine) RejectAction(ctx context.Context, id int64, actor, reason strin
 	if err := homelabcmd.CheckText("reason", reason, 1000); err != nil {
 		return nil, err
 	}
-	return e.move(ctx, id, actor, []string{homelabcmd.ActionPending}, reason, func(_ *homelabcmd.Action, now time.Time) (homelabcmd.ActionUpdate, error) {
+	return e.move(ctx, id, actor, []string{homelabcmd.ActionPending}, &reason, func(_ *homelabcmd.Action, now time.Time) (homelabcmd.ActionUpdate, error) {
 		return homelabcmd.ActionUpdate{Status: homelabcmd.ActionRejected, RejectedAt: &now, RejectedBy: &actor, Rejection: &reason}, nil
 	})
 }
 
 // CancelAction cancels a pending or approved action. ENOTFOUND, ECONFLICT.
 func (e *Engine) CancelAction(ctx context.Context, id int64, actor string) (*homelabcmd.Action, error) {
-	return e.move(ctx, id, actor, []string{homelabcmd.ActionPending, homelabcmd.ActionApproved}, "cancelled by "+actor,
+	return e.move(ctx, id, actor, []string{homelabcmd.ActionPending, homelabcmd.ActionApproved}, ptr("cancelled by "+actor),
 		func(_ *homelabcmd.Action, now time.Time) (homelabcmd.ActionUpdate, error) {
-			return homelabcmd.ActionUpdate{Status: homelabcmd.ActionCancelled, CompletedAt: &now, FailureReason: ptr("cancelled")}, nil
+			// As the original answered (its UI knows no "cancelled"): failed,
+			// exit code -1; failure_reason and the audit trail say more.
+			return homelabcmd.ActionUpdate{Status: homelabcmd.ActionFailed, CompletedAt: &now, FailureReason: ptr("cancelled"),
+				ExitCode: ptr(-1), Stderr: ptr(homelabcmd.CancelledStderr)}, nil
 		})
 }
 
@@ -223,7 +228,7 @@ func (e *Engine) CompleteAction(ctx context.Context, serverID string, id int64, 
 		stderr = r.Error
 	}
 	stderr = truncate(stderr, 10000)
-	return e.move(ctx, id, "agent:"+serverID, []string{homelabcmd.ActionExecuting}, detail, func(cur *homelabcmd.Action, now time.Time) (homelabcmd.ActionUpdate, error) {
+	return e.move(ctx, id, "agent:"+serverID, []string{homelabcmd.ActionExecuting}, &detail, func(cur *homelabcmd.Action, now time.Time) (homelabcmd.ActionUpdate, error) {
 		if cur.ServerID != serverID { // an agent sees only its own server's actions
 			return homelabcmd.ActionUpdate{}, homelabcmd.Errorf(homelabcmd.ENOTFOUND, "Action %d not found", id)
 		}
@@ -236,8 +241,14 @@ func (e *Engine) CompleteAction(ctx context.Context, serverID string, id int64, 
 		if cur.ActionType == homelabcmd.ActionUpgradeAgent && r.Success {
 			detail = "binary replaced in " + took + "; the agent restarts into the new version"
 		}
+		if cur.ActionType == homelabcmd.ActionApplyUpdates && r.Success {
+			detail = "updates applied in " + took
+			if r.RebootRequired != nil && *r.RebootRequired {
+				detail += "; the machine needs a reboot"
+			}
+		}
 		return homelabcmd.ActionUpdate{Status: to, CompletedAt: &now, ExitCode: exit, Stdout: &stdout, Stderr: &stderr,
-			DurationMS: &r.DurationMS, FailureReason: reason}, nil
+			DurationMS: &r.DurationMS, FailureReason: reason, RebootRequired: r.RebootRequired}, nil
 	})
 }
 
@@ -247,14 +258,20 @@ func (e *Engine) CompleteAction(ctx context.Context, serverID string, id int64, 
 func (e *Engine) ClaimCommands(ctx context.Context, serverID string) ([]homelabcmd.PendingCommand, error) {
 	var out []homelabcmd.PendingCommand
 	err := e.store.InTx(ctx, func(tx homelabcmd.Tx) (err error) {
-		out, err = e.claimCommands(ctx, tx, serverID)
+		srv, err := tx.FindServer(ctx, serverID)
+		if err != nil {
+			return err
+		}
+		out, err = e.claimCommands(ctx, tx, serverID, srv.Capabilities)
 		return err
 	})
 	return out, err
 }
 
-func (e *Engine) claimCommands(ctx context.Context, tx homelabcmd.Tx, serverID string) ([]homelabcmd.PendingCommand, error) {
-	cmds, err := tx.ClaimCommands(ctx, serverID)
+// claimCommands hands out the approved actions of the types an agent with
+// caps can run; the others stay approved, with a waiting reason.
+func (e *Engine) claimCommands(ctx context.Context, tx homelabcmd.Tx, serverID string, caps []string) ([]homelabcmd.PendingCommand, error) {
+	cmds, err := tx.ClaimCommands(ctx, serverID, homelabcmd.DeliverableTypes(caps))
 	if err != nil {
 		return nil, err
 	}
@@ -279,8 +296,16 @@ func (e *Engine) ExpireActions(ctx context.Context) (int, error) {
 		if err != nil {
 			return err
 		}
-		detail := "timeout: the agent did not carry it out within " + p.PickupTimeout.String()
 		for _, id := range ids {
+			detail := "timeout: the agent did not carry it out within " + p.PickupTimeout.String()
+			// Never handed out: say why (the agent lacks the capability).
+			if a, err := tx.FindAction(ctx, id); err == nil && a.ExecutedAt == nil {
+				if srv, err := tx.FindServer(ctx, a.ServerID); err == nil {
+					if why := homelabcmd.WaitingReason(a.ActionType, srv.Capabilities); why != nil {
+						detail = "timeout: never handed to the agent: " + *why
+					}
+				}
+			}
 			if err := tx.AddActionEvent(ctx, id, homelabcmd.ActionEvent{Actor: "hub", ToStatus: homelabcmd.ActionFailed, Detail: &detail}); err != nil {
 				return err
 			}
@@ -304,4 +329,115 @@ func truncate(s string, n int) string {
 		return s[:n]
 	}
 	return s
+}
+
+// commandResults finishes the executing actions the original v1 agent
+// reports it ran (exit code 0 completes, anything else fails) and returns
+// the ids to acknowledge: every reported id, also of actions already
+// finished (a repeat, or timed out meanwhile) or unknown to this server,
+// so the agent stops resending them.
+func (e *Engine) commandResults(ctx context.Context, tx homelabcmd.Tx, serverID string, results []homelabcmd.CommandResult) ([]int64, error) {
+	acked := []int64{}
+	for _, r := range results {
+		if slices.Contains(acked, r.ActionID) {
+			continue
+		}
+		acked = append(acked, r.ActionID)
+		cur, err := tx.FindAction(ctx, r.ActionID)
+		if homelabcmd.ErrorCode(err) == homelabcmd.ENOTFOUND {
+			continue
+		}
+		if err != nil {
+			return nil, err
+		}
+		if cur.ServerID != serverID || cur.Status != homelabcmd.ActionExecuting {
+			continue
+		}
+		now := tx.Now()
+		exit := -1
+		if r.ExitCode != nil {
+			exit = *r.ExitCode
+		}
+		stdout, stderr := truncate(r.Stdout, 10000), truncate(r.Stderr, 10000)
+		u := homelabcmd.ActionUpdate{Status: homelabcmd.ActionCompleted, CompletedAt: &now, ExitCode: &exit, Stdout: &stdout, Stderr: &stderr}
+		detail := "the agent reported exit code " + strconv.Itoa(exit) + " (command_results)"
+		if exit != 0 {
+			u.Status, u.FailureReason = homelabcmd.ActionFailed, ptr("agent_error")
+		}
+		if r.ExecutedAt != nil && r.CompletedAt != nil && !r.CompletedAt.Before(r.ExecutedAt.Time) {
+			ms := r.CompletedAt.Sub(r.ExecutedAt.Time).Milliseconds()
+			u.DurationMS = &ms
+		}
+		if ok, err := tx.MoveAction(ctx, cur.ID, homelabcmd.ActionExecuting, u); err != nil {
+			return nil, err
+		} else if !ok {
+			continue
+		}
+		from := homelabcmd.ActionExecuting
+		if err := tx.AddActionEvent(ctx, cur.ID, homelabcmd.ActionEvent{Actor: "agent:" + serverID, FromStatus: &from, ToStatus: u.Status, Detail: &detail}); err != nil {
+			return nil, err
+		}
+		announceAction(tx, &homelabcmd.Action{ID: cur.ID, ServerID: serverID, Status: u.Status, ServiceName: cur.ServiceName})
+	}
+	return acked, nil
+}
+
+// CreateAction queues an action of a whitelisted type (POST
+// /api/v1/actions, the original's route): validation as the original
+// (EINVALID for an unknown type or a missing service, EFORBIDDEN for a
+// type not on the whitelist), ENOTFOUND (server), ECONFLICT for an inactive
+// server; then the type's own rules (a restart's guard rails).
+func (e *Engine) CreateAction(ctx context.Context, serverID, actionType, service, actor string) (*homelabcmd.Action, error) {
+	t, err := homelabcmd.CheckCreatable(actionType, service)
+	if err != nil {
+		return nil, err
+	}
+	err = e.store.InTx(ctx, func(tx homelabcmd.Tx) error {
+		srv, err := tx.FindServer(ctx, serverID)
+		if err == nil && srv.IsInactive {
+			err = homelabcmd.Errorf(homelabcmd.ECONFLICT, "Server '%s' is inactive", serverID)
+		}
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	if t.Unit != "" { // a restart or a container action: its guard rails
+		return e.CreateUnitAction(ctx, serverID, t.Name, service, actor)
+	}
+	var out *homelabcmd.Action
+	err = e.store.InTx(ctx, func(tx homelabcmd.Tx) error {
+		srv, err := tx.FindServer(ctx, serverID)
+		if err != nil {
+			return err
+		}
+		now := tx.Now()
+		a := &homelabcmd.Action{ServerID: serverID, ActionType: t.Name, Status: homelabcmd.ActionApproved,
+			CreatedAt: now, CreatedBy: actor, ApprovedAt: &now, ApprovedBy: ptr("auto")}
+		if t.NeedsService {
+			a.ServiceName = &service
+		}
+		if t.Command != nil {
+			a.Command = t.Command(service)
+		}
+		detail := "approved automatically"
+		switch {
+		case t.NeedsApproval:
+			a.Status, a.ApprovedAt, a.ApprovedBy = homelabcmd.ActionPending, nil, nil
+			detail = "waiting for approval: " + t.Name + " changes the machine"
+		case srv.IsPaused:
+			a.Status, a.ApprovedAt, a.ApprovedBy = homelabcmd.ActionPending, nil, nil
+			detail = "server is in maintenance mode: waiting for approval"
+		}
+		if err := tx.InsertAction(ctx, a); err != nil {
+			return err
+		}
+		if err := tx.AddActionEvent(ctx, a.ID, homelabcmd.ActionEvent{Actor: actor, ToStatus: a.Status, Detail: &detail}); err != nil {
+			return err
+		}
+		out, err = tx.FindAction(ctx, a.ID)
+		announceAction(tx, out)
+		return err
+	})
+	return out, err
 }

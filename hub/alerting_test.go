@@ -119,7 +119,7 @@ func TestServiceAlertsWithOutbox(t *testing.T) {
 		}
 		// The resolution reaches "all" only ("urgent" does not want resolutions).
 		mustEvents(t, db, "opened", "opened", "resolved")
-		if _, err := db.AcknowledgeAlert(ctx, plex.ID); homelabcmd.ErrorCode(err) != homelabcmd.EBADREQUEST {
+		if _, err := db.AcknowledgeAlert(ctx, plex.ID); homelabcmd.ErrorCode(err) != homelabcmd.EINVALIDSTATE {
 			t.Errorf("acknowledging a resolved alert: %v", err)
 		}
 	})

@@ -16,9 +16,9 @@ import (
 // by this transaction, which serialises evaluations of one server across
 // hubs. It returns how many transitions the rules produced.
 func (e *Engine) evaluate(ctx context.Context, tx homelabcmd.Tx, cfg alerting.Config, saved *homelabcmd.SavedHeartbeat, hb *homelabcmd.Heartbeat,
-	expected []homelabcmd.ExpectedService, replay bool) (_ int, err error) {
+	expected []homelabcmd.ExpectedService, replay, watched bool) (_ int, err error) {
 	id := saved.Server.ID
-	in := alerting.Input{Server: saved.Server, Metrics: hb.Metrics, Services: hb.Services, Replay: replay, Expected: expected}
+	in := alerting.Input{Server: saved.Server, Metrics: hb.Metrics, Services: hb.Services, Replay: replay, Expected: expected, Unwatched: !watched}
 	if hb.Containers != nil {
 		in.Containers = make([]homelabcmd.ServiceReport, len(hb.Containers))
 		for i := range hb.Containers {
@@ -293,7 +293,7 @@ func (o *outbox) markHeldResolved(ctx context.Context, tx homelabcmd.Tx, a homel
 // AcknowledgeAlert moves an open alert to acknowledged, which stops its
 // reminders but not its auto-resolve; it is allowed while the service is
 // still down. Acknowledging twice returns the first time. ENOTFOUND, and
-// EBADREQUEST for a resolved alert.
+// EINVALIDSTATE for a resolved alert.
 func (e *Engine) AcknowledgeAlert(ctx context.Context, id int64) (*homelabcmd.Alert, error) {
 	var out *homelabcmd.Alert
 	err := e.store.InTx(ctx, func(tx homelabcmd.Tx) error {
@@ -302,7 +302,7 @@ func (e *Engine) AcknowledgeAlert(ctx context.Context, id int64) (*homelabcmd.Al
 			return err
 		}
 		if a.Status == homelabcmd.AlertResolved {
-			return homelabcmd.Errorf(homelabcmd.EBADREQUEST, "Cannot acknowledge a resolved alert")
+			return homelabcmd.Errorf(homelabcmd.EINVALIDSTATE, "Cannot acknowledge a resolved alert")
 		}
 		out = a
 		announceAlert(tx, a)

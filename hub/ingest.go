@@ -2,6 +2,7 @@ package hub
 
 import (
 	"context"
+	"slices"
 	"time"
 
 	"github.com/homelabcmd/homelabcmd"
@@ -97,6 +98,11 @@ func (e *Engine) ingest(ctx context.Context, tx homelabcmd.Tx, hb *homelabcmd.He
 			res.ExpectedServices = append(res.ExpectedServices, x.ServiceName)
 		}
 	}
+	// The original v1 agent's results finish their actions first, so the
+	// same heartbeat's running services verify them.
+	if res.ResultsAcknowledged, err = e.commandResults(ctx, tx, id, hb.CommandResults); err != nil {
+		return nil, nil, err
+	}
 	var running []string
 	for _, r := range hb.Services {
 		if r.Status == homelabcmd.StatusRunning {
@@ -125,10 +131,12 @@ func (e *Engine) ingest(ctx context.Context, tx homelabcmd.Tx, hb *homelabcmd.He
 			return nil, nil, err
 		}
 	}
-	if res.PendingCommands, err = e.claimCommands(ctx, tx, id); err != nil {
+	caps := homelabcmd.EffectiveCapabilities(hb.Capabilities, hb.AgentVersion)
+	if res.PendingCommands, err = e.claimCommands(ctx, tx, id, caps); err != nil {
 		return nil, nil, err
 	}
-	if res.AlertTransitions, err = e.evaluate(ctx, tx, cfg, saved, hb, expected, replay); err != nil {
+	watched := slices.Contains(caps, homelabcmd.CapExpectedServices)
+	if res.AlertTransitions, err = e.evaluate(ctx, tx, cfg, saved, hb, expected, replay, watched); err != nil {
 		return nil, nil, err
 	}
 	checkTransitions := 0

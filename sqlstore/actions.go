@@ -13,16 +13,24 @@ import (
 
 const actionColumns = `id, server_id, action_type, status, service_name, command, alert_id, created_at, created_by,
 	approved_at, approved_by, rejected_at, rejected_by, rejection_reason, executed_at, completed_at,
-	exit_code, stdout, stderr, failure_reason, duration_ms, verified, verified_at`
+	exit_code, stdout, stderr, failure_reason, duration_ms, verified, verified_at, reboot_required,
+	(SELECT capabilities FROM servers WHERE servers.id = remediation_actions.server_id)`
 
 func scanAction(row scanner) (*homelabcmd.Action, error) {
 	var a homelabcmd.Action
 	var approved, rejected, executed, completed, verifiedAt sql.NullTime
-	var verified sql.NullBool
+	var verified, reboot sql.NullBool
+	var caps sql.NullString
 	if err := row.Scan(&a.ID, &a.ServerID, &a.ActionType, &a.Status, &a.ServiceName, &a.Command, &a.AlertID, &a.CreatedAt, &a.CreatedBy,
 		&approved, &a.ApprovedBy, &rejected, &a.RejectedBy, &a.RejectionReason, &executed, &completed,
-		&a.ExitCode, &a.Stdout, &a.Stderr, &a.FailureReason, &a.DurationMS, &verified, &verifiedAt); err != nil {
+		&a.ExitCode, &a.Stdout, &a.Stderr, &a.FailureReason, &a.DurationMS, &verified, &verifiedAt, &reboot, &caps); err != nil {
 		return nil, err
+	}
+	if reboot.Valid {
+		a.RebootRequired = &reboot.Bool
+	}
+	if a.Status == homelabcmd.ActionApproved {
+		a.WaitingReason = homelabcmd.WaitingReason(a.ActionType, splitCapabilities(caps))
 	}
 	a.CreatedAt = a.CreatedAt.UTC()
 	a.ApprovedAt, a.RejectedAt, a.ExecutedAt, a.CompletedAt, a.VerifiedAt = timePtr(approved), timePtr(rejected), timePtr(executed), timePtr(completed), timePtr(verifiedAt)
@@ -61,7 +69,7 @@ func (tx *Tx) ActiveUpgrade(ctx context.Context, serverID string) (int64, bool, 
 // (verb "" for all of them, else only that verb).
 func actionTypesSQL(kind homelabcmd.UnitKind, verbs ...string) string {
 	var names []string
-	for _, t := range homelabcmd.ActionTypes() {
+	for _, t := range homelabcmd.ActionTypes {
 		if t.Unit == kind && (len(verbs) == 0 || slices.Contains(verbs, t.Verb)) {
 			names = append(names, "'"+t.Name+"'")
 		}
@@ -105,8 +113,11 @@ func (tx *Tx) InsertAction(ctx context.Context, a *homelabcmd.Action) error {
 		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING id`,
 		a.ServerID, a.ActionType, a.Status, a.ServiceName, a.Command, a.CreatedAt, a.CreatedBy, nullTime(a.ApprovedAt), a.ApprovedBy).Scan(&a.ID)
 	what := "A restart action for this service is already queued"
-	if a.ActionType == homelabcmd.ActionUpgradeAgent {
+	switch a.ActionType {
+	case homelabcmd.ActionUpgradeAgent:
 		what = "An agent upgrade for this server is already queued"
+	case homelabcmd.ActionApplyUpdates:
+		what = "Applying updates on this server is already queued"
 	}
 	return translate(err, what, "Server '"+a.ServerID+"' not found")
 }
@@ -202,6 +213,7 @@ func (tx *Tx) MoveAction(ctx context.Context, id int64, from string, u homelabcm
 		{"rejection_reason", u.Rejection, u.Rejection != nil}, {"completed_at", nullTime(u.CompletedAt), u.CompletedAt != nil},
 		{"exit_code", u.ExitCode, u.ExitCode != nil}, {"stdout", u.Stdout, u.Stdout != nil}, {"stderr", u.Stderr, u.Stderr != nil},
 		{"duration_ms", u.DurationMS, u.DurationMS != nil}, {"failure_reason", u.FailureReason, u.FailureReason != nil},
+		{"reboot_required", u.RebootRequired, u.RebootRequired != nil},
 	} {
 		if f.set {
 			add(f.col, f.v)
@@ -216,9 +228,19 @@ func (tx *Tx) MoveAction(ctx context.Context, id int64, from string, u homelabcm
 // ClaimCommands marks the server's approved actions executing and returns
 // them, atomically, so each is carried out once even when several hubs or
 // connections race for it.
-func (tx *Tx) ClaimCommands(ctx context.Context, serverID string) ([]homelabcmd.PendingCommand, error) {
+func (tx *Tx) ClaimCommands(ctx context.Context, serverID string, types []string) ([]homelabcmd.PendingCommand, error) {
+	if len(types) == 0 {
+		return []homelabcmd.PendingCommand{}, nil
+	}
+	args := []any{tx.now, serverID}
+	in := make([]string, len(types))
+	for i, t := range types {
+		args = append(args, t)
+		in[i] = "$" + itoa(len(args))
+	}
 	rows, err := tx.QueryContext(ctx, `UPDATE remediation_actions SET status = 'executing', executed_at = $1
-		WHERE server_id = $2 AND status = 'approved' RETURNING id, action_type, command, service_name`, tx.now, serverID)
+		WHERE server_id = $2 AND status = 'approved' AND action_type IN (`+strings.Join(in, ", ")+`)
+		RETURNING id, action_type, command, service_name`, args...)
 	if err != nil {
 		return nil, err
 	}
@@ -232,6 +254,9 @@ func (tx *Tx) ClaimCommands(ctx context.Context, serverID string) ([]homelabcmd.
 		}
 		c.Parameters = map[string]string{"service_name": svc.String}
 		c.TimeoutSeconds = 60
+		if t, ok := homelabcmd.LookupActionType(c.ActionType); ok && t.TimeoutSeconds > 0 {
+			c.TimeoutSeconds = t.TimeoutSeconds
+		}
 		if c.ActionType == homelabcmd.ActionUpgradeAgent {
 			c.Parameters = map[string]string{"target_version": homelabcmd.UpgradeTarget(c.Command)}
 			c.TimeoutSeconds = 300
@@ -242,11 +267,18 @@ func (tx *Tx) ClaimCommands(ctx context.Context, serverID string) ([]homelabcmd.
 }
 
 // TimeOutActions fails approved actions approved before cut and executing
-// ones handed out before cut (reason timeout) and returns their ids.
+// ones handed out before cut (reason timeout) and returns their ids. An
+// executing apply_updates has its own run time (up to its timeout) more.
 func (tx *Tx) TimeOutActions(ctx context.Context, cut time.Time) ([]int64, error) {
+	long := cut
+	if t, ok := homelabcmd.LookupActionType(homelabcmd.ActionApplyUpdates); ok {
+		long = cut.Add(-time.Duration(t.TimeoutSeconds) * time.Second)
+	}
 	rows, err := tx.QueryContext(ctx, `UPDATE remediation_actions SET status = 'failed', failure_reason = 'timeout', completed_at = $1, exit_code = -1
-		WHERE (status = 'approved' AND approved_at < $2) OR (status = 'executing' AND executed_at < $2)
-		RETURNING id`, tx.now, cut)
+		WHERE (status = 'approved' AND approved_at < $2)
+		OR (status = 'executing' AND action_type <> 'apply_updates' AND executed_at < $2)
+		OR (status = 'executing' AND action_type = 'apply_updates' AND executed_at < $3)
+		RETURNING id`, tx.now, cut, long)
 	if err != nil {
 		return nil, err
 	}

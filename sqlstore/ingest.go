@@ -170,6 +170,11 @@ func (tx *Tx) SaveHeartbeat(ctx context.Context, hb *homelabcmd.Heartbeat, meta 
 		}
 		out.Changes = append(out.Changes, changes...)
 	}
+	if hb.Packages != nil {
+		if err := storePackages(ctx, tx, srv.ID, *hb.Packages); err != nil {
+			return nil, err
+		}
+	}
 	return out, nil
 }
 
@@ -284,6 +289,7 @@ func updateServerFromHeartbeat(ctx context.Context, tx *Tx, id string, hb *homel
 	if hb.SecurityUpdates != nil {
 		add("security_updates", *hb.SecurityUpdates)
 	}
+	add("capabilities", strings.Join(homelabcmd.EffectiveCapabilities(hb.Capabilities, hb.AgentVersion), ","))
 	if hb.Filesystems != nil {
 		b, _ := json.Marshal(hb.Filesystems)
 		add("filesystems", string(b))

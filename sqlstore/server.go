@@ -13,7 +13,7 @@ const serverColumns = `id, guid, hostname, display_name, ip_address, status, mac
 	is_paused, paused_at, is_inactive, inactive_since, last_seen,
 	os_distribution, os_version, kernel_version, architecture, cpu_model, cpu_cores,
 	agent_version, agent_mode, updates_available, security_updates, tdp_watts,
-	filesystems, network_interfaces, created_at, updated_at, clock_offset_ms, clock_skewed, tags`
+	filesystems, network_interfaces, created_at, updated_at, clock_offset_ms, clock_skewed, tags, capabilities`
 
 type scanner interface{ Scan(dest ...any) error }
 
@@ -22,15 +22,16 @@ func scanServer(row scanner) (*homelabcmd.Server, error) {
 	var pausedAt, inactiveSince, lastSeen sql.NullTime
 	var fs, nics sql.NullString
 	var offset sql.NullInt64
-	var tags sql.NullString
+	var tags, caps sql.NullString
 	err := row.Scan(&s.ID, &s.GUID, &s.Hostname, &s.DisplayName, &s.IPAddress, &s.Status, &s.MachineType,
 		&s.IsPaused, &pausedAt, &s.IsInactive, &inactiveSince, &lastSeen,
 		&s.OSDistribution, &s.OSVersion, &s.KernelVersion, &s.Architecture, &s.CPUModel, &s.CPUCores,
 		&s.AgentVersion, &s.AgentMode, &s.UpdatesAvail, &s.SecurityUpdates, &s.TDPWatts,
-		&fs, &nics, &s.CreatedAt, &s.UpdatedAt, &offset, &s.ClockSkewed, &tags)
+		&fs, &nics, &s.CreatedAt, &s.UpdatedAt, &offset, &s.ClockSkewed, &tags, &caps)
 	if err != nil {
 		return nil, err
 	}
+	s.Capabilities = splitCapabilities(caps)
 	if offset.Valid {
 		sec := float64(offset.Int64) / 1000
 		s.ClockOffsetSeconds = &sec
@@ -171,4 +172,16 @@ func (db *DB) DeleteServer(ctx context.Context, id string) error {
 		res, err := tx.ExecContext(ctx, `DELETE FROM servers WHERE id = $1`, id)
 		return mustAffect(res, err, "Server '%s' not found", id)
 	})
+}
+
+// splitCapabilities reads the capabilities column: nil when NULL (no
+// heartbeat yet), else the comma-separated list.
+func splitCapabilities(v sql.NullString) []string {
+	if !v.Valid {
+		return nil
+	}
+	if v.String == "" {
+		return []string{}
+	}
+	return strings.Split(v.String, ",")
 }

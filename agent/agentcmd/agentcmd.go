@@ -26,6 +26,7 @@ import (
 	"github.com/homelabcmd/homelabcmd/agent/docker"
 	"github.com/homelabcmd/homelabcmd/agent/sysinfo"
 	"github.com/homelabcmd/homelabcmd/agent/systemd"
+	"github.com/homelabcmd/homelabcmd/agent/updates"
 	"github.com/homelabcmd/homelabcmd/agent/upgrade"
 	"github.com/homelabcmd/homelabcmd/client"
 )
@@ -126,6 +127,12 @@ func Run(ctx context.Context, prog string, args, env []string, stdout, stderr io
 			return u.Upgrade(ctx, homelabcmd.Version, target)
 		}
 		exec.AfterUpgrade = func() { stop(errUpgraded) }
+	}
+	if exec != nil {
+		a.Capabilities = append(a.Capabilities, homelabcmd.CapRestartService)
+		if exec.Upgrade != nil {
+			a.Capabilities = append(a.Capabilities, homelabcmd.CapUpgrade)
+		}
 	}
 	if *dryRun {
 		a.Sender, a.Commands, a.Line = nil, nil, nil
@@ -247,6 +254,12 @@ func build(cfg *agent.Config, logger *slog.Logger, withOutbox bool) (*agent.Agen
 		a.Collectors = append(a.Collectors, docker.NewCollector(engine, logger.With("part", "containers")))
 	}
 	a.Checks = probes.SetChecks
+	var pkgs updates.Source
+	if cfg.PackageUpdates {
+		if pkgs = updates.Detect(); pkgs != nil {
+			a.Collectors = append(a.Collectors, &updates.Collector{Source: pkgs, Delay: updates.DefaultDelay, Logger: logger.With("part", "updates")})
+		}
+	}
 	release := units.Close
 	var exec *agent.Executor
 	if cfg.HubURL != "" {
@@ -269,8 +282,14 @@ func build(cfg *agent.Config, logger *slog.Logger, withOutbox bool) (*agent.Agen
 			ExpectedContainers: a.ExpectedContainers}
 		if engine != nil {
 			exec.Containers = engine
+			a.Capabilities = append(a.Capabilities, homelabcmd.CapContainers)
 		}
 		a.Commands, a.Line = exec.Handle, &line
+		// Installing updates is for a readwrite agent only.
+		if ap, ok := pkgs.(updates.Applier); ok && cfg.Mode == "readwrite" {
+			exec.ApplyUpdates = ap.Apply
+			a.Capabilities = append(a.Capabilities, homelabcmd.CapUpdates)
+		}
 		closeUnits := units.Close
 		release = func() { exec.Wait(); closeUnits() }
 	}

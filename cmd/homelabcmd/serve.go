@@ -99,6 +99,7 @@ func (h *Hub) Run(ctx context.Context) error {
 	}
 	h.HTTP.ExternalURL = h.Config.ExternalURL
 	h.HTTP.TrustedProxies = h.Config.TrustedProxies
+	h.HTTP.CORSOrigins = h.Config.CORSOrigins
 	h.HTTP.MaxConns = h.Config.MaxConnections
 	h.HTTP.NotifyGuard = guard
 	h.HTTP.AgentsDir = h.Config.AgentsDir

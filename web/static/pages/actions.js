@@ -42,7 +42,9 @@ export function mount(root, ctx) {
     return h('table', { class: 'table' },
       h('thead', {}, h('tr', {}, ['Action', 'Server', 'Status', 'Created', ''].map((t) => h('th', { scope: 'col' }, t)))),
       h('tbody', {}, list.map((a) => {
-        const [icon, word, tone] = LOOK[a.status] || ['?', a.status, 'unknown'];
+        // A cancel ends an action as failed (as the original); say what it was.
+        const look = a.status === 'failed' && a.failure_reason === 'cancelled' ? 'cancelled' : a.status;
+        const [icon, word, tone] = LOOK[look] || ['?', a.status, 'unknown'];
         const details = h('div', { hidden: true, class: 'action-details' });
         const toggle = h('button', {
           type: 'button', class: 'btn btn-small btn-ghost', 'aria-expanded': 'false',
@@ -56,7 +58,8 @@ export function mount(root, ctx) {
         return h('tr', { 'data-action-id': a.id, 'data-status': a.status },
           h('td', { 'data-label': 'Action' }, h('strong', {}, label(a)), a.command ? h('div', { class: 'small muted mono' }, a.command) : null, details),
           h('td', { 'data-label': 'Server' }, h('a', { href: `/servers/${encodeURIComponent(a.server_id)}` }, a.server_id)),
-          h('td', { 'data-label': 'Status' }, h('span', { class: `status status-text-${tone}` }, `${icon} ${word}`)),
+          h('td', { 'data-label': 'Status' }, h('span', { class: `status status-text-${tone}` }, `${icon} ${word}`),
+            a.waiting_reason ? h('div', { class: 'small muted waiting-reason' }, `Waiting: ${a.waiting_reason}`) : null),
           h('td', { 'data-label': 'Created' }, ago(a.created_at)),
           h('td', { class: 'actions' },
             pending ? [

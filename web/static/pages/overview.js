@@ -1,5 +1,6 @@
 // overview.js: the fleet at a glance. A card per server, problems first, a
 // summary bar, search and filter (kept in the URL), and live updates.
+import { updatesBadge } from './packages.js';
 import { api, get } from '../api.js';
 import { h, status, meter, ago, empty, errorNotice, debounce, serverName, severity, dialog, toast, confirm, clockBadge } from '../ui.js';
 import { loadLayout, drawSections } from './layout.js';
@@ -217,6 +218,7 @@ function card(s) {
         svc.down ? ` · ✕ ${svc.down} down` : ''),
       h('span', { class: s.active_alert_count ? 'bad' : 'muted' },
         s.active_alert_count ? `▲ ${s.active_alert_count} open alert${s.active_alert_count > 1 ? 's' : ''}` : 'No open alerts'),
+      updatesBadge(s),
       h('span', { class: 'muted' }, 'Seen ', ago(s.last_seen)),
       (s.tags || []).length ? h('span', { class: 'tags', 'data-testid': 'tags' }, s.tags.map((t) => h('span', { class: 'tag' }, `#${t}`))) : null),
     s.active_alert_summaries?.length ? h('ul', { class: 'small muted', style: { margin: 0, paddingLeft: '1.1rem' } },

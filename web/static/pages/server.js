@@ -9,6 +9,7 @@ import { sshPanel } from './server-ssh.js';
 import { serverSettingsPanel } from './serversettings.js';
 import { containersPanel } from './containers.js';
 import { checksPanel } from './checks.js';
+import { packagesPanel } from './packages.js';
 
 export function mount(root, ctx) {
   const id = ctx.params[0];
@@ -30,13 +31,14 @@ export function mount(root, ctx) {
   const services = servicesPanel(id, ctx);
   const containers = containersPanel(id, ctx);
   const checksEl = checksPanel(id, ctx).el;
+  const packages = packagesPanel(id, ctx);
   const alertsPanel = h('section', { class: 'panel', 'aria-labelledby': 'srv-alerts-h' });
   const settings = serverSettingsPanel(id, ctx, {
     onSaved: (s) => { server = { ...server, ...s, latest_metrics: server.latest_metrics }; ctx.setTitle(serverName(server)); drawHead(); drawFacts(); },
     onDeleted: () => ctx.navigate('/', true),
   });
 
-  root.append(h('p', { class: 'small' }, h('a', { href: '/' }, '← Fleet overview')), head, factsPanel, services.el, containers.el, checksEl, chartPanel, alertsPanel, sshPanel(id, ctx).el, settings.el);
+  root.append(h('p', { class: 'small' }, h('a', { href: '/' }, '← Fleet overview')), head, factsPanel, services.el, containers.el, checksEl, chartPanel, packages.el, alertsPanel, sshPanel(id, ctx).el, settings.el);
 
   let server = null;
   async function loadServer() {
@@ -54,6 +56,7 @@ export function mount(root, ctx) {
     }
     if (!ctx.alive) return;
     ctx.setTitle(serverName(server));
+    if (typeof server.updates_available === 'number') packages.show();
     drawHead();
     drawFacts();
     settings.update(server);
@@ -188,7 +191,7 @@ export function mount(root, ctx) {
     if (e.type === 'server.updated') reloadServer();
     if (e.type === 'alert.changed') reloadAlerts();
   });
-  ctx.onReconnect(() => { loadServer(); services.reload(); containers.reload(); loadAlerts(); });
+  ctx.onReconnect(() => { loadServer(); services.reload(); containers.reload(); packages.reload(); loadAlerts(); });
   ctx.every(30000, loadServer);
   ctx.every(5 * 60000, loadChart);
   ctx.onCleanup(() => { reloadServer.cancel(); reloadAlerts.cancel(); });

@@ -13,6 +13,7 @@ export function servicesPanel(id, ctx) {
   const el = h('section', { class: 'panel', id: 'services', 'aria-labelledby': 'services-h' },
     h('div', { class: 'panel-head' }, h('h2', { id: 'services-h' }, 'Services'), addBtn), body);
   let services = null;
+  let watches = true; // false: the agent does not watch the hub's expected list
   const queued = new Set(); // restarts queued from this page
   const openHistory = new Set();
 
@@ -21,6 +22,7 @@ export function servicesPanel(id, ctx) {
       const data = await get(base);
       if (!ctx.alive) return;
       services = data.services || [];
+      watches = data.agent_watches_expected !== false;
       draw();
     } catch (err) {
       if (ctx.alive) body.replaceChildren(errorNotice(err));
@@ -81,7 +83,7 @@ export function servicesPanel(id, ctx) {
         h('span', {}, `CPU ${num(cur.cpu_percent, '%')}`),
       ] : null,
       cur && cur.status_reason ? h('span', {}, cur.status_reason) : null,
-      cur ? h('span', {}, stale ? 'Server offline · last seen ' : 'Reported ', ago(cur.last_seen)) : h('span', {}, 'The agent has not reported this service yet')),
+      cur ? h('span', {}, stale ? 'Server offline · last seen ' : 'Reported ', ago(cur.last_seen)) : h('span', {}, watches ? 'The agent has not reported this service yet' : 'Not monitored by this agent: it has not reported this service yet and does not watch the hub’s expected services (no alert)')),
     hist);
     return li;
   }

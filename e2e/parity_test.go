@@ -1,0 +1,94 @@
+package e2e
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"slices"
+	"testing"
+	"time"
+
+	"github.com/homelabcmd/homelabcmd"
+)
+
+// v1Agent plays the original HomelabCmd v1 agent against the real hub: it
+// sends heartbeats without capabilities (agent_version 1.x), "runs" the
+// restart_service commands handed to it in pending_commands (checking them
+// against its whitelist, as v1 did) and reports them in command_results on
+// the next heartbeat, resending until the hub acknowledges them.
+type v1Agent struct {
+	t       *testing.T
+	hubURL  string
+	results []map[string]any
+	running map[string]bool
+}
+
+func (v *v1Agent) beat() homelabcmd.HeartbeatResponse {
+	v.t.Helper()
+	var services []map[string]any
+	for name, up := range v.running {
+		st := "stopped"
+		if up {
+			st = "running"
+		}
+		services = append(services, map[string]any{"name": name, "status": st})
+	}
+	body := map[string]any{"server_id": "v1-nas", "hostname": "v1-nas", "timestamp": time.Now().UTC().Format("2006-01-02T15:04:05.999999"),
+		"agent_version": "1.0.0", "services": services}
+	if len(v.results) > 0 {
+		body["command_results"] = v.results
+	}
+	b, _ := json.Marshal(body)
+	req, _ := http.NewRequest("POST", v.hubURL+"/api/v1/agents/heartbeat", bytes.NewReader(b))
+	req.Header.Set("X-API-Key", testAPIKey)
+	req.Header.Set("Content-Type", "application/json")
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		v.t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	var out homelabcmd.HeartbeatResponse
+	if resp.StatusCode != 200 || json.NewDecoder(resp.Body).Decode(&out) != nil {
+		v.t.Fatalf("heartbeat: %d", resp.StatusCode)
+	}
+	// Drop what the hub acknowledged; run what it handed out.
+	v.results = slices.DeleteFunc(v.results, func(r map[string]any) bool {
+		return slices.Contains(out.ResultsAcknowledged, r["action_id"].(int64))
+	})
+	for _, c := range out.PendingCommands {
+		exit := 1
+		if c.ActionType == "restart_service" && c.Command == "systemctl restart "+c.Parameters["service_name"] {
+			v.running[c.Parameters["service_name"]], exit = true, 0
+		}
+		v.results = append(v.results, map[string]any{"action_id": c.ActionID, "exit_code": exit, "stdout": "", "stderr": "",
+			"executed_at": time.Now().UTC().Format(time.RFC3339Nano), "completed_at": time.Now().UTC().Format(time.RFC3339Nano)})
+	}
+	return out
+}
+
+// The original v1 agent restarts a service through our hub: the restart is
+// handed to it, its command_results are acknowledged and finish the
+// action, and the unit reporting running verifies it. Before this, such
+// restarts always ended "failed: timeout" and the agent resent forever.
+func TestOriginalV1AgentRestart(t *testing.T) {
+	h := StartHub(t, t.TempDir(), []string{"HOMELAB_CMD_LOCAL_AGENT=false", "HOMELAB_CMD_API_KEY=" + testAPIKey})
+	v := &v1Agent{t: t, hubURL: h.URL, running: map[string]bool{"plex": false}}
+	v.beat()
+	var created homelabcmd.Action
+	if code := api(t, "POST", h.URL+"/api/v1/actions", `{"server_id":"v1-nas","action_type":"restart_service","service_name":"plex"}`, &created); code != 201 {
+		t.Fatalf("POST /actions: %d", code)
+	}
+	if r := v.beat(); len(r.PendingCommands) != 1 || r.PendingCommands[0].ActionID != created.ID {
+		t.Fatalf("v1 agent not handed the restart: %+v", r)
+	}
+	if r := v.beat(); fmt.Sprint(r.ResultsAcknowledged) != fmt.Sprintf("[%d]", created.ID) || len(v.results) != 0 {
+		t.Fatalf("results_acknowledged %v, still to resend %v", r.ResultsAcknowledged, v.results)
+	}
+	v.beat() // plex reports running after the restart finished
+	var a homelabcmd.Action
+	api(t, "GET", fmt.Sprintf("%s/api/v1/actions/%d", h.URL, created.ID), "", &a)
+	if a.Status != homelabcmd.ActionCompleted || a.ExitCode == nil || *a.ExitCode != 0 || a.Verified == nil || !*a.Verified {
+		t.Fatalf("action after the v1 flow: %+v", a)
+	}
+}
