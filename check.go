@@ -6,6 +6,7 @@ import (
 	"net"
 	"net/url"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -37,8 +38,8 @@ const (
 
 // Check is a probe defined on the hub and run by agents from inside the
 // LAN: an HTTP request, a TCP connect, a DNS lookup, a ping or a TLS
-// certificate's expiry. It runs on the servers in ServerIDs, or on every
-// agent when AllAgents is set. Its alert (kind "check") opens when Quorum
+// certificate's expiry. It runs on the servers in ServerIDs and those with
+// one of its Tags, or on every agent when AllAgents is set. Its alert (kind "check") opens when Quorum
 // of the agents that report it see it failing after Retries more failures
 // in a row (Quorum 0: all of them).
 type Check struct {
@@ -56,6 +57,8 @@ type Check struct {
 	Enabled   bool     `json:"enabled"`
 	AllAgents bool     `json:"all_agents"`
 	ServerIDs []string `json:"server_ids"`
+	// Tags assign it to every server with one of them (servers' tags).
+	Tags []string `json:"tags"`
 	CheckOptions
 	CreatedAt time.Time `json:"created_at"`
 	UpdatedAt time.Time `json:"updated_at"`
@@ -106,6 +109,9 @@ func (c *Check) Normalize() {
 	if c.ServerIDs == nil {
 		c.ServerIDs = []string{}
 	}
+	if c.Tags == nil {
+		c.Tags = []string{}
+	}
 	switch c.Type {
 	case CheckHTTP:
 		c.Method = strings.ToUpper(c.Method)
@@ -145,8 +151,11 @@ func (c *Check) Validate() error {
 	if c.Quorum < 0 || c.Quorum > 1000 {
 		return FieldError("quorum", "quorum must be between 0 (all agents) and 1000")
 	}
-	if !c.AllAgents && len(c.ServerIDs) == 0 {
-		return FieldError("server_ids", "a check runs on at least one server, or on every agent (all_agents)")
+	if !c.AllAgents && len(c.ServerIDs) == 0 && len(c.Tags) == 0 {
+		return FieldError("server_ids", "a check runs on at least one server, the servers with one of its tags, or every agent (all_agents)")
+	}
+	if err := ValidateTags(c.Tags); err != nil {
+		return err
 	}
 	if len(c.ServerIDs) > 1000 {
 		return FieldError("server_ids", "at most 1000 servers")
@@ -370,4 +379,18 @@ type CheckTx interface {
 type CheckState struct {
 	Check  Check
 	Agents []CheckAgentStatus
+}
+
+// RunsOn reports whether the check runs on a server with the given id and
+// tags.
+func (c *Check) RunsOn(serverID string, tags []string) bool {
+	if c.AllAgents || slices.Contains(c.ServerIDs, serverID) {
+		return true
+	}
+	for _, t := range c.Tags {
+		if slices.Contains(tags, t) {
+			return true
+		}
+	}
+	return false
 }

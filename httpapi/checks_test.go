@@ -2,6 +2,7 @@ package httpapi_test
 
 import (
 	"fmt"
+	"strings"
 	"testing"
 	"time"
 )
@@ -75,5 +76,34 @@ func TestChecksAPI(t *testing.T) {
 		}
 		expectStatus(t, a.op("DELETE", path, nil), 204)
 		expectCode(t, a.op("GET", path, nil), 404, "NOT_FOUND")
+	})
+}
+
+// A check assigned by tag runs on the servers with that tag (the heartbeat
+// answer and the server's check list) and on no other; a bad tag is a
+// field error.
+func TestCheckAssignedByTag(t *testing.T) {
+	forEachAPI(t, func(t *testing.T, a *api) {
+		for _, id := range []string{"nas", "pi"} {
+			expectStatus(t, a.op("POST", "/api/v1/agents/heartbeat", hb(id, time.Now())), 200)
+		}
+		expectStatus(t, a.op("PUT", "/api/v1/servers/nas", map[string]any{"tags": []string{"media", "storage"}}), 200)
+		expectFieldError(t, a.op("POST", "/api/v1/checks", map[string]any{"name": "plex", "type": "tcp", "target": "127.0.0.1:32400", "tags": []string{"Media!"}}), "body.tags")
+		r := a.op("POST", "/api/v1/checks", map[string]any{"name": "plex", "type": "tcp", "target": "127.0.0.1:32400", "tags": []string{"media"}})
+		expectStatus(t, r, 201)
+		if got := jsonString(r.json(t)["tags"]); got != `["media"]` {
+			t.Fatalf("tags = %s", got)
+		}
+		for id, want := range map[string]bool{"nas": true, "pi": false} {
+			answer := jsonString(a.op("POST", "/api/v1/agents/heartbeat", hb(id, time.Now())).json(t)["checks"])
+			list := jsonString(a.op("GET", "/api/v1/checks?server_id="+id, nil).json(t)["checks"])
+			if got := strings.Contains(answer, `"plex"`); got != want || strings.Contains(list, `"plex"`) != want {
+				t.Fatalf("%s runs the tagged check: answer %s, list %s; want %v", id, answer, list, want)
+			}
+		}
+		expectStatus(t, a.op("PUT", "/api/v1/servers/pi", map[string]any{"tags": []string{"media"}}), 200)
+		if answer := jsonString(a.op("POST", "/api/v1/agents/heartbeat", hb("pi", time.Now())).json(t)["checks"]); !strings.Contains(answer, `"plex"`) {
+			t.Fatalf("pi tagged media does not run the check: %s", answer)
+		}
 	})
 }

@@ -206,7 +206,8 @@ var schemaExtras = func() map[string]schema {
 		"Check.interval_seconds":                {"minimum": 10, "maximum": 86400},
 		"Check.timeout_seconds":                 {"minimum": 1, "maximum": 60},
 		"CheckAgentStatus.status":               {"enum": []any{"up", "warn", "down", "pending"}, "description": "pending: no status yet (its first results failed, within the check's retries). A status stays until a result moves it: down once failures in a row exceed the retries."},
-		"Check.server_ids":                      {"description": "Servers that run it (servers have no tags yet); ignored with all_agents."},
+		"Check.server_ids":                      {"description": "Servers that run it; ignored with all_agents."},
+		"Check.tags":                            {"description": "It also runs on every server with one of these tags; ignored with all_agents."},
 		"CheckOverview.state":                   {"enum": []any{"up", "warn", "down", "pending", "disabled"}},
 	}
 	for _, f := range []string{"cpu_percent", "memory_percent", "disk_percent"} {

@@ -105,7 +105,7 @@ func (e *Engine) UpdateCheck(ctx context.Context, id int64, apply func(*homelabc
 			return err
 		}
 		c := *old
-		c.ServerIDs = append([]string(nil), old.ServerIDs...)
+		c.ServerIDs, c.Tags = append([]string(nil), old.ServerIDs...), append([]string(nil), old.Tags...)
 		if err := apply(&c); err != nil {
 			return err
 		}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"encoding/json"
+	"errors"
 	"slices"
 	"time"
 
@@ -11,7 +12,7 @@ import (
 )
 
 const checkColumns = `c.id, c.name, c.check_type, c.target, c.interval_seconds, c.timeout_seconds, c.retries, c.critical,
-	c.quorum, c.enabled, c.all_agents, c.options, c.created_at, c.updated_at`
+	c.quorum, c.enabled, c.all_agents, c.options, c.created_at, c.updated_at, c.tags`
 
 // loadChecks runs a query over checks c (columns checkColumns) and fills
 // each check's servers.
@@ -23,15 +24,18 @@ func loadChecks(ctx context.Context, q querier, query string, args ...any) ([]ho
 	out := []homelabcmd.Check{}
 	for rows.Next() {
 		var c homelabcmd.Check
-		var opts string
+		var opts, tags string
 		if err := rows.Scan(&c.ID, &c.Name, &c.Type, &c.Target, &c.IntervalSeconds, &c.TimeoutSeconds, &c.Retries, &c.Critical,
-			&c.Quorum, &c.Enabled, &c.AllAgents, &opts, &c.CreatedAt, &c.UpdatedAt); err != nil {
+			&c.Quorum, &c.Enabled, &c.AllAgents, &opts, &c.CreatedAt, &c.UpdatedAt, &tags); err != nil {
 			rows.Close()
 			return nil, err
 		}
 		if err := json.Unmarshal([]byte(opts), &c.CheckOptions); err != nil {
 			rows.Close()
 			return nil, err
+		}
+		if err := json.Unmarshal([]byte(tags), &c.Tags); err != nil || c.Tags == nil {
+			c.Tags = []string{}
 		}
 		c.CreatedAt, c.UpdatedAt, c.ServerIDs = c.CreatedAt.UTC(), c.UpdatedAt.UTC(), []string{}
 		out = append(out, c)
@@ -64,8 +68,28 @@ func loadChecks(ctx context.Context, q querier, query string, args ...any) ([]ho
 
 // ChecksForServer returns the enabled checks the server runs.
 func (tx *Tx) ChecksForServer(ctx context.Context, serverID string) ([]homelabcmd.Check, error) {
-	return loadChecks(ctx, tx, `SELECT `+checkColumns+` FROM checks c WHERE c.enabled AND (c.all_agents OR EXISTS
-		(SELECT 1 FROM check_servers s WHERE s.check_id = c.id AND s.server_id = $1)) ORDER BY c.id LIMIT `+itoa(homelabcmd.MaxChecksPerAgent), serverID)
+	list, err := checksOfServer(ctx, tx, serverID, `c.enabled AND `)
+	return list[:min(len(list), homelabcmd.MaxChecksPerAgent)], err
+}
+
+// checksOfServer returns the checks (those matching where, a condition
+// ending in AND, or "") that run on the server: every agent's, the
+// server's own and those of its tags, by id.
+func checksOfServer(ctx context.Context, q querier, serverID, where string) ([]homelabcmd.Check, error) {
+	var tagsJSON sql.NullString
+	if err := q.QueryRowContext(ctx, `SELECT tags FROM servers WHERE id = $1`, serverID).Scan(&tagsJSON); err != nil && !errors.Is(err, sql.ErrNoRows) {
+		return nil, err
+	}
+	var tags []string
+	if tagsJSON.Valid {
+		_ = json.Unmarshal([]byte(tagsJSON.String), &tags) // written from a validated list
+	}
+	list, err := loadChecks(ctx, q, `SELECT `+checkColumns+` FROM checks c WHERE `+where+`(c.all_agents OR c.tags <> '[]' OR EXISTS
+		(SELECT 1 FROM check_servers s WHERE s.check_id = c.id AND s.server_id = $1)) ORDER BY c.id`, serverID)
+	if err != nil {
+		return nil, err
+	}
+	return slices.DeleteFunc(list, func(c homelabcmd.Check) bool { return !c.RunsOn(serverID, tags) }), nil
 }
 
 // FindCheck returns a check. ENOTFOUND.
@@ -93,9 +117,9 @@ func (tx *Tx) InsertCheck(ctx context.Context, c *homelabcmd.Check) error {
 	}
 	c.CreatedAt, c.UpdatedAt = tx.now, tx.now
 	err = tx.QueryRowContext(ctx, `INSERT INTO checks (name, check_type, target, interval_seconds, timeout_seconds, retries, critical,
-		quorum, enabled, all_agents, options, created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $12) RETURNING id`,
+		quorum, enabled, all_agents, options, created_at, updated_at, tags) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $12, $13) RETURNING id`,
 		c.Name, c.Type, c.Target, c.IntervalSeconds, c.TimeoutSeconds, c.Retries, c.Critical, c.Quorum, c.Enabled, c.AllAgents,
-		string(opts), tx.now).Scan(&c.ID)
+		string(opts), tx.now, tagsJSON(c.Tags)).Scan(&c.ID)
 	if err = translate(err, "A check named '"+c.Name+"' already exists", ""); err != nil {
 		return err
 	}
@@ -112,8 +136,9 @@ func (tx *Tx) UpdateCheck(ctx context.Context, c *homelabcmd.Check) error {
 	}
 	c.UpdatedAt = tx.now
 	res, err := tx.ExecContext(ctx, `UPDATE checks SET name = $1, target = $2, interval_seconds = $3, timeout_seconds = $4, retries = $5,
-		critical = $6, quorum = $7, enabled = $8, all_agents = $9, options = $10, updated_at = $11 WHERE id = $12`,
-		c.Name, c.Target, c.IntervalSeconds, c.TimeoutSeconds, c.Retries, c.Critical, c.Quorum, c.Enabled, c.AllAgents, string(opts), tx.now, c.ID)
+		critical = $6, quorum = $7, enabled = $8, all_agents = $9, options = $10, updated_at = $11, tags = $13 WHERE id = $12`,
+		c.Name, c.Target, c.IntervalSeconds, c.TimeoutSeconds, c.Retries, c.Critical, c.Quorum, c.Enabled, c.AllAgents, string(opts), tx.now, c.ID,
+		tagsJSON(c.Tags))
 	if err = translate(err, "A check named '"+c.Name+"' already exists", ""); err != nil {
 		return err
 	}
@@ -126,12 +151,21 @@ func (tx *Tx) UpdateCheck(ctx context.Context, c *homelabcmd.Check) error {
 	if err := tx.setCheckServers(ctx, c); err != nil {
 		return err
 	}
-	if c.AllAgents {
-		return nil
+	if c.AllAgents || len(c.Tags) > 0 {
+		return nil // the servers of its tags change without it: statuses age out
 	}
 	_, err = tx.ExecContext(ctx, `DELETE FROM check_status WHERE check_id = $1 AND server_id NOT IN
 		(SELECT server_id FROM check_servers WHERE check_id = $1)`, c.ID)
 	return err
+}
+
+// tagsJSON is a validated tag list as stored (a JSON list).
+func tagsJSON(tags []string) string {
+	if tags == nil {
+		tags = []string{}
+	}
+	b, _ := json.Marshal(tags)
+	return string(b)
 }
 
 func (tx *Tx) setCheckServers(ctx context.Context, c *homelabcmd.Check) error {

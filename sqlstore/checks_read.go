@@ -2,6 +2,8 @@ package sqlstore
 
 import (
 	"context"
+	"slices"
+	"strings"
 	"time"
 
 	"github.com/homelabcmd/homelabcmd"
@@ -12,12 +14,14 @@ import (
 // agents is the engine's to decide (the caller fills it). A non-empty
 // serverID limits the list to the checks that server runs.
 func (db *DB) ListChecks(ctx context.Context, serverID string) ([]homelabcmd.CheckOverview, error) {
-	q, args := `SELECT `+checkColumns+` FROM checks c ORDER BY c.name`, []any{}
+	var checks []homelabcmd.Check
+	var err error
 	if serverID != "" {
-		q, args = `SELECT `+checkColumns+` FROM checks c WHERE c.all_agents OR EXISTS
-			(SELECT 1 FROM check_servers s WHERE s.check_id = c.id AND s.server_id = $1) ORDER BY c.name`, []any{serverID}
+		checks, err = checksOfServer(ctx, db.read, serverID, "")
+		slices.SortFunc(checks, func(a, b homelabcmd.Check) int { return strings.Compare(a.Name, b.Name) })
+	} else {
+		checks, err = loadChecks(ctx, db.read, `SELECT `+checkColumns+` FROM checks c ORDER BY c.name`)
 	}
-	checks, err := loadChecks(ctx, db.read, q, args...)
 	if err != nil {
 		return nil, err
 	}

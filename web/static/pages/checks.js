@@ -137,7 +137,7 @@ function mountOne(root, ctx, id) {
     head.replaceChildren(h('h1', {}, c.name), checkState(c.state),
       h('button', { type: 'button', class: 'btn', id: 'edit-check', 'data-needs': 'operator', onclick: () => editCheck(c, load) }, 'Edit'),
       h('button', { type: 'button', class: 'btn btn-danger', id: 'delete-check', 'data-needs': 'operator', onclick: remove }, 'Delete'));
-    const runsOn = c.all_agents ? 'every agent' : c.server_ids.join(', ');
+    const runsOn = c.all_agents ? 'every agent' : [...c.server_ids, ...(c.tags || []).map((t) => `#${t}`)].join(', ');
     facts.replaceChildren(h('dl', { class: 'facts' },
       ...[['Type', c.type.toUpperCase()], ['Target', c.target], ['Runs on', runsOn], ['Every', `${c.interval_seconds} s (timeout ${c.timeout_seconds} s)`],
         ['Alerts', `after ${c.retries} retr${c.retries === 1 ? 'y' : 'ies'}, when ${c.quorum ? c.quorum : 'all'} agent(s) see it failing · ${c.critical ? 'critical' : 'high'}`],
@@ -220,6 +220,7 @@ export function editCheck(c, done) {
       h('div', { class: 'field' }, h('label', { for: 'chk-target' }, 'Target'), input('chk-target', 'target', c?.target, { required: true, 'aria-describedby': 'chk-target-hint' }), targetHint),
       perType.http, perType.dns, perType.tls, skip,
       field('chk-servers', 'Run on servers (ids, comma separated)', input('chk-servers', 'server_ids', (c?.server_ids || []).join(', '))),
+      field('chk-tags', 'and on servers tagged (comma separated)', input('chk-tags', 'tags', (c?.tags || []).join(', '))),
       h('label', { class: 'field-check' }, h('input', { type: 'checkbox', name: 'all_agents', checked: !!c?.all_agents }), 'Run on every agent'),
       field('chk-interval', 'Every (seconds)', input('chk-interval', 'interval_seconds', c?.interval_seconds || 60, { type: 'number', min: 5 })),
       field('chk-timeout', 'Timeout (seconds)', input('chk-timeout', 'timeout_seconds', c?.timeout_seconds || 10, { type: 'number', min: 1 })),
@@ -247,6 +248,7 @@ export function editCheck(c, done) {
       const payload = {
         name: f.name.value.trim(), target: f.target.value.trim(),
         server_ids: f.server_ids.value.split(',').map((s) => s.trim()).filter(Boolean), all_agents: f.all_agents.checked,
+        tags: f.tags.value.split(',').map((s) => s.trim().replace(/^#/, '')).filter(Boolean),
         interval_seconds: n('interval_seconds'), timeout_seconds: n('timeout_seconds'), retries: n('retries'), quorum: n('quorum'),
         critical: f.critical.checked, enabled: f.enabled.checked, skip_tls_verify: f.skip_tls_verify.checked,
         method: '', expected_status: [], keyword: '', json_path: '', json_value: '', headers: {}, follow_redirects: false,
