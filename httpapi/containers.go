@@ -39,33 +39,9 @@ func (s *Server) handleCreateContainer(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, err)
 		return
 	}
-	if body.ContainerName == nil {
-		s.writeError(w, r, homelabcmd.FieldError("container_name", "container_name is required"))
-		return
+	if created := s.createExpectedUnit(w, r, homelabcmd.KindContainer, "container_name", body.ContainerName, expectedUnitBody{body.DisplayName, body.IsCritical, body.Enabled}); created != nil {
+		writeJSON(w, http.StatusCreated, homelabcmd.ExpectedContainerView(created))
 	}
-	c := homelabcmd.NewExpectedService(r.PathValue("id"), *body.ContainerName)
-	c.Kind = homelabcmd.KindContainer
-	c.DisplayName = body.DisplayName
-	if body.IsCritical != nil {
-		c.IsCritical = *body.IsCritical
-	}
-	if body.Enabled != nil {
-		c.Enabled = *body.Enabled
-	}
-	if _, err := s.store.FindServer(r.Context(), c.ServerID); err != nil {
-		s.writeError(w, r, err)
-		return
-	}
-	if err := s.store.CreateExpectedService(r.Context(), c); err != nil {
-		s.writeError(w, r, err)
-		return
-	}
-	created, err := s.store.FindExpectedUnit(r.Context(), c.ServerID, homelabcmd.KindContainer, c.ServiceName)
-	if err != nil {
-		s.writeError(w, r, err)
-		return
-	}
-	writeJSON(w, http.StatusCreated, homelabcmd.ExpectedContainerView(created))
 }
 
 // handleUpdateContainer changes only the fields present of an expected

@@ -37,33 +37,49 @@ func (s *Server) handleCreateService(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, err)
 		return
 	}
-	if body.ServiceName == nil {
-		s.writeError(w, r, homelabcmd.FieldError("service_name", "service_name is required"))
-		return
+	if created := s.createExpectedUnit(w, r, homelabcmd.KindSystemd, "service_name", body.ServiceName, expectedUnitBody{body.DisplayName, body.IsCritical, body.Enabled}); created != nil {
+		writeJSON(w, http.StatusCreated, created)
 	}
-	svc := homelabcmd.NewExpectedService(r.PathValue("id"), *body.ServiceName)
-	svc.DisplayName = body.DisplayName
-	if body.IsCritical != nil {
-		svc.IsCritical = *body.IsCritical
+}
+
+// expectedUnitBody is what declaring an expected unit takes besides its
+// name, whatever its kind.
+type expectedUnitBody struct {
+	DisplayName *string `json:"display_name"`
+	IsCritical  *bool   `json:"is_critical"`
+	Enabled     *bool   `json:"enabled"`
+}
+
+// createExpectedUnit declares an expected unit of kind named name (the
+// body's nameField) and returns it as stored, or nil after writing the
+// error. An unknown server is a 404 even when the name is also bad.
+func (s *Server) createExpectedUnit(w http.ResponseWriter, r *http.Request, kind homelabcmd.UnitKind, nameField string, name *string, b expectedUnitBody) *homelabcmd.ExpectedService {
+	if name == nil {
+		s.writeError(w, r, homelabcmd.FieldError(nameField, "%s is required", nameField))
+		return nil
 	}
-	if body.Enabled != nil {
-		svc.Enabled = *body.Enabled
+	u := homelabcmd.NewExpectedService(r.PathValue("id"), *name)
+	u.Kind, u.DisplayName = kind, b.DisplayName
+	if b.IsCritical != nil {
+		u.IsCritical = *b.IsCritical
 	}
-	// An unknown server is a 404 even when the name is also bad.
-	if _, err := s.store.FindServer(r.Context(), svc.ServerID); err != nil {
+	if b.Enabled != nil {
+		u.Enabled = *b.Enabled
+	}
+	if _, err := s.store.FindServer(r.Context(), u.ServerID); err != nil {
 		s.writeError(w, r, err)
-		return
+		return nil
 	}
-	if err := s.store.CreateExpectedService(r.Context(), svc); err != nil {
+	if err := s.store.CreateExpectedService(r.Context(), u); err != nil {
 		s.writeError(w, r, err)
-		return
+		return nil
 	}
-	created, err := s.store.FindExpectedService(r.Context(), svc.ServerID, svc.ServiceName)
+	created, err := s.store.FindExpectedUnit(r.Context(), u.ServerID, kind, u.ServiceName)
 	if err != nil {
 		s.writeError(w, r, err)
-		return
+		return nil
 	}
-	writeJSON(w, http.StatusCreated, created)
+	return created
 }
 
 // handleUpdateService changes only the fields present. An explicit null is
