@@ -61,20 +61,13 @@ func (e *Engine) CreateUnitAction(ctx context.Context, serverID, actionType, ser
 			a.Status, a.ApprovedAt, a.ApprovedBy = homelabcmd.ActionPending, nil, nil
 			detail = "server is in maintenance mode: waiting for approval"
 		}
-		if err := tx.InsertAction(ctx, a); err != nil {
-			// Another hub queued the same restart a moment ago.
-			if homelabcmd.ErrorCode(err) == homelabcmd.ECONFLICT {
-				if id, ok, err2 := tx.ActiveUnitAction(ctx, serverID, typ.Unit, service); err2 == nil && ok {
-					return homelabcmd.RestartConflict(id)
-				}
+		// On a conflict, another hub queued the same action a moment ago.
+		out, err = queueAction(ctx, tx, a, actor, detail, func() error {
+			if id, ok, err := tx.ActiveUnitAction(ctx, serverID, typ.Unit, service); err == nil && ok {
+				return homelabcmd.RestartConflict(id)
 			}
-			return err
-		}
-		if err := tx.AddActionEvent(ctx, a.ID, homelabcmd.ActionEvent{Actor: actor, ToStatus: a.Status, Detail: &detail}); err != nil {
-			return err
-		}
-		out, err = tx.FindAction(ctx, a.ID)
-		announceAction(tx, out)
+			return nil
+		})
 		return err
 	})
 	return out, err
@@ -109,20 +102,13 @@ func (e *Engine) CreateUpgrade(ctx context.Context, serverID, actor string) (*ho
 			a.Status, a.ApprovedAt, a.ApprovedBy = homelabcmd.ActionPending, nil, nil
 			detail = "server is in maintenance mode: waiting for approval"
 		}
-		if err := tx.InsertAction(ctx, a); err != nil {
-			// Another hub queued an upgrade a moment ago.
-			if homelabcmd.ErrorCode(err) == homelabcmd.ECONFLICT {
-				if id, ok, err2 := tx.ActiveUpgrade(ctx, serverID); err2 == nil && ok {
-					return homelabcmd.UpgradeConflict(id)
-				}
+		// On a conflict, another hub queued an upgrade a moment ago.
+		out, err = queueAction(ctx, tx, a, actor, detail, func() error {
+			if id, ok, err := tx.ActiveUpgrade(ctx, serverID); err == nil && ok {
+				return homelabcmd.UpgradeConflict(id)
 			}
-			return err
-		}
-		if err := tx.AddActionEvent(ctx, a.ID, homelabcmd.ActionEvent{Actor: actor, ToStatus: a.Status, Detail: &detail}); err != nil {
-			return err
-		}
-		out, err = tx.FindAction(ctx, a.ID)
-		announceAction(tx, out)
+			return nil
+		})
 		return err
 	})
 	return out, err
@@ -429,15 +415,30 @@ func (e *Engine) CreateAction(ctx context.Context, serverID, actionType, service
 			a.Status, a.ApprovedAt, a.ApprovedBy = homelabcmd.ActionPending, nil, nil
 			detail = "server is in maintenance mode: waiting for approval"
 		}
-		if err := tx.InsertAction(ctx, a); err != nil {
-			return err
-		}
-		if err := tx.AddActionEvent(ctx, a.ID, homelabcmd.ActionEvent{Actor: actor, ToStatus: a.Status, Detail: &detail}); err != nil {
-			return err
-		}
-		out, err = tx.FindAction(ctx, a.ID)
-		announceAction(tx, out)
+		out, err = queueAction(ctx, tx, a, actor, detail, nil)
 		return err
 	})
+	return out, err
+}
+
+// queueAction stores a new action with its first audit row (detail) and
+// announces it. explain, when set, turns a uniqueness conflict into the
+// error that names the active action (nil: the conflict as it is).
+func queueAction(ctx context.Context, tx homelabcmd.Tx, a *homelabcmd.Action, actor, detail string, explain func() error) (*homelabcmd.Action, error) {
+	if err := tx.InsertAction(ctx, a); err != nil {
+		if explain != nil && homelabcmd.ErrorCode(err) == homelabcmd.ECONFLICT {
+			if e := explain(); e != nil {
+				return nil, e
+			}
+		}
+		return nil, err
+	}
+	if err := tx.AddActionEvent(ctx, a.ID, homelabcmd.ActionEvent{Actor: actor, ToStatus: a.Status, Detail: &detail}); err != nil {
+		return nil, err
+	}
+	out, err := tx.FindAction(ctx, a.ID)
+	if err == nil {
+		announceAction(tx, out)
+	}
 	return out, err
 }
