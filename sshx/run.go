@@ -3,7 +3,6 @@ package sshx
 import (
 	"context"
 	"errors"
-	"fmt"
 	"strings"
 	"sync"
 
@@ -108,13 +107,4 @@ func Command(argv ...string) string {
 		q[i] = Quote(a)
 	}
 	return strings.Join(q, " ")
-}
-
-// Fingerprint is the SHA256 fingerprint of a wire-format public key.
-func Fingerprint(wire []byte) (string, error) {
-	k, err := ssh.ParsePublicKey(wire)
-	if err != nil {
-		return "", fmt.Errorf("bad host key: %w", err)
-	}
-	return ssh.FingerprintSHA256(k), nil
 }
