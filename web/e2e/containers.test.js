@@ -22,6 +22,9 @@ async function beat(containers) {
   const r = await hub.api('POST', '/agents/heartbeat', {
     server_id: 'dock-1', hostname: 'dock-1', timestamp: new Date().toISOString(), agent_version: '2.0.0',
     metrics: { cpu_percent: 10, memory_percent: 30, disk_percent: 40 }, services: [], containers,
+    // Like our agent: it watches the expected units and runs container
+    // actions (the hub hands actions only to agents declaring them).
+    capabilities: ['expected_services', 'containers'],
   });
   assert.equal(r.status, 200, JSON.stringify(r.body));
   return r.body;
