@@ -54,9 +54,11 @@ describe('containers panel', { timeout: 120000 }, () => {
   });
 
   test('a server without containers shows no panel', async () => {
+    const answered = page.waitForResponse((r) => r.url().includes('/api/v1/servers/plain-1/containers'));
     await page.goto(hub.url + '/servers/plain-1');
     await page.waitForSelector('#services');
-    await page.waitForTimeout(300); // the containers request has answered
+    await answered; // the panel has had its answer: it stays hidden
+    await page.evaluate(() => new Promise((r) => requestAnimationFrame(() => r())));
     assert.equal(await page.locator('#containers').isVisible(), false);
   });
 
