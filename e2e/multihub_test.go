@@ -51,6 +51,7 @@ func listAlerts(t *testing.T, hubURL, query string) []alertRow {
 // exactly once, and after one hub is killed with SIGKILL the others carry
 // on — including offline detection, which only a clock can notice.
 func TestThreeHubsOnePostgres(t *testing.T) {
+	t.Parallel() // mostly waiting (windows, timeouts, leases): overlaps the others
 	dbURL := storetest.NewURL(t, "postgres")
 	rcv := newHookReceiver(t)
 	env := append(alertHubEnv(dbURL), "HOMELAB_CMD_OFFLINE_TIMEOUT=30s")

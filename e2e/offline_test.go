@@ -89,6 +89,7 @@ func beatServer(t *testing.T, hubURL, id string, services int) time.Time {
 // A server with 20 expected services going offline sends one
 // notification, and its services show stale while it is offline.
 func TestOfflineServerIsOneNotificationAndStale(t *testing.T) {
+	t.Parallel() // mostly waiting (windows, timeouts, leases): overlaps the others
 	h, rcv := offlineHub(t)
 	for i := range 20 {
 		if i == 0 {

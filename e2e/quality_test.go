@@ -311,6 +311,7 @@ func TestAlertsOpeningWithinTenSecondsAreGrouped(t *testing.T) {
 // sent once when it ends. The window runs to the end of the current minute
 // (UTC), so the test takes up to a minute and a quarter.
 func TestQuietHoursHoldThenSendWhenTheWindowEnds(t *testing.T) {
+	t.Parallel() // mostly waiting (windows, timeouts, leases): overlaps the others
 	h, n := qualityHub(t, "plex")
 	if s := time.Now().UTC().Second(); s > 45 {
 		time.Sleep(time.Duration(61-s) * time.Second)
@@ -339,6 +340,7 @@ func TestQuietHoursHoldThenSendWhenTheWindowEnds(t *testing.T) {
 // the offline timeout, cut to 30 s): the replayed heartbeats tell it once,
 // at low severity.
 func TestReplayedOutageIsToldOnce(t *testing.T) {
+	t.Parallel() // mostly waiting (windows, timeouts, leases): overlaps the others
 	h, n := qualityHub(t, "plex")
 	if code := api(t, "PUT", h.URL+"/api/v1/config/thresholds", `{"server_offline_seconds":30}`, nil); code != 200 {
 		t.Fatalf("thresholds: %d", code)
