@@ -86,9 +86,10 @@ func (s *Server) estimate(r *http.Request, only *homelabcmd.Server, from, to tim
 			MachineCategory: srv.MachineCategory, MachineCategorySource: srv.MachineCategorySource,
 			IdleWatts: idle, TDPWatts: full, WattsDefaulted: def}
 		sc.Days = homelabcmd.EstimateDays(srv, hours[srv.ID], from, to, cfg.ElectricityRate)
-		var cpuSum, cpuHours float64
+		var cpuSum, cpuHours, wattHours float64
 		for _, d := range sc.Days {
 			sc.HoursOnline += d.HoursOnline
+			wattHours += d.AvgWatts * d.HoursOnline
 			sc.KWh += d.KWh
 			sc.Cost += d.Cost
 			if d.CPUAvg != nil {
@@ -101,7 +102,7 @@ func (s *Server) estimate(r *http.Request, only *homelabcmd.Server, from, to tim
 			sc.CPUAvg = &v
 		}
 		if sc.HoursOnline > 0 {
-			sc.AvgWatts = round(sc.KWh*1000/sc.HoursOnline, 2)
+			sc.AvgWatts = round(wattHours/sc.HoursOnline, 2)
 		}
 		sc.HoursOnline, sc.KWh, sc.Cost = round(sc.HoursOnline, 2), round(sc.KWh, 3), round(sc.Cost, 2)
 		if periodDays > 0 {
