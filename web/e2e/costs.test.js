@@ -65,6 +65,19 @@ describe('cost page', { timeout: 120000 }, () => {
     assert.match(await page.textContent('#cost-total'), /€\d+\.\d\d/);
   });
 
+  test('the security-updates alert is switched on in Settings', async () => {
+    await page.click('nav a[data-nav="settings"]');
+    await page.waitForSelector('#thr-security-days');
+    assert.equal(await page.inputValue('#thr-security-days'), '0');
+    await page.fill('#thr-security-days', '14');
+    await page.click('#thresholds-form button[type=submit]');
+    await page.waitForSelector('text=Thresholds saved');
+    const { body } = await hub.api('GET', '/config/thresholds');
+    assert.equal(body.security_updates_days ?? body.thresholds?.security_updates_days, 14);
+    await page.click('nav a[data-nav="costs"]');
+    await page.waitForSelector('#cost-period');
+  });
+
   test('another period reloads the figures', async () => {
     await page.selectOption('#cost-period', '7d');
     await page.waitForFunction(() => /7 days/.test(document.querySelector('#cost-total')?.textContent || ''));
