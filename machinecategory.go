@@ -121,10 +121,12 @@ func (s *Server) Watts() (idle, full int, defaulted bool) {
 	return idle, full, defaulted
 }
 
-// HourCPU is a server's average CPU use in one UTC hour with data.
+// HourCPU is a server's average CPU use over Hours hours with data from
+// Hour (one hour, or a UTC day's hours summed from the rollups).
 type HourCPU struct {
-	Hour time.Time
-	CPU  float64
+	Hour  time.Time
+	CPU   float64
+	Hours int
 }
 
 // DayCost is one UTC day of a server's estimated electricity use.
@@ -150,7 +152,7 @@ func EstimateDays(s *Server, hours []HourCPU, from, to time.Time, rate float64) 
 	}
 	byDay := map[string]*acc{}
 	for _, h := range hours {
-		if h.Hour.Before(from) || !h.Hour.Before(to) {
+		if h.Hour.Before(from.UTC().Truncate(24*time.Hour)) || !h.Hour.Before(to) {
 			continue
 		}
 		k := h.Hour.UTC().Format(time.DateOnly)
@@ -159,8 +161,9 @@ func EstimateDays(s *Server, hours []HourCPU, from, to time.Time, rate float64) 
 			a = &acc{}
 			byDay[k] = a
 		}
-		a.sum += min(max(h.CPU, 0), 100)
-		a.n++
+		n := max(h.Hours, 1)
+		a.sum += min(max(h.CPU, 0), 100) * float64(n)
+		a.n += n
 	}
 	start := from.UTC().Truncate(24 * time.Hour)
 	created := s.CreatedAt.UTC()

@@ -37,7 +37,7 @@ func TestEstimateDays(t *testing.T) {
 	ip := func(v int) *int { return &v }
 	day := time.Date(2026, 11, 1, 0, 0, 0, 0, time.UTC)
 	created := day.AddDate(0, 0, -10)
-	hours := []HourCPU{{day.Add(1 * time.Hour), 40}, {day.Add(2 * time.Hour), 60}} // day 1: avg 50% over 2 h
+	hours := []HourCPU{{day.Add(1 * time.Hour), 40, 1}, {day.Add(2 * time.Hour), 60, 1}} // day 1: avg 50% over 2 h
 	for _, tc := range []struct {
 		name      string
 		srv       Server

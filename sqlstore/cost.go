@@ -9,20 +9,13 @@ import (
 	"github.com/homelabcmd/homelabcmd"
 )
 
-// HourlyCPU returns each server's average CPU use per UTC hour with data
-// since from (serverID "" for every server), for cost estimates: the raw
-// samples grouped by hour where they are kept, else the hourly rollups.
-// Hours are oldest first.
+// HourlyCPU returns each server's average CPU use since from (serverID ""
+// for every server), for cost estimates: per UTC day from the hourly
+// rollups (Hours = the hours with data), and per hour (Hours = 1) from
+// the raw samples after the last rollup. Oldest first.
 func (db *DB) HourlyCPU(ctx context.Context, serverID string, from time.Time) (map[string][]homelabcmd.HourCPU, error) {
-	byServer := map[string]map[time.Time]float64{}
-	where, args := "timestamp >= $1 AND cpu_percent IS NOT NULL", []any{utc(from)}
-	hwhere := "timestamp >= $1 AND cpu_avg IS NOT NULL"
-	if serverID != "" {
-		where += " AND server_id = $2"
-		hwhere += " AND server_id = $2"
-		args = append(args, serverID)
-	}
-	collect := func(query string) error {
+	out := map[string][]homelabcmd.HourCPU{}
+	collect := func(query string, args ...any) error {
 		rows, err := db.read.QueryContext(ctx, query, args...)
 		if err != nil {
 			return err
@@ -32,39 +25,74 @@ func (db *DB) HourlyCPU(ctx context.Context, serverID string, from time.Time) (m
 			var id string
 			var bucket any
 			var cpu float64
-			if err := rows.Scan(&id, &bucket, &cpu); err != nil {
+			var n int
+			if err := rows.Scan(&id, &bucket, &cpu, &n); err != nil {
 				return err
 			}
 			h, err := bucketTime(bucket)
 			if err != nil {
 				return err
 			}
-			m := byServer[id]
-			if m == nil {
-				m = map[time.Time]float64{}
-				byServer[id] = m
-			}
-			m[h] = cpu // raw (read second) overrides the rollup
+			out[id] = append(out[id], homelabcmd.HourCPU{Hour: h, CPU: cpu, Hours: n})
 		}
 		return rows.Err()
 	}
-	if err := collect(`SELECT server_id, timestamp, cpu_avg FROM metrics_hourly WHERE ` + hwhere); err != nil {
-		return nil, err
-	}
-	b := db.bucketExpr("hour")
-	if err := collect(`SELECT server_id, ` + b + `, AVG(cpu_percent) FROM metrics WHERE ` + where + ` GROUP BY server_id, ` + b); err != nil {
-		return nil, err
-	}
-	out := make(map[string][]homelabcmd.HourCPU, len(byServer))
-	for id, m := range byServer {
-		hs := make([]homelabcmd.HourCPU, 0, len(m))
-		for h, c := range m {
-			hs = append(hs, homelabcmd.HourCPU{Hour: h, CPU: c})
+	ids := []string{serverID}
+	if serverID == "" {
+		var err error
+		if ids, err = db.serverIDs(ctx); err != nil {
+			return nil, err
 		}
+	}
+	// Per server, each an indexed range: the rollups summed per day by the
+	// database (365 rows a year, not 8,760), then the raw samples per hour
+	// after the server's last rollup (it covers the complete hours before).
+	day, hour := db.bucketExpr("day"), db.bucketExpr("hour")
+	for _, id := range ids {
+		if err := collect(`SELECT server_id, `+day+`, AVG(cpu_avg), COUNT(*) FROM metrics_hourly
+			WHERE server_id = $1 AND timestamp >= $2 AND cpu_avg IS NOT NULL GROUP BY server_id, `+day, id, utc(from)); err != nil {
+			return nil, err
+		}
+		rawFrom := utc(from)
+		var last any
+		if err := db.read.QueryRowContext(ctx, `SELECT MAX(timestamp) FROM metrics_hourly WHERE server_id = $1 AND timestamp >= $2`, id, utc(from)).Scan(&last); err != nil {
+			return nil, err
+		}
+		if last != nil {
+			l, err := bucketTime(last)
+			if err != nil {
+				return nil, err
+			}
+			if l.Add(time.Hour).After(rawFrom) {
+				rawFrom = l.Add(time.Hour)
+			}
+		}
+		if err := collect(`SELECT server_id, `+hour+`, AVG(cpu_percent), 1 FROM metrics
+			WHERE server_id = $1 AND timestamp >= $2 AND cpu_percent IS NOT NULL GROUP BY server_id, `+hour, id, rawFrom); err != nil {
+			return nil, err
+		}
+	}
+	for _, hs := range out {
 		sort.Slice(hs, func(i, j int) bool { return hs[i].Hour.Before(hs[j].Hour) })
-		out[id] = hs
 	}
 	return out, nil
+}
+
+func (db *DB) serverIDs(ctx context.Context) ([]string, error) {
+	rows, err := db.read.QueryContext(ctx, `SELECT id FROM servers ORDER BY id`)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var ids []string
+	for rows.Next() {
+		var id string
+		if err := rows.Scan(&id); err != nil {
+			return nil, err
+		}
+		ids = append(ids, id)
+	}
+	return ids, rows.Err()
 }
 
 // bucketTime reads an hour bucket: a time on PostgreSQL and in the rollup

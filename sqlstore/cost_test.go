@@ -2,6 +2,8 @@ package sqlstore
 
 import (
 	"context"
+	"fmt"
+	"path/filepath"
 	"testing"
 	"time"
 
@@ -42,26 +44,67 @@ func TestHourlyCPU(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
+		// Per day from the rollups (from 20:00 on the 24th; the 26th's
+		// complete hours up to 11:00), then the current hour from raw samples.
 		hours := got["nas"]
-		want := int(now.Truncate(time.Hour).Sub(from)/time.Hour) + 1 // every hour since from, the current one too
-		if len(hours) != want || len(got) != 1 {
-			t.Fatalf("%d hours (want %d), servers %d", len(hours), want, len(got))
+		type row struct {
+			at    string
+			cpu   float64
+			hours int
 		}
-		for i, h := range hours {
-			want := 50.0
-			if i == len(hours)-1 {
-				want = 40 // the current hour has its first sample only
-			}
-			if h.CPU != want || (i > 0 && !h.Hour.Equal(hours[i-1].Hour.Add(time.Hour))) {
-				t.Fatalf("hour %d = %+v", i, h)
-			}
+		var rows []row
+		for _, h := range hours {
+			rows = append(rows, row{h.Hour.Format(time.RFC3339), h.CPU, h.Hours})
 		}
-		if !hours[0].Hour.Equal(from) || hours[len(hours)-1].Hour != now.Truncate(time.Hour) {
-			t.Fatalf("first %v last %v", hours[0].Hour, hours[len(hours)-1].Hour)
+		want := []row{{"2026-11-24T00:00:00Z", 50, 4}, {"2026-11-25T00:00:00Z", 50, 24}, {"2026-11-26T00:00:00Z", 50, 12}, {"2026-11-26T12:00:00Z", 40, 1}}
+		if len(got) != 1 || fmt.Sprint(rows) != fmt.Sprint(want) {
+			t.Fatalf("hours %v, want %v (servers %d)", rows, want, len(got))
 		}
 		one, err := db.HourlyCPU(ctx, "nas", now.Add(-time.Hour))
-		if err != nil || len(one["nas"]) != 2 {
+		if err != nil || len(one["nas"]) != 2 || one["nas"][0].Hours != 1 { // raw: the 11:30 and 12:00 samples (no rollup since 11:30)
 			t.Fatalf("one server: %v %v", one, err)
 		}
 	})
+}
+
+// BenchmarkHourlyCPU12m reads the heaviest cost estimate's input: 20
+// servers with a year of hourly rollups and 30 days of raw samples (one a
+// minute), all servers over 30 and 365 days (GET /costs/summary?period=30d
+// and 12m, /costs/summary/monthly). Run it with -benchtime=3x.
+func BenchmarkHourlyCPU12m(b *testing.B) {
+	ctx := context.Background()
+	db := mustOpen(b, "sqlite:///"+filepath.Join(b.TempDir(), "cost.db"), true)
+	now := time.Date(2026, 11, 26, 12, 0, 0, 0, time.UTC)
+	for s := range 20 {
+		id := fmt.Sprintf("srv-%02d", s)
+		mustCreateServer(b, db, id)
+		if err := db.inTx(ctx, func(tx *Tx) error {
+			for h := range 365 * 24 {
+				ts := now.Add(-time.Duration(h) * time.Hour)
+				if _, err := tx.ExecContext(ctx, `INSERT INTO metrics_hourly (server_id, timestamp, cpu_avg, sample_count) VALUES ($1, $2, $3, 60)`, id, ts, float64(h%100)); err != nil {
+					return err
+				}
+				if h < 30*24 {
+					for m := range 60 {
+						if _, err := tx.ExecContext(ctx, `INSERT INTO metrics (server_id, timestamp, cpu_percent) VALUES ($1, $2, $3)`, id, ts.Add(time.Duration(m)*time.Minute), float64(m)); err != nil {
+							return err
+						}
+					}
+				}
+			}
+			return nil
+		}); err != nil {
+			b.Fatal(err)
+		}
+	}
+	for _, days := range []int{30, 365} {
+		b.Run(fmt.Sprintf("%dd", days), func(b *testing.B) {
+			for range b.N {
+				got, err := db.HourlyCPU(ctx, "", now.Add(-time.Duration(days)*24*time.Hour))
+				if err != nil || len(got) != 20 {
+					b.Fatalf("%d servers, %v", len(got), err)
+				}
+			}
+		})
+	}
 }
