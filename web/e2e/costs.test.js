@@ -48,6 +48,12 @@ describe('cost page', { timeout: 120000 }, () => {
     assert.match(text, /60(\.0)? W/); // 10 + 100 × 50 %
     const { body } = await hub.api('GET', '/servers/rack1');
     assert.deepEqual([body.machine_category, body.machine_category_source, body.idle_watts, body.tdp_watts], ['nas', 'user', 10, 110]);
+    await page.goto(hub.url + '/servers/rack1');
+    const hint = page.locator('[data-testid="power"]');
+    await hint.waitFor({ state: 'attached' });
+    assert.match(await hint.textContent(), /Power category: nas \(user\)/);
+    await page.click('nav a[data-nav="costs"]');
+    await page.locator('#cost-months tbody tr').first().waitFor();
     const months = await page.locator('#cost-months tbody tr').count();
     assert.equal(months, 12);
   });
