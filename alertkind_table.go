@@ -30,6 +30,9 @@ const (
 	AlertContainer = "container"
 	// AlertContainerLoop is a container in a restart loop.
 	AlertContainerLoop = "container_loop"
+	// AlertSecurityUpdates is a server whose agent has reported pending
+	// security updates for the configured number of days (off by default).
+	AlertSecurityUpdates = "security_updates"
 )
 
 // alertKinds is the table of alert kinds. Read it through AlertKinds and
@@ -133,6 +136,13 @@ var alertKinds = []AlertKind{
 			"Container {service} on {server} was restarted {count} times within {window}, even if it reports running between crashes."}},
 		Headline: "Container Restart Loop", ResolvedHeadline: "Container {service} No Longer Restart-Looping", Status: "Restart-looping",
 		Hint: "Check the container's logs (docker logs) for why it keeps exiting",
+	},
+	{
+		Name: AlertSecurityUpdates, Label: "Security updates pending", ThresholdKey: "security_updates_days",
+		Texts: map[string]AlertText{"": {"Security updates pending on {server} for {days} days",
+			"{server} has had security updates pending for {days} days ({count} now)."}},
+		Headline: "Security Updates Pending", ResolvedHeadline: "Security Updates Applied", Status: "Pending",
+		Hint: "Review the server's package list and apply the updates (an apply_updates action)",
 	},
 }
 

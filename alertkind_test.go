@@ -10,7 +10,7 @@ import (
 
 // The stored alert_type values; changing one orphans stored alerts.
 func TestAlertKindNamesAreStable(t *testing.T) {
-	if got, want := homelabcmd.AlertKindNames(), []string{"service", "offline", "cpu", "memory", "disk", "reboot", "replayed", "unit", "systemd", "crashloop", "drift", "check", "container", "container_loop"}; !slices.Equal(got, want) {
+	if got, want := homelabcmd.AlertKindNames(), []string{"service", "offline", "cpu", "memory", "disk", "reboot", "replayed", "unit", "systemd", "crashloop", "drift", "check", "container", "container_loop", "security_updates"}; !slices.Equal(got, want) {
 		t.Fatalf("AlertKindNames() = %v, want %v", got, want)
 	}
 	if got, want := homelabcmd.MetricKinds(), []string{"cpu", "memory", "disk"}; !slices.Equal(got, want) {

@@ -49,6 +49,12 @@ type Server struct {
 	UpdatesAvail    *int    `json:"updates_available"`
 	SecurityUpdates *int    `json:"security_updates"`
 	TDPWatts        *int    `json:"tdp_watts"`
+	// MachineCategory is the power category (PowerProfiles), inferred from
+	// the CPU by heartbeats (source "auto") unless the operator set it
+	// ("user"); IdleWatts is the idle draw (nil: the category's default).
+	MachineCategory       *string `json:"machine_category"`
+	MachineCategorySource *string `json:"machine_category_source"`
+	IdleWatts             *int    `json:"idle_watts"`
 	// Capabilities are what the agent declared on its last heartbeat (see
 	// EffectiveCapabilities); nil before its first one.
 	Capabilities []string `json:"capabilities"`
@@ -135,6 +141,12 @@ type ServerUpdate struct {
 	IPAddress   *string `json:"ip_address"`
 	TDPWatts    *int    `json:"tdp_watts"`
 	MachineType *string `json:"machine_type"`
+	// MachineCategory set by the operator makes the source "user" (unless
+	// machine_category_source says otherwise); "" clears both, so
+	// heartbeats infer it again.
+	MachineCategory       *string `json:"machine_category"`
+	MachineCategorySource *string `json:"machine_category_source"`
+	IdleWatts             *int    `json:"idle_watts"`
 	// Tags replace the server's tags (ValidateTags).
 	Tags *[]string `json:"tags"`
 }
@@ -152,6 +164,17 @@ func (u *ServerUpdate) Validate() error {
 	}
 	if u.TDPWatts != nil && (*u.TDPWatts < 0 || *u.TDPWatts > 10000) {
 		return FieldError("tdp_watts", "tdp_watts must be between 0 and 10000")
+	}
+	if u.IdleWatts != nil && (*u.IdleWatts < 0 || *u.IdleWatts > 10000) {
+		return FieldError("idle_watts", "idle_watts must be between 0 and 10000")
+	}
+	if u.MachineCategory != nil {
+		if err := ValidateMachineCategory(*u.MachineCategory); err != nil {
+			return err
+		}
+	}
+	if v := u.MachineCategorySource; v != nil && *v != "" && *v != CategorySourceAuto && *v != CategorySourceUser {
+		return FieldError("machine_category_source", "machine_category_source must be \"auto\" or \"user\"")
 	}
 	for _, f := range []struct {
 		name string

@@ -51,10 +51,14 @@ type Thresholds struct {
 	// GroupWaitSeconds holds even the first opening of a quiet server this
 	// long, so openings within it go out as one notification (0, the
 	// default: the first goes at once, the ones after it are grouped).
-	GroupWaitSeconds int            `json:"group_wait_seconds"`
-	Flapping         FlapThresholds `json:"flapping"`
-	CrashLoop        CrashLoopRule  `json:"crash_loop"`
-	Reminders        Reminders      `json:"reminders"`
+	GroupWaitSeconds int `json:"group_wait_seconds"`
+	// SecurityUpdatesDays opens a medium alert when a server's agent has
+	// reported pending security updates for this many days (0, the
+	// default: off); it resolves when they drop to 0.
+	SecurityUpdatesDays int            `json:"security_updates_days"`
+	Flapping            FlapThresholds `json:"flapping"`
+	CrashLoop           CrashLoopRule  `json:"crash_loop"`
+	Reminders           Reminders      `json:"reminders"`
 }
 
 // FlapThresholds is flap control for expected services, after Nagios's

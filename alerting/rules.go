@@ -74,6 +74,9 @@ type Input struct {
 	States    map[string]State
 	// Alerts are the unresolved alerts of the server by dedup key.
 	Alerts map[string]*homelabcmd.Alert
+	// SecurityUpdates is the heartbeat's count of pending security updates;
+	// nil when it carries none.
+	SecurityUpdates *int
 	// HubRestarts are restarts the hub delivered within the grace period,
 	// by service name, at the time they were handed to the agent.
 	HubRestarts map[string]time.Time
@@ -113,6 +116,9 @@ func Evaluate(in Input, cfg Config, now time.Time) Result {
 		if m.UptimeSeconds != nil {
 			e.boot(*m.UptimeSeconds)
 		}
+	}
+	if in.SecurityUpdates != nil {
+		e.securityUpdates(*in.SecurityUpdates)
 	}
 	if in.Services != nil {
 		e.units(homelabcmd.KindSystemd, in.Services)

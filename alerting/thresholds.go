@@ -29,6 +29,7 @@ type ThresholdsPatch struct {
 	ReplayedOutages      *bool                 `json:"replayed_outages"`
 	GroupSeconds         *int                  `json:"group_seconds"`
 	GroupWaitSeconds     *int                  `json:"group_wait_seconds"`
+	SecurityUpdatesDays  *int                  `json:"security_updates_days"`
 	Flapping             *struct {
 		Changes             *int `json:"changes"`
 		WindowSeconds       *int `json:"window_seconds"`
@@ -101,6 +102,9 @@ func (t Thresholds) Apply(p ThresholdsPatch) (Thresholds, []string, error) {
 		return t, nil, err
 	}
 	if err := set("group_wait_seconds", &out.GroupWaitSeconds, p.GroupWaitSeconds, 0, 300); err != nil {
+		return t, nil, err
+	}
+	if err := set("security_updates_days", &out.SecurityUpdatesDays, p.SecurityUpdatesDays, 0, 365); err != nil {
 		return t, nil, err
 	}
 	if f := p.Flapping; f != nil {

@@ -118,7 +118,7 @@ func TestAlertKindsAPI(t *testing.T) {
 		for _, k := range body.Kinds {
 			names = append(names, k.Name)
 		}
-		if fmt.Sprint(names) != "[service offline cpu memory disk reboot replayed unit systemd crashloop drift check container container_loop]" {
+		if fmt.Sprint(names) != "[service offline cpu memory disk reboot replayed unit systemd crashloop drift check container container_loop security_updates]" {
 			t.Fatalf("kinds = %s", res.Body)
 		}
 		svc, off, disk := body.Kinds[0], body.Kinds[1], body.Kinds[4]

@@ -31,6 +31,7 @@ func alertOperations() []operation {
 		p("replayed_outages", with(boolean(), "description", "Notify (low) an outage seen only in heartbeats the agent replayed after the hub could not hear it (default true).")),
 		p("group_seconds", with(integer(), "minimum", 0, "maximum", 300, "description", "Alerts opening on one server within this long of a notified opening go out as one notification when it ends (default 10; 0: at once).")),
 		p("group_wait_seconds", with(integer(), "minimum", 0, "maximum", 300, "description", "Hold even the first opening of a server this long so openings within it go out as one notification (default 0: the first at once).")),
+		p("security_updates_days", with(integer(), "minimum", 0, "maximum", 365, "description", "Open a medium alert when a server has reported pending security updates for this many days (default 0: off).")),
 		p("flapping", with(object(p("changes", with(integer(), "minimum", 3, "maximum", 100)), p("window_seconds", with(integer(), "minimum", 10, "maximum", 86400)),
 			p("stable_seconds", with(integer(), "minimum", 10, "maximum", 86400)), p("recovery_hold_seconds", with(integer(), "minimum", 0, "maximum", 600))),
 			"description", "Flap control: changes within window_seconds make a service flapping (one notification); stable_seconds calm ends it.")),

@@ -231,6 +231,33 @@ func apiOperations() []operation {
 		{Route: "PUT /api/v1/config/cost", Tag: "channels", Summary: "Set the electricity rate (per kWh) and currency (partial)", Auth: authOperator,
 			Body:   object(p("electricity_rate", with(schema{"type": "number"}, "minimum", 0, "maximum", 1000)), p("currency_symbol", with(str(), "maxLength", 10))),
 			Result: ref("CostConfig"), Errors: []int{422}},
+		{Route: "GET /api/v1/costs/summary", Tag: "servers", Summary: "Fleet electricity cost over a period (our shape; the original's route)", Auth: authOperator,
+			Doc:   costDoc,
+			Query: costQuery,
+			Result: object(p("period", str()), p("from", dateTime()), p("to", dateTime()), p("electricity_rate", num()), p("currency_symbol", str()),
+				p("server_count", integer()), p("servers_using_defaults", integer()), p("total_kwh", num()), p("total_cost", num()), p("total_avg_watts", num()),
+				p("daily_cost", num()), p("monthly_cost", num()), p("yearly_cost", num())), Errors: []int{422}},
+		{Route: "GET /api/v1/costs/summary/monthly", Tag: "servers", Summary: "Fleet electricity cost per calendar month (our shape)", Auth: authOperator,
+			Query: []param{{Name: "months", Desc: "1-12 (default 12), this month included.", Schema: integer()}},
+			Result: object(p("electricity_rate", num()), p("currency_symbol", str()), p("total_kwh", num()), p("total_cost", num()),
+				p("months", arrayOf(object(p("month", str()), p("days", integer()), p("kwh", num()), p("cost", num()))))), Errors: []int{422}},
+		{Route: "GET /api/v1/costs/breakdown", Tag: "servers", Summary: "Electricity cost per server, the most expensive first (our shape)", Auth: authOperator,
+			Doc: costDoc, Query: costQuery,
+			Result: object(p("period", str()), p("from", dateTime()), p("to", dateTime()), p("electricity_rate", num()), p("currency_symbol", str()),
+				p("total_kwh", num()), p("total_cost", num()), p("servers", arrayOf(object(p("server_id", str()), p("name", str()), p("machine_type", str()),
+					p("machine_category", nullable(str())), p("machine_category_source", nullable(str())), p("idle_watts", integer()), p("tdp_watts", integer()),
+					p("watts_defaulted", boolean()), p("cpu_avg_percent", nullable(num())), p("hours_online", num()), p("avg_watts", num()),
+					p("kwh", num()), p("cost", num()), p("daily_cost", num()), p("monthly_cost", num()))))), Errors: []int{422}},
+		{Route: "GET /api/v1/costs/history", Tag: "servers", Summary: "Fleet electricity cost per UTC day (our shape)", Auth: authOperator,
+			Doc: costDoc, Query: costQuery,
+			Result: object(p("period", str()), p("from", dateTime()), p("to", dateTime()), p("electricity_rate", num()), p("currency_symbol", str()),
+				p("total_kwh", num()), p("total_cost", num()), p("days", arrayOf(object(p("date", str()), p("kwh", num()), p("cost", num()))))), Errors: []int{422}},
+		{Route: "GET /api/v1/servers/{id}/costs/history", Tag: "servers", Summary: "One server's electricity cost per UTC day (our shape)", Auth: authOperator,
+			Doc: costDoc, Query: costQuery,
+			Result: object(p("server_id", str()), p("period", str()), p("from", dateTime()), p("to", dateTime()), p("electricity_rate", num()), p("currency_symbol", str()),
+				p("idle_watts", integer()), p("tdp_watts", integer()), p("watts_defaulted", boolean()), p("machine_category", nullable(str())), p("machine_type", str()),
+				p("total_kwh", num()), p("total_cost", num()), p("days", arrayOf(object(p("date", str()), p("hours_online", num()), p("cpu_avg_percent", nullable(num())),
+					p("avg_watts", num()), p("kwh", num()), p("cost", num()))))), Errors: []int{404, 422}},
 		{Route: "GET /api/v1/actions", Tag: "actions", Summary: "List actions, newest first", Auth: authOperator,
 			Query: append([]param{{Name: "server_id", Desc: "Only this server's actions.", Schema: str()}}, actionQuery...), Result: ref("ActionPage"), Errors: []int{422}},
 		{Route: "POST /api/v1/actions", Tag: "actions", Summary: "Create an action of a whitelisted type (the original's route)", Auth: authOperator,
@@ -291,3 +318,10 @@ var actionQuery = []param{
 	{Name: "limit", Desc: "Page size.", Schema: with(integer(), "minimum", 1, "maximum", 100, "default", 50)},
 	{Name: "offset", Desc: "Rows to skip.", Schema: with(integer(), "minimum", 0, "default", 0)},
 }
+
+// costDoc and costQuery describe the cost routes' estimate and period.
+const costDoc = "Power = idle_watts + (tdp_watts - idle_watts) × the day's measured CPU use (category defaults when unset, watts_defaulted). Servers count 24/7 from when they were added; workstations only the hours they reported. The current electricity rate prices the whole period. Periods are UTC days, today included. An unknown period answers 422 {detail:{code:INVALID_PERIOD}}."
+
+var costQuery = []param{{Name: "period", Desc: "7d, 30d (default), 90d or 12m (365 days).", Schema: enum("7d", "30d", "90d", "12m")}}
+
+func num() schema { return schema{"type": "number"} }

@@ -40,6 +40,7 @@ type Store interface {
 	MetricsBetween(ctx context.Context, serverID string, from, to time.Time) ([]homelabcmd.MetricPoint, error)
 	MetricsTier(ctx context.Context, serverID, tier string, from, to time.Time) ([]homelabcmd.MetricPoint, error)
 	ServiceUptime(ctx context.Context, serverID, name string, since time.Time) (*float64, error)
+	HourlyCPU(ctx context.Context, serverID string, from time.Time) (map[string][]homelabcmd.HourCPU, error)
 	AuthStore
 	UserStore
 	RegistrationStore

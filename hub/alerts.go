@@ -18,7 +18,8 @@ import (
 func (e *Engine) evaluate(ctx context.Context, tx homelabcmd.Tx, cfg alerting.Config, saved *homelabcmd.SavedHeartbeat, hb *homelabcmd.Heartbeat,
 	expected []homelabcmd.ExpectedService, replay, watched bool) (_ int, err error) {
 	id := saved.Server.ID
-	in := alerting.Input{Server: saved.Server, Metrics: hb.Metrics, Services: hb.Services, Replay: replay, Expected: expected, Unwatched: !watched}
+	in := alerting.Input{Server: saved.Server, Metrics: hb.Metrics, Services: hb.Services, Replay: replay, Expected: expected, Unwatched: !watched,
+		SecurityUpdates: hb.SecurityUpdates}
 	if hb.Containers != nil {
 		in.Containers = make([]homelabcmd.ServiceReport, len(hb.Containers))
 		for i := range hb.Containers {

@@ -276,6 +276,21 @@ func updateServerFromHeartbeat(ctx context.Context, tx *Tx, id string, hb *homel
 	if c := hb.CPUInfo; c != nil {
 		add("cpu_model", c.CPUModel)
 		add("cpu_cores", c.CPUCores)
+		arch := ""
+		if hb.OSInfo != nil && hb.OSInfo.Architecture != nil {
+			arch = *hb.OSInfo.Architecture
+		}
+		model := ""
+		if c.CPUModel != nil {
+			model = *c.CPUModel
+		}
+		if cat := homelabcmd.InferMachineCategory(model, arch); cat != "" {
+			// The operator's choice (source "user") wins over the guess.
+			add("machine_category", cat)
+			n := itoa(len(args))
+			sets[len(sets)-1] = "machine_category = CASE WHEN machine_category_source = 'user' THEN machine_category ELSE $" + n + " END"
+			sets = append(sets, "machine_category_source = CASE WHEN machine_category_source = 'user' THEN 'user' ELSE 'auto' END")
+		}
 	}
 	if hb.AgentVersion != nil {
 		add("agent_version", *hb.AgentVersion)

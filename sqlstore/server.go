@@ -13,7 +13,8 @@ const serverColumns = `id, guid, hostname, display_name, ip_address, status, mac
 	is_paused, paused_at, is_inactive, inactive_since, last_seen,
 	os_distribution, os_version, kernel_version, architecture, cpu_model, cpu_cores,
 	agent_version, agent_mode, updates_available, security_updates, tdp_watts,
-	filesystems, network_interfaces, created_at, updated_at, clock_offset_ms, clock_skewed, tags, capabilities`
+	filesystems, network_interfaces, created_at, updated_at, clock_offset_ms, clock_skewed, tags, capabilities,
+	machine_category, machine_category_source, idle_watts`
 
 type scanner interface{ Scan(dest ...any) error }
 
@@ -27,7 +28,8 @@ func scanServer(row scanner) (*homelabcmd.Server, error) {
 		&s.IsPaused, &pausedAt, &s.IsInactive, &inactiveSince, &lastSeen,
 		&s.OSDistribution, &s.OSVersion, &s.KernelVersion, &s.Architecture, &s.CPUModel, &s.CPUCores,
 		&s.AgentVersion, &s.AgentMode, &s.UpdatesAvail, &s.SecurityUpdates, &s.TDPWatts,
-		&fs, &nics, &s.CreatedAt, &s.UpdatedAt, &offset, &s.ClockSkewed, &tags, &caps)
+		&fs, &nics, &s.CreatedAt, &s.UpdatedAt, &offset, &s.ClockSkewed, &tags, &caps,
+		&s.MachineCategory, &s.MachineCategorySource, &s.IdleWatts)
 	if err != nil {
 		return nil, err
 	}
@@ -125,6 +127,28 @@ func (db *DB) UpdateServer(ctx context.Context, id string, upd homelabcmd.Server
 		}
 		if upd.MachineType != nil {
 			add("machine_type", *upd.MachineType)
+		}
+		if upd.IdleWatts != nil {
+			add("idle_watts", *upd.IdleWatts)
+		}
+		if c := upd.MachineCategory; c != nil {
+			src := homelabcmd.CategorySourceUser
+			if upd.MachineCategorySource != nil && *upd.MachineCategorySource != "" {
+				src = *upd.MachineCategorySource
+			}
+			if *c == "" {
+				add("machine_category", nil)
+				add("machine_category_source", nil)
+			} else {
+				add("machine_category", *c)
+				add("machine_category_source", src)
+			}
+		} else if s := upd.MachineCategorySource; s != nil {
+			if *s == "" {
+				add("machine_category_source", nil)
+			} else {
+				add("machine_category_source", *s)
+			}
 		}
 		if upd.Tags != nil {
 			b, _ := json.Marshal(*upd.Tags)

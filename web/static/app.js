@@ -12,6 +12,7 @@ import * as settings from './pages/settings.js';
 import * as checks from './pages/checks.js';
 import * as login from './pages/login.js';
 import * as machines from './pages/machines.js';
+import * as costs from './pages/costs.js';
 import { initTheme } from './theme.js';
 
 const routes = [
@@ -20,6 +21,7 @@ const routes = [
   [/^\/alerts$/, alerts, 'alerts'],
   [/^\/actions$/, actions, 'actions'],
   [/^\/machines$/, machines, 'machines'],
+  [/^\/costs$/, costs, 'costs'],
   [/^\/checks$/, checks, 'checks'],
   [/^\/checks\/(\d+)$/, checks, 'checks'],
   [/^\/settings$/, settings, 'settings'],

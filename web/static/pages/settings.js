@@ -177,6 +177,8 @@ export function mount(root, ctx) {
         numberField('thr-flap-hold', 'flapping.recovery_hold_seconds', 'Recovery hold', 0, 600, 'seconds up before "resolved" is told'),
         numberField('thr-crash-restarts', 'crash_loop.restarts', 'Crash loop at', 2, 64, 'restarts…'),
         numberField('thr-crash-window', 'crash_loop.window_seconds', '…within', 10, 86400, 'seconds')),
+      group('Package updates',
+        numberField('thr-security-days', 'security_updates_days', 'Security updates pending for', 0, 365, 'days before a medium alert (0: off)')),
       h('div', { class: 'form-actions', 'data-needs': 'admin' }, h('button', { type: 'submit', class: 'btn btn-primary' }, 'Save thresholds')));
     form.addEventListener('submit', async (e) => {
       e.preventDefault();
