@@ -117,3 +117,23 @@ func TestContainerRestartLoop(t *testing.T) {
 		t.Fatalf("opened %+v, want one high container_loop alert", opened)
 	}
 }
+
+// Docker may flag an OOM kill only after the die event the alert opened
+// on: the open alert learns it (recorded, not notified again), once.
+func TestContainerAlertLearnsOOMKill(t *testing.T) {
+	s := newSim(ctr("db", false))
+	code := 137
+	killed := crep(homelabcmd.ContainerReport{Name: "db", State: "exited", ExitCode: &code})
+	oom := crep(homelabcmd.ContainerReport{Name: "db", State: "exited", ExitCode: &code, OOMKilled: true})
+	if res := s.containers(t0, nil, []homelabcmd.ServiceReport{killed}); len(res.Transitions) != 1 || strings.Contains(*res.Transitions[0].Alert.Message, "OOM") {
+		t.Fatalf("killed: %+v", res.Transitions)
+	}
+	res := s.containers(t0.Add(time.Second), nil, []homelabcmd.ServiceReport{oom})
+	if len(res.Transitions) != 1 || res.Transitions[0].Kind != Escalated || res.Transitions[0].Notify ||
+		!strings.Contains(*res.Transitions[0].Alert.Message, "OOM-killed") || res.Transitions[0].Alert.Severity != homelabcmd.SeverityMedium {
+		t.Fatalf("OOM learnt: %+v", res.Transitions)
+	}
+	if res := s.containers(t0.Add(2*time.Second), nil, []homelabcmd.ServiceReport{oom}); len(res.Transitions) != 0 {
+		t.Fatalf("OOM learnt twice: %+v", res.Transitions)
+	}
+}

@@ -1,6 +1,7 @@
 package alerting
 
 import (
+	"strings"
 	"time"
 
 	"github.com/homelabcmd/homelabcmd"
@@ -281,6 +282,7 @@ func (e *eval) units(kind homelabcmd.UnitKind, reports []homelabcmd.ServiceRepor
 				if e.calm(&st) {
 					st.FlappingSince = nil // stably down: the open alert says so
 				}
+				e.learnOOM(exp, r, a)
 				break
 			}
 			if e.stale || st.GraceUntil != nil && e.now.Before(*st.GraceUntil) {
@@ -320,6 +322,21 @@ func (e *eval) grace(st *State, r homelabcmd.ServiceReport) {
 			st.GraceUntil = ptr(end)
 		}
 	}
+}
+
+// learnOOM rewrites the open alert of a container reported OOM-killed
+// after it opened without saying so (Docker may flag the kill only after
+// the die event the alert opened on): recorded, not notified again.
+func (e *eval) learnOOM(exp homelabcmd.ExpectedService, r homelabcmd.ServiceReport, a *homelabcmd.Alert) {
+	const oom = "OOM-killed"
+	if exp.Kind != homelabcmd.KindContainer || r.StatusReason == nil || !strings.Contains(*r.StatusReason, oom) ||
+		a.Message != nil && strings.Contains(*a.Message, oom) {
+		return
+	}
+	t := unitDownText(exp.Kind, exp.ServiceName, e.in.Server.Name, string(r.Status)+" ("+*r.StatusReason+")")
+	u := *a
+	u.Title, u.Message, u.UpdatedAt = t.title, ptr(t.message), e.now
+	e.out.Transitions = append(e.out.Transitions, Transition{Kind: Escalated, Alert: u})
 }
 
 func serviceAlert(exp homelabcmd.ExpectedService, server string, t text) homelabcmd.Alert {
