@@ -173,9 +173,15 @@ func (s *Server) handleCostBreakdown(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, err)
 		return
 	}
+	// Costliest first; costs are rounded to the cent, so energy decides
+	// between equal ones (a server that ran a few minutes before one that
+	// did not run at all).
 	sort.SliceStable(costs, func(i, j int) bool {
 		if costs[i].Cost != costs[j].Cost {
 			return costs[i].Cost > costs[j].Cost
+		}
+		if costs[i].KWh != costs[j].KWh {
+			return costs[i].KWh > costs[j].KWh
 		}
 		return costs[i].ServerID < costs[j].ServerID
 	})
