@@ -125,18 +125,38 @@ func round(v float64, places int) float64 {
 	return float64(int64(v*p+0.5)) / p
 }
 
+// costReport is what every cost route starts from: the period asked for
+// and the estimate of each server over it.
+type costReport struct {
+	period   string
+	from, to time.Time
+	cfg      costConfig
+	costs    []*serverCost
+}
+
+// costsForPeriod reads ?period= and estimates the servers (only one when
+// only is set); nil after writing the error.
+func (s *Server) costsForPeriod(w http.ResponseWriter, r *http.Request, only *homelabcmd.Server) *costReport {
+	period, from, to, ok := s.costPeriod(w, r)
+	if !ok {
+		return nil
+	}
+	cfg, costs, err := s.estimate(r, only, from, to)
+	if err != nil {
+		s.writeError(w, r, err)
+		return nil
+	}
+	return &costReport{period: period, from: from, to: to, cfg: cfg, costs: costs}
+}
+
 // handleCostSummary is GET /costs/summary: the fleet's totals over the
 // period, and daily, monthly (30 d) and yearly figures at that rate.
 func (s *Server) handleCostSummary(w http.ResponseWriter, r *http.Request) {
-	period, from, to, ok := s.costPeriod(w, r)
-	if !ok {
+	rep := s.costsForPeriod(w, r, nil)
+	if rep == nil {
 		return
 	}
-	cfg, costs, err := s.estimate(r, nil, from, to)
-	if err != nil {
-		s.writeError(w, r, err)
-		return
-	}
+	cfg, costs, from, to := rep.cfg, rep.costs, rep.from, rep.to
 	var kwh, cost, watts float64
 	defaulted := 0
 	for _, c := range costs {
@@ -153,7 +173,7 @@ func (s *Server) handleCostSummary(w http.ResponseWriter, r *http.Request) {
 		daily = cost / days
 	}
 	writeJSON(w, http.StatusOK, map[string]any{
-		"period": period, "from": from, "to": to,
+		"period": rep.period, "from": from, "to": to,
 		"electricity_rate": cfg.ElectricityRate, "currency_symbol": cfg.CurrencySymbol,
 		"server_count": len(costs), "servers_using_defaults": defaulted,
 		"total_kwh": round(kwh, 3), "total_cost": round(cost, 2), "total_avg_watts": round(watts, 2),
@@ -164,15 +184,11 @@ func (s *Server) handleCostSummary(w http.ResponseWriter, r *http.Request) {
 // handleCostBreakdown is GET /costs/breakdown: one row per server, the
 // most expensive first.
 func (s *Server) handleCostBreakdown(w http.ResponseWriter, r *http.Request) {
-	period, from, to, ok := s.costPeriod(w, r)
-	if !ok {
+	rep := s.costsForPeriod(w, r, nil)
+	if rep == nil {
 		return
 	}
-	cfg, costs, err := s.estimate(r, nil, from, to)
-	if err != nil {
-		s.writeError(w, r, err)
-		return
-	}
+	cfg, costs, from, to := rep.cfg, rep.costs, rep.from, rep.to
 	// Costliest first; costs are rounded to the cent, so energy decides
 	// between equal ones (a server that ran a few minutes before one that
 	// did not run at all).
@@ -191,7 +207,7 @@ func (s *Server) handleCostBreakdown(w http.ResponseWriter, r *http.Request) {
 		kwh += c.KWh
 	}
 	writeJSON(w, http.StatusOK, map[string]any{
-		"period": period, "from": from, "to": to,
+		"period": rep.period, "from": from, "to": to,
 		"electricity_rate": cfg.ElectricityRate, "currency_symbol": cfg.CurrencySymbol,
 		"servers": costs, "total_kwh": round(kwh, 3), "total_cost": round(total, 2),
 	})
@@ -233,18 +249,14 @@ func sumDays(costs []*serverCost) ([]dayTotal, float64, float64) {
 
 // handleCostHistory is GET /costs/history: the fleet's cost per UTC day.
 func (s *Server) handleCostHistory(w http.ResponseWriter, r *http.Request) {
-	period, from, to, ok := s.costPeriod(w, r)
-	if !ok {
+	rep := s.costsForPeriod(w, r, nil)
+	if rep == nil {
 		return
 	}
-	cfg, costs, err := s.estimate(r, nil, from, to)
-	if err != nil {
-		s.writeError(w, r, err)
-		return
-	}
+	cfg, costs, from, to := rep.cfg, rep.costs, rep.from, rep.to
 	days, kwh, total := sumDays(costs)
 	writeJSON(w, http.StatusOK, map[string]any{
-		"period": period, "from": from, "to": to,
+		"period": rep.period, "from": from, "to": to,
 		"electricity_rate": cfg.ElectricityRate, "currency_symbol": cfg.CurrencySymbol,
 		"days": days, "total_kwh": kwh, "total_cost": total,
 	})
@@ -258,18 +270,14 @@ func (s *Server) handleServerCostHistory(w http.ResponseWriter, r *http.Request)
 		s.writeError(w, r, err)
 		return
 	}
-	period, from, to, ok := s.costPeriod(w, r)
-	if !ok {
+	rep := s.costsForPeriod(w, r, srv)
+	if rep == nil {
 		return
 	}
-	cfg, costs, err := s.estimate(r, srv, from, to)
-	if err != nil {
-		s.writeError(w, r, err)
-		return
-	}
+	cfg, costs, from, to := rep.cfg, rep.costs, rep.from, rep.to
 	c := costs[0]
 	writeJSON(w, http.StatusOK, map[string]any{
-		"server_id": srv.ID, "period": period, "from": from, "to": to,
+		"server_id": srv.ID, "period": rep.period, "from": from, "to": to,
 		"electricity_rate": cfg.ElectricityRate, "currency_symbol": cfg.CurrencySymbol,
 		"idle_watts": c.IdleWatts, "tdp_watts": c.TDPWatts, "watts_defaulted": c.WattsDefaulted,
 		"machine_category": c.MachineCategory, "machine_type": c.MachineType,
