@@ -42,6 +42,10 @@ type Alert struct {
 	// ResolutionReason says why it resolved when no rule resolved it
 	// ("expected service deleted"); nil otherwise.
 	ResolutionReason *string `json:"resolution_reason"`
+	// AcknowledgedBy and ResolvedBy name who did it by hand (the audit
+	// name: a user, "token:<name>", "api-key", "mcp:…"); nil for the rules.
+	AcknowledgedBy *string `json:"acknowledged_by"`
+	ResolvedBy     *string `json:"resolved_by"`
 }
 
 // DedupKey is the key under which only one unresolved alert may exist.

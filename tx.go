@@ -151,10 +151,10 @@ type AlertTx interface {
 	MarkAlertNotified(ctx context.Context, id int64, at time.Time) error
 	// AcknowledgeAlert acknowledges an open alert and returns it as stored
 	// (unchanged when not open). ENOTFOUND.
-	AcknowledgeAlert(ctx context.Context, id int64) (*Alert, error)
+	AcknowledgeAlert(ctx context.Context, id int64, by string) (*Alert, error)
 	// ResolveAlert resolves an unresolved alert by hand and returns it as
 	// stored. ENOTFOUND.
-	ResolveAlert(ctx context.Context, id int64) (*Alert, error)
+	ResolveAlert(ctx context.Context, id int64, by string) (*Alert, error)
 	// RecoveriesDue returns the unresolved alerts whose rule state records
 	// a recovery (RecoveredAt) at or before cut, with their servers.
 	RecoveriesDue(ctx context.Context, cut time.Time) ([]RecoveryDue, error)

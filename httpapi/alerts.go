@@ -126,12 +126,12 @@ func (s *Server) handleAcknowledgeAlert(w http.ResponseWriter, r *http.Request) 
 		s.writeError(w, r, err)
 		return
 	}
-	a, err := s.engine.AcknowledgeAlert(r.Context(), id)
+	a, err := s.engine.AcknowledgeAlert(r.Context(), id, actor(r))
 	if err != nil {
 		s.writeError(w, r, err)
 		return
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"id": a.ID, "status": a.Status, "acknowledged_at": a.AcknowledgedAt})
+	writeJSON(w, http.StatusOK, map[string]any{"id": a.ID, "status": a.Status, "acknowledged_at": a.AcknowledgedAt, "acknowledged_by": a.AcknowledgedBy})
 }
 
 func (s *Server) handleResolveAlert(w http.ResponseWriter, r *http.Request) {
@@ -140,12 +140,12 @@ func (s *Server) handleResolveAlert(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, err)
 		return
 	}
-	a, err := s.engine.ResolveAlert(r.Context(), id)
+	a, err := s.engine.ResolveAlert(r.Context(), id, actor(r))
 	if err != nil {
 		s.writeError(w, r, err)
 		return
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"id": a.ID, "status": a.Status, "resolved_at": a.ResolvedAt, "auto_resolved": a.AutoResolved})
+	writeJSON(w, http.StatusOK, map[string]any{"id": a.ID, "status": a.Status, "resolved_at": a.ResolvedAt, "auto_resolved": a.AutoResolved, "resolved_by": a.ResolvedBy})
 }
 
 // testMessage is what POST …/channels/{cid}/test sends.

@@ -10,6 +10,8 @@ import (
 	"sync/atomic"
 	"testing"
 	"time"
+
+	"github.com/homelabcmd/homelabcmd"
 )
 
 func TestAlertsAPI(t *testing.T) {
@@ -41,6 +43,9 @@ func TestAlertsAPI(t *testing.T) {
 		ack := a.op("POST", path+"/acknowledge", nil)
 		expectStatus(t, ack, 200)
 		first := ack.json(t)["acknowledged_at"]
+		if by := ack.json(t)["acknowledged_by"]; by != homelabcmd.ActorAPIKey {
+			t.Errorf("acknowledged_by = %v, want the caller's audit name", by)
+		}
 		if again := a.op("POST", path+"/acknowledge", nil).json(t); again["acknowledged_at"] != first || again["status"] != "acknowledged" {
 			t.Fatalf("second acknowledge = %v", again)
 		}
@@ -60,7 +65,7 @@ func TestAlertsAPI(t *testing.T) {
 			t.Fatalf("open alerts after a second failure: %d", len(page.Alerts))
 		}
 		res := a.op("POST", fmt.Sprintf("/api/v1/alerts/%d/resolve", int64(page.Alerts[0]["id"].(float64))), nil).json(t)
-		if res["status"] != "resolved" || res["auto_resolved"] != false {
+		if res["status"] != "resolved" || res["auto_resolved"] != false || res["resolved_by"] != homelabcmd.ActorAPIKey {
 			t.Fatalf("resolve = %v", res)
 		}
 

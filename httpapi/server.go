@@ -69,8 +69,8 @@ type Engine interface {
 	CancelAction(ctx context.Context, id int64, actor string) (*homelabcmd.Action, error)
 	ClaimCommands(ctx context.Context, serverID string) ([]homelabcmd.PendingCommand, error)
 	CompleteAction(ctx context.Context, serverID string, id int64, r homelabcmd.ActionResult) (*homelabcmd.Action, error)
-	AcknowledgeAlert(ctx context.Context, id int64) (*homelabcmd.Alert, error)
-	ResolveAlert(ctx context.Context, id int64) (*homelabcmd.Alert, error)
+	AcknowledgeAlert(ctx context.Context, id int64, by string) (*homelabcmd.Alert, error)
+	ResolveAlert(ctx context.Context, id int64, by string) (*homelabcmd.Alert, error)
 	Thresholds(ctx context.Context) (alerting.Thresholds, error)
 	UpdateThresholds(ctx context.Context, p alerting.ThresholdsPatch) (alerting.Thresholds, []string, error)
 	Pinned() map[string]alerting.Pin

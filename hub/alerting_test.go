@@ -108,7 +108,8 @@ func TestServiceAlertsWithOutbox(t *testing.T) {
 				plex = a
 			}
 		}
-		if a, err := db.AcknowledgeAlert(ctx, plex.ID); err != nil || a.Status != homelabcmd.AlertAcknowledged {
+		if a, err := db.AcknowledgeAlert(ctx, plex.ID, "alice"); err != nil || a.Status != homelabcmd.AlertAcknowledged ||
+			a.AcknowledgedBy == nil || *a.AcknowledgedBy != "alice" {
 			t.Fatalf("acknowledge = %+v, %v", a, err)
 		}
 		clk.advance(time.Minute)
@@ -119,7 +120,10 @@ func TestServiceAlertsWithOutbox(t *testing.T) {
 		}
 		// The resolution reaches "all" only ("urgent" does not want resolutions).
 		mustEvents(t, db, "opened", "opened", "resolved")
-		if _, err := db.AcknowledgeAlert(ctx, plex.ID); homelabcmd.ErrorCode(err) != homelabcmd.EINVALIDSTATE {
+		if a.AcknowledgedBy == nil || *a.AcknowledgedBy != "alice" || a.ResolvedBy != nil {
+			t.Errorf("auto-resolved alert: acknowledged_by %v, resolved_by %v", a.AcknowledgedBy, a.ResolvedBy)
+		}
+		if _, err := db.AcknowledgeAlert(ctx, plex.ID, "alice"); homelabcmd.ErrorCode(err) != homelabcmd.EINVALIDSTATE {
 			t.Errorf("acknowledging a resolved alert: %v", err)
 		}
 	})

@@ -295,10 +295,10 @@ func (o *outbox) markHeldResolved(ctx context.Context, tx homelabcmd.Tx, a homel
 // reminders but not its auto-resolve; it is allowed while the service is
 // still down. Acknowledging twice returns the first time. ENOTFOUND, and
 // EINVALIDSTATE for a resolved alert.
-func (e *Engine) AcknowledgeAlert(ctx context.Context, id int64) (*homelabcmd.Alert, error) {
+func (e *Engine) AcknowledgeAlert(ctx context.Context, id int64, by string) (*homelabcmd.Alert, error) {
 	var out *homelabcmd.Alert
 	err := e.store.InTx(ctx, func(tx homelabcmd.Tx) error {
-		a, err := tx.AcknowledgeAlert(ctx, id)
+		a, err := tx.AcknowledgeAlert(ctx, id, by)
 		if err != nil {
 			return err
 		}
@@ -315,10 +315,10 @@ func (e *Engine) AcknowledgeAlert(ctx context.Context, id int64) (*homelabcmd.Al
 // ResolveAlert resolves an open or acknowledged alert by hand
 // (auto_resolved false); resolving twice returns the stored values. If the
 // condition persists, the next evaluation opens a new alert. ENOTFOUND.
-func (e *Engine) ResolveAlert(ctx context.Context, id int64) (*homelabcmd.Alert, error) {
+func (e *Engine) ResolveAlert(ctx context.Context, id int64, by string) (*homelabcmd.Alert, error) {
 	var out *homelabcmd.Alert
 	err := e.store.InTx(ctx, func(tx homelabcmd.Tx) (err error) {
-		if out, err = tx.ResolveAlert(ctx, id); err == nil {
+		if out, err = tx.ResolveAlert(ctx, id, by); err == nil {
 			announceAlert(tx, out)
 		}
 		return err

@@ -29,7 +29,7 @@ type Reader interface {
 
 // Operator is what the write tools need of the engine.
 type Operator interface {
-	AcknowledgeAlert(ctx context.Context, id int64) (*homelabcmd.Alert, error)
+	AcknowledgeAlert(ctx context.Context, id int64, by string) (*homelabcmd.Alert, error)
 	CreateRestart(ctx context.Context, serverID, service, actor string) (*homelabcmd.Action, error)
 }
 

@@ -251,7 +251,7 @@ func (t tools) acknowledge(ctx context.Context, req *mcp.CallToolRequest, in ack
 	if err := mayOperate(req); err != nil {
 		return nil, ackOut{}, err
 	}
-	a, err := t.o.AcknowledgeAlert(ctx, in.AlertID)
+	a, err := t.o.AcknowledgeAlert(ctx, in.AlertID, actorOf(req))
 	if err != nil {
 		return nil, ackOut{}, toolError(err)
 	}

@@ -9,7 +9,7 @@ import (
 )
 
 const alertColumns = `id, server_id, alert_type, severity, status, title, message, service_name,
-	threshold_value, actual_value, created_at, updated_at, acknowledged_at, resolved_at, auto_resolved, notified_at, resolution_reason`
+	threshold_value, actual_value, created_at, updated_at, acknowledged_at, resolved_at, auto_resolved, notified_at, resolution_reason, acknowledged_by, resolved_by`
 
 func scanAlert(row scanner) (*homelabcmd.Alert, error) {
 	return scanAlertWith(row)
@@ -20,7 +20,8 @@ func scanAlertWith(row scanner, extra ...any) (*homelabcmd.Alert, error) {
 	var a homelabcmd.Alert
 	var ack, res, notified sql.NullTime
 	if err := row.Scan(append([]any{&a.ID, &a.ServerID, &a.AlertType, &a.Severity, &a.Status, &a.Title, &a.Message, &a.ServiceName,
-		&a.ThresholdValue, &a.ActualValue, &a.CreatedAt, &a.UpdatedAt, &ack, &res, &a.AutoResolved, &notified, &a.ResolutionReason}, extra...)...); err != nil {
+		&a.ThresholdValue, &a.ActualValue, &a.CreatedAt, &a.UpdatedAt, &ack, &res, &a.AutoResolved, &notified, &a.ResolutionReason,
+		&a.AcknowledgedBy, &a.ResolvedBy}, extra...)...); err != nil {
 		return nil, err
 	}
 	a.CreatedAt, a.UpdatedAt = a.CreatedAt.UTC(), a.UpdatedAt.UTC()

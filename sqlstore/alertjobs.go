@@ -12,9 +12,9 @@ import (
 
 // AcknowledgeAlert acknowledges an open alert and returns it as stored
 // (unchanged when it is not open). ENOTFOUND.
-func (tx *Tx) AcknowledgeAlert(ctx context.Context, id int64) (*homelabcmd.Alert, error) {
-	if _, err := tx.ExecContext(ctx, `UPDATE alerts SET status = 'acknowledged', acknowledged_at = $1, updated_at = $1
-		WHERE id = $2 AND status = 'open'`, tx.now, id); err != nil {
+func (tx *Tx) AcknowledgeAlert(ctx context.Context, id int64, by string) (*homelabcmd.Alert, error) {
+	if _, err := tx.ExecContext(ctx, `UPDATE alerts SET status = 'acknowledged', acknowledged_at = $1, updated_at = $1, acknowledged_by = $3
+		WHERE id = $2 AND status = 'open'`, tx.now, id, by); err != nil {
 		return nil, err
 	}
 	return tx.findAlert(ctx, id)
@@ -22,9 +22,9 @@ func (tx *Tx) AcknowledgeAlert(ctx context.Context, id int64) (*homelabcmd.Alert
 
 // ResolveAlert resolves an unresolved alert by hand (auto_resolved false)
 // and returns it as stored. ENOTFOUND.
-func (tx *Tx) ResolveAlert(ctx context.Context, id int64) (*homelabcmd.Alert, error) {
-	if _, err := tx.ExecContext(ctx, `UPDATE alerts SET status = 'resolved', resolved_at = $1, updated_at = $1, auto_resolved = FALSE
-		WHERE id = $2 AND status <> 'resolved'`, tx.now, id); err != nil {
+func (tx *Tx) ResolveAlert(ctx context.Context, id int64, by string) (*homelabcmd.Alert, error) {
+	if _, err := tx.ExecContext(ctx, `UPDATE alerts SET status = 'resolved', resolved_at = $1, updated_at = $1, auto_resolved = FALSE, resolved_by = $3
+		WHERE id = $2 AND status <> 'resolved'`, tx.now, id, by); err != nil {
 		return nil, err
 	}
 	return tx.findAlert(ctx, id)
