@@ -21,7 +21,8 @@ func alertOperations() []operation {
 		p("created_at", dateTime()), p("updated_at", dateTime()), p("acknowledged_at", nullable(dateTime())), p("resolved_at", nullable(dateTime())),
 		p("auto_resolved", boolean()), p("can_acknowledge", boolean()), p("can_resolve", boolean()),
 		p("notified_at", with(nullable(dateTime()), "description", "When its opening was notified; null while not (opened on a paused server).")),
-		p("resolution_reason", with(nullable(str()), "description", "Why it resolved when no rule resolved it, e.g. expected service deleted.")))
+		p("resolution_reason", with(nullable(str()), "description", "Why it resolved when no rule resolved it, e.g. expected service deleted.")),
+		p("acknowledged_by", with(nullable(str()), "description", "Who did it by hand (a user, token:<name>, api-key, mcp:…); null for the rules.")), p("resolved_by", with(nullable(str()), "description", "Who did it by hand (a user, token:<name>, api-key, mcp:…); null for the rules.")))
 	pct := with(integer(), "minimum", 0, "maximum", 100)
 	metric := object(p("high_percent", pct), p("critical_percent", pct), p("sustained_seconds", with(integer(), "minimum", 0, "maximum", 600)),
 		opt("sustained_heartbeats", nullable(with(integer(), "minimum", 0, "maximum", 10))))
@@ -70,10 +71,10 @@ func alertOperations() []operation {
 		{Route: "GET /api/v1/alerts/{alid}", Tag: "alerts", Summary: "Get an alert", Auth: authOperator, Result: alert, Errors: []int{404, 422}},
 		{Route: "POST /api/v1/alerts/{alid}/acknowledge", Tag: "alerts", Summary: "Acknowledge an alert (stops reminders)", Auth: authOperator,
 			Doc:    "Allowed while the service is still down; the alert still resolves by itself when the condition clears. Idempotent.",
-			Result: object(p("id", integer()), p("status", enum("acknowledged")), p("acknowledged_at", dateTime())), Errors: []int{400, 404, 422}},
+			Result: object(p("id", integer()), p("status", enum("acknowledged")), p("acknowledged_at", dateTime()), p("acknowledged_by", nullable(str()))), Errors: []int{400, 404, 422}},
 		{Route: "POST /api/v1/alerts/{alid}/resolve", Tag: "alerts", Summary: "Resolve an alert by hand", Auth: authOperator,
 			Doc:    "If the condition persists, the next evaluation opens a new alert. Idempotent.",
-			Result: object(p("id", integer()), p("status", enum("resolved")), p("resolved_at", dateTime()), p("auto_resolved", boolean())), Errors: []int{404, 422}},
+			Result: object(p("id", integer()), p("status", enum("resolved")), p("resolved_at", dateTime()), p("auto_resolved", boolean()), p("resolved_by", nullable(str()))), Errors: []int{404, 422}},
 		{Route: "GET /api/v1/config", Tag: "alerts", Summary: "Thresholds and the original's notifications setting", Auth: authOperator,
 			Doc:    "Compatibility with the original hub: notifications.slack_webhook_url is \"********\" when a channel named \"slack\" exists; cooldowns are the reminder intervals.",
 			Result: object(p("thresholds", thresholds), p("notifications", legacyNotifications))},

@@ -13,6 +13,23 @@ let hub, browser, context, page;
 
 const running = (name, pid = 1000) => ({ name, status: 'running', pid, memory_mb: 120.5, cpu_percent: 1.5 });
 
+// styleIs waits until the element now matching selector has the computed
+// style value, and fails naming the last value seen.
+async function styleIs(page, selector, prop, want) {
+  try {
+    await page.waitForFunction(([sel, p, w]) => {
+      const e = document.querySelector(sel);
+      return e !== null && getComputedStyle(e)[p] === w;
+    }, [selector, prop, want], { timeout: 5000 });
+  } catch {
+    const got = await page.evaluate(([sel, p]) => {
+      const e = document.querySelector(sel);
+      return e === null ? 'no element' : getComputedStyle(e)[p];
+    }, [selector, prop]);
+    assert.equal(got, want, `${prop} of ${selector}`);
+  }
+}
+
 async function seed() {
   // nas-1: a day of metrics (the 24h chart), plex and sonarr running.
   const now = Date.now();
@@ -127,8 +144,10 @@ describe('dashboard', { timeout: 180000 }, () => {
     await page.waitForSelector('li.svc[data-service="plex"][data-status="stopped"]', { timeout: 15000 });
     console.log(`service row turned red ${Date.now() - t0} ms after the heartbeat`);
     assert.ok(await page.evaluate(() => window.__noReload), 'the page must not reload');
-    assert.equal(await plex.evaluate((e) => getComputedStyle(e).borderLeftColor), RED);
-    assert.equal(await plex.locator('.light').evaluate((e) => getComputedStyle(e).backgroundColor), RED);
+    // The row may be drawn again (event, then refresh) between finding it
+    // and reading its style: read both from the row that is there now.
+    await styleIs(page, 'li.svc[data-service="plex"]', 'borderLeftColor', RED);
+    await styleIs(page, 'li.svc[data-service="plex"] .light', 'backgroundColor', RED);
     assert.match(await plex.locator('.status').textContent(), /Stopped/, 'status in words, not colour alone');
     await plex.locator('[data-action=restart]').waitFor();
   });
@@ -224,7 +243,7 @@ describe('dashboard', { timeout: 180000 }, () => {
     await row.locator('button:has-text("Acknowledge")').click();
     await page.waitForSelector('.toast:has-text("Alert acknowledged")');
     await page.selectOption('#alert-status', 'acknowledged');
-    await page.waitForSelector(`tr[data-alert-id="${open[0].id}"][data-status="acknowledged"]`);
+    await page.waitForSelector(`tr[data-alert-id="${open[0].id}"][data-status="acknowledged"]:has-text("acknowledged by")`);
     await page.screenshot({ path: path.join(artifacts, 'alerts.png'), fullPage: true });
   });
 

@@ -70,7 +70,9 @@ export function mount(root, ctx) {
         h('td', { 'data-label': 'Alert' }, h('strong', {}, a.title), a.message ? h('div', { class: 'small muted' }, a.message) : null),
         h('td', { 'data-label': 'Server' }, h('a', { href: `/servers/${encodeURIComponent(a.server_id)}` }, a.server_name || a.server_id)),
         h('td', { 'data-label': 'Status' }, h('span', { class: `status status-text-${STATUS_LOOK[a.status]?.[2] || 'unknown'}` }, `${icon} ${word}`),
-          a.auto_resolved ? h('div', { class: 'small muted' }, 'auto-resolved') : null),
+          a.auto_resolved ? h('div', { class: 'small muted' }, 'auto-resolved') : null,
+          a.resolved_by ? h('div', { class: 'small muted' }, `by ${a.resolved_by}`)
+            : a.acknowledged_by ? h('div', { class: 'small muted' }, `acknowledged by ${a.acknowledged_by}`) : null),
         h('td', { 'data-label': 'Raised' }, ago(a.created_at)),
         h('td', { class: 'actions' },
           a.status === 'open' ? h('button', {
