@@ -49,6 +49,7 @@ export function mountChannels(box, ctx) {
     const parts = [`${c.min_severity || 'medium'} and up`];
     if (c.server_ids && c.server_ids.length) parts.push(`servers ${c.server_ids.join(', ')}`);
     if (c.alert_types && c.alert_types.length) parts.push(`kinds ${c.alert_types.join(', ')}`);
+    if (c.severities && c.severities.length) parts.push(`severities ${c.severities.join(', ')}`);
     return h('div', { class: 'small muted', 'data-testid': 'routing' }, 'Only ', parts.join(' · '));
   }
 
