@@ -255,9 +255,14 @@ func build(cfg *agent.Config, logger *slog.Logger, withOutbox bool) (*agent.Agen
 	}
 	a.Checks = probes.SetChecks
 	var pkgs updates.Source
+	var pkgCheck *updates.Collector
 	if cfg.PackageUpdates {
 		if pkgs = updates.Detect(); pkgs != nil {
-			a.Collectors = append(a.Collectors, &updates.Collector{Source: pkgs, Delay: updates.DefaultDelay, Logger: logger.With("part", "updates")})
+			if apt, ok := pkgs.(*updates.Apt); ok && cfg.AptConfig != "" {
+				apt.Env = append(apt.Env, "APT_CONFIG="+cfg.AptConfig)
+			}
+			pkgCheck = &updates.Collector{Source: pkgs, Delay: cfg.PackageCheckDelay, Logger: logger.With("part", "updates")}
+			a.Collectors = append(a.Collectors, pkgCheck)
 		}
 	}
 	release := units.Close
@@ -287,7 +292,10 @@ func build(cfg *agent.Config, logger *slog.Logger, withOutbox bool) (*agent.Agen
 		a.Commands, a.Line = exec.Handle, &line
 		// Installing updates is for a readwrite agent only.
 		if ap, ok := pkgs.(updates.Applier); ok && cfg.Mode == "readwrite" {
-			exec.ApplyUpdates = ap.Apply
+			exec.ApplyUpdates = func(ctx context.Context) (string, *bool, error) {
+				defer pkgCheck.Recheck() // the next full heartbeat reports what is left
+				return ap.Apply(ctx)
+			}
 			a.Capabilities = append(a.Capabilities, homelabcmd.CapUpdates)
 		}
 		closeUnits := units.Close
