@@ -50,6 +50,8 @@ type Config struct {
 	TLSInsecureSkipVerify bool
 	// PackageUpdates: check for and report package updates (agent/updates).
 	PackageUpdates bool
+	// PackageKit: list updates through PackageKit when it is on the bus.
+	PackageKit bool
 	// PackageCheckDelay holds the first update check after the start.
 	PackageCheckDelay time.Duration
 	// AptConfig is an apt configuration file used instead of the

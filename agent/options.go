@@ -66,6 +66,8 @@ func agentOptions(c *Config) []option.Option {
 			}, str(&c.Mode)),
 		o("package_updates", "true", "", "check for package updates (apt or dnf, in the background, every 6 h and when the package database changes) and report them",
 			func(v any) error { return setBool(&c.PackageUpdates, v) }, func() string { return strconv.FormatBool(c.PackageUpdates) }),
+		o("packagekit", "true", "", "list updates through PackageKit over D-Bus when it runs or can be started on the system bus (milliseconds of CPU a check instead of apt's seconds); updates are still applied with apt or dnf",
+			func(v any) error { return setBool(&c.PackageKit, v) }, func() string { return strconv.FormatBool(c.PackageKit) }),
 		o("package_check_delay", "2m", "", "how long after the agent starts the first update check waits (a boot is busy enough), 0 to 24 h",
 			func(v any) error { return setDuration(&c.PackageCheckDelay, v, time.Second) }, dur(&c.PackageCheckDelay)),
 		o("apt_config", "", "the machine's", "apt configuration file used for listing and applying updates (`APT_CONFIG`): apt and dpkg work on the package world it names, e.g. a chroot's",
