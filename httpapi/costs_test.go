@@ -1,9 +1,12 @@
 package httpapi_test
 
 import (
+	"context"
 	"math"
 	"testing"
 	"time"
+
+	"github.com/homelabcmd/homelabcmd/hub"
 )
 
 // Workstations and electricity cost: the machine category inferred by
@@ -88,5 +91,48 @@ func TestMachineCategoryAndCosts(t *testing.T) {
 		}
 		expectFieldError(t, a.op("GET", "/api/v1/costs/summary/monthly?months=13", nil), "query.months")
 		expectCode(t, a.op("GET", "/api/v1/servers/ghost/costs/history", nil), 404, "NOT_FOUND")
+	})
+}
+
+// Past days come from the daily snapshots: a rate change reprices today,
+// not the days already captured.
+func TestCostHistoryKeepsSnapshots(t *testing.T) {
+	if now := time.Now().UTC(); now.Sub(now.Truncate(24*time.Hour)) < time.Minute {
+		time.Sleep(time.Minute)
+	}
+	forEachAPI(t, func(t *testing.T, a *api) {
+		ctx := context.Background()
+		// A server added three days ago (on the store's clock).
+		a.db.Now = func() time.Time { return time.Now().Add(-72 * time.Hour) }
+		expectStatus(t, a.op("POST", "/api/v1/servers", map[string]any{"id": "rack", "hostname": "rack"}), 201)
+		a.db.Now = time.Now
+		expectStatus(t, a.op("PUT", "/api/v1/servers/rack", map[string]any{"idle_watts": 50, "tdp_watts": 50}), 200)
+		expectStatus(t, a.op("PUT", "/api/v1/config/cost", map[string]any{"electricity_rate": 0.25}), 200)
+		if n, err := hub.CaptureDailyCosts(ctx, a.db, time.Now()); err != nil || n != 3 {
+			t.Fatalf("capture stored %d, %v", n, err)
+		}
+		history := func() []any {
+			h := a.op("GET", "/api/v1/servers/rack/costs/history?period=7d", nil).json(t)
+			return h["days"].([]any)
+		}
+		before := history()
+		expectStatus(t, a.op("PUT", "/api/v1/config/cost", map[string]any{"electricity_rate": 0.50}), 200)
+		after := history()
+		if len(before) != 7 || len(after) != 7 {
+			t.Fatalf("days %d %d", len(before), len(after))
+		}
+		yesterday := before[5].(map[string]any)
+		if yesterday["kwh"] != 1.2 || yesterday["cost"] != 0.3 || after[5].(map[string]any)["cost"] != 0.3 {
+			t.Fatalf("yesterday before %v after %v", yesterday, after[5])
+		}
+		today, todayAfter := before[6].(map[string]any), after[6].(map[string]any)
+		if todayAfter["cost"].(float64) < 1.9*today["cost"].(float64) {
+			t.Fatalf("today not repriced: %v → %v", today, todayAfter)
+		}
+		// The fleet history and summary use the same days.
+		fleet := a.op("GET", "/api/v1/costs/history?period=7d", nil).json(t)["days"].([]any)
+		if fleet[5].(map[string]any)["cost"] != 0.3 {
+			t.Fatalf("fleet yesterday %v", fleet[5])
+		}
 	})
 }
