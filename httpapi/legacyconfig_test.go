@@ -188,3 +188,26 @@ func TestLegacyNotificationToggles(t *testing.T) {
 		}
 	})
 }
+
+// A channel's severity set through the channels API: stored, shown,
+// cleared with [], and an unknown severity is a 422 naming the field.
+func TestChannelSeveritiesAPI(t *testing.T) {
+	forEachAPI(t, func(t *testing.T, a *api) {
+		r := a.op("POST", "/api/v1/notifications/channels", map[string]any{"name": "phone", "type": "ntfy", "config": map[string]any{"topic": "t"},
+			"min_severity": "low", "severities": []string{"low", "critical"}})
+		expectStatus(t, r, 201)
+		c := r.json(t)
+		if jsonString(c["severities"]) != `["low","critical"]` {
+			t.Fatalf("created %s", r.Body)
+		}
+		path := "/api/v1/notifications/channels/" + jsonString(c["id"])
+		expectFieldError(t, a.op("PUT", path, map[string]any{"severities": []string{"urgent"}}), "body.severities")
+		expectFieldError(t, a.op("POST", "/api/v1/notifications/channels", map[string]any{"name": "x", "type": "ntfy", "config": map[string]any{"topic": "t"},
+			"severities": []string{"HIGH"}}), "body.severities")
+		r = a.op("PUT", path, map[string]any{"severities": []string{}})
+		expectStatus(t, r, 200)
+		if jsonString(r.json(t)["severities"]) != `[]` {
+			t.Fatalf("cleared %s", r.Body)
+		}
+	})
+}
