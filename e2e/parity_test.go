@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net/http"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -15,6 +16,8 @@ import (
 	"github.com/homelabcmd/homelabcmd"
 	"github.com/homelabcmd/homelabcmd/agent/systemd/fakesystemd"
 	"github.com/homelabcmd/homelabcmd/agent/updates/apttest"
+	"github.com/homelabcmd/homelabcmd/agent/updates/packagekit"
+	"github.com/homelabcmd/homelabcmd/agent/updates/packagekit/fakepackagekit"
 )
 
 // v1Agent plays the original HomelabCmd v1 agent against the real hub: it
@@ -170,4 +173,41 @@ func TestApplyUpdatesEndToEnd(t *testing.T) {
 func hostNeedsReboot() bool {
 	_, err := os.Stat("/var/run/reboot-required")
 	return err == nil
+}
+
+// Where PackageKit runs, the real agent lists updates through it over
+// D-Bus (here a fake PackageKit on a private bus, given to the agent as
+// its system bus) and the hub shows them: no apt-get runs for the list.
+func TestAgentListsUpdatesThroughPackageKit(t *testing.T) {
+	_, pkBus := fakepackagekit.New(t,
+		fakepackagekit.Package{Name: "openssl", Arch: "amd64", Installed: "3.0.13-1", Update: "3.0.14-1", Repo: "debian-security", Info: packagekit.InfoSecurity},
+		fakepackagekit.Package{Name: "curl", Arch: "amd64", Installed: "7.88.1-10", Update: "7.88.1-11", Repo: "debian"})
+	if _, err := exec.LookPath("apt-get"); err != nil {
+		t.Skip("the agent looks for a package manager first (apt-get missing)")
+	}
+	t.Setenv("DBUS_SYSTEM_BUS_ADDRESS", pkBus) // the agent's system bus
+	_, bus := fakesystemd.New(t)
+	h := StartHub(t, t.TempDir(), []string{"HOMELAB_CMD_LOCAL_AGENT=false", "HOMELAB_CMD_API_KEY=" + testAPIKey})
+	a := StartAgent(t, fmt.Sprintf("hub_url: %s\nserver_id: e2e-nas\napi_key: %s\nheartbeat_interval: 5\nsystemd_bus_address: %q\noutbox_dir: %s\n"+
+		"package_updates: true\npackage_check_delay: 0\n", h.URL, testAPIKey, bus, filepath.Join(t.TempDir(), "outbox")), "-v")
+	var p struct {
+		Total    int                  `json:"total_count"`
+		Security int                  `json:"security_count"`
+		Packages []homelabcmd.Package `json:"packages"`
+	}
+	deadline := time.Now().Add(60 * time.Second) // only against a hang
+	for api(t, "GET", h.URL+"/api/v1/servers/e2e-nas/packages", "", &p); p.Total != 2; api(t, "GET", h.URL+"/api/v1/servers/e2e-nas/packages", "", &p) {
+		if time.Now().After(deadline) {
+			t.Fatalf("packages %+v", p)
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	if p.Security != 1 || !strings.Contains(a.Output(), "listing package updates through PackageKit") {
+		t.Fatalf("packages %+v", p)
+	}
+	for _, pkg := range p.Packages {
+		if pkg.Name == "openssl" && (pkg.CurrentVersion != "3.0.13-1" || pkg.NewVersion != "3.0.14-1" || !pkg.IsSecurity) {
+			t.Fatalf("openssl %+v", pkg)
+		}
+	}
 }
