@@ -31,6 +31,14 @@ func (c *Channel) Validate() error {
 	if c.AlertTypes == nil {
 		c.AlertTypes = []string{}
 	}
+	if c.Severities == nil {
+		c.Severities = []string{}
+	}
+	for _, s := range c.Severities {
+		if err := ValidateSeverity("severities", s); err != nil {
+			return err
+		}
+	}
 	for _, id := range c.ServerIDs {
 		if ValidateServerID(id) != nil {
 			return FieldError("server_ids", "%q is not a server id", id)
@@ -64,6 +72,9 @@ func (c *Channel) Apply(u ChannelUpdate) error {
 	}
 	if u.AlertTypes != nil {
 		c.AlertTypes = *u.AlertTypes
+	}
+	if u.Severities != nil {
+		c.Severities = *u.Severities
 	}
 	return c.Validate()
 }

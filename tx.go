@@ -280,8 +280,12 @@ type Channel struct {
 	SendResolved bool `json:"send_resolved"`
 	// ServerIDs and AlertTypes limit the channel to those servers and
 	// alert kinds; empty means all.
-	ServerIDs  []string  `json:"server_ids"`
-	AlertTypes []string  `json:"alert_types"`
+	ServerIDs  []string `json:"server_ids"`
+	AlertTypes []string `json:"alert_types"`
+	// Severities limits the channel to these severities (on top of
+	// MinSeverity); empty means all. The original's per-severity toggles
+	// (notify_on_critical, notify_on_high) need it.
+	Severities []string  `json:"severities"`
 	Enabled    bool      `json:"enabled"`
 	CreatedAt  time.Time `json:"created_at"`
 	UpdatedAt  time.Time `json:"updated_at"`
@@ -296,6 +300,7 @@ type ChannelUpdate struct {
 	Enabled      *bool           `json:"enabled"`
 	ServerIDs    *[]string       `json:"server_ids"`
 	AlertTypes   *[]string       `json:"alert_types"`
+	Severities   *[]string       `json:"severities"`
 }
 
 // OutboxMessage is a rendered notification for one channel. AlertID is 0

@@ -50,6 +50,14 @@ type Config struct {
 	TLSInsecureSkipVerify bool
 	// PackageUpdates: check for and report package updates (agent/updates).
 	PackageUpdates bool
+	// PackageKit: list updates through PackageKit when it is on the bus.
+	PackageKit bool
+	// PackageCheckDelay holds the first update check after the start.
+	PackageCheckDelay time.Duration
+	// AptConfig is an apt configuration file used instead of the
+	// machine's (APT_CONFIG): apt and dpkg then work on the package world
+	// it names (a chroot, a container's root, a test's throwaway root).
+	AptConfig string
 
 	// SystemdBusAddress is the D-Bus address of systemd ("" = the system bus).
 	SystemdBusAddress string
@@ -154,6 +162,14 @@ func (c *Config) Validate(forDryRun bool) error {
 	}
 	if c.OutboxDir == "" {
 		bad("outbox_dir", "required")
+	}
+	if c.PackageCheckDelay < 0 || c.PackageCheckDelay > 24*time.Hour {
+		bad("package_check_delay", "%v is out of range: 0 to 24 hours", c.PackageCheckDelay)
+	}
+	if c.AptConfig != "" {
+		if _, err := os.Stat(c.AptConfig); err != nil {
+			bad("apt_config", "%v", err)
+		}
 	}
 	if c.OutboxMaxBytes < 64<<10 {
 		bad("outbox_max_bytes", "%d is too small: at least 64KB", c.OutboxMaxBytes)

@@ -17,10 +17,11 @@ type ChannelSpec struct {
 	MinSeverity  string `yaml:"min_severity"`
 	SendResolved *bool  `yaml:"send_resolved"`
 	Enabled      *bool  `yaml:"enabled"`
-	// ServerIDs and AlertTypes limit the channel to these servers and
-	// alert kinds (routing); absent means every one.
+	// ServerIDs, AlertTypes and Severities limit the channel to these
+	// servers, alert kinds and severities (routing); absent means every one.
 	ServerIDs  *[]string      `yaml:"server_ids"`
 	AlertTypes *[]string      `yaml:"alert_types"`
+	Severities *[]string      `yaml:"severities"`
 	Config     map[string]any `yaml:"config"`
 }
 

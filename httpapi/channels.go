@@ -67,6 +67,7 @@ type createChannelRequest struct {
 	Enabled      *bool           `json:"enabled"`
 	ServerIDs    []string        `json:"server_ids"`
 	AlertTypes   []string        `json:"alert_types"`
+	Severities   []string        `json:"severities"`
 }
 
 func (s *Server) handleCreateChannel(w http.ResponseWriter, r *http.Request) {
@@ -83,7 +84,7 @@ func (s *Server) handleCreateChannel(w http.ResponseWriter, r *http.Request) {
 	if req.Enabled != nil {
 		c.Enabled = *req.Enabled
 	}
-	c.ServerIDs, c.AlertTypes = req.ServerIDs, req.AlertTypes
+	c.ServerIDs, c.AlertTypes, c.Severities = req.ServerIDs, req.AlertTypes, req.Severities
 	err := s.engine.CreateChannel(r.Context(), c)
 	if err == nil {
 		c, err = channelResponse(c)

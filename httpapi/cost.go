@@ -11,21 +11,12 @@ import (
 )
 
 // costConfig is the original's electricity cost setting.
-type costConfig struct {
-	ElectricityRate float64    `json:"electricity_rate"`
-	CurrencySymbol  string     `json:"currency_symbol"`
-	UpdatedAt       *time.Time `json:"updated_at"`
-}
+type costConfig = homelabcmd.CostConfig
 
-const costKey = "cost"
+const costKey = homelabcmd.CostConfigKey
 
 func (s *Server) costConfig(ctx context.Context) (costConfig, error) {
-	c := costConfig{ElectricityRate: 0.24, CurrencySymbol: "£"} // the original's defaults
-	v, ok, err := s.store.GetConfig(ctx, costKey)
-	if err != nil || !ok {
-		return c, err
-	}
-	return c, json.Unmarshal([]byte(v), &c)
+	return homelabcmd.LoadCostConfig(ctx, s.store.GetConfig)
 }
 
 // handleGetCost is the original's GET /config/cost.

@@ -13,8 +13,9 @@ import (
 // our design, the contract names only the routes). Power per server is
 // idle + (full - idle) × measured CPU use per day, from the server's
 // idle_watts/tdp_watts or its category's defaults; servers count 24/7,
-// workstations only the hours they reported. The current rate prices the
-// whole period.
+// workstations only the hours they reported. Finished days come from the
+// daily snapshots (priced at their day's rate, hub.CaptureDailyCosts)
+// where there is one; the current rate prices the other days.
 
 // costPeriods are the periods the cost routes accept (days covered,
 // today included).
@@ -78,6 +79,11 @@ func (s *Server) estimate(r *http.Request, only *homelabcmd.Server, from, to tim
 	if err != nil {
 		return cfg, nil, err
 	}
+	// Finished days with a snapshot keep the cost they had at their rate.
+	snaps, err := s.store.DailyCosts(r.Context(), id, from.Format(time.DateOnly), to.Format(time.DateOnly))
+	if err != nil {
+		return cfg, nil, err
+	}
 	periodDays := to.Sub(from).Hours() / 24
 	out := make([]*serverCost, 0, len(servers))
 	for _, srv := range servers {
@@ -86,6 +92,11 @@ func (s *Server) estimate(r *http.Request, only *homelabcmd.Server, from, to tim
 			MachineCategory: srv.MachineCategory, MachineCategorySource: srv.MachineCategorySource,
 			IdleWatts: idle, TDPWatts: full, WattsDefaulted: def}
 		sc.Days = homelabcmd.EstimateDays(srv, hours[srv.ID], from, to, cfg.ElectricityRate)
+		for i, d := range sc.Days {
+			if snap, ok := snaps[srv.ID][d.Date]; ok {
+				sc.Days[i] = snap.DayCost
+			}
+		}
 		var cpuSum, cpuHours, wattHours float64
 		for _, d := range sc.Days {
 			sc.HoursOnline += d.HoursOnline

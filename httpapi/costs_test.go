@@ -1,9 +1,12 @@
 package httpapi_test
 
 import (
+	"context"
 	"math"
 	"testing"
 	"time"
+
+	"github.com/homelabcmd/homelabcmd/hub"
 )
 
 // Workstations and electricity cost: the machine category inferred by
@@ -11,7 +14,7 @@ import (
 // cost routes' estimate from measured CPU use.
 func TestMachineCategoryAndCosts(t *testing.T) {
 	forEachAPI(t, func(t *testing.T, a *api) {
-		awayFromUTCMidnight()
+		awayFromUTCMidnight(30 * time.Second)
 		now := time.Now()
 		for i, cpu := range []float64{40, 60} {
 			m := hb("rack", now.Add(time.Duration(i-2)*time.Second))
@@ -88,16 +91,58 @@ func TestMachineCategoryAndCosts(t *testing.T) {
 	})
 }
 
-// awayFromUTCMidnight waits until the UTC day has at least 30 s left and
-// began at least 10 s ago: the estimate is per UTC day, and a subtest's
-// samples and its check of "today" must fall on the same day.
-func awayFromUTCMidnight() {
+// Past days come from the daily snapshots: a rate change reprices today,
+// not the days already captured.
+func TestCostHistoryKeepsSnapshots(t *testing.T) {
+	forEachAPI(t, func(t *testing.T, a *api) {
+		// The test reads "yesterday" several times: keep clear of midnight UTC.
+		awayFromUTCMidnight(time.Minute)
+		ctx := context.Background()
+		// A server added three days ago (on the store's clock).
+		a.db.Now = func() time.Time { return time.Now().Add(-72 * time.Hour) }
+		expectStatus(t, a.op("POST", "/api/v1/servers", map[string]any{"id": "rack", "hostname": "rack"}), 201)
+		a.db.Now = time.Now
+		expectStatus(t, a.op("PUT", "/api/v1/servers/rack", map[string]any{"idle_watts": 50, "tdp_watts": 50}), 200)
+		expectStatus(t, a.op("PUT", "/api/v1/config/cost", map[string]any{"electricity_rate": 0.25}), 200)
+		if n, err := hub.CaptureDailyCosts(ctx, a.db, time.Now()); err != nil || n != 3 {
+			t.Fatalf("capture stored %d, %v", n, err)
+		}
+		history := func() []any {
+			h := a.op("GET", "/api/v1/servers/rack/costs/history?period=7d", nil).json(t)
+			return h["days"].([]any)
+		}
+		before := history()
+		expectStatus(t, a.op("PUT", "/api/v1/config/cost", map[string]any{"electricity_rate": 0.50}), 200)
+		after := history()
+		if len(before) != 7 || len(after) != 7 {
+			t.Fatalf("days %d %d", len(before), len(after))
+		}
+		yesterday := before[5].(map[string]any)
+		if yesterday["kwh"] != 1.2 || yesterday["cost"] != 0.3 || after[5].(map[string]any)["cost"] != 0.3 {
+			t.Fatalf("yesterday before %v after %v", yesterday, after[5])
+		}
+		today, todayAfter := before[6].(map[string]any), after[6].(map[string]any)
+		if todayAfter["cost"].(float64) < 1.9*today["cost"].(float64) {
+			t.Fatalf("today not repriced: %v → %v", today, todayAfter)
+		}
+		// The fleet history and summary use the same days.
+		fleet := a.op("GET", "/api/v1/costs/history?period=7d", nil).json(t)["days"].([]any)
+		if fleet[5].(map[string]any)["cost"] != 0.3 {
+			t.Fatalf("fleet yesterday %v", fleet[5])
+		}
+	})
+}
+
+// awayFromUTCMidnight waits until the UTC day began at least margin ago and
+// has at least margin left: the estimate is per UTC day, and a subtest's
+// samples and its checks of "today" must fall on the same day.
+func awayFromUTCMidnight(margin time.Duration) {
 	now := time.Now().UTC()
 	since := now.Sub(now.Truncate(24 * time.Hour))
 	switch {
-	case since < 10*time.Second:
-		time.Sleep(10*time.Second - since)
-	case since > 24*time.Hour-30*time.Second:
-		time.Sleep(24*time.Hour - since + 10*time.Second)
+	case since < margin:
+		time.Sleep(margin - since)
+	case since > 24*time.Hour-margin:
+		time.Sleep(24*time.Hour - since + margin)
 	}
 }

@@ -21,22 +21,85 @@ import (
 // legacySlackChannel is the channel the original's slack_webhook_url maps to.
 const legacySlackChannel = "slack"
 
-func (s *Server) legacyNotifications(ctx context.Context, th alerting.Thresholds) (map[string]any, error) {
+// legacyTogglesKey stores the original's toggles (they outlive the channel:
+// the original kept them with no webhook set).
+const legacyTogglesKey = "legacy_notification_toggles"
+
+// legacyToggles are the original's switches that we apply to the "slack"
+// channel: critical and high alerts each need theirs (medium always went
+// out); resolutions need both notify_on_remediation and
+// notify_on_auto_resolve, as the original's Slack notifier gated them
+// (contract §6.8; its action notifications were never sent).
+type legacyToggles struct {
+	Critical    bool `json:"notify_on_critical"`
+	High        bool `json:"notify_on_high"`
+	Remediation bool `json:"notify_on_remediation"`
+	AutoResolve bool `json:"notify_on_auto_resolve"`
+}
+
+func (s *Server) legacyToggles(ctx context.Context) (legacyToggles, error) {
+	t := legacyToggles{Critical: true, High: true, Remediation: true, AutoResolve: true}
+	v, ok, err := s.store.GetConfig(ctx, legacyTogglesKey)
+	if err == nil && ok {
+		err = json.Unmarshal([]byte(v), &t)
+	}
+	return t, err
+}
+
+// severities is the channel's severity set: medium always, critical and
+// high as toggled; nil (all) when both are on.
+func (t legacyToggles) severities() []string {
+	if t.Critical && t.High {
+		return []string{}
+	}
+	out := []string{homelabcmd.SeverityMedium}
+	if t.High {
+		out = append(out, homelabcmd.SeverityHigh)
+	}
+	if t.Critical {
+		out = append(out, homelabcmd.SeverityCritical)
+	}
+	return out
+}
+
+func (s *Server) legacySlack(ctx context.Context) (*homelabcmd.Channel, error) {
 	list, err := s.store.ListChannels(ctx)
 	if err != nil {
 		return nil, err
 	}
-	url, sendResolved := "", true
-	for _, c := range list {
-		if c.Name == legacySlackChannel && c.Type == "slack" {
-			url, sendResolved = "********", c.SendResolved // a secret: never shown
+	for i := range list {
+		if list[i].Name == legacySlackChannel {
+			return &list[i], nil
+		}
+	}
+	return nil, nil
+}
+
+func (s *Server) legacyNotifications(ctx context.Context, th alerting.Thresholds) (map[string]any, error) {
+	t, err := s.legacyToggles(ctx)
+	if err != nil {
+		return nil, err
+	}
+	c, err := s.legacySlack(ctx)
+	if err != nil {
+		return nil, err
+	}
+	url := ""
+	if c != nil && c.Type == "slack" {
+		// The channel is what is applied: show it (an edit through the
+		// channels API included). A secret URL is never shown.
+		url = "********"
+		t.Critical = notify.TakesSeverity(c, homelabcmd.SeverityCritical)
+		t.High = notify.TakesSeverity(c, homelabcmd.SeverityHigh)
+		if t.Remediation {
+			t.AutoResolve = c.SendResolved
 		}
 	}
 	return map[string]any{
 		"slack_webhook_url":  url,
 		"cooldowns":          map[string]int{"critical_minutes": th.Reminders.CriticalMinutes, "high_minutes": th.Reminders.HighMinutes},
-		"notify_on_critical": true, "notify_on_high": true, "notify_on_auto_resolve": sendResolved,
-		"notify_on_remediation": false, "notify_on_action_failure": false, "notify_on_action_success": false,
+		"notify_on_critical": t.Critical, "notify_on_high": t.High, "notify_on_auto_resolve": t.AutoResolve,
+		"notify_on_remediation": t.Remediation, "notify_on_action_failure": false, "notify_on_action_success": false,
 	}, nil
 }
 
@@ -58,12 +121,15 @@ func (s *Server) handleGetConfig(w http.ResponseWriter, r *http.Request) {
 
 // handlePutLegacyNotifications takes the original's partial notifications
 // setting: slack_webhook_url creates, updates or (when empty) removes the
-// "slack" channel; cooldowns set the reminder intervals;
-// notify_on_auto_resolve is the channel's "send resolved".
+// "slack" channel; cooldowns set the reminder intervals; the toggles are
+// stored and applied to that channel (legacyToggles).
 func (s *Server) handlePutLegacyNotifications(w http.ResponseWriter, r *http.Request) {
 	var body struct {
 		SlackWebhookURL     *string                  `json:"slack_webhook_url"`
 		Cooldowns           *alerting.RemindersPatch `json:"cooldowns"`
+		NotifyOnCritical    *bool                    `json:"notify_on_critical"`
+		NotifyOnHigh        *bool                    `json:"notify_on_high"`
+		NotifyOnRemediation *bool                    `json:"notify_on_remediation"`
 		NotifyOnAutoResolve *bool                    `json:"notify_on_auto_resolve"`
 	}
 	if err := decodeJSON(w, r, &body); err != nil {
@@ -87,16 +153,42 @@ func (s *Server) handlePutLegacyNotifications(w http.ResponseWriter, r *http.Req
 			updated = append(updated, "cooldowns"+c[len("reminders"):])
 		}
 	}
-	if body.SlackWebhookURL != nil || body.NotifyOnAutoResolve != nil {
-		if err := s.applyLegacySlack(ctx, body.SlackWebhookURL, body.NotifyOnAutoResolve); err != nil {
+	t, err := s.legacyToggles(ctx)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	toggles := []struct {
+		name string
+		in   *bool
+		to   *bool
+	}{{"notify_on_critical", body.NotifyOnCritical, &t.Critical}, {"notify_on_high", body.NotifyOnHigh, &t.High},
+		{"notify_on_remediation", body.NotifyOnRemediation, &t.Remediation}, {"notify_on_auto_resolve", body.NotifyOnAutoResolve, &t.AutoResolve}}
+	toggled := false
+	for _, f := range toggles {
+		if f.in != nil {
+			*f.to, toggled = *f.in, true
+		}
+	}
+	if body.SlackWebhookURL != nil || toggled {
+		if err := s.applyLegacySlack(ctx, body.SlackWebhookURL, t); err != nil {
 			s.writeError(w, r, err)
 			return
 		}
-		if body.SlackWebhookURL != nil {
-			updated = append(updated, "slack_webhook_url")
+	}
+	if toggled { // after the channel, which may refuse the URL (422)
+		b, _ := json.Marshal(t)
+		if err := s.store.SetConfig(ctx, legacyTogglesKey, string(b)); err != nil {
+			s.writeError(w, r, err)
+			return
 		}
-		if body.NotifyOnAutoResolve != nil {
-			updated = append(updated, "notify_on_auto_resolve")
+	}
+	if body.SlackWebhookURL != nil {
+		updated = append(updated, "slack_webhook_url")
+	}
+	for _, f := range toggles {
+		if f.in != nil {
+			updated = append(updated, f.name)
 		}
 	}
 	n, err := s.legacyNotifications(ctx, th)
@@ -107,39 +199,32 @@ func (s *Server) handlePutLegacyNotifications(w http.ResponseWriter, r *http.Req
 	writeJSON(w, http.StatusOK, map[string]any{"updated": updated, "notifications": n})
 }
 
-func (s *Server) applyLegacySlack(ctx context.Context, url *string, sendResolved *bool) error {
-	list, err := s.store.ListChannels(ctx)
+// applyLegacySlack creates, updates or removes the "slack" channel from
+// the webhook URL (nil: unchanged) and the toggles.
+func (s *Server) applyLegacySlack(ctx context.Context, url *string, t legacyToggles) error {
+	existing, err := s.legacySlack(ctx)
 	if err != nil {
 		return err
 	}
-	var existing *homelabcmd.Channel
-	for i := range list {
-		if list[i].Name == legacySlackChannel {
-			existing = &list[i]
-		}
-	}
+	sevs, resolved := t.severities(), t.Remediation && t.AutoResolve
 	switch {
 	case url != nil && *url == "" && existing != nil:
 		return s.store.DeleteChannel(ctx, existing.ID)
-	case url != nil && *url == "":
-		return nil
+	case url != nil && *url == "", url == nil && existing == nil:
+		return nil // the toggles wait for a webhook
 	case existing != nil:
-		upd := homelabcmd.ChannelUpdate{SendResolved: sendResolved}
+		upd := homelabcmd.ChannelUpdate{SendResolved: &resolved, Severities: &sevs}
 		if url != nil {
 			upd.Config, _ = json.Marshal(map[string]string{"webhook_url": *url})
 		}
 		_, err := s.engine.UpdateChannel(ctx, existing.ID, upd)
 		return err
-	case url == nil:
-		return homelabcmd.FieldError("slack_webhook_url", "no Slack webhook is set yet; send slack_webhook_url first")
 	}
 	cfg, _ := json.Marshal(map[string]string{"webhook_url": *url})
 	c := notify.NewChannel(legacySlackChannel, "slack", cfg)
 	// The original sent every severity to its webhook (medium included).
 	c.MinSeverity = homelabcmd.SeverityMedium
-	if sendResolved != nil {
-		c.SendResolved = *sendResolved
-	}
+	c.SendResolved, c.Severities = resolved, sevs
 	return s.engine.CreateChannel(ctx, c)
 }
 

@@ -1,6 +1,7 @@
 package httpapi_test
 
 import (
+	"context"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -116,6 +117,97 @@ func TestLegacyTestWebhook(t *testing.T) {
 		ch := a.op("GET", "/api/v1/notifications/channels", nil).json(t)["channels"].([]any)
 		if len(ch) != 1 || ch[0].(map[string]any)["min_severity"] != "medium" {
 			t.Fatalf("legacy slack channel %v", ch)
+		}
+	})
+}
+
+// The original's Settings page saves the whole notifications setting; its
+// toggles drive the "slack" channel: high alerts off leaves medium and
+// critical, and resolutions need notify_on_remediation and
+// notify_on_auto_resolve both (contract §6.8).
+func TestLegacyNotificationToggles(t *testing.T) {
+	forEachAPI(t, func(t *testing.T, a *api) {
+		ctx := context.Background()
+		// Toggles sent before any webhook are kept for it.
+		r := a.op("PUT", "/api/v1/config/notifications", map[string]any{"notify_on_high": false})
+		expectStatus(t, r, 200)
+		if n := r.json(t)["notifications"].(map[string]any); n["notify_on_high"] != false || n["notify_on_critical"] != true {
+			t.Fatalf("toggle without a webhook %s", r.Body)
+		}
+		// The body the original's Settings page sends.
+		r = a.op("PUT", "/api/v1/config/notifications", map[string]any{
+			"slack_webhook_url": "https://hooks.slack.example/services/T0/B0/secret", "cooldowns": map[string]any{"critical_minutes": 30, "high_minutes": 240},
+			"notify_on_critical": true, "notify_on_high": false, "notify_on_remediation": false,
+			"notify_on_action_failure": true, "notify_on_action_success": false, "notify_on_auto_resolve": true})
+		expectStatus(t, r, 200)
+		m := r.json(t)
+		n := m["notifications"].(map[string]any)
+		if n["notify_on_critical"] != true || n["notify_on_high"] != false || n["notify_on_remediation"] != false || n["notify_on_auto_resolve"] != true ||
+			jsonString(m["updated"]) != `["slack_webhook_url","notify_on_critical","notify_on_high","notify_on_remediation","notify_on_auto_resolve"]` {
+			t.Fatalf("after the Settings page's save %s", r.Body)
+		}
+		ch := a.op("GET", "/api/v1/notifications/channels", nil).json(t)["channels"].([]any)[0].(map[string]any)
+		if jsonString(ch["severities"]) != `["medium","critical"]` || ch["send_resolved"] != false || ch["min_severity"] != "medium" {
+			t.Fatalf("slack channel %v", ch)
+		}
+
+		// plex is critical (a high alert), smbd is not (medium): only smbd's
+		// opening is queued for Slack, and no resolution.
+		expectStatus(t, a.op("PUT", "/api/v1/config/thresholds", map[string]any{"flapping": map[string]any{"recovery_hold_seconds": 0}}), 200)
+		expectStatus(t, a.op("POST", "/api/v1/servers", map[string]any{"id": "nas", "hostname": "nas.lan"}), 201)
+		expectStatus(t, a.op("POST", "/api/v1/servers/nas/services", map[string]any{"service_name": "plex", "is_critical": true}), 201)
+		expectStatus(t, a.op("POST", "/api/v1/servers/nas/services", map[string]any{"service_name": "smbd"}), 201)
+		now := time.Now().UTC()
+		expectStatus(t, a.op("POST", "/api/v1/agents/heartbeat", hb("nas", now, svc("plex", "stopped"), svc("smbd", "stopped"))), 200)
+		expectStatus(t, a.op("POST", "/api/v1/agents/heartbeat", hb("nas", now.Add(time.Second), svc("plex", "running"), svc("smbd", "running"))), 200)
+		rows, err := a.db.ListOutbox(ctx, "", 100)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(rows) != 1 || rows[0].Event != "opened" {
+			t.Fatalf("outbox %+v, want smbd's opening only", rows)
+		}
+		alert, err := a.db.FindAlert(ctx, *rows[0].AlertID)
+		if err != nil || alert.Severity != "medium" {
+			t.Fatalf("queued alert %+v, %v", alert, err)
+		}
+
+		// Remediation back on: resolutions go out again.
+		r = a.op("PUT", "/api/v1/config/notifications", map[string]any{"notify_on_remediation": true, "notify_on_high": true})
+		if n := r.json(t)["notifications"].(map[string]any); n["notify_on_remediation"] != true || n["notify_on_auto_resolve"] != true || n["notify_on_high"] != true {
+			t.Fatalf("after turning remediation on %s", r.Body)
+		}
+		ch = a.op("GET", "/api/v1/notifications/channels", nil).json(t)["channels"].([]any)[0].(map[string]any)
+		if jsonString(ch["severities"]) != `[]` || ch["send_resolved"] != true {
+			t.Fatalf("slack channel %v", ch)
+		}
+		// A refused webhook stores no toggle.
+		expectFieldError(t, a.op("PUT", "/api/v1/config/notifications", map[string]any{"slack_webhook_url": "not a url", "notify_on_critical": false}), "body.config")
+		if n := a.op("GET", "/api/v1/config", nil).json(t)["notifications"].(map[string]any); n["notify_on_critical"] != true {
+			t.Fatalf("a refused save changed a toggle: %v", n)
+		}
+	})
+}
+
+// A channel's severity set through the channels API: stored, shown,
+// cleared with [], and an unknown severity is a 422 naming the field.
+func TestChannelSeveritiesAPI(t *testing.T) {
+	forEachAPI(t, func(t *testing.T, a *api) {
+		r := a.op("POST", "/api/v1/notifications/channels", map[string]any{"name": "phone", "type": "ntfy", "config": map[string]any{"topic": "t"},
+			"min_severity": "low", "severities": []string{"low", "critical"}})
+		expectStatus(t, r, 201)
+		c := r.json(t)
+		if jsonString(c["severities"]) != `["low","critical"]` {
+			t.Fatalf("created %s", r.Body)
+		}
+		path := "/api/v1/notifications/channels/" + jsonString(c["id"])
+		expectFieldError(t, a.op("PUT", path, map[string]any{"severities": []string{"urgent"}}), "body.severities")
+		expectFieldError(t, a.op("POST", "/api/v1/notifications/channels", map[string]any{"name": "x", "type": "ntfy", "config": map[string]any{"topic": "t"},
+			"severities": []string{"HIGH"}}), "body.severities")
+		r = a.op("PUT", path, map[string]any{"severities": []string{}})
+		expectStatus(t, r, 200)
+		if jsonString(r.json(t)["severities"]) != `[]` {
+			t.Fatalf("cleared %s", r.Body)
 		}
 	})
 }

@@ -44,10 +44,11 @@ func alertOperations() []operation {
 		p("config", with(object(), "description", "Provider config; secrets (tokens, passwords, webhook URLs) show as ********. Send them back unchanged to keep them.", "additionalProperties", true)),
 		p("min_severity", sev), p("send_resolved", boolean()), p("enabled", boolean()), p("created_at", dateTime()), p("updated_at", dateTime()),
 		p("server_ids", with(arrayOf(str()), "description", "Only alerts of these servers; empty: all.")),
-		p("alert_types", with(arrayOf(alertType), "description", "Only alerts of these kinds; empty: all.")))
+		p("alert_types", with(arrayOf(alertType), "description", "Only alerts of these kinds; empty: all.")),
+		p("severities", with(arrayOf(sev), "description", "Only alerts of these severities (and at least min_severity); empty: all.")))
 	channelBody := object(p("name", with(str(), "minLength", 1, "maxLength", 100)), p("type", kinds), p("config", with(object(), "additionalProperties", true)),
 		opt("min_severity", with(sev, "default", "medium")), opt("send_resolved", with(boolean(), "default", true)), opt("enabled", with(boolean(), "default", true)),
-		opt("server_ids", arrayOf(str())), opt("alert_types", arrayOf(alertType)))
+		opt("server_ids", arrayOf(str())), opt("alert_types", arrayOf(alertType)), opt("severities", arrayOf(sev)))
 	hhmm := with(str(), "pattern", `^([01][0-9]|2[0-3]):[0-5][0-9]$`)
 	days := arrayOf(enum("mon", "tue", "wed", "thu", "fri", "sat", "sun"))
 	window := object(p("id", integer()), p("name", str()), p("server_id", with(nullable(str()), "description", "null: fleet-wide.")),
@@ -79,9 +80,9 @@ func alertOperations() []operation {
 			Doc:    "Compatibility with the original hub: notifications.slack_webhook_url is \"********\" when a channel named \"slack\" exists; cooldowns are the reminder intervals.",
 			Result: object(p("thresholds", thresholds), p("notifications", legacyNotifications))},
 		{Route: "PUT /api/v1/config/notifications", Tag: "alerts", Summary: "Update the original's notifications setting", Auth: authOperator,
-			Doc: "slack_webhook_url creates, updates or (empty) removes the channel named \"slack\"; cooldowns set the reminder intervals (critical 5-1440, high 15-1440 minutes); notify_on_auto_resolve is that channel's send_resolved.",
+			Doc: "slack_webhook_url creates, updates or (empty) removes the channel named \"slack\"; cooldowns set the reminder intervals (critical 5-1440, high 15-1440 minutes); notify_on_critical and notify_on_high set that channel's severities (medium always goes out); notify_on_remediation and notify_on_auto_resolve together are its send_resolved. Toggles are kept when no webhook is set yet; notify_on_action_* are accepted and ignored (the original sent no action notifications).",
 			Body: object(p("slack_webhook_url", str()), p("cooldowns", object(p("critical_minutes", integer()), p("high_minutes", integer()))),
-				p("notify_on_auto_resolve", boolean())),
+				p("notify_on_critical", boolean()), p("notify_on_high", boolean()), p("notify_on_remediation", boolean()), p("notify_on_auto_resolve", boolean())),
 			Result: object(p("updated", arrayOf(str())), p("notifications", legacyNotifications))},
 		{Route: "GET /api/v1/alerts/pending", Tag: "alerts", Summary: "Metric breaches still inside their sustain window", Auth: authOperator,
 			Doc: "What will alert, and when: CPU or memory over its high threshold for less than sustained_seconds, with no alert open yet.",

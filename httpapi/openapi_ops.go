@@ -320,7 +320,7 @@ var actionQuery = []param{
 }
 
 // costDoc and costQuery describe the cost routes' estimate and period.
-const costDoc = "Power = idle_watts + (tdp_watts - idle_watts) × the day's measured CPU use (category defaults when unset, watts_defaulted). Servers count 24/7 from when they were added; workstations only the hours they reported. The current electricity rate prices the whole period. Periods are UTC days, today included. An unknown period answers 422 {detail:{code:INVALID_PERIOD}}."
+const costDoc = "Power = idle_watts + (tdp_watts - idle_watts) × the day's measured CPU use (category defaults when unset, watts_defaulted). Servers count 24/7 from when they were added; workstations only the hours they reported. Finished days come from the hub's daily snapshots, priced at the rate of their day (a later rate change leaves them); the current rate prices today and days without a snapshot. Periods are UTC days, today included. An unknown period answers 422 {detail:{code:INVALID_PERIOD}}."
 
 var costQuery = []param{{Name: "period", Desc: "7d, 30d (default), 90d or 12m (365 days).", Schema: enum("7d", "30d", "90d", "12m")}}
 

@@ -41,6 +41,9 @@ type Store interface {
 	MetricsTier(ctx context.Context, serverID, tier string, from, to time.Time) ([]homelabcmd.MetricPoint, error)
 	ServiceUptime(ctx context.Context, serverID, name string, since time.Time) (*float64, error)
 	HourlyCPU(ctx context.Context, serverID string, from time.Time) (map[string][]homelabcmd.HourCPU, error)
+	// DailyCosts returns the daily cost snapshots of [fromDay, toDay] by
+	// server and day.
+	DailyCosts(ctx context.Context, serverID, fromDay, toDay string) (map[string]map[string]homelabcmd.DailyCost, error)
 	AuthStore
 	UserStore
 	RegistrationStore

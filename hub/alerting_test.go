@@ -129,6 +129,43 @@ func TestServiceAlertsWithOutbox(t *testing.T) {
 	})
 }
 
+// A channel's severity set is stored and routes: a channel without
+// "high" hears the medium and critical service alerts but not the high one.
+func TestChannelSeveritiesRoute(t *testing.T) {
+	ctx := context.Background()
+	forEachDB(t, func(t *testing.T, db *fixture) {
+		clk := setupAlerting(t, db)
+		mustCreateServer(t, db, "nas")
+		mustExpect(t, db, "nas", "plex", true) // critical service: a high alert
+		c := &homelabcmd.Channel{Name: "no-high", Type: "webhook", Config: json.RawMessage(`{"url":"http://127.0.0.1:1/h","secret":"0123456789abcdef"}`),
+			MinSeverity: "medium", Severities: []string{"medium", "critical"}, SendResolved: true, Enabled: true}
+		if err := db.CreateChannel(ctx, c); err != nil {
+			t.Fatal(err)
+		}
+		got, err := db.FindChannel(ctx, c.ID)
+		if err != nil || len(got.Severities) != 2 || got.Severities[0] != "medium" || got.Severities[1] != "critical" {
+			t.Fatalf("stored channel %+v, %v", got, err)
+		}
+		mustIngest(t, db, heartbeat("nas", clk.now, report("plex", homelabcmd.StatusStopped)))
+		mustEvents(t, db) // high: not for this channel
+		mustExpect(t, db, "nas", "smbd", false)
+		clk.advance(time.Minute)
+		mustIngest(t, db, heartbeat("nas", clk.now, report("plex", homelabcmd.StatusStopped), report("smbd", homelabcmd.StatusFailed)))
+		mustEvents(t, db, "opened") // medium
+		all := []string{}
+		if _, err := db.UpdateChannel(ctx, c.ID, homelabcmd.ChannelUpdate{Severities: &all}); err != nil {
+			t.Fatal(err)
+		}
+		if got, _ := db.FindChannel(ctx, c.ID); len(got.Severities) != 0 {
+			t.Fatalf("cleared severities %v", got.Severities)
+		}
+		bad := []string{"urgent"}
+		if _, err := db.UpdateChannel(ctx, c.ID, homelabcmd.ChannelUpdate{Severities: &bad}); homelabcmd.ErrorCode(err) != homelabcmd.EINVALID {
+			t.Fatalf("unknown severity: %v", err)
+		}
+	})
+}
+
 func TestPausedServerRecordsWithoutNotifying(t *testing.T) {
 	ctx := context.Background()
 	forEachDB(t, func(t *testing.T, db *fixture) {

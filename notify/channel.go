@@ -15,8 +15,8 @@ func NewChannel(name, kind string, cfg json.RawMessage) *homelabcmd.Channel {
 }
 
 // Wants reports whether channel c should receive m: it is enabled, the
-// alert is at least its minimum severity, of a server and kind the channel
-// is limited to (if it is), and a resolution needs SendResolved.
+// alert is at least its minimum severity, of a severity, server and kind
+// the channel is limited to (if it is), and a resolution needs SendResolved.
 func Wants(c *homelabcmd.Channel, m *Message) bool {
 	if !c.Enabled {
 		return false
@@ -30,7 +30,16 @@ func Wants(c *homelabcmd.Channel, m *Message) bool {
 	if len(c.ServerIDs) > 0 && !slices.Contains(c.ServerIDs, m.ServerID) || len(c.AlertTypes) > 0 && !slices.Contains(c.AlertTypes, m.AlertType) {
 		return false
 	}
-	return homelabcmd.SeverityRank(m.Severity) >= homelabcmd.SeverityRank(c.MinSeverity)
+	return TakesSeverity(c, m.Severity)
+}
+
+// TakesSeverity reports whether c's severity routing lets alerts of
+// severity through: at least MinSeverity, and in Severities if it is set.
+func TakesSeverity(c *homelabcmd.Channel, severity string) bool {
+	if len(c.Severities) > 0 && !slices.Contains(c.Severities, severity) {
+		return false
+	}
+	return homelabcmd.SeverityRank(severity) >= homelabcmd.SeverityRank(c.MinSeverity)
 }
 
 // Delivery is one claimed outbox row, decoded: a message for one channel.

@@ -65,3 +65,28 @@ func TestWantsHonoursServerAndKindLimits(t *testing.T) {
 		t.Error("a test message must reach a limited channel")
 	}
 }
+
+// A channel limited to some severities takes only those, and never less
+// than its minimum (the original's notify_on_critical/notify_on_high).
+func TestWantsHonoursSeverities(t *testing.T) {
+	for _, tc := range []struct {
+		name       string
+		min        string
+		severities []string
+		sev        string
+		want       bool
+	}{
+		{"no set, above min", "medium", nil, "critical", true},
+		{"no set, below min", "medium", nil, "low", false},
+		{"in the set", "medium", []string{"medium", "critical"}, "critical", true},
+		{"left out of the set", "medium", []string{"medium", "critical"}, "high", false},
+		{"in the set but below min", "high", []string{"medium", "critical"}, "medium", false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			c := &homelabcmd.Channel{Enabled: true, MinSeverity: tc.min, Severities: tc.severities}
+			if got := Wants(c, &Message{Event: EventOpened, Severity: tc.sev}); got != tc.want {
+				t.Errorf("Wants(%s) = %v, want %v", tc.sev, got, tc.want)
+			}
+		})
+	}
+}

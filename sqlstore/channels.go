@@ -8,21 +8,24 @@ import (
 	"github.com/homelabcmd/homelabcmd"
 )
 
-const channelColumns = `id, name, type, config, min_severity, send_resolved, enabled, created_at, updated_at, server_ids, alert_types`
+const channelColumns = `id, name, type, config, min_severity, send_resolved, enabled, created_at, updated_at, server_ids, alert_types, severities`
 
 func scanChannel(row scanner) (*homelabcmd.Channel, error) {
 	var c homelabcmd.Channel
 	var cfg string
-	var servers, kinds sql.NullString
-	if err := row.Scan(&c.ID, &c.Name, &c.Type, &cfg, &c.MinSeverity, &c.SendResolved, &c.Enabled, &c.CreatedAt, &c.UpdatedAt, &servers, &kinds); err != nil {
+	var servers, kinds, sevs sql.NullString
+	if err := row.Scan(&c.ID, &c.Name, &c.Type, &cfg, &c.MinSeverity, &c.SendResolved, &c.Enabled, &c.CreatedAt, &c.UpdatedAt, &servers, &kinds, &sevs); err != nil {
 		return nil, err
 	}
-	c.ServerIDs, c.AlertTypes = []string{}, []string{}
+	c.ServerIDs, c.AlertTypes, c.Severities = []string{}, []string{}, []string{}
 	if servers.Valid {
 		_ = json.Unmarshal([]byte(servers.String), &c.ServerIDs) // written by us
 	}
 	if kinds.Valid {
 		_ = json.Unmarshal([]byte(kinds.String), &c.AlertTypes)
+	}
+	if sevs.Valid {
+		_ = json.Unmarshal([]byte(sevs.String), &c.Severities)
 	}
 	c.Config = json.RawMessage(cfg)
 	c.CreatedAt, c.UpdatedAt = c.CreatedAt.UTC(), c.UpdatedAt.UTC()
@@ -80,8 +83,8 @@ func (tx *Tx) FindChannel(ctx context.Context, id int64) (*homelabcmd.Channel, e
 func (tx *Tx) InsertChannel(ctx context.Context, c *homelabcmd.Channel) error {
 	c.CreatedAt, c.UpdatedAt = tx.now, tx.now
 	err := tx.QueryRowContext(ctx, `INSERT INTO notification_channels (name, type, config, min_severity, send_resolved, enabled, created_at, updated_at,
-		server_ids, alert_types) VALUES ($1, $2, $3, $4, $5, $6, $7, $7, $8, $9) RETURNING id`, c.Name, c.Type, string(c.Config), c.MinSeverity,
-		c.SendResolved, c.Enabled, tx.now, jsonList(c.ServerIDs), jsonList(c.AlertTypes)).Scan(&c.ID)
+		server_ids, alert_types, severities) VALUES ($1, $2, $3, $4, $5, $6, $7, $7, $8, $9, $10) RETURNING id`, c.Name, c.Type, string(c.Config), c.MinSeverity,
+		c.SendResolved, c.Enabled, tx.now, jsonList(c.ServerIDs), jsonList(c.AlertTypes), jsonList(c.Severities)).Scan(&c.ID)
 	return translate(err, "A notification channel named '"+c.Name+"' already exists", "")
 }
 
@@ -89,8 +92,8 @@ func (tx *Tx) InsertChannel(ctx context.Context, c *homelabcmd.Channel) error {
 func (tx *Tx) UpdateChannel(ctx context.Context, c *homelabcmd.Channel) error {
 	c.UpdatedAt = tx.now
 	_, err := tx.ExecContext(ctx, `UPDATE notification_channels SET name = $1, config = $2, min_severity = $3, send_resolved = $4, enabled = $5, updated_at = $6,
-		server_ids = $7, alert_types = $8 WHERE id = $9`, c.Name, string(c.Config), c.MinSeverity, c.SendResolved, c.Enabled, tx.now,
-		jsonList(c.ServerIDs), jsonList(c.AlertTypes), c.ID)
+		server_ids = $7, alert_types = $8, severities = $9 WHERE id = $10`, c.Name, string(c.Config), c.MinSeverity, c.SendResolved, c.Enabled, tx.now,
+		jsonList(c.ServerIDs), jsonList(c.AlertTypes), jsonList(c.Severities), c.ID)
 	return translate(err, "A notification channel named '"+c.Name+"' already exists", "")
 }
 

@@ -2,6 +2,7 @@ package sqlstore
 
 import (
 	"context"
+	"database/sql"
 	"fmt"
 	"sort"
 	"time"
@@ -116,4 +117,61 @@ func parseBucket(s string) (time.Time, error) {
 		}
 	}
 	return time.Time{}, fmt.Errorf("sqlstore: unreadable hour bucket %q", s)
+}
+
+// PutDailyCosts stores daily cost snapshots; a server's day already stored
+// is kept as it is (a snapshot is taken once, whichever hub takes it). It
+// returns how many it stored.
+func (db *DB) PutDailyCosts(ctx context.Context, costs []homelabcmd.DailyCost) (int, error) {
+	n := 0
+	err := db.inTx(ctx, func(tx *Tx) error {
+		n = 0
+		for _, c := range costs {
+			res, err := tx.ExecContext(ctx, `INSERT INTO server_daily_costs (server_id, day, hours_online, cpu_avg_percent, avg_watts, kwh, cost, rate, currency_symbol, captured_at)
+				VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) ON CONFLICT (server_id, day) DO NOTHING`,
+				c.ServerID, c.Date, c.HoursOnline, c.CPUAvg, c.AvgWatts, c.KWh, c.Cost, c.Rate, c.CurrencySymbol, tx.now)
+			if err != nil {
+				return err
+			}
+			if k, _ := res.RowsAffected(); k > 0 {
+				n++
+			}
+		}
+		return nil
+	})
+	return n, err
+}
+
+// DailyCosts returns the snapshots of days from fromDay to toDay
+// (YYYY-MM-DD, both included) by server and day; serverID "" for every
+// server.
+func (db *DB) DailyCosts(ctx context.Context, serverID, fromDay, toDay string) (map[string]map[string]homelabcmd.DailyCost, error) {
+	q := `SELECT server_id, day, hours_online, cpu_avg_percent, avg_watts, kwh, cost, rate, currency_symbol, captured_at
+		FROM server_daily_costs WHERE day >= $1 AND day <= $2`
+	args := []any{fromDay, toDay}
+	if serverID != "" {
+		q, args = q+` AND server_id = $3`, append(args, serverID)
+	}
+	rows, err := db.read.QueryContext(ctx, q, args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	out := map[string]map[string]homelabcmd.DailyCost{}
+	for rows.Next() {
+		var c homelabcmd.DailyCost
+		var cpu sql.NullFloat64
+		if err := rows.Scan(&c.ServerID, &c.Date, &c.HoursOnline, &cpu, &c.AvgWatts, &c.KWh, &c.Cost, &c.Rate, &c.CurrencySymbol, &c.CapturedAt); err != nil {
+			return nil, err
+		}
+		if cpu.Valid {
+			c.CPUAvg = &cpu.Float64
+		}
+		c.CapturedAt = c.CapturedAt.UTC()
+		if out[c.ServerID] == nil {
+			out[c.ServerID] = map[string]homelabcmd.DailyCost{}
+		}
+		out[c.ServerID][c.Date] = c
+	}
+	return out, rows.Err()
 }

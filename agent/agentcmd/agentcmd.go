@@ -27,6 +27,7 @@ import (
 	"github.com/homelabcmd/homelabcmd/agent/sysinfo"
 	"github.com/homelabcmd/homelabcmd/agent/systemd"
 	"github.com/homelabcmd/homelabcmd/agent/updates"
+	"github.com/homelabcmd/homelabcmd/agent/updates/packagekit"
 	"github.com/homelabcmd/homelabcmd/agent/upgrade"
 	"github.com/homelabcmd/homelabcmd/client"
 )
@@ -255,9 +256,14 @@ func build(cfg *agent.Config, logger *slog.Logger, withOutbox bool) (*agent.Agen
 	}
 	a.Checks = probes.SetChecks
 	var pkgs updates.Source
+	var pkgCheck *updates.Collector
 	if cfg.PackageUpdates {
 		if pkgs = updates.Detect(); pkgs != nil {
-			a.Collectors = append(a.Collectors, &updates.Collector{Source: pkgs, Delay: updates.DefaultDelay, Logger: logger.With("part", "updates")})
+			if apt, ok := pkgs.(*updates.Apt); ok && cfg.AptConfig != "" {
+				apt.Env = append(apt.Env, "APT_CONFIG="+cfg.AptConfig)
+			}
+			pkgCheck = &updates.Collector{Source: listSource(cfg, pkgs, logger), Delay: cfg.PackageCheckDelay, Logger: logger.With("part", "updates")}
+			a.Collectors = append(a.Collectors, pkgCheck)
 		}
 	}
 	release := units.Close
@@ -287,7 +293,10 @@ func build(cfg *agent.Config, logger *slog.Logger, withOutbox bool) (*agent.Agen
 		a.Commands, a.Line = exec.Handle, &line
 		// Installing updates is for a readwrite agent only.
 		if ap, ok := pkgs.(updates.Applier); ok && cfg.Mode == "readwrite" {
-			exec.ApplyUpdates = ap.Apply
+			exec.ApplyUpdates = func(ctx context.Context) (string, *bool, error) {
+				defer pkgCheck.Recheck() // the next full heartbeat reports what is left
+				return ap.Apply(ctx)
+			}
 			a.Capabilities = append(a.Capabilities, homelabcmd.CapUpdates)
 		}
 		closeUnits := units.Close
@@ -313,4 +322,22 @@ func envValue(env []string, name, def string) string {
 		}
 	}
 	return def
+}
+
+// listSource is where the agent lists updates: PackageKit over D-Bus when
+// it runs or can be started on the system bus (it keeps the package
+// database loaded: a check costs milliseconds, not apt's seconds), else
+// the package manager itself. Updates are always applied with the package
+// manager.
+func listSource(cfg *agent.Config, pm updates.Source, logger *slog.Logger) updates.Source {
+	if !cfg.PackageKit || cfg.AptConfig != "" {
+		return pm
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	if !packagekit.Available(ctx, "") {
+		return pm
+	}
+	logger.Info("listing package updates through PackageKit", "applied_with", pm.Name())
+	return &packagekit.Source{StampFiles: pm.Stamps()}
 }

@@ -15,7 +15,14 @@ import (
 // updateinfo, and the installed versions from rpm.
 type Dnf struct {
 	Bin, RPM string
+	// Options go before dnf's command and RPMOptions before rpm's (tests
+	// point both at a throwaway installroot with them: --installroot,
+	// --config, --setopt; --root). Env is extra environment.
+	Options, RPMOptions, Env []string
 }
+
+// dnf is d.Options followed by args.
+func (d *Dnf) dnf(args ...string) []string { return append(append([]string{}, d.Options...), args...) }
 
 // Name implements Source.
 func (d *Dnf) Name() string { return "dnf" }
@@ -28,7 +35,7 @@ func (d *Dnf) Stamps() []string {
 // List implements Source.
 func (d *Dnf) List(ctx context.Context) ([]homelabcmd.Package, time.Duration, error) {
 	// check-update exits 100 when updates are available.
-	out, cpu, err := run(ctx, []int{100}, nil, d.Bin, "-q", "-C", "check-update")
+	out, cpu, err := run(ctx, []int{100}, d.Env, d.Bin, d.dnf("-q", "-C", "check-update")...)
 	if err != nil {
 		return nil, cpu, err
 	}
@@ -36,16 +43,16 @@ func (d *Dnf) List(ctx context.Context) ([]homelabcmd.Package, time.Duration, er
 	if len(ups) == 0 {
 		return []homelabcmd.Package{}, cpu, nil
 	}
-	sec, c2, err := run(ctx, nil, nil, d.Bin, "-q", "-C", "updateinfo", "list", "--security", "--updates")
+	sec, c2, err := run(ctx, nil, d.Env, d.Bin, d.dnf("-q", "-C", "updateinfo", "list", "--security", "--updates")...)
 	cpu += c2
 	if err != nil {
 		return nil, cpu, err
 	}
-	args := []string{"-q", "--qf", "%{NAME} %{EPOCHNUM}:%{VERSION}-%{RELEASE}\n"}
+	args := append(append([]string{}, d.RPMOptions...), "-q", "--qf", "%{NAME} %{EPOCHNUM}:%{VERSION}-%{RELEASE}\n")
 	for _, u := range ups {
 		args = append(args, u.Name)
 	}
-	cur, c3, err := run(ctx, []int{1}, nil, d.RPM, args...) // 1: one name is not installed
+	cur, c3, err := run(ctx, []int{1}, d.Env, d.RPM, args...) // 1: one name is not installed
 	cpu += c3
 	if err != nil {
 		return nil, cpu, err
@@ -135,16 +142,19 @@ func MergeDnf(ups []DnfUpdate, security map[string]bool, current map[string]stri
 }
 
 // Apply installs every pending update with dnf upgrade; a needed reboot is
-// what dnf needs-restarting -r says (exit 1), nil when it cannot tell.
+// what dnf needs-restarting -r says (exit 1), nil when it cannot tell (no
+// dnf-plugins-core).
 func (d *Dnf) Apply(ctx context.Context) (string, *bool, error) {
-	out, err := runCombined(ctx, nil, d.Bin, "-y", "-q", "upgrade")
+	out, err := runCombined(ctx, d.Env, d.Bin, d.dnf("-y", "-q", "upgrade")...)
 	if err != nil {
 		return out, nil, err
 	}
 	var reboot *bool
-	if _, _, rerr := run(ctx, nil, nil, d.Bin, "-q", "needs-restarting", "-r"); rerr == nil {
+	if _, _, rerr := run(ctx, nil, d.Env, d.Bin, d.dnf("-q", "needs-restarting", "-r")...); rerr == nil {
 		reboot = new(bool)
-	} else if strings.Contains(rerr.Error(), "exit status 1") {
+	} else if strings.Contains(rerr.Error(), "exit status 1") && !strings.Contains(rerr.Error(), "No such command") {
+		// Exit 1 is "reboot needed", unless dnf-plugins-core is missing
+		// (dnf exits 1 for an unknown command too): then nil, unknown.
 		reboot = new(bool)
 		*reboot = true
 	}

@@ -187,6 +187,15 @@ func (c *Collector) check(stamp time.Time) {
 	c.finished = make(chan struct{})
 }
 
+// Recheck makes the next Collect start a check (after updates were
+// applied: the package database may live where no stamp shows it).
+func (c *Collector) Recheck() {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.checked = time.Time{}
+	c.firstAt = c.now().Add(-c.Delay)
+}
+
 // LastCPU is the CPU time the last check took.
 func (c *Collector) LastCPU() time.Duration {
 	c.mu.Lock()

@@ -34,7 +34,7 @@ func (h *Hub) applyChannelsFile(ctx context.Context) error {
 			return fmt.Errorf("channels file: %s: config: %w", s.Name, err)
 		}
 		if old, ok := byName[s.Name]; ok {
-			upd := homelabcmd.ChannelUpdate{Config: cfg, SendResolved: s.SendResolved, Enabled: s.Enabled, ServerIDs: s.ServerIDs, AlertTypes: s.AlertTypes}
+			upd := homelabcmd.ChannelUpdate{Config: cfg, SendResolved: s.SendResolved, Enabled: s.Enabled, ServerIDs: s.ServerIDs, AlertTypes: s.AlertTypes, Severities: s.Severities}
 			if s.MinSeverity != "" {
 				upd.MinSeverity = &s.MinSeverity
 			}
@@ -59,6 +59,9 @@ func (h *Hub) applyChannelsFile(ctx context.Context) error {
 		}
 		if s.AlertTypes != nil {
 			c.AlertTypes = *s.AlertTypes
+		}
+		if s.Severities != nil {
+			c.Severities = *s.Severities
 		}
 		if err := h.Engine.CreateChannel(ctx, c); err != nil {
 			return fmt.Errorf("channels file: %s: %w", s.Name, err)

@@ -52,6 +52,7 @@ func (h *Hub) startJobs() error {
 	if err != nil {
 		return err
 	}
+	extra = append(extra, h.dailyCostJob())
 	ctx, cancel := context.WithCancel(context.Background())
 	var wg sync.WaitGroup
 	h.stopJobs = func() { cancel(); wg.Wait() }

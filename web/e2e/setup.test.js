@@ -74,8 +74,13 @@ describe('setting up from the browser', { timeout: 240000 }, () => {
       assert.equal(await page.inputValue('#cfg-secret'), '');
       assert.equal(await page.inputValue('#cfg-url'), '', 'the URL is a secret of a webhook channel');
       await page.fill('#ch-name', 'family-hook-2');
+      // Severity routing: all boxes checked (no limit); leave out "high".
+      assert.equal(await page.locator('#ch-severities input:checked').count(), 4);
+      await page.uncheck('#ch-severities input[value=high]');
       await page.click('#channel-form button[type=submit]');
       await page.waitForSelector('tr[data-type="webhook"]:has-text("family-hook-2")');
+      assert.match(await page.textContent('tr[data-type="webhook"] [data-testid=routing]'), /severities low, medium, critical/);
+      assert.deepEqual((await hub.api('GET', '/notifications/channels')).body.channels[0].severities, ['low', 'medium', 'critical']);
       await page.locator('tr[data-type="webhook"] [data-action=test]').click();
       await page.locator('tr[data-type="webhook"] [data-testid=test-result][data-ok="true"]').waitFor();
       assert.equal(got.length, 2);

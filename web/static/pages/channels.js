@@ -49,6 +49,7 @@ export function mountChannels(box, ctx) {
     const parts = [`${c.min_severity || 'medium'} and up`];
     if (c.server_ids && c.server_ids.length) parts.push(`servers ${c.server_ids.join(', ')}`);
     if (c.alert_types && c.alert_types.length) parts.push(`kinds ${c.alert_types.join(', ')}`);
+    if (c.severities && c.severities.length) parts.push(`severities ${c.severities.join(', ')}`);
     return h('div', { class: 'small muted', 'data-testid': 'routing' }, 'Only ', parts.join(' · '));
   }
 
@@ -120,6 +121,10 @@ export function mountChannels(box, ctx) {
         h('div', { class: 'field' }, h('label', { for: 'ch-sev' }, 'Notify from'),
           h('select', { id: 'ch-sev', name: 'min_severity' }, SEVERITIES.map((s) => h('option', { value: s, selected: s === (c.min_severity || 'medium') }, `${s} and up`))))),
       cfgBox,
+      // Severity routing: every box checked means no limit (severities []).
+      h('fieldset', { class: 'check-row field', id: 'ch-severities', name: 'severities' }, h('legend', {}, 'Only these severities'),
+        SEVERITIES.map((s) => h('label', {}, h('input', { type: 'checkbox', name: 'severity', value: s,
+          checked: !(c.severities && c.severities.length) || c.severities.includes(s) }), ` ${s}`))),
       h('div', { class: 'check-row' },
         h('label', {}, h('input', { type: 'checkbox', name: 'send_resolved', checked: c.send_resolved !== false }), ' Tell when resolved'),
         h('label', {}, h('input', { type: 'checkbox', name: 'enabled', checked: c.enabled !== false }), ' Enabled')),
@@ -140,11 +145,15 @@ export function mountChannels(box, ctx) {
       }
       const name = form.elements.name.value.trim();
       if (!name) errors.name = 'A name is required.';
+      const boxes = [...form.querySelectorAll('input[name=severity]')];
+      const severities = boxes.filter((b) => b.checked).map((b) => b.value);
+      if (!severities.length) errors.severities = 'Pick at least one severity.';
       if (Object.keys(errors).length) {
         showFieldErrors(form, { fields: errors });
         return;
       }
       const body = { name, config, min_severity: form.elements.min_severity.value,
+        severities: severities.length === boxes.length ? [] : severities,
         send_resolved: form.elements.send_resolved.checked, enabled: form.elements.enabled.checked };
       try {
         if (editing) await api('PUT', `/notifications/channels/${enc(c.id)}`, body);
