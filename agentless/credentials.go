@@ -193,6 +193,16 @@ func (s *Service) connect(ctx context.Context, actor, action string, t sshx.Targ
 		s.audit(ctx, entry)
 		return nil, err
 	}
+	return s.connectWith(ctx, actor, action, t, serverID, auth, used)
+}
+
+// connectWith is connect with the credentials given (used names them in
+// the audit).
+func (s *Service) connectWith(ctx context.Context, actor, action string, t sshx.Target, serverID string, auth sshx.Auth, used string) (*sshx.Conn, error) {
+	entry := homelabcmd.RemoteAudit{Actor: actor, Action: action, Target: t.Addr(), Credential: used}
+	if serverID != "" {
+		entry.ServerID = &serverID
+	}
 	settings, err := s.SSHSettings(ctx)
 	if err != nil {
 		return nil, err
