@@ -108,6 +108,16 @@ func (s *Service) deployStore() (deployStore, error) {
 	return d, nil
 }
 
+// deployServer is the deploy store and the server id names. ENOTFOUND.
+func (s *Service) deployServer(ctx context.Context, id string) (deployStore, *homelabcmd.Server, error) {
+	ds, err := s.deployStore()
+	if err != nil {
+		return nil, nil, err
+	}
+	srv, err := s.store.FindServer(ctx, id)
+	return ds, srv, err
+}
+
 // begin connects to t for serverID's credentials (key or password, then
 // the sudo password when the login is not root).
 func (s *Service) begin(ctx context.Context, actor, action, serverID string, t sshx.Target, override *sshx.Auth) (*deployment, error) {
@@ -309,7 +319,12 @@ func (d *deployment) version() *string {
 
 // result finishes a deployment's answer; err (if any) becomes its error.
 func (d *deployment) result(msg string, err error) *AgentDeployResult {
-	r := &AgentDeployResult{Success: err == nil, ServerID: d.serverID, Message: msg, Steps: d.steps}
+	return deployResult(d.serverID, msg, d.steps, err)
+}
+
+// deployResult is an answer with the steps run; err (if any) is its error.
+func deployResult(serverID, msg string, steps []DeployStep, err error) *AgentDeployResult {
+	r := &AgentDeployResult{Success: err == nil, ServerID: serverID, Message: msg, Steps: steps}
 	if err != nil {
 		e := homelabcmd.ErrorMessage(err)
 		if !errors.As(err, new(*homelabcmd.Error)) {
@@ -390,6 +405,16 @@ func (s *Service) InstallAgent(ctx context.Context, actor string, r AgentInstall
 		res.Architecture = arch
 		return res, nil
 	}
+	// A reinstall takes the server over: the old agent's token goes first,
+	// or the claim would be refused.
+	if existing != nil && existing.GUID != nil {
+		if err := ds.RevokeAgentToken(ctx, *existing.GUID); err == nil {
+			s.audit(ctx, homelabcmd.RemoteAudit{Actor: actor, Action: "agent_install", Target: r.ServerID, ServerID: &r.ServerID,
+				Detail: "the previous agent's token revoked for the reinstall"})
+		} else if !homelabcmd.IsNotFound(err) {
+			return nil, err
+		}
+	}
 	tok := &homelabcmd.RegistrationToken{Mode: mode, DisplayName: r.DisplayName, MonitoredServices: r.MonitoredServices, AllowExisting: true}
 	if err := ds.CreateRegistrationToken(ctx, tok, 15*time.Minute); err != nil {
 		return nil, err
@@ -462,11 +487,7 @@ type AgentRemoveRequest struct {
 // cannot be reached the server is still marked inactive (or deleted) and
 // the answer says the files stay. ENOTFOUND.
 func (s *Service) RemoveAgent(ctx context.Context, actor, serverID string, r AgentRemoveRequest) (*AgentDeployResult, error) {
-	ds, err := s.deployStore()
-	if err != nil {
-		return nil, err
-	}
-	srv, err := s.store.FindServer(ctx, serverID)
+	ds, srv, err := s.deployServer(ctx, serverID)
 	if err != nil {
 		return nil, err
 	}
@@ -527,28 +548,17 @@ func (s *Service) RemoveAgent(ctx context.Context, actor, serverID string, r Age
 		}
 		return &serverID
 	}(), Detail: outcome})
-	res := &AgentDeployResult{Success: remoteErr == nil, ServerID: serverID, Steps: steps}
-	if res.Steps == nil {
-		res.Steps = []DeployStep{}
-	}
+	msg := "Agent stopped and its files deleted; " + outcome
 	if remoteErr != nil {
-		e := homelabcmd.ErrorMessage(remoteErr)
-		res.Error = &e
-		res.Message = "The agent could not be removed over SSH (its files stay on the machine); " + outcome
-	} else {
-		res.Message = "Agent stopped and its files deleted; " + outcome
+		msg = "The agent could not be removed over SSH (its files stay on the machine); " + outcome
 	}
-	return res, nil
+	return deployResult(serverID, msg, steps, remoteErr), nil
 }
 
 // ActivateAgent clears a server's inactive mark so that its heartbeats are
 // taken again. ENOTFOUND, ECONFLICT when it is not inactive.
 func (s *Service) ActivateAgent(ctx context.Context, actor, serverID string) (*homelabcmd.Server, error) {
-	ds, err := s.deployStore()
-	if err != nil {
-		return nil, err
-	}
-	srv, err := s.store.FindServer(ctx, serverID)
+	ds, srv, err := s.deployServer(ctx, serverID)
 	if err != nil {
 		return nil, err
 	}

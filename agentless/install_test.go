@@ -2,7 +2,6 @@ package agentless_test
 
 import (
 	"context"
-	"errors"
 	"os"
 	"path/filepath"
 	"strings"
@@ -45,14 +44,7 @@ func TestInstallAgentRefusesBadRequests(t *testing.T) {
 // not the hub's is refused and nothing is installed (a rooted sshd, so
 // nothing lands on the test machine).
 func TestInstallAgentChecksumMismatch(t *testing.T) {
-	s, err := sshtest.StartRooted()
-	if errors.Is(err, sshtest.ErrUnavailable) && !sshtest.Required() {
-		t.Skip(err)
-	}
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(s.Close)
+	s := sshtest.StartRootedT(t)
 	e := newEnv(t)
 	ctx := context.Background()
 	if _, err := e.svc.SetCredential(ctx, "test", "", homelabcmd.CredSSHPrivateKey, string(s.ClientKey)); err != nil {

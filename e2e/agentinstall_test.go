@@ -6,7 +6,6 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
-	"errors"
 	"io"
 	"net/http"
 	"os"
@@ -36,6 +35,35 @@ func buildStaticAgent(t *testing.T, out, version string) []byte {
 	return b
 }
 
+// callAPI sends body as JSON to base+/api/v1+path with the operator key,
+// fails the test unless the status is want, and decodes the answer. Its
+// timeout (3 min) leaves room for installs over SSH.
+func callAPI(t *testing.T, base, method, path string, body any, want int) map[string]any {
+	t.Helper()
+	var rd io.Reader
+	if body != nil {
+		b, _ := json.Marshal(body)
+		rd = bytes.NewReader(b)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
+	defer cancel()
+	req, _ := http.NewRequestWithContext(ctx, method, base+"/api/v1"+path, rd)
+	req.Header.Set("X-API-Key", testAPIKey)
+	req.Header.Set("Content-Type", "application/json")
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	if resp.StatusCode != want {
+		t.Fatalf("%s %s: %d %s", method, path, resp.StatusCode, b)
+	}
+	var m map[string]any
+	_ = json.Unmarshal(b, &m)
+	return m
+}
+
 // TestAgentInstallOverSSH installs, upgrades and removes the real slim
 // agent over SSH on a rooted sshd (its own filesystem, in its own network
 // namespace) with the real hub listening on the namespace's host side:
@@ -46,14 +74,7 @@ func buildStaticAgent(t *testing.T, out, version string) []byte {
 // through sudo with the stored sudo password, which never shows in the
 // audit or the hub's output.
 func TestAgentInstallOverSSH(t *testing.T) {
-	sshd, err := sshtest.StartRooted()
-	if errors.Is(err, sshtest.ErrUnavailable) && !sshtest.Required() {
-		t.Skip(err)
-	}
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(sshd.Close)
+	sshd := sshtest.StartRootedT(t)
 	builds := t.TempDir()
 	oldBin := buildStaticAgent(t, filepath.Join(builds, "old"), "0.9.0-old")
 	newBin := buildStaticAgent(t, filepath.Join(builds, "new"), "0.9.1-new")
@@ -67,28 +88,7 @@ func TestAgentInstallOverSSH(t *testing.T) {
 
 	call := func(method, path string, body any, want int) map[string]any {
 		t.Helper()
-		var rd io.Reader
-		if body != nil {
-			b, _ := json.Marshal(body)
-			rd = bytes.NewReader(b)
-		}
-		ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
-		defer cancel()
-		req, _ := http.NewRequestWithContext(ctx, method, h.URL+"/api/v1"+path, rd)
-		req.Header.Set("X-API-Key", testAPIKey)
-		req.Header.Set("Content-Type", "application/json")
-		resp, err := http.DefaultClient.Do(req)
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer resp.Body.Close()
-		b, _ := io.ReadAll(resp.Body)
-		if resp.StatusCode != want {
-			t.Fatalf("%s %s: %d %s", method, path, resp.StatusCode, b)
-		}
-		var m map[string]any
-		_ = json.Unmarshal(b, &m)
-		return m
+		return callAPI(t, h.URL, method, path, body, want)
 	}
 	server := func() map[string]any { return call("GET", "/servers/rooted", nil, 200) }
 	waitVersion := func(version string) {

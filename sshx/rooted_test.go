@@ -2,7 +2,6 @@ package sshx_test
 
 import (
 	"context"
-	"errors"
 	"os"
 	"strings"
 	"testing"
@@ -16,14 +15,7 @@ import (
 // the command, sudo takes its password from stdin only, and the stand-in
 // systemctl starts and stops a unit.
 func TestRootedServer(t *testing.T) {
-	s, err := sshtest.StartRooted()
-	if errors.Is(err, sshtest.ErrUnavailable) && !sshtest.Required() {
-		t.Skip(err)
-	}
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(s.Close)
+	s := sshtest.StartRootedT(t)
 	ctx := context.Background()
 	c := &sshx.Client{Pins: &memPins{}}
 	login := func(user string) *sshx.Conn {

@@ -2,12 +2,14 @@ package sshtest
 
 import (
 	"crypto/rand"
+	"errors"
 	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
 	"syscall"
+	"testing"
 )
 
 // Busybox is the static busybox (Debian's busybox-static) whose applets
@@ -56,6 +58,22 @@ func StartRooted() (*SSHD, error) {
 	}
 	ok = true
 	return s, nil
+}
+
+// StartRootedT is StartRooted for a test: it skips when the machine cannot
+// run the server (unless Required), fails on other errors, and closes the
+// server at the end of the test.
+func StartRootedT(t testing.TB) *SSHD {
+	t.Helper()
+	s, err := StartRooted()
+	if errors.Is(err, ErrUnavailable) && !Required() {
+		t.Skip(err)
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(s.Close)
+	return s
 }
 
 // InRoot is the host path of a path inside a rooted server.

@@ -209,6 +209,28 @@ func (s *SSHD) writeFiles() error {
 	if err := os.WriteFile(filepath.Join(s.etcDir, "shadow"), []byte(strings.Join(lines, "\n")+"\n"), 0o640); err != nil {
 		return err
 	}
+	// root's home is an empty folder of the test: the login shell then
+	// reads none of the machine's dotfiles (a ~/.bashrc that runs, say,
+	// pyenv can wait a minute on a lock a killed command left behind).
+	home := filepath.Join(s.dir, "home")
+	if err := os.Mkdir(home, 0o700); err != nil {
+		return err
+	}
+	passwd, err := os.ReadFile("/etc/passwd")
+	if err != nil {
+		return err
+	}
+	lines = lines[:0]
+	for _, l := range strings.Split(strings.TrimRight(string(passwd), "\n"), "\n") {
+		if f := strings.Split(l, ":"); f[0] == "root" && len(f) == 7 {
+			f[5] = home
+			l = strings.Join(f, ":")
+		}
+		lines = append(lines, l)
+	}
+	if err := os.WriteFile(filepath.Join(s.etcDir, "passwd"), []byte(strings.Join(lines, "\n")+"\n"), 0o644); err != nil {
+		return err
+	}
 	cfg := fmt.Sprintf(`Port 22
 ListenAddress %s
 HostKey %s
