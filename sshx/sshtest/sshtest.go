@@ -43,6 +43,7 @@ type SSHD struct {
 	SudoPassword string
 
 	dir     string
+	guest   bool // runs in another SSHD's namespace (StartBehind): Close leaves it
 	hostIf  string
 	etcDir  string
 	cmd     *exec.Cmd
@@ -147,6 +148,17 @@ func newNamespace() (*SSHD, error) {
 // launch starts cmd (sshd in the namespace, in the foreground) and waits
 // until it accepts connections.
 func (s *SSHD) launch(cmd *exec.Cmd) error {
+	return s.launchUntil(cmd, func() error {
+		c, err := net.DialTimeout("tcp", net.JoinHostPort(s.Host, "22"), time.Second)
+		if err == nil {
+			c.Close()
+		}
+		return err
+	})
+}
+
+// launchUntil starts cmd and waits until ready says the server is up.
+func (s *SSHD) launchUntil(cmd *exec.Cmd, ready func() error) error {
 	s.cmd = cmd
 	logf, err := os.Create(filepath.Join(s.dir, "sshd.log"))
 	if err != nil {
@@ -159,9 +171,8 @@ func (s *SSHD) launch(cmd *exec.Cmd) error {
 	go func() { _ = s.cmd.Wait(); logf.Close(); close(s.stopped) }()
 	deadline := time.Now().Add(10 * time.Second)
 	for {
-		c, err := net.DialTimeout("tcp", net.JoinHostPort(s.Host, "22"), time.Second)
+		err := ready()
 		if err == nil {
-			c.Close()
 			return nil
 		}
 		select {
@@ -293,6 +304,12 @@ func (s *SSHD) Close() {
 		case <-s.stopped:
 		case <-time.After(5 * time.Second):
 		}
+	}
+	if s.guest {
+		if s.dir != "" {
+			_ = os.RemoveAll(s.dir)
+		}
+		return
 	}
 	if s.NS != "" {
 		// What the server started (an agent installed into a rooted
