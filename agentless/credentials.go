@@ -208,7 +208,17 @@ func (s *Service) connectWith(ctx context.Context, actor, action string, t sshx.
 		return nil, err
 	}
 	c := &sshx.Client{Pins: pins{s.store}, Timeout: time.Duration(settings.ConnectionTimeout) * time.Second}
-	conn, err := c.Connect(ctx, t, auth)
+	var conn *sshx.Conn
+	jump, via, err := s.jumpHost(ctx, actor, action, serverID)
+	switch {
+	case err != nil:
+		return nil, err
+	case jump != nil:
+		entry.Target = t.Addr() + " via " + via
+		conn, err = c.ConnectVia(ctx, jump, via, t, auth)
+	default:
+		conn, err = c.Connect(ctx, t, auth)
+	}
 	if err != nil {
 		var hk *sshx.HostKeyChangedError
 		if errors.As(err, &hk) {

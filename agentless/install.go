@@ -431,8 +431,10 @@ func (s *Service) InstallAgent(ctx context.Context, actor string, r AgentInstall
 			return d.result("The agent is installed but did not start", err), nil
 		}
 	}
-	if err := s.store.PutSSHTarget(ctx, homelabcmd.SSHTarget{ServerID: r.ServerID, Host: t.Host, Port: t.Port, Username: t.User}); err != nil {
-		return nil, err
+	if r.Hostname != "" { // else it was reached at its stored target (and jump host)
+		if err := s.store.PutSSHTarget(ctx, homelabcmd.SSHTarget{ServerID: r.ServerID, Host: t.Host, Port: t.Port, Username: t.User}); err != nil {
+			return nil, err
+		}
 	}
 	res := d.result(fmt.Sprintf("Agent installed on %s and started; server %s appears once it sends its first heartbeat", t.Addr(), r.ServerID), nil)
 	res.Architecture, res.AgentVersion = arch, d.version()

@@ -30,3 +30,27 @@ func TestSetServerInactive(t *testing.T) {
 		}
 	})
 }
+
+// TestSSHTargetJump keeps a target's jump host, and drops it when the
+// target is set again without one.
+func TestSSHTargetJump(t *testing.T) {
+	ctx := context.Background()
+	forEachDB(t, func(t *testing.T, db *DB) {
+		mustCreateServer(t, db, "bastion")
+		mustCreateServer(t, db, "inner")
+		jump := "bastion"
+		if err := db.PutSSHTarget(ctx, homelabcmd.SSHTarget{ServerID: "inner", Host: "192.168.9.4", Port: 22, Username: "root", JumpServerID: &jump}); err != nil {
+			t.Fatal(err)
+		}
+		got, err := db.SSHTarget(ctx, "inner")
+		if err != nil || got.JumpServerID == nil || *got.JumpServerID != "bastion" || got.Host != "192.168.9.4" {
+			t.Fatalf("with a jump host: %+v %v", got, err)
+		}
+		if err := db.PutSSHTarget(ctx, homelabcmd.SSHTarget{ServerID: "inner", Host: "192.168.9.4", Port: 22, Username: "root"}); err != nil {
+			t.Fatal(err)
+		}
+		if got, err := db.SSHTarget(ctx, "inner"); err != nil || got.JumpServerID != nil {
+			t.Fatalf("without: %+v %v", got, err)
+		}
+	})
+}
