@@ -30,6 +30,29 @@ describe('agent over SSH', { timeout: 120000 }, () => {
     if (hub) await hub.stop();
   });
 
+  test('the SSH address form keeps a jump server', async () => {
+    for (const id of ['bastion', 'behind']) {
+      const r = await hub.api('POST', '/servers', { id, hostname: `${id}.lan` });
+      assert.equal(r.status, 201, JSON.stringify(r.body));
+    }
+    await page.goto(hub.url + '/servers/behind');
+    await page.waitForSelector('#ssh-target-form');
+    await page.fill('#ssh-host', '192.168.50.4');
+    await page.fill('#ssh-jump', 'nope');
+    await page.click('#ssh-target-form button[type=submit]');
+    await page.waitForSelector('#ssh-target-form .field-error, #ssh-target-form [aria-invalid=true]');
+    await page.fill('#ssh-jump', 'bastion');
+    await page.click('#ssh-target-form button[type=submit]');
+    for (let i = 0; i < 50; i++) {
+      const t = await hub.api('GET', '/servers/behind/ssh');
+      if (t.body.jump_server_id === 'bastion') break;
+      assert.ok(i < 49, 'jump server saved');
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    await page.reload();
+    await page.waitForFunction(() => document.querySelector('#ssh-jump').value === 'bastion');
+  });
+
   test('install explains a failed login; remove marks inactive; reactivate', async () => {
     const r = await hub.api('POST', '/servers', { id: 'pi', hostname: 'pi.lan' });
     assert.equal(r.status, 201, JSON.stringify(r.body));
