@@ -13,11 +13,7 @@ import (
 // both logins audited, the chain limited to one hop.
 func TestJumpHost(t *testing.T) {
 	needSSHD(t)
-	behind, err := sshd.StartBehind()
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(behind.Close)
+	behind := sshd.StartBehindT(t)
 	ctx := context.Background()
 	e := newEnv(t)
 	e.server(t, "front")

@@ -14,11 +14,7 @@ import (
 // and closing the connection closes the jump host's too.
 func TestConnectVia(t *testing.T) {
 	needSSHD(t)
-	behind, err := sshd.StartBehind()
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(behind.Close)
+	behind := sshd.StartBehindT(t)
 	ctx := context.Background()
 	pins := &memPins{}
 	c := &sshx.Client{Pins: pins}

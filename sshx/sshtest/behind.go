@@ -1,15 +1,27 @@
 package sshtest
 
 import (
-	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"testing"
 	"time"
 )
 
 // BehindPort is the port of a StartBehind server.
 const BehindPort = 2222
+
+// StartBehindT is StartBehind for a test: it fails the test on an error
+// and closes the server at its end.
+func (s *SSHD) StartBehindT(t testing.TB) *SSHD {
+	t.Helper()
+	b, err := s.StartBehind()
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(b.Close)
+	return b
+}
 
 // StartBehind starts a second sshd in s's namespace that listens only on
 // the namespace's own loopback (127.0.0.1:2222): the test machine cannot
@@ -33,18 +45,7 @@ func (s *SSHD) StartBehind() (*SSHD, error) {
 		return nil, err
 	}
 	pid := filepath.Join(b.dir, "sshd.pid")
-	cfg := fmt.Sprintf(`Port %d
-ListenAddress 127.0.0.1
-HostKey %s
-AuthorizedKeysFile %s
-PidFile %s
-StrictModes no
-UsePAM no
-PermitRootLogin yes
-PasswordAuthentication yes
-KbdInteractiveAuthentication no
-LogLevel ERROR
-`, BehindPort, hostKey, filepath.Join(b.dir, "authorized_keys"), pid)
+	cfg := sshdConfig("127.0.0.1", BehindPort, hostKey, filepath.Join(b.dir, "authorized_keys"), pid)
 	if err := os.WriteFile(filepath.Join(b.dir, "sshd_config"), []byte(cfg), 0o600); err != nil {
 		return nil, err
 	}

@@ -164,19 +164,7 @@ func (s *SSHD) buildRoot() error {
 		{"etc/shells", "/bin/sh\n", 0o644},
 		{"etc/os-release", "NAME=\"sshtest\"\nID=sshtest\nPRETTY_NAME=\"sshtest rooted server\"\nVERSION_ID=\"1\"\n", 0o644},
 		{"etc/sudo-password", s.SudoPassword + "\n", 0o600},
-		{"etc/ssh/sshd_config", fmt.Sprintf(`Port 22
-ListenAddress %s
-HostKey /etc/ssh/ssh_host_ed25519_key
-AuthorizedKeysFile /etc/ssh/authorized_keys
-PidFile /run/sshd.pid
-StrictModes no
-UsePAM no
-PermitRootLogin yes
-PasswordAuthentication yes
-KbdInteractiveAuthentication no
-MaxStartups 50
-LogLevel ERROR
-`, s.Host), 0o600},
+		{"etc/ssh/sshd_config", sshdConfig(s.Host, 22, "/etc/ssh/ssh_host_ed25519_key", "/etc/ssh/authorized_keys", "/run/sshd.pid"), 0o600},
 		{"bin/systemctl", systemctlScript, 0o755},
 	}
 	for _, f := range files {

@@ -242,19 +242,7 @@ func (s *SSHD) writeFiles() error {
 	if err := os.WriteFile(filepath.Join(s.etcDir, "passwd"), []byte(strings.Join(lines, "\n")+"\n"), 0o644); err != nil {
 		return err
 	}
-	cfg := fmt.Sprintf(`Port 22
-ListenAddress %s
-HostKey %s
-AuthorizedKeysFile %s
-PidFile %s
-StrictModes no
-UsePAM no
-PermitRootLogin yes
-PasswordAuthentication yes
-KbdInteractiveAuthentication no
-MaxStartups 50
-LogLevel ERROR
-`, s.Host, hostKey, filepath.Join(s.dir, "authorized_keys"), filepath.Join(s.dir, "sshd.pid"))
+	cfg := sshdConfig(s.Host, 22, hostKey, filepath.Join(s.dir, "authorized_keys"), filepath.Join(s.dir, "sshd.pid"))
 	return os.WriteFile(filepath.Join(s.dir, "sshd_config"), []byte(cfg), 0o600)
 }
 
@@ -285,6 +273,24 @@ func (s *SSHD) makeKeys(hostKey, authorizedKeys string) error {
 		return err
 	}
 	return os.WriteFile(authorizedKeys, ssh.MarshalAuthorizedKey(sshPub), 0o600)
+}
+
+// sshdConfig is the test servers' sshd_config: keys and passwords (root
+// too), no PAM, quiet.
+func sshdConfig(listen string, port int, hostKey, authorizedKeys, pidFile string) string {
+	return fmt.Sprintf(`Port %d
+ListenAddress %s
+HostKey %s
+AuthorizedKeysFile %s
+PidFile %s
+StrictModes no
+UsePAM no
+PermitRootLogin yes
+PasswordAuthentication yes
+KbdInteractiveAuthentication no
+MaxStartups 50
+LogLevel ERROR
+`, port, listen, hostKey, authorizedKeys, pidFile)
 }
 
 // cryptPassword is a SHA-512 crypt hash for a shadow file.
