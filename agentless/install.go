@@ -138,6 +138,11 @@ func (s *Service) begin(ctx context.Context, actor, action, serverID string, t s
 			conn.Close()
 			return nil, err
 		}
+		if pw == "" && override != nil && override.Password != "" {
+			// A login password given for this call opens sudo as well
+			// (the usual set-up of a personal account).
+			pw, from = override.Password, "request ssh_password"
+		}
 		if pw != "" {
 			d.sudoPW = pw
 			s.audit(ctx, homelabcmd.RemoteAudit{Actor: actor, Action: action, Target: t.Addr(), ServerID: d.sid(), Credential: from,
