@@ -72,7 +72,8 @@ func callAPI(t *testing.T, base, method, path string, body any, want int) map[st
 // checksum does not match is refused; removal stops the agent, deletes its
 // files and marks the server inactive; a non-root login installs it again
 // through sudo with the stored sudo password, which never shows in the
-// audit or the hub's output.
+// audit or the hub's output; and a removal with a login given for the call
+// uses its password for sudo too.
 func TestAgentInstallOverSSH(t *testing.T) {
 	sshd := sshtest.StartRootedT(t)
 	builds := t.TempDir()
@@ -211,10 +212,20 @@ func TestAgentInstallOverSSH(t *testing.T) {
 	if st, err := os.Stat(sshd.InRoot(bin)); err != nil || st.Sys() == nil {
 		t.Fatal(err)
 	}
+	// Remove with a login given for this call: its password opens sudo.
+	call("DELETE", "/servers/rooted/credentials/sudo_password", nil, 204)
+	res2 := call("POST", "/agents/rooted/remove", map[string]any{"ssh_username": sshtest.SudoUser, "ssh_password": sshd.SudoPassword}, 200)
+	if res2["success"] != true {
+		t.Fatalf("remove with the call's login: %v", res2)
+	}
+	if _, err := os.Stat(sshd.InRoot(bin)); !os.IsNotExist(err) {
+		t.Fatal("the binary is still there")
+	}
+	out2, _ := json.Marshal(res2)
 	audit := call("GET", "/settings/ssh/audit", nil, 200)
 	raw, _ := json.Marshal(audit)
 	out, _ := json.Marshal(res)
-	for what, text := range map[string]string{"audit": string(raw), "answer": string(out), "hub output": h.Output()} {
+	for what, text := range map[string]string{"audit": string(raw), "answer": string(out), "removal": string(out2), "hub output": h.Output()} {
 		if strings.Contains(text, sshd.SudoPassword) {
 			t.Errorf("the sudo password shows in the %s", what)
 		}

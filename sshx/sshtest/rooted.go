@@ -151,6 +151,11 @@ func (s *SSHD) buildRoot() error {
 	if err != nil {
 		return err
 	}
+	// As with sudo, SudoUser's own password (its login) opens sudo.
+	userHash, err := cryptPassword(s.SudoPassword)
+	if err != nil {
+		return err
+	}
 	u := SudoUser
 	files := []struct {
 		path, text string
@@ -158,7 +163,7 @@ func (s *SSHD) buildRoot() error {
 	}{
 		{"etc/passwd", fmt.Sprintf("root:x:0:0:root:/root:/bin/sh\nsshd:x:100:65534::/run/sshd:/bin/false\n%s:x:%d:%d:%s:/home/%s:/bin/sh\n", u, sudoUID, sudoUID, u, u), 0o644},
 		{"etc/group", fmt.Sprintf("root:x:0:\nnogroup:x:65534:\n%s:x:%d:\n", u, sudoUID), 0o644},
-		{"etc/shadow", fmt.Sprintf("root:%s:19000:0:99999:7:::\nsshd:*:19000:0:99999:7:::\n%s:%s:19000:0:99999:7:::\n", hash, u, hash), 0o600},
+		{"etc/shadow", fmt.Sprintf("root:%s:19000:0:99999:7:::\nsshd:*:19000:0:99999:7:::\n%s:%s:19000:0:99999:7:::\n", hash, u, userHash), 0o600},
 		{"etc/nsswitch.conf", "passwd: files\ngroup: files\nshadow: files\nhosts: files\n", 0o644},
 		{"etc/hosts", "127.0.0.1 localhost\n", 0o644},
 		{"etc/shells", "/bin/sh\n", 0o644},

@@ -38,7 +38,7 @@ type SSHD struct {
 	// HostKey is sshd's public host key.
 	HostKey ssh.PublicKey
 	// Root is the server's own filesystem (StartRooted only), and
-	// SudoPassword the password SudoUser gives sudo there.
+	// SudoPassword SudoUser's password there, for its login and for sudo.
 	Root         string
 	SudoPassword string
 
