@@ -69,6 +69,7 @@ type Service struct {
 	HTTP *http.Client
 	// AgentBinary finds the agent binaries installs and upgrades send.
 	AgentBinary AgentSource
+	deploying   sync.Map // server id → struct{}: one install, upgrade or removal at a time
 	// Drift opens and resolves drift alerts; nil: none are raised.
 	Drift DriftReporter
 	// ScanTimeout bounds a whole scan; CommandTimeout a command.

@@ -108,6 +108,15 @@ func (s *Service) deployStore() (deployStore, error) {
 	return d, nil
 }
 
+// lockServer claims serverID for one install, upgrade or removal; the
+// returned func releases it. ECONFLICT while another runs.
+func (s *Service) lockServer(serverID string) (func(), error) {
+	if _, busy := s.deploying.LoadOrStore(serverID, struct{}{}); busy {
+		return nil, homelabcmd.Errorf(homelabcmd.ECONFLICT, "An agent install, upgrade or removal of server '%s' is running; try again when it has finished", serverID)
+	}
+	return func() { s.deploying.Delete(serverID) }, nil
+}
+
 // deployServer is the deploy store and the server id names. ENOTFOUND.
 func (s *Service) deployServer(ctx context.Context, id string) (deployStore, *homelabcmd.Server, error) {
 	ds, err := s.deployStore()
@@ -359,6 +368,11 @@ func (s *Service) InstallAgent(ctx context.Context, actor string, r AgentInstall
 	if err := homelabcmd.ValidateServerID(r.ServerID); err != nil {
 		return nil, err
 	}
+	unlock, err := s.lockServer(r.ServerID)
+	if err != nil {
+		return nil, err
+	}
+	defer unlock()
 	if r.HubURL == "" || !(strings.HasPrefix(r.HubURL, "http://") || strings.HasPrefix(r.HubURL, "https://")) || len(r.HubURL) > 500 {
 		return nil, homelabcmd.FieldError("hub_url", "hub_url must be the hub's http:// or https:// URL as the machine reaches it")
 	}
@@ -450,6 +464,11 @@ func (s *Service) InstallAgent(ctx context.Context, actor string, r AgentInstall
 // (SHA-256 checked on the target, the old one kept as .previous) and
 // restarts it. ENOTFOUND, ECONFLICT (inactive server, host key changed).
 func (s *Service) UpgradeAgent(ctx context.Context, actor, serverID string) (*AgentDeployResult, error) {
+	unlock, err := s.lockServer(serverID)
+	if err != nil {
+		return nil, err
+	}
+	defer unlock()
 	srv, err := s.store.FindServer(ctx, serverID)
 	if err != nil {
 		return nil, err
@@ -494,6 +513,11 @@ type AgentRemoveRequest struct {
 // cannot be reached the server is still marked inactive (or deleted) and
 // the answer says the files stay. ENOTFOUND.
 func (s *Service) RemoveAgent(ctx context.Context, actor, serverID string, r AgentRemoveRequest) (*AgentDeployResult, error) {
+	unlock, err := s.lockServer(serverID)
+	if err != nil {
+		return nil, err
+	}
+	defer unlock()
 	ds, srv, err := s.deployServer(ctx, serverID)
 	if err != nil {
 		return nil, err
