@@ -12,7 +12,7 @@ func agentDeploySchemas(g *schemaGen) {
 
 // agentDeployOperations documents the routes of agentDeployRoutes.
 func agentDeployOperations() []operation {
-	sshErr := "A failed step is a 200 with success false, error, and the steps run so far (exit code and bounded output each). 400 with code NO_SSH_KEY when no key or password applies; 409 with code HOST_KEY_CHANGED when the host presents another key than the pinned one."
+	sshErr := "A failed step is a 200 with success false, error, and the steps run so far (exit code and bounded output each). 400 with code NO_SSH_KEY when no key or password applies; 409 with code HOST_KEY_CHANGED when the host presents another key than the pinned one, and with a string detail while another install, upgrade or removal of the server runs."
 	return []operation{
 		{Route: "GET /api/v1/agents/version", Tag: "agents", Summary: "The agent version this hub installs", Auth: authOperator,
 			Result: object(p("version", str()))},
@@ -23,7 +23,7 @@ func agentDeployOperations() []operation {
 			Doc:    "Uploads the binary the hub serves, checks its SHA-256 on the machine (a mismatch replaces nothing), keeps the running one as .previous, renames the new one over it and restarts the unit. 409 for an inactive server. " + sshErr,
 			Result: ref("AgentDeployResult"), Errors: []int{400, 404, 409}},
 		{Route: "POST /api/v1/agents/{id}/remove", Tag: "agents", Summary: "Remove a server's agent over SSH", Auth: authOperator,
-			Doc:  "systemctl disable --now, then deletes the binary (and .previous), config, unit and state folder; revokes the agent's token; marks the server inactive (inactive_since, offline; its heartbeats are refused) or deletes it with delete_completely. ssh_username and ssh_password apply to this call only and are not stored. When the machine cannot be reached the server is still marked inactive and success is false. The body is optional.",
+			Doc:  "systemctl disable --now, then deletes the binary (and .previous), config, unit and state folder; revokes the agent's token; marks the server inactive (inactive_since, offline; its heartbeats are refused) or deletes it with delete_completely. ssh_username and ssh_password apply to this call only and are not stored. When the machine cannot be reached the server is still marked inactive and success is false. The body is optional. 409 while another install, upgrade or removal of the server runs.",
 			Body: ref("AgentRemoveRequest"), Result: ref("AgentDeployResult"), Errors: []int{404, 409, 422}},
 		{Route: "PUT /api/v1/agents/{id}/activate", Tag: "agents", Summary: "Clear a server's inactive mark", Auth: authOperator,
 			Doc:    "Its agent's heartbeats are taken again (install the agent again to get one). 409 with a string detail when the server is not inactive.",
