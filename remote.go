@@ -43,6 +43,9 @@ type SSHTarget struct {
 	Host     string `json:"host"`
 	Port     int    `json:"port"`
 	Username string `json:"username"`
+	// JumpServerID names the server to connect through (ProxyJump, one
+	// hop): Host is then an address as that server sees it.
+	JumpServerID *string `json:"jump_server_id"`
 }
 
 // Scan statuses.

@@ -67,6 +67,9 @@ type Service struct {
 	TailscaleURL string
 	// HTTP is the client for the Tailscale API.
 	HTTP *http.Client
+	// AgentBinary finds the agent binaries installs and upgrades send.
+	AgentBinary AgentSource
+	deploying   sync.Map // server id → struct{}: one install, upgrade or removal at a time
 	// Drift opens and resolves drift alerts; nil: none are raised.
 	Drift DriftReporter
 	// ScanTimeout bounds a whole scan; CommandTimeout a command.

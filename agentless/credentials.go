@@ -193,12 +193,32 @@ func (s *Service) connect(ctx context.Context, actor, action string, t sshx.Targ
 		s.audit(ctx, entry)
 		return nil, err
 	}
+	return s.connectWith(ctx, actor, action, t, serverID, auth, used)
+}
+
+// connectWith is connect with the credentials given (used names them in
+// the audit).
+func (s *Service) connectWith(ctx context.Context, actor, action string, t sshx.Target, serverID string, auth sshx.Auth, used string) (*sshx.Conn, error) {
+	entry := homelabcmd.RemoteAudit{Actor: actor, Action: action, Target: t.Addr(), Credential: used}
+	if serverID != "" {
+		entry.ServerID = &serverID
+	}
 	settings, err := s.SSHSettings(ctx)
 	if err != nil {
 		return nil, err
 	}
 	c := &sshx.Client{Pins: pins{s.store}, Timeout: time.Duration(settings.ConnectionTimeout) * time.Second}
-	conn, err := c.Connect(ctx, t, auth)
+	var conn *sshx.Conn
+	jump, via, err := s.jumpHost(ctx, actor, action, serverID)
+	switch {
+	case err != nil:
+		return nil, err
+	case jump != nil:
+		entry.Target = t.Addr() + " via " + via
+		conn, err = c.ConnectVia(ctx, jump, via, t, auth)
+	default:
+		conn, err = c.Connect(ctx, t, auth)
+	}
 	if err != nil {
 		var hk *sshx.HostKeyChangedError
 		if errors.As(err, &hk) {

@@ -267,6 +267,9 @@ func (s *Service) SetServerTarget(ctx context.Context, actor string, t homelabcm
 	if _, err := s.store.FindServer(ctx, t.ServerID); err != nil {
 		return nil, err
 	}
+	if err := s.checkJump(ctx, t); err != nil {
+		return nil, err
+	}
 	if err := s.store.PutSSHTarget(ctx, t); err != nil {
 		return nil, err
 	}

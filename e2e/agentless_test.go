@@ -4,8 +4,6 @@ import (
 	"bytes"
 	"encoding/json"
 	"errors"
-	"io"
-	"net/http"
 	"os"
 	"path/filepath"
 	"strings"
@@ -33,26 +31,7 @@ func TestAgentlessEndToEnd(t *testing.T) {
 	h := StartHub(t, dir, []string{"HOMELAB_CMD_LOCAL_AGENT=false", "HOMELAB_CMD_API_KEY=" + testAPIKey})
 	call := func(method, path string, body any, want int) map[string]any {
 		t.Helper()
-		var rd io.Reader
-		if body != nil {
-			b, _ := json.Marshal(body)
-			rd = bytes.NewReader(b)
-		}
-		req, _ := http.NewRequest(method, h.URL+"/api/v1"+path, rd)
-		req.Header.Set("X-API-Key", testAPIKey)
-		req.Header.Set("Content-Type", "application/json")
-		resp, err := http.DefaultClient.Do(req)
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer resp.Body.Close()
-		b, _ := io.ReadAll(resp.Body)
-		if resp.StatusCode != want {
-			t.Fatalf("%s %s: %d %s", method, path, resp.StatusCode, b)
-		}
-		var m map[string]any
-		_ = json.Unmarshal(b, &m)
-		return m
+		return callAPI(t, h.URL, method, path, body, want)
 	}
 
 	call("POST", "/settings/ssh/keys", map[string]any{"private_key": string(sshd.ClientKey)}, 201)

@@ -103,10 +103,17 @@ func StartHub(t *testing.T, dir string, env []string, args ...string) *Hub {
 // with the hub's URL finds it again after a restart.
 func startHubOnPort(t *testing.T, dir string, env []string, port int, args ...string) *Hub {
 	t.Helper()
-	cmd := exec.Command(binary, append([]string{"serve", "--host", "127.0.0.1", "--port", fmt.Sprint(port)}, args...)...)
+	return startHubAt(t, dir, env, "127.0.0.1", port, args...)
+}
+
+// startHubAt is StartHub listening on host:port (e.g. the host side of a
+// test namespace's veth pair, for agents inside the namespace).
+func startHubAt(t *testing.T, dir string, env []string, host string, port int, args ...string) *Hub {
+	t.Helper()
+	cmd := exec.Command(binary, append([]string{"serve", "--host", host, "--port", fmt.Sprint(port)}, args...)...)
 	cmd.Dir = dir
 	cmd.Env = append(os.Environ(), env...)
-	h := &Hub{process: startProcess(t, cmd), URL: fmt.Sprintf("http://127.0.0.1:%d", port), Dir: dir}
+	h := &Hub{process: startProcess(t, cmd), URL: "http://" + net.JoinHostPort(host, fmt.Sprint(port)), Dir: dir}
 	t.Cleanup(func() { h.Stop(t) })
 	deadline := time.Now().Add(30 * time.Second)
 	for time.Now().Before(deadline) {

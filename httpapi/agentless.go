@@ -270,7 +270,8 @@ func (s *Server) handleDeleteCredential(w http.ResponseWriter, r *http.Request) 
 
 func (s *Server) handleGetSSHTarget(w http.ResponseWriter, r *http.Request) {
 	t, err := s.Agentless.ServerTarget(r.Context(), r.PathValue("id"))
-	s.reply(w, r, http.StatusOK, homelabcmd.SSHTarget{ServerID: r.PathValue("id"), Host: t.Host, Port: t.Port, Username: t.User}, err)
+	s.reply(w, r, http.StatusOK, homelabcmd.SSHTarget{ServerID: r.PathValue("id"), Host: t.Host, Port: t.Port, Username: t.User,
+		JumpServerID: s.Agentless.JumpServer(r.Context(), r.PathValue("id"))}, err)
 }
 
 func (s *Server) handlePutSSHTarget(w http.ResponseWriter, r *http.Request) {

@@ -54,7 +54,7 @@ var pathParamRE = regexp.MustCompile(`\{([^}.]+)(\.\.\.)?\}`)
 // (from the route table) gives each operation's least role.
 func openAPIDocument(version string, roles map[string]Access) map[string]any {
 	paths := map[string]any{}
-	for _, op := range slices.Concat(apiOperations(), alertOperations(), userOperations(), agentlessOperations(), checkOperations()) {
+	for _, op := range slices.Concat(apiOperations(), alertOperations(), userOperations(), agentlessOperations(), agentDeployOperations(), checkOperations()) {
 		op.Role = roles[op.Route]
 		method, path, _ := strings.Cut(op.Route, " ")
 		item, _ := paths[path].(map[string]any)
@@ -210,6 +210,7 @@ func openAPIComponents() map[string]any {
 		g.set(name, s)
 	}
 	agentlessSchemas(g)
+	agentDeploySchemas(g)
 	for name, s := range handWrittenSchemas() {
 		g.set(name, s)
 	}

@@ -79,6 +79,7 @@ func agentlessOperations() []operation {
 		{Route: "DELETE /api/v1/servers/{id}/credentials/{type}", Tag: "ssh", Summary: "Delete a server's own credential", Auth: authOperator, Status: 204, Errors: []int{400, 404}},
 		{Route: "GET /api/v1/servers/{id}/ssh", Tag: "ssh", Summary: "How the hub reaches a server over SSH", Auth: authOperator, Result: ref("SSHTarget"), Errors: []int{404}},
 		{Route: "PUT /api/v1/servers/{id}/ssh", Tag: "ssh", Summary: "Set how the hub reaches a server over SSH", Auth: authOperator,
+			Doc:  "jump_server_id (optional) reaches it through another server as a jump host (ProxyJump, one hop; that server's own SSH address and credentials log in to it, and host is then an address as it sees it). 422 when the jump server does not exist, is the server itself or has a jump host itself.",
 			Body: ref("SSHTarget"), Result: ref("SSHTarget"), Errors: []int{404, 422}},
 		{Route: "POST /api/v1/servers/{id}/test-ssh", Tag: "ssh", Summary: "Test an SSH login to a server", Auth: authOperator,
 			Doc: "Credentials: the server's own, else the defaults, per type. A failed login is a 200 with success false. " + sshErr, Result: ref("SSHTestResult"), Errors: []int{400, 404, 409}},

@@ -154,6 +154,7 @@ func (s *Server) routes() {
 	s.route("DELETE /api/v1/maintenance-windows/{wid}", admin, s.handleDeleteWindow)
 
 	s.agentlessRoutes()
+	s.agentDeployRoutes()
 	s.route("GET /api/v1/preferences/card-order", viewer, s.handleGetPreference("card-order"))
 	s.route("PUT /api/v1/preferences/card-order", viewer, s.handlePutPreference("card-order"))
 	s.route("GET /api/v1/preferences/section-order", viewer, s.handleGetPreference("section-order"))

@@ -155,9 +155,14 @@ func (db *DB) DeleteHostKey(ctx context.Context, addr string) error {
 // SSHTarget returns how to reach a server over SSH. ENOTFOUND.
 func (db *DB) SSHTarget(ctx context.Context, serverID string) (*homelabcmd.SSHTarget, error) {
 	t := homelabcmd.SSHTarget{ServerID: serverID}
-	err := db.read.QueryRowContext(ctx, `SELECT host, port, username FROM ssh_targets WHERE server_id = $1`, serverID).Scan(&t.Host, &t.Port, &t.Username)
+	var jump sql.NullString
+	err := db.read.QueryRowContext(ctx, `SELECT host, port, username, jump_server_id FROM ssh_targets WHERE server_id = $1`, serverID).
+		Scan(&t.Host, &t.Port, &t.Username, &jump)
 	if err != nil {
 		return nil, notFound(err, "Server '%s' has no SSH address", serverID)
+	}
+	if jump.Valid {
+		t.JumpServerID = &jump.String
 	}
 	return &t, nil
 }
@@ -165,9 +170,10 @@ func (db *DB) SSHTarget(ctx context.Context, serverID string) (*homelabcmd.SSHTa
 // PutSSHTarget sets how to reach a server over SSH. ENOTFOUND (no server).
 func (db *DB) PutSSHTarget(ctx context.Context, t homelabcmd.SSHTarget) error {
 	return db.inTx(ctx, func(tx *Tx) error {
-		_, err := tx.ExecContext(ctx, `INSERT INTO ssh_targets (server_id, host, port, username) VALUES ($1, $2, $3, $4)
-			ON CONFLICT (server_id) DO UPDATE SET host = excluded.host, port = excluded.port, username = excluded.username`,
-			t.ServerID, t.Host, t.Port, t.Username)
+		_, err := tx.ExecContext(ctx, `INSERT INTO ssh_targets (server_id, host, port, username, jump_server_id) VALUES ($1, $2, $3, $4, $5)
+			ON CONFLICT (server_id) DO UPDATE SET host = excluded.host, port = excluded.port, username = excluded.username,
+				jump_server_id = excluded.jump_server_id`,
+			t.ServerID, t.Host, t.Port, t.Username, t.JumpServerID)
 		return translate(err, "", "Server '"+t.ServerID+"' not found")
 	})
 }

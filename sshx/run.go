@@ -3,6 +3,7 @@ package sshx
 import (
 	"context"
 	"errors"
+	"io"
 	"strings"
 	"sync"
 
@@ -28,6 +29,13 @@ var ErrTimeout = errors.New("the command did not finish in time")
 // keeps at most max bytes (DefaultMaxOutput when ≤ 0) of each stream. A
 // non-zero exit is a Result, not an error.
 func (c *Conn) Run(ctx context.Context, command string, max int) (*Result, error) {
+	return c.RunInput(ctx, command, nil, max)
+}
+
+// RunInput is Run with stdin fed from in (nil: none). Secrets a command
+// needs (sudo -S reads its password there) travel this way, never in the
+// command line, which the remote ps and logs can see.
+func (c *Conn) RunInput(ctx context.Context, command string, in io.Reader, max int) (*Result, error) {
 	if max <= 0 {
 		max = DefaultMaxOutput
 	}
@@ -38,6 +46,9 @@ func (c *Conn) Run(ctx context.Context, command string, max int) (*Result, error
 	defer sess.Close()
 	stdout, stderr := &limitBuf{max: max}, &limitBuf{max: max}
 	sess.Stdout, sess.Stderr = stdout, stderr
+	if in != nil {
+		sess.Stdin = in
+	}
 	done := make(chan error, 1)
 	if err := sess.Start(command); err != nil {
 		return nil, err

@@ -22,10 +22,23 @@ type Target struct {
 	Host string
 	Port int
 	User string
+	// Via is the jump host's address when the target is reached through
+	// one (ConnectVia): Host is then an address as the jump host sees it.
+	Via string
 }
 
-// Addr is host:port, the key host keys are pinned under.
+// Addr is host:port, where to dial.
 func (t Target) Addr() string { return net.JoinHostPort(t.Host, strconv.Itoa(t.Port)) }
+
+// PinAddr is the key host keys are pinned under: Addr, and the jump host
+// when there is one, so that 192.168.1.10 behind one jump host is not
+// taken for 192.168.1.10 behind another.
+func (t Target) PinAddr() string {
+	if t.Via == "" {
+		return t.Addr()
+	}
+	return t.Addr() + " via " + t.Via
+}
 
 // Auth is what to present: a private key (PEM, OpenSSH or PKCS#8), a
 // password, or both (the key is tried first).
@@ -68,6 +81,8 @@ type Conn struct {
 	// it was pinned by this connection, for the operator to confirm.
 	HostKey    string
 	NewHostKey bool
+
+	jump *Conn // closed with this one
 }
 
 // ErrNoAuth means neither a key nor a password was given.
@@ -100,7 +115,7 @@ func (c *Client) Connect(ctx context.Context, t Target, a Auth) (*Conn, error) {
 	if len(methods) == 0 {
 		return nil, ErrNoAuth
 	}
-	addr := t.Addr()
+	addr := t.PinAddr()
 	pinned, err := c.Pins.PinnedHostKey(ctx, addr)
 	if err != nil {
 		return nil, err
@@ -131,7 +146,7 @@ func (c *Client) Connect(ctx context.Context, t Target, a Auth) (*Conn, error) {
 	if dial == nil {
 		dial = (&net.Dialer{}).DialContext
 	}
-	nc, err := dial(ctx, "tcp", addr)
+	nc, err := dial(ctx, "tcp", t.Addr())
 	if err != nil {
 		return nil, err
 	}
@@ -170,5 +185,11 @@ func (c *Client) timeout() time.Duration {
 	return 10 * time.Second
 }
 
-// Close ends the connection.
-func (c *Conn) Close() error { return c.c.Close() }
+// Close ends the connection (and the jump host's, when it came through one).
+func (c *Conn) Close() error {
+	err := c.c.Close()
+	if c.jump != nil {
+		c.jump.Close()
+	}
+	return err
+}

@@ -68,6 +68,13 @@ RestrictAddressFamilies=AF_UNIX AF_INET AF_INET6 AF_NETLINK
 WantedBy=multi-user.target
 `))
 
+// Where `install` puts the unit and the agent's state by default; the hub's
+// install over SSH (package agentless) uses the same paths.
+const (
+	DefaultUnitPath = "/etc/systemd/system/homelab-agent.service"
+	DefaultStateDir = "/var/lib/homelab-agent"
+)
+
 // installConfig is the file `agent install` writes, keys in a stable order.
 type installConfig struct {
 	HubURL            string   `yaml:"hub_url"`
@@ -104,8 +111,8 @@ func Install(ctx context.Context, prog string, args []string, stdout, stderr io.
 	fset.StringVar(&c.TLSCAFile, "ca-file", "", "PEM CA certificate for a hub with a private CA")
 	fset.BoolVar(&c.TLSInsecure, "insecure-skip-verify", false, "do not verify the hub's TLS certificate (not recommended)")
 	configPath := fset.String("config", agent.DefaultConfigPath, "where to write the config")
-	unitPath := fset.String("unit", "/etc/systemd/system/homelab-agent.service", "where to write the systemd unit")
-	stateDir := fset.String("state-dir", "/var/lib/homelab-agent", "writable folder for the outbox (under /var/lib)")
+	unitPath := fset.String("unit", DefaultUnitPath, "where to write the systemd unit")
+	stateDir := fset.String("state-dir", DefaultStateDir, "writable folder for the outbox (under /var/lib)")
 	binary := fset.String("binary", "", "absolute path of the homelabcmd binary (default: this one)")
 	force := fset.Bool("force", false, "overwrite an existing config")
 	noStart := fset.Bool("no-start", false, "write the files only; do not enable or start the service")

@@ -14,7 +14,9 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strconv"
 	"strings"
+	"syscall"
 	"time"
 
 	"golang.org/x/crypto/ssh"
@@ -22,18 +24,26 @@ import (
 
 // SSHD is a running sshd inside a test network namespace.
 type SSHD struct {
-	NS       string // network namespace name
-	Host     string // sshd's address inside the namespace (10.213.N.2)
-	Port     int
-	Subnet   string // the veth pair's /30, the only range tests may sweep
+	NS     string // network namespace name
+	Host   string // sshd's address inside the namespace (10.213.N.2)
+	Port   int
+	Subnet string // the veth pair's /30, the only range tests may sweep
+	// HostSide is the root namespace's end of the pair (10.213.N.1): a
+	// hub under test listening there is reachable from inside.
+	HostSide string
 	User     string // root
 	Password string // root's password inside the namespace only
 	// ClientKey is a PEM private key sshd accepts.
 	ClientKey []byte
 	// HostKey is sshd's public host key.
 	HostKey ssh.PublicKey
+	// Root is the server's own filesystem (StartRooted only), and
+	// SudoPassword SudoUser's password there, for its login and for sudo.
+	Root         string
+	SudoPassword string
 
 	dir     string
+	guest   bool // runs in another SSHD's namespace (StartBehind): Close leaves it
 	hostIf  string
 	etcDir  string
 	cmd     *exec.Cmd
@@ -61,6 +71,30 @@ func run(args ...string) error {
 // Start creates a namespace (the first free hlt-sshN), a veth pair and
 // starts sshd listening on port 22 inside it.
 func Start() (*SSHD, error) {
+	s, err := newNamespace()
+	if err != nil {
+		return nil, err
+	}
+	ok := false
+	defer func() {
+		if !ok {
+			s.Close()
+		}
+	}()
+	if err := s.writeFiles(); err != nil {
+		return nil, err
+	}
+	_ = os.MkdirAll("/run/sshd", 0o755) // sshd's privilege separation directory
+	if err := s.launch(exec.Command("ip", "netns", "exec", s.NS, Sshd, "-D", "-e", "-f", filepath.Join(s.dir, "sshd_config"))); err != nil {
+		return nil, err
+	}
+	ok = true
+	return s, nil
+}
+
+// newNamespace makes the namespace, the veth pair and the temp folder;
+// the caller Closes the SSHD on a later failure.
+func newNamespace() (*SSHD, error) {
 	if os.Geteuid() != 0 {
 		return nil, ErrUnavailable
 	}
@@ -86,65 +120,72 @@ func Start() (*SSHD, error) {
 	s.hostIf = fmt.Sprintf("hlt%dh", n)
 	peer := fmt.Sprintf("hlt%dn", n)
 	s.Host = fmt.Sprintf("10.213.%d.2", n)
+	s.HostSide = fmt.Sprintf("10.213.%d.1", n)
 	s.Subnet = fmt.Sprintf("10.213.%d.0/30", n)
-	ok := false
-	defer func() {
-		if !ok {
-			s.Close()
-		}
-	}()
 	_ = exec.Command("ip", "link", "del", s.hostIf).Run() // a stale one from a killed run
 	for _, c := range [][]string{
 		{"ip", "link", "add", s.hostIf, "type", "veth", "peer", "name", peer},
 		{"ip", "link", "set", peer, "netns", s.NS},
-		{"ip", "addr", "add", fmt.Sprintf("10.213.%d.1/30", n), "dev", s.hostIf},
+		{"ip", "addr", "add", s.HostSide + "/30", "dev", s.hostIf},
 		{"ip", "link", "set", s.hostIf, "up"},
 		{"ip", "netns", "exec", s.NS, "ip", "addr", "add", s.Host + "/30", "dev", peer},
 		{"ip", "netns", "exec", s.NS, "ip", "link", "set", peer, "up"},
 		{"ip", "netns", "exec", s.NS, "ip", "link", "set", "lo", "up"},
 	} {
 		if err := run(c...); err != nil {
+			s.Close()
 			return nil, err
 		}
 	}
 	var err error
 	if s.dir, err = os.MkdirTemp("", "sshtest-"); err != nil {
+		s.Close()
 		return nil, err
 	}
-	if err := s.writeFiles(); err != nil {
-		return nil, err
-	}
-	_ = os.MkdirAll("/run/sshd", 0o755) // sshd's privilege separation directory
-	s.cmd = exec.Command("ip", "netns", "exec", s.NS, Sshd, "-D", "-e", "-f", filepath.Join(s.dir, "sshd_config"))
+	return s, nil
+}
+
+// launch starts cmd (sshd in the namespace, in the foreground) and waits
+// until it accepts connections.
+func (s *SSHD) launch(cmd *exec.Cmd) error {
+	return s.launchUntil(cmd, func() error {
+		c, err := net.DialTimeout("tcp", net.JoinHostPort(s.Host, "22"), time.Second)
+		if err == nil {
+			c.Close()
+		}
+		return err
+	})
+}
+
+// launchUntil starts cmd and waits until ready says the server is up.
+func (s *SSHD) launchUntil(cmd *exec.Cmd, ready func() error) error {
+	s.cmd = cmd
 	logf, err := os.Create(filepath.Join(s.dir, "sshd.log"))
 	if err != nil {
-		return nil, err
+		return err
 	}
 	s.cmd.Stdout, s.cmd.Stderr = logf, logf
 	if err := s.cmd.Start(); err != nil {
-		return nil, err
+		return err
 	}
 	go func() { _ = s.cmd.Wait(); logf.Close(); close(s.stopped) }()
 	deadline := time.Now().Add(10 * time.Second)
 	for {
-		c, err := net.DialTimeout("tcp", net.JoinHostPort(s.Host, "22"), time.Second)
+		err := ready()
 		if err == nil {
-			c.Close()
-			break
+			return nil
 		}
 		select {
 		case <-s.stopped:
 			log, _ := os.ReadFile(filepath.Join(s.dir, "sshd.log"))
-			return nil, fmt.Errorf("sshtest: sshd exited: %s", log)
+			return fmt.Errorf("sshtest: sshd exited: %s", log)
 		default:
 		}
 		if time.Now().After(deadline) {
-			return nil, fmt.Errorf("sshtest: sshd not reachable: %v", err)
+			return fmt.Errorf("sshtest: sshd not reachable: %v", err)
 		}
 		time.Sleep(50 * time.Millisecond)
 	}
-	ok = true
-	return s, nil
 }
 
 // writeFiles makes the host and client keys, sshd_config and, under
@@ -152,6 +193,62 @@ func Start() (*SSHD, error) {
 // shadow file giving root a test password.
 func (s *SSHD) writeFiles() error {
 	hostKey := filepath.Join(s.dir, "host_ed25519")
+	if err := s.makeKeys(hostKey, filepath.Join(s.dir, "authorized_keys")); err != nil {
+		return err
+	}
+	s.Password = "pw-" + strings.ToLower(rand.Text())
+	hash, err := cryptPassword(s.Password)
+	if err != nil {
+		return err
+	}
+	shadow, err := os.ReadFile("/etc/shadow")
+	if err != nil {
+		return err
+	}
+	var lines []string
+	for _, l := range strings.Split(strings.TrimRight(string(shadow), "\n"), "\n") {
+		if f := strings.Split(l, ":"); f[0] == "root" && len(f) > 2 {
+			f[1] = hash
+			l = strings.Join(f, ":")
+		}
+		lines = append(lines, l)
+	}
+	s.etcDir = filepath.Join("/etc/netns", s.NS)
+	if err := os.MkdirAll(s.etcDir, 0o700); err != nil {
+		return err
+	}
+	if err := os.WriteFile(filepath.Join(s.etcDir, "shadow"), []byte(strings.Join(lines, "\n")+"\n"), 0o640); err != nil {
+		return err
+	}
+	// root's home is an empty folder of the test: the login shell then
+	// reads none of the machine's dotfiles (a ~/.bashrc that runs, say,
+	// pyenv can wait a minute on a lock a killed command left behind).
+	home := filepath.Join(s.dir, "home")
+	if err := os.Mkdir(home, 0o700); err != nil {
+		return err
+	}
+	passwd, err := os.ReadFile("/etc/passwd")
+	if err != nil {
+		return err
+	}
+	lines = lines[:0]
+	for _, l := range strings.Split(strings.TrimRight(string(passwd), "\n"), "\n") {
+		if f := strings.Split(l, ":"); f[0] == "root" && len(f) == 7 {
+			f[5] = home
+			l = strings.Join(f, ":")
+		}
+		lines = append(lines, l)
+	}
+	if err := os.WriteFile(filepath.Join(s.etcDir, "passwd"), []byte(strings.Join(lines, "\n")+"\n"), 0o644); err != nil {
+		return err
+	}
+	cfg := sshdConfig(s.Host, 22, hostKey, filepath.Join(s.dir, "authorized_keys"), filepath.Join(s.dir, "sshd.pid"))
+	return os.WriteFile(filepath.Join(s.dir, "sshd_config"), []byte(cfg), 0o600)
+}
+
+// makeKeys writes sshd's host key at hostKey and a client key pair: the
+// private half in s.ClientKey, the public one in authorizedKeys.
+func (s *SSHD) makeKeys(hostKey, authorizedKeys string) error {
 	if err := run("ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-f", hostKey); err != nil {
 		return err
 	}
@@ -175,34 +272,13 @@ func (s *SSHD) writeFiles() error {
 	if err != nil {
 		return err
 	}
-	if err := os.WriteFile(filepath.Join(s.dir, "authorized_keys"), ssh.MarshalAuthorizedKey(sshPub), 0o600); err != nil {
-		return err
-	}
-	s.Password = "pw-" + strings.ToLower(rand.Text())
-	hash, err := exec.Command("openssl", "passwd", "-6", s.Password).Output()
-	if err != nil {
-		return fmt.Errorf("openssl passwd: %w", err)
-	}
-	shadow, err := os.ReadFile("/etc/shadow")
-	if err != nil {
-		return err
-	}
-	var lines []string
-	for _, l := range strings.Split(strings.TrimRight(string(shadow), "\n"), "\n") {
-		if f := strings.Split(l, ":"); f[0] == "root" && len(f) > 2 {
-			f[1] = strings.TrimSpace(string(hash))
-			l = strings.Join(f, ":")
-		}
-		lines = append(lines, l)
-	}
-	s.etcDir = filepath.Join("/etc/netns", s.NS)
-	if err := os.MkdirAll(s.etcDir, 0o700); err != nil {
-		return err
-	}
-	if err := os.WriteFile(filepath.Join(s.etcDir, "shadow"), []byte(strings.Join(lines, "\n")+"\n"), 0o640); err != nil {
-		return err
-	}
-	cfg := fmt.Sprintf(`Port 22
+	return os.WriteFile(authorizedKeys, ssh.MarshalAuthorizedKey(sshPub), 0o600)
+}
+
+// sshdConfig is the test servers' sshd_config: keys and passwords (root
+// too), no PAM, quiet.
+func sshdConfig(listen string, port int, hostKey, authorizedKeys, pidFile string) string {
+	return fmt.Sprintf(`Port %d
 ListenAddress %s
 HostKey %s
 AuthorizedKeysFile %s
@@ -214,8 +290,16 @@ PasswordAuthentication yes
 KbdInteractiveAuthentication no
 MaxStartups 50
 LogLevel ERROR
-`, s.Host, hostKey, filepath.Join(s.dir, "authorized_keys"), filepath.Join(s.dir, "sshd.pid"))
-	return os.WriteFile(filepath.Join(s.dir, "sshd_config"), []byte(cfg), 0o600)
+`, port, listen, hostKey, authorizedKeys, pidFile)
+}
+
+// cryptPassword is a SHA-512 crypt hash for a shadow file.
+func cryptPassword(pw string) (string, error) {
+	hash, err := exec.Command("openssl", "passwd", "-6", pw).Output()
+	if err != nil {
+		return "", fmt.Errorf("openssl passwd: %w", err)
+	}
+	return strings.TrimSpace(string(hash)), nil
 }
 
 // Close stops sshd and removes the namespace, the veth pair and the files.
@@ -225,6 +309,23 @@ func (s *SSHD) Close() {
 		select {
 		case <-s.stopped:
 		case <-time.After(5 * time.Second):
+		}
+	}
+	if s.guest {
+		if s.dir != "" {
+			_ = os.RemoveAll(s.dir)
+		}
+		return
+	}
+	if s.NS != "" {
+		// What the server started (an agent installed into a rooted
+		// server) lives on in the namespace: end it too.
+		if out, err := exec.Command("ip", "netns", "pids", s.NS).Output(); err == nil {
+			for _, f := range strings.Fields(string(out)) {
+				if pid, err := strconv.Atoi(f); err == nil {
+					_ = syscall.Kill(pid, syscall.SIGKILL)
+				}
+			}
 		}
 	}
 	if s.hostIf != "" {

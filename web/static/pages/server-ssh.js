@@ -17,7 +17,8 @@ export function sshPanel(id, ctx) {
     h('div', { class: 'settings-grid' },
       field('ssh-host', 'host', 'Host', { type: 'text', required: true }),
       field('ssh-port', 'port', 'Port', { type: 'number', min: 1, max: 65535 }),
-      field('ssh-username', 'username', 'User', { type: 'text' })),
+      field('ssh-username', 'username', 'User', { type: 'text' }),
+      field('ssh-jump', 'jump_server_id', 'Jump server (optional)', { type: 'text', placeholder: 'server id' })),
     h('div', { class: 'form-actions' }, h('button', { type: 'submit', class: 'btn' }, 'Save address'),
       ' ', h('button', { type: 'button', class: 'btn btn-primary', id: 'ssh-test', onclick: test }, 'Test SSH')));
   const credForm = h('form', { novalidate: true, id: 'credential-form', 'data-needs': 'admin' },
@@ -42,6 +43,7 @@ export function sshPanel(id, ctx) {
       targetForm.elements.host.value = t.host;
       targetForm.elements.port.value = t.port;
       targetForm.elements.username.value = t.username;
+      targetForm.elements.jump_server_id.value = t.jump_server_id || '';
     } catch { /* a viewer sees the rest */ }
     try {
       const c = await get(`${base}/credentials`);
@@ -86,7 +88,7 @@ export function sshPanel(id, ctx) {
     e.preventDefault();
     clearFieldErrors(targetForm);
     const f = targetForm.elements;
-    try { await api('PUT', `${base}/ssh`, { host: f.host.value.trim(), port: Number(f.port.value) || 0, username: f.username.value.trim() }); toast('SSH address saved'); } catch (err) { showFieldErrors(targetForm, err); toast(err.message, 'error'); }
+    try { await api('PUT', `${base}/ssh`, { host: f.host.value.trim(), port: Number(f.port.value) || 0, username: f.username.value.trim(), jump_server_id: f.jump_server_id.value.trim() || null }); toast('SSH address saved'); } catch (err) { showFieldErrors(targetForm, err); toast(err.message, 'error'); }
   });
   credForm.addEventListener('submit', async (e) => {
     e.preventDefault();

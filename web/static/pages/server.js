@@ -6,6 +6,7 @@ import { h, status, meter, ago, time, num, duration, empty, errorNotice, notAvai
 import { drawChart } from '../chart.js';
 import { servicesPanel } from './services.js';
 import { sshPanel } from './server-ssh.js';
+import { agentDeployPanel } from './server-agent.js';
 import { serverSettingsPanel } from './serversettings.js';
 import { containersPanel } from './containers.js';
 import { checksPanel } from './checks.js';
@@ -38,7 +39,8 @@ export function mount(root, ctx) {
     onDeleted: () => ctx.navigate('/', true),
   });
 
-  root.append(h('p', { class: 'small' }, h('a', { href: '/' }, '← Fleet overview')), head, factsPanel, services.el, containers.el, checksEl, chartPanel, packages.el, alertsPanel, sshPanel(id, ctx).el, settings.el);
+  const deploy = agentDeployPanel(id, ctx, { onChanged: () => loadServer() });
+  root.append(h('p', { class: 'small' }, h('a', { href: '/' }, '← Fleet overview')), head, factsPanel, services.el, containers.el, checksEl, chartPanel, packages.el, alertsPanel, deploy.el, sshPanel(id, ctx).el, settings.el);
 
   let server = null;
   async function loadServer() {
@@ -60,6 +62,7 @@ export function mount(root, ctx) {
     drawHead();
     drawFacts();
     settings.update(server);
+    deploy.update(server);
   }
 
   function drawHead() {
