@@ -320,6 +320,8 @@ func updateServerFromHeartbeat(ctx context.Context, tx *Tx, id string, hb *homel
 
 type currentRow struct {
 	status    homelabcmd.ServiceStatusValue
+	reason    sql.NullString
+	detail    sql.NullString
 	timestamp time.Time
 	sampledAt sql.NullTime
 }
@@ -329,6 +331,14 @@ type currentRow struct {
 // every late report, and while the state is unchanged a sample at most every
 // DB.HistorySampleEvery (zero: every report). It returns the services whose
 // state changed.
+//
+// What it writes is what changed: a unit's service_current_status row only
+// when its state (status, reason, container detail) changes or a history
+// sample is due; the figures every report changes (pid, memory, cpu,
+// restarts) and the report's time go in the server's one unit_figures row.
+// On PostgreSQL two heartbeats of one server never interleave here: both
+// update the server row first, so the second waits for the first to commit
+// and then (READ COMMITTED) reads what it wrote.
 func storeServiceReports(ctx context.Context, tx *Tx, serverID string, ts time.Time, kind homelabcmd.UnitKind, reports []homelabcmd.ServiceReport) ([]homelabcmd.ServiceChange, error) {
 	if len(reports) == 0 {
 		return nil, nil
@@ -345,17 +355,25 @@ func storeServiceReports(ctx context.Context, tx *Tx, serverID string, ts time.T
 		uniq = append(uniq, r)
 	}
 
+	figs, err := figuresOf(ctx, tx, serverID, kind)
+	if err != nil {
+		return nil, err
+	}
 	current := make(map[string]currentRow, len(uniq))
-	rows, err := tx.QueryContext(ctx, `SELECT service_name, status, timestamp, sampled_at FROM service_current_status WHERE server_id = $1 AND kind = $2`, serverID, kind)
+	rows, err := tx.QueryContext(ctx, `SELECT service_name, status, status_reason, detail, timestamp, sampled_at FROM service_current_status
+		WHERE server_id = $1 AND kind = $2`, serverID, kind)
 	if err != nil {
 		return nil, err
 	}
 	for rows.Next() {
 		var name string
 		var c currentRow
-		if err := rows.Scan(&name, &c.status, &c.timestamp, &c.sampledAt); err != nil {
+		if err := rows.Scan(&name, &c.status, &c.reason, &c.detail, &c.timestamp, &c.sampledAt); err != nil {
 			rows.Close()
 			return nil, err
+		}
+		if at, ok := figs.lastSeen(name); ok && at.After(c.timestamp) {
+			c.timestamp = at
 		}
 		current[name] = c
 	}
@@ -364,9 +382,11 @@ func storeServiceReports(ctx context.Context, tx *Tx, serverID string, ts time.T
 		return nil, err
 	}
 
+	// A report older than the stored figures is late as a whole: they stay.
+	newest := figs == nil || !ts.Before(figs.reportedAt)
 	every := tx.db.HistorySampleEvery
 	histArgs := make([]any, 0, histCols*len(uniq))
-	curArgs := make([]any, 0, curCols*len(uniq))
+	var curArgs []any
 	var changes []homelabcmd.ServiceChange
 	for _, r := range uniq {
 		old, seen := current[r.Name]
@@ -382,16 +402,42 @@ func storeServiceReports(ctx context.Context, tx *Tx, serverID string, ts time.T
 		if changed {
 			changes = append(changes, homelabcmd.ServiceChange{ServiceName: r.Name, Kind: kind, From: old.status, To: r.Status, Restarts: r.Restarts})
 		}
+		var detail sql.NullString
+		if r.Container != nil {
+			b, _ := json.Marshal(r.Container)
+			detail = sql.NullString{String: string(b), Valid: true}
+		}
+		if !sample && newest && old.reason == nullString(r.StatusReason) && old.detail == detail {
+			continue // the state is unchanged: the figures row says the rest
+		}
 		sampledAt := any(ts)
 		if !sample {
 			sampledAt = old.sampledAt.Time
 		}
-		var detail any
-		if r.Container != nil {
-			b, _ := json.Marshal(r.Container)
-			detail = string(b)
-		}
 		curArgs = append(curArgs, serverID, kind, r.Name, r.Status, r.StatusReason, r.PID, r.MemoryMB, r.CPUPercent, r.Restarts, ts, tx.now, sampledAt, detail)
+	}
+	if newest {
+		units := make(map[string]unitFigure, len(uniq))
+		for i := range uniq {
+			units[uniq[i].Name] = figureOf(&uniq[i])
+		}
+		// A unit this report no longer names keeps the figures and time of
+		// the last report that did, in its own row.
+		if figs != nil {
+			for name, f := range figs.units {
+				if _, ok := units[name]; ok {
+					continue
+				}
+				if _, err := tx.ExecContext(ctx, `UPDATE service_current_status SET pid = $1, memory_mb = $2, cpu_percent = $3, restarts = $4, timestamp = $5
+					WHERE server_id = $6 AND kind = $7 AND service_name = $8 AND timestamp <= $5`,
+					f.PID, f.MemoryMB, f.CPUPercent, f.Restarts, figs.reportedAt, serverID, kind, name); err != nil {
+					return nil, err
+				}
+			}
+		}
+		if err := saveFigures(ctx, tx, serverID, kind, ts, units); err != nil {
+			return nil, err
+		}
 	}
 	if err := insertRows(ctx, tx, `INSERT INTO service_status (server_id, kind, service_name, status, status_reason, pid, memory_mb, cpu_percent, timestamp)
 			VALUES `, "", histCols, histArgs); err != nil {
