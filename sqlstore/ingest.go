@@ -5,6 +5,9 @@ import (
 	"database/sql"
 	"encoding/json"
 	"errors"
+	"maps"
+	"math"
+	"math/rand/v2"
 	"strings"
 	"time"
 
@@ -355,32 +358,14 @@ func storeServiceReports(ctx context.Context, tx *Tx, serverID string, ts time.T
 		uniq = append(uniq, r)
 	}
 
-	figs, err := figuresOf(ctx, tx, serverID, kind)
+	st, err := unitStateOf(ctx, tx, serverID, kind)
 	if err != nil {
 		return nil, err
 	}
-	current := make(map[string]currentRow, len(uniq))
-	rows, err := tx.QueryContext(ctx, `SELECT service_name, status, status_reason, detail, timestamp, sampled_at FROM service_current_status
-		WHERE server_id = $1 AND kind = $2`, serverID, kind)
-	if err != nil {
-		return nil, err
-	}
-	for rows.Next() {
-		var name string
-		var c currentRow
-		if err := rows.Scan(&name, &c.status, &c.reason, &c.detail, &c.timestamp, &c.sampledAt); err != nil {
-			rows.Close()
-			return nil, err
-		}
-		if at, ok := figs.lastSeen(name); ok && at.After(c.timestamp) {
-			c.timestamp = at
-		}
-		current[name] = c
-	}
-	rows.Close()
-	if err := rows.Err(); err != nil {
-		return nil, err
-	}
+	figs := st.figs
+	// The next state: the rows this report writes replace their entries.
+	next := &unitState{version: rand.Int64N(math.MaxInt64) + 1, figs: figs, rows: make(map[string]currentRow, len(st.rows))}
+	maps.Copy(next.rows, st.rows)
 
 	// A report older than the stored figures is late as a whole: they stay.
 	newest := figs == nil || !ts.Before(figs.reportedAt)
@@ -389,8 +374,12 @@ func storeServiceReports(ctx context.Context, tx *Tx, serverID string, ts time.T
 	var curArgs []any
 	var changes []homelabcmd.ServiceChange
 	for _, r := range uniq {
-		old, seen := current[r.Name]
-		late := seen && ts.Before(old.timestamp)
+		old, seen := st.rows[r.Name]
+		at := old.timestamp
+		if t, ok := figs.lastSeen(r.Name); ok && t.After(at) {
+			at = t
+		}
+		late := seen && ts.Before(at)
 		changed := !seen || old.status != r.Status
 		sample := every == 0 || late || changed || !old.sampledAt.Valid || ts.Sub(old.sampledAt.Time) >= every
 		if sample {
@@ -415,6 +404,8 @@ func storeServiceReports(ctx context.Context, tx *Tx, serverID string, ts time.T
 			sampledAt = old.sampledAt.Time
 		}
 		curArgs = append(curArgs, serverID, kind, r.Name, r.Status, r.StatusReason, r.PID, r.MemoryMB, r.CPUPercent, r.Restarts, ts, tx.now, sampledAt, detail)
+		next.rows[r.Name] = currentRow{status: r.Status, reason: nullString(r.StatusReason), detail: detail, timestamp: ts,
+			sampledAt: sql.NullTime{Time: sampledAt.(time.Time), Valid: true}}
 	}
 	if newest {
 		units := make(map[string]unitFigure, len(uniq))
@@ -433,11 +424,18 @@ func storeServiceReports(ctx context.Context, tx *Tx, serverID string, ts time.T
 					f.PID, f.MemoryMB, f.CPUPercent, f.Restarts, figs.reportedAt, serverID, kind, name); err != nil {
 					return nil, err
 				}
+				if c, ok := next.rows[name]; ok && !figs.reportedAt.Before(c.timestamp) {
+					c.timestamp = figs.reportedAt.UTC()
+					next.rows[name] = c
+				}
 			}
 		}
-		if err := saveFigures(ctx, tx, serverID, kind, ts, units); err != nil {
+		next.figs = &unitFigures{reportedAt: ts, units: units}
+		if err := saveFigures(ctx, tx, serverID, kind, ts, units, next.version); err != nil {
 			return nil, err
 		}
+	} else if _, err := tx.ExecContext(ctx, `UPDATE unit_figures SET version = $1 WHERE server_id = $2 AND kind = $3`, next.version, serverID, kind); err != nil {
+		return nil, err
 	}
 	if err := insertRows(ctx, tx, `INSERT INTO service_status (server_id, kind, service_name, status, status_reason, pid, memory_mb, cpu_percent, timestamp)
 			VALUES `, "", histCols, histArgs); err != nil {
@@ -451,6 +449,7 @@ func storeServiceReports(ctx context.Context, tx *Tx, serverID string, ts time.T
 			WHERE service_current_status.timestamp <= excluded.timestamp`, curCols, curArgs); err != nil {
 		return nil, err
 	}
+	tx.db.units.put(figuresKey{serverID, kind}, next)
 	return changes, nil
 }
 
