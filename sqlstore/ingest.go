@@ -327,6 +327,7 @@ type currentRow struct {
 	detail    sql.NullString
 	timestamp time.Time
 	sampledAt sql.NullTime
+	reported  bool // named in the stored figures (its latest report is there)
 }
 
 // storeServiceReports moves current status forward (only when the report is
@@ -362,13 +363,12 @@ func storeServiceReports(ctx context.Context, tx *Tx, serverID string, ts time.T
 	if err != nil {
 		return nil, err
 	}
-	figs := st.figs
 	// The next state: the rows this report writes replace their entries.
-	next := &unitState{version: rand.Int64N(math.MaxInt64) + 1, figs: figs, rows: make(map[string]currentRow, len(st.rows))}
+	next := &unitState{version: rand.Int64N(math.MaxInt64) + 1, figsAt: st.figsAt, hasFigs: st.hasFigs, rows: make(map[string]currentRow, len(st.rows))}
 	maps.Copy(next.rows, st.rows)
 
 	// A report older than the stored figures is late as a whole: they stay.
-	newest := figs == nil || !ts.Before(figs.reportedAt)
+	newest := !st.hasFigs || !ts.Before(st.figsAt)
 	every := tx.db.HistorySampleEvery
 	histArgs := make([]any, 0, histCols*len(uniq))
 	var curArgs []any
@@ -376,8 +376,8 @@ func storeServiceReports(ctx context.Context, tx *Tx, serverID string, ts time.T
 	for _, r := range uniq {
 		old, seen := st.rows[r.Name]
 		at := old.timestamp
-		if t, ok := figs.lastSeen(r.Name); ok && t.After(at) {
-			at = t
+		if old.reported && st.figsAt.After(at) {
+			at = st.figsAt
 		}
 		late := seen && ts.Before(at)
 		changed := !seen || old.status != r.Status
@@ -405,7 +405,7 @@ func storeServiceReports(ctx context.Context, tx *Tx, serverID string, ts time.T
 		}
 		curArgs = append(curArgs, serverID, kind, r.Name, r.Status, r.StatusReason, r.PID, r.MemoryMB, r.CPUPercent, r.Restarts, ts, tx.now, sampledAt, detail)
 		next.rows[r.Name] = currentRow{status: r.Status, reason: nullString(r.StatusReason), detail: detail, timestamp: ts,
-			sampledAt: sql.NullTime{Time: sampledAt.(time.Time), Valid: true}}
+			sampledAt: sql.NullTime{Time: sampledAt.(time.Time), Valid: true}, reported: old.reported || newest}
 	}
 	if newest {
 		units := make(map[string]unitFigure, len(uniq))
@@ -413,24 +413,38 @@ func storeServiceReports(ctx context.Context, tx *Tx, serverID string, ts time.T
 			units[uniq[i].Name] = figureOf(&uniq[i])
 		}
 		// A unit this report no longer names keeps the figures and time of
-		// the last report that did, in its own row.
-		if figs != nil {
-			for name, f := range figs.units {
-				if _, ok := units[name]; ok {
-					continue
+		// the last report that did, in its own row (rare: the stored
+		// figures are read only then).
+		var figs *unitFigures
+		for name, c := range next.rows {
+			if _, ok := units[name]; ok || !c.reported {
+				continue
+			}
+			if figs == nil {
+				if figs, err = figuresOf(ctx, tx, serverID, kind); err != nil {
+					return nil, err
 				}
+			}
+			if f, ok := figs.units[name]; ok {
 				if _, err := tx.ExecContext(ctx, `UPDATE service_current_status SET pid = $1, memory_mb = $2, cpu_percent = $3, restarts = $4, timestamp = $5
 					WHERE server_id = $6 AND kind = $7 AND service_name = $8 AND timestamp <= $5`,
 					f.PID, f.MemoryMB, f.CPUPercent, f.Restarts, figs.reportedAt, serverID, kind, name); err != nil {
 					return nil, err
 				}
-				if c, ok := next.rows[name]; ok && !figs.reportedAt.Before(c.timestamp) {
+				if !figs.reportedAt.Before(c.timestamp) {
 					c.timestamp = figs.reportedAt.UTC()
-					next.rows[name] = c
 				}
 			}
+			c.reported = false
+			next.rows[name] = c
 		}
-		next.figs = &unitFigures{reportedAt: ts, units: units}
+		for name := range units {
+			if c, ok := next.rows[name]; ok && !c.reported {
+				c.reported = true // named again, unchanged: its time is figsAt
+				next.rows[name] = c
+			}
+		}
+		next.figsAt, next.hasFigs = ts, true
 		if err := saveFigures(ctx, tx, serverID, kind, ts, units, next.version); err != nil {
 			return nil, err
 		}

@@ -110,6 +110,16 @@ func TestIngestWritesOnlyWhatChanged(t *testing.T) {
 			wantCurrent(t, db, "sonarr", homelabcmd.StatusRunning, 2, t0.Add(time.Minute))
 		})
 
+		t.Run("a unit named again, unchanged, is late-checked against the figures", func(t *testing.T) {
+			ingest(db, t0.Add(150*time.Second), figured("plex", 4), figured("sonarr", 4))
+			wantCurrent(t, db, "sonarr", homelabcmd.StatusRunning, 4, t0.Add(150*time.Second))
+			// Older than the figures, newer than sonarr's row: still late.
+			if res := ingest(db, t0.Add(140*time.Second), figured("plex", 4), report("sonarr", homelabcmd.StatusStopped)); len(res.Changes) != 0 {
+				t.Fatalf("changes %+v", res.Changes)
+			}
+			wantCurrent(t, db, "sonarr", homelabcmd.StatusRunning, 4, t0.Add(150*time.Second))
+		})
+
 		t.Run("another hub's write is seen", func(t *testing.T) {
 			res := ingest(other, t0.Add(3*time.Minute), report("plex", homelabcmd.StatusStopped))
 			if len(res.Changes) != 1 {
