@@ -94,19 +94,8 @@ func loadFigures(ctx context.Context, q querier, where string, args ...any) (map
 // figuresOf reads the figures of one server's units of one kind (nil when
 // none was reported).
 func figuresOf(ctx context.Context, q querier, serverID string, kind homelabcmd.UnitKind) (*unitFigures, error) {
-	var f unitFigures
-	var units string
-	err := q.QueryRowContext(ctx, `SELECT reported_at, units FROM unit_figures WHERE server_id = $1 AND kind = $2`, serverID, kind).Scan(&f.reportedAt, &units)
-	if errors.Is(err, sql.ErrNoRows) {
-		return nil, nil
-	}
-	if err != nil {
-		return nil, err
-	}
-	if err := json.Unmarshal([]byte(units), &f.units); err != nil {
-		return nil, err
-	}
-	return &f, nil
+	m, err := loadFigures(ctx, q, ` WHERE server_id = $1 AND kind = $2`, serverID, kind)
+	return m[figuresKey{serverID, kind}], err
 }
 
 // saveFigures replaces the figures of a server's units of one kind and
