@@ -3,6 +3,8 @@ package sqlstore
 import (
 	"context"
 	"errors"
+	"fmt"
+	"sync"
 	"testing"
 	"time"
 
@@ -147,5 +149,71 @@ func TestIngestWritesOnlyWhatChanged(t *testing.T) {
 			}
 			wantCurrent(t, db, "plex", homelabcmd.StatusStopped, 0, t0.Add(6*time.Minute))
 		})
+	})
+}
+
+// Two hubs storing heartbeats of the same servers at once, in any order:
+// the current status and figures end as the newest report says, whichever
+// hub stored it and whatever arrived late.
+func TestIngestTwoHubsConcurrently(t *testing.T) {
+	ctx := context.Background()
+	storetest.ForEachEngine(t, func(t *testing.T, dbURL string) {
+		hubs := []*DB{mustOpen(t, dbURL, true), mustOpen(t, dbURL, false)}
+		t0 := time.Date(2026, 11, 29, 12, 0, 0, 0, time.UTC)
+		const servers, beats = 4, 40
+		statusOf := func(n int) homelabcmd.ServiceStatusValue {
+			if n%3 == 0 {
+				return homelabcmd.StatusStopped
+			}
+			return homelabcmd.StatusRunning
+		}
+		for s := range servers {
+			id := fmt.Sprintf("two-%d", s)
+			if _, err := hubs[0].Ingest(ctx, heartbeat(id, t0, figured("plex", 0)), homelabcmd.IngestMeta{}); err != nil {
+				t.Fatal(err)
+			}
+			if err := hubs[0].CreateExpectedService(ctx, homelabcmd.NewExpectedService(id, "plex")); err != nil {
+				t.Fatal(err)
+			}
+		}
+		var wg sync.WaitGroup
+		errs := make(chan error, 2*servers*beats)
+		for h, db := range hubs {
+			for s := range servers {
+				wg.Add(1)
+				go func() {
+					defer wg.Done()
+					// Hub 0 sends the odd reports oldest first, hub 1 the
+					// even ones newest first: half of them arrive late.
+					for i := range beats / 2 {
+						n := 2*i + 1
+						if h == 1 {
+							n = beats - 2*i
+						}
+						r := figured("plex", n)
+						r.Status = statusOf(n)
+						if _, err := db.Ingest(ctx, heartbeat(fmt.Sprintf("two-%d", s), t0.Add(time.Duration(n)*time.Second), r), homelabcmd.IngestMeta{}); err != nil {
+							errs <- err
+						}
+					}
+				}()
+			}
+		}
+		wg.Wait()
+		close(errs)
+		for err := range errs {
+			t.Fatal(err)
+		}
+		for s := range servers {
+			svc, err := hubs[s%2].FindExpectedService(ctx, fmt.Sprintf("two-%d", s), "plex")
+			if err != nil {
+				t.Fatal(err)
+			}
+			c := svc.CurrentStatus
+			if c.Status != statusOf(beats) || !c.LastSeen.Equal(t0.Add(beats*time.Second)) || *c.Restarts != beats {
+				t.Errorf("two-%d: %s, last seen %v, restarts %d; want the newest report's (%s at %v, %d)",
+					s, c.Status, c.LastSeen, *c.Restarts, statusOf(beats), t0.Add(beats*time.Second), beats)
+			}
+		}
 	})
 }
