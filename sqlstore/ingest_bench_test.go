@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/homelabcmd/homelabcmd"
+	"github.com/homelabcmd/homelabcmd/hub"
 	"github.com/homelabcmd/homelabcmd/sqlstore/storetest"
 )
 
@@ -34,6 +35,7 @@ func BenchmarkIngest(b *testing.B) {
 	b.Run("history=every", func(b *testing.B) { benchIngest(b, sqlite(b), 0) })
 	b.Run("history=10m", func(b *testing.B) { benchIngest(b, sqlite(b), 10*time.Minute) })
 	b.Run("postgres/history=10m", func(b *testing.B) { benchIngest(b, postgres(b), 10*time.Minute) })
+	b.Run("postgres-3hubs/history=10m", func(b *testing.B) { benchIngestHubs(b, postgres(b), 3, 10*time.Minute) })
 }
 
 // benchIngest runs the ingest benchmark with a history sample interval
@@ -41,9 +43,24 @@ func BenchmarkIngest(b *testing.B) {
 // the rows written per heartbeat (total_changes of the one writer
 // connection: inserts, updates and deletes, index entries not counted).
 func benchIngest(b *testing.B, dbURL string, sampleEvery time.Duration) {
+	benchIngestHubs(b, dbURL, 1, sampleEvery)
+}
+
+// benchIngestHubs is benchIngest with several hubs (stores, each with its
+// own engine and group-commit writers) on one database; a server always
+// reports to the same hub, as behind a load balancer with sticky sessions.
+func benchIngestHubs(b *testing.B, dbURL string, hubs int, sampleEvery time.Duration) {
 	db := mustOpen(b, dbURL, true)
-	db.HistorySampleEvery = sampleEvery
-	e := engine(db)
+	engines := make([]*hub.Engine, hubs)
+	for i := range engines {
+		h := db
+		if i > 0 {
+			h = mustOpen(b, dbURL, false)
+		}
+		h.HistorySampleEvery = sampleEvery
+		engines[i] = engine(h)
+	}
+	e := engines[0]
 	ctx := context.Background()
 	const servers = 200
 	var seq atomic.Int64
@@ -70,7 +87,7 @@ func benchIngest(b *testing.B, dbURL string, sampleEvery time.Duration) {
 		for pb.Next() {
 			n := seq.Add(1)
 			hb := benchHeartbeat(int(n%servers), t0.Add(time.Duration(n)*time.Millisecond), 20)
-			if _, err := e.Ingest(ctx, hb, homelabcmd.IngestMeta{}); err != nil {
+			if _, err := engines[int(n%servers)%hubs].Ingest(ctx, hb, homelabcmd.IngestMeta{}); err != nil {
 				b.Error(err)
 				return
 			}
