@@ -25,6 +25,10 @@ func (db *DB) ListContainers(ctx context.Context, serverID string) ([]*homelabcm
 		seen[e.ServiceName] = true
 		out = append(out, homelabcmd.ExpectedContainerView(e))
 	}
+	figs, err := figuresOf(ctx, db.read, serverID, homelabcmd.KindContainer)
+	if err != nil {
+		return nil, err
+	}
 	rows, err := db.read.QueryContext(ctx, `SELECT c.service_name, c.status, c.status_reason, c.memory_mb, c.cpu_percent, c.restarts,
 		c.timestamp, c.detail, s.status FROM service_current_status c JOIN servers s ON s.id = c.server_id
 		WHERE c.server_id = $1 AND c.kind = 'container' ORDER BY c.service_name`, serverID)
@@ -47,6 +51,7 @@ func (db *DB) ListContainers(ctx context.Context, serverID string) ([]*homelabcm
 		cur.LastSeen = cur.LastSeen.UTC()
 		cur.Stale = serverStatus == homelabcmd.ServerOffline
 		cur.Container = containerDetail(detail)
+		figs.apply(name, &cur)
 		out = append(out, &homelabcmd.ContainerView{ContainerName: name, Enabled: true, CurrentStatus: &cur})
 	}
 	return out, rows.Err()

@@ -47,6 +47,8 @@ type DB struct {
 	ingestQueue chan *ingestRequest
 	closing     chan struct{}
 	ingestWG    sync.WaitGroup
+	// units caches what the ingest wrote of each server's units.
+	units unitCache
 }
 
 // Open connects to the database named by rawURL. It does not migrate.

@@ -5,6 +5,9 @@ import (
 	"database/sql"
 	"encoding/json"
 	"errors"
+	"maps"
+	"math"
+	"math/rand/v2"
 	"strings"
 	"time"
 
@@ -320,8 +323,11 @@ func updateServerFromHeartbeat(ctx context.Context, tx *Tx, id string, hb *homel
 
 type currentRow struct {
 	status    homelabcmd.ServiceStatusValue
+	reason    sql.NullString
+	detail    sql.NullString
 	timestamp time.Time
 	sampledAt sql.NullTime
+	reported  bool // named in the stored figures (its latest report is there)
 }
 
 // storeServiceReports moves current status forward (only when the report is
@@ -329,6 +335,14 @@ type currentRow struct {
 // every late report, and while the state is unchanged a sample at most every
 // DB.HistorySampleEvery (zero: every report). It returns the services whose
 // state changed.
+//
+// What it writes is what changed: a unit's service_current_status row only
+// when its state (status, reason, container detail) changes or a history
+// sample is due; the figures every report changes (pid, memory, cpu,
+// restarts) and the report's time go in the server's one unit_figures row.
+// On PostgreSQL two heartbeats of one server never interleave here: both
+// update the server row first, so the second waits for the first to commit
+// and then (READ COMMITTED) reads what it wrote.
 func storeServiceReports(ctx context.Context, tx *Tx, serverID string, ts time.Time, kind homelabcmd.UnitKind, reports []homelabcmd.ServiceReport) ([]homelabcmd.ServiceChange, error) {
 	if len(reports) == 0 {
 		return nil, nil
@@ -345,32 +359,27 @@ func storeServiceReports(ctx context.Context, tx *Tx, serverID string, ts time.T
 		uniq = append(uniq, r)
 	}
 
-	current := make(map[string]currentRow, len(uniq))
-	rows, err := tx.QueryContext(ctx, `SELECT service_name, status, timestamp, sampled_at FROM service_current_status WHERE server_id = $1 AND kind = $2`, serverID, kind)
+	st, err := unitStateOf(ctx, tx, serverID, kind)
 	if err != nil {
 		return nil, err
 	}
-	for rows.Next() {
-		var name string
-		var c currentRow
-		if err := rows.Scan(&name, &c.status, &c.timestamp, &c.sampledAt); err != nil {
-			rows.Close()
-			return nil, err
-		}
-		current[name] = c
-	}
-	rows.Close()
-	if err := rows.Err(); err != nil {
-		return nil, err
-	}
+	// The next state: the rows this report writes replace their entries.
+	next := &unitState{version: rand.Int64N(math.MaxInt64) + 1, figsAt: st.figsAt, hasFigs: st.hasFigs, rows: make(map[string]currentRow, len(st.rows))}
+	maps.Copy(next.rows, st.rows)
 
+	// A report older than the stored figures is late as a whole: they stay.
+	newest := !st.hasFigs || !ts.Before(st.figsAt)
 	every := tx.db.HistorySampleEvery
 	histArgs := make([]any, 0, histCols*len(uniq))
-	curArgs := make([]any, 0, curCols*len(uniq))
+	var curArgs []any
 	var changes []homelabcmd.ServiceChange
 	for _, r := range uniq {
-		old, seen := current[r.Name]
-		late := seen && ts.Before(old.timestamp)
+		old, seen := st.rows[r.Name]
+		at := old.timestamp
+		if old.reported && st.figsAt.After(at) {
+			at = st.figsAt
+		}
+		late := seen && ts.Before(at)
 		changed := !seen || old.status != r.Status
 		sample := every == 0 || late || changed || !old.sampledAt.Valid || ts.Sub(old.sampledAt.Time) >= every
 		if sample {
@@ -382,16 +391,65 @@ func storeServiceReports(ctx context.Context, tx *Tx, serverID string, ts time.T
 		if changed {
 			changes = append(changes, homelabcmd.ServiceChange{ServiceName: r.Name, Kind: kind, From: old.status, To: r.Status, Restarts: r.Restarts})
 		}
+		var detail sql.NullString
+		if r.Container != nil {
+			b, _ := json.Marshal(r.Container)
+			detail = sql.NullString{String: string(b), Valid: true}
+		}
+		if !sample && newest && old.reason == nullString(r.StatusReason) && old.detail == detail {
+			continue // the state is unchanged: the figures row says the rest
+		}
 		sampledAt := any(ts)
 		if !sample {
 			sampledAt = old.sampledAt.Time
 		}
-		var detail any
-		if r.Container != nil {
-			b, _ := json.Marshal(r.Container)
-			detail = string(b)
-		}
 		curArgs = append(curArgs, serverID, kind, r.Name, r.Status, r.StatusReason, r.PID, r.MemoryMB, r.CPUPercent, r.Restarts, ts, tx.now, sampledAt, detail)
+		next.rows[r.Name] = currentRow{status: r.Status, reason: nullString(r.StatusReason), detail: detail, timestamp: ts,
+			sampledAt: sql.NullTime{Time: sampledAt.(time.Time), Valid: true}, reported: old.reported || newest}
+	}
+	if newest {
+		units := make(map[string]unitFigure, len(uniq))
+		for i := range uniq {
+			units[uniq[i].Name] = figureOf(&uniq[i])
+		}
+		// A unit this report no longer names keeps the figures and time of
+		// the last report that did, in its own row (rare: the stored
+		// figures are read only then).
+		var figs *unitFigures
+		for name, c := range next.rows {
+			if _, ok := units[name]; ok || !c.reported {
+				continue
+			}
+			if figs == nil {
+				if figs, err = figuresOf(ctx, tx, serverID, kind); err != nil {
+					return nil, err
+				}
+			}
+			if f, ok := figs.units[name]; ok {
+				if _, err := tx.ExecContext(ctx, `UPDATE service_current_status SET pid = $1, memory_mb = $2, cpu_percent = $3, restarts = $4, timestamp = $5
+					WHERE server_id = $6 AND kind = $7 AND service_name = $8 AND timestamp <= $5`,
+					f.PID, f.MemoryMB, f.CPUPercent, f.Restarts, figs.reportedAt, serverID, kind, name); err != nil {
+					return nil, err
+				}
+				if !figs.reportedAt.Before(c.timestamp) {
+					c.timestamp = figs.reportedAt.UTC()
+				}
+			}
+			c.reported = false
+			next.rows[name] = c
+		}
+		for name := range units {
+			if c, ok := next.rows[name]; ok && !c.reported {
+				c.reported = true // named again, unchanged: its time is figsAt
+				next.rows[name] = c
+			}
+		}
+		next.figsAt, next.hasFigs = ts, true
+		if err := saveFigures(ctx, tx, serverID, kind, ts, units, next.version); err != nil {
+			return nil, err
+		}
+	} else if _, err := tx.ExecContext(ctx, `UPDATE unit_figures SET version = $1 WHERE server_id = $2 AND kind = $3`, next.version, serverID, kind); err != nil {
+		return nil, err
 	}
 	if err := insertRows(ctx, tx, `INSERT INTO service_status (server_id, kind, service_name, status, status_reason, pid, memory_mb, cpu_percent, timestamp)
 			VALUES `, "", histCols, histArgs); err != nil {
@@ -405,6 +463,7 @@ func storeServiceReports(ctx context.Context, tx *Tx, serverID string, ts time.T
 			WHERE service_current_status.timestamp <= excluded.timestamp`, curCols, curArgs); err != nil {
 		return nil, err
 	}
+	tx.db.units.put(figuresKey{serverID, kind}, next)
 	return changes, nil
 }
 

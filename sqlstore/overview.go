@@ -169,7 +169,23 @@ func (db *DB) FleetServiceStates(ctx context.Context) ([]homelabcmd.FleetService
 		}
 		out = append(out, s)
 	}
-	return out, rows.Err()
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	rows.Close()
+	figs, err := loadFigures(ctx, db.read, "")
+	if err != nil {
+		return nil, err
+	}
+	for i := range out {
+		s := &out[i]
+		if f := figs[figuresKey{s.ServerID, s.Kind}]; f != nil {
+			if u, ok := f.units[s.ServiceName]; ok {
+				s.Restarts = u.Restarts
+			}
+		}
+	}
+	return out, nil
 }
 
 // OpenAlertCounts counts unresolved alerts by severity.

@@ -310,6 +310,13 @@ func (db *DB) ServiceUptime(ctx context.Context, serverID, name string, since ti
 	} else if err != nil {
 		return nil, err
 	}
+	figs, err := figuresOf(ctx, db.read, serverID, homelabcmd.KindSystemd)
+	if err != nil {
+		return nil, err
+	}
+	if at, ok := figs.lastSeen(name); ok && at.After(end) {
+		end = at
+	}
 	// The state at the window's start is the last sample before it.
 	rows, err := db.read.QueryContext(ctx, `SELECT status, timestamp FROM (
 			SELECT status, timestamp FROM service_status WHERE server_id = $1 AND kind = 'systemd' AND service_name = $2 AND timestamp < $3

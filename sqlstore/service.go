@@ -87,7 +87,20 @@ func listExpectedServices(ctx context.Context, q querier, serverID string, kind 
 		}
 		out = append(out, e)
 	}
-	return out, rows.Err()
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	rows.Close()
+	figs, err := figuresOf(ctx, q, serverID, kind)
+	if err != nil {
+		return nil, err
+	}
+	for _, e := range out {
+		if e.CurrentStatus != nil {
+			figs.apply(e.ServiceName, e.CurrentStatus)
+		}
+	}
+	return out, nil
 }
 
 // FindExpectedService returns one expected service with its current status.
@@ -107,7 +120,17 @@ func findExpectedService(ctx context.Context, q querier, serverID string, kind h
 	}
 	e, err := scanExpectedService(q.QueryRowContext(ctx, `SELECT `+expectedServiceColumns+expectedServiceFrom+
 		` WHERE e.server_id = $1 AND e.kind = $2 AND e.service_name = $3`, serverID, kind, name))
-	return e, notFound(err, unitWord(kind)+" '%s' not found for server '%s'", name, serverID)
+	if err != nil {
+		return nil, notFound(err, unitWord(kind)+" '%s' not found for server '%s'", name, serverID)
+	}
+	if e.CurrentStatus != nil {
+		figs, err := figuresOf(ctx, q, serverID, kind)
+		if err != nil {
+			return nil, err
+		}
+		figs.apply(name, e.CurrentStatus)
+	}
+	return e, nil
 }
 
 // unitWord names a kind in messages, as the original named services.
