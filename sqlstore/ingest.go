@@ -381,7 +381,11 @@ func storeServiceReports(ctx context.Context, tx *Tx, serverID string, ts time.T
 		}
 		late := seen && ts.Before(at)
 		changed := !seen || old.status != r.Status
-		sample := every == 0 || late || changed || !old.sampledAt.Valid || ts.Sub(old.sampledAt.Time) >= every
+		// The newest stored report again: the hub stored it but the agent
+		// never got the answer (a hub killed or a connection lost after the
+		// commit), so its outbox sends it again. History has it already.
+		replay := seen && !changed && ts.Equal(at)
+		sample := !replay && (every == 0 || late || changed || !old.sampledAt.Valid || ts.Sub(old.sampledAt.Time) >= every)
 		if sample {
 			histArgs = append(histArgs, serverID, kind, r.Name, r.Status, r.StatusReason, r.PID, r.MemoryMB, r.CPUPercent, ts)
 		}

@@ -88,10 +88,18 @@ func TestIngestWritesOnlyWhatChanged(t *testing.T) {
 		})
 
 		t.Run("a replayed heartbeat changes nothing", func(t *testing.T) {
+			// Even with every report kept, the replay adds no history row.
+			db.HistorySampleEvery = 0
+			defer func() { db.HistorySampleEvery = 10 * time.Minute }()
+			history := `SELECT COUNT(*) FROM service_status WHERE server_id = 'wp' AND service_name = 'plex'`
+			before := countRows(t, db, history)
 			if res := ingest(db, t0.Add(time.Minute), figured("plex", 2), figured("sonarr", 2)); len(res.Changes) != 0 {
 				t.Fatalf("changes %+v", res.Changes)
 			}
 			wantCurrent(t, db, "plex", homelabcmd.StatusRunning, 2, t0.Add(time.Minute))
+			if after := countRows(t, db, history); after != before {
+				t.Fatalf("the replay added %d history rows", after-before)
+			}
 		})
 
 		t.Run("a late heartbeat moves neither status nor figures", func(t *testing.T) {
