@@ -52,6 +52,8 @@ type Store interface {
 	ListRemoteAudit(ctx context.Context, limit int) ([]*homelabcmd.RemoteAudit, error)
 	AddConfigCheck(ctx context.Context, c *homelabcmd.ConfigCheckRecord) error
 	ListConfigChecks(ctx context.Context, serverID string, limit int) ([]*homelabcmd.ConfigCheckRecord, error)
+	PutConfigApply(ctx context.Context, actionID int64, serverID, pack string, result json.RawMessage) error
+	ConfigApply(ctx context.Context, actionID int64) (json.RawMessage, error)
 	RemoteSetting(ctx context.Context, name string) (string, error)
 	PutRemoteSetting(ctx context.Context, name, value string) error
 }
@@ -71,6 +73,11 @@ type Service struct {
 	Drift DriftReporter
 	// ScanTimeout bounds a whole scan; CommandTimeout a command.
 	ScanTimeout, CommandTimeout time.Duration
+	// PackSource adds packs to the built-in ones (tests; nil: none).
+	PackSource func() map[string]*Pack
+	// SysctlDir is where an apply keeps a pack's sysctl values
+	// (/etc/sysctl.d when empty; tests use their own directory).
+	SysctlDir string
 
 	boxOnce sync.Once
 	box     *keyfile.Box

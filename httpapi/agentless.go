@@ -55,6 +55,7 @@ func (s *Server) agentlessRoutes() {
 	s.route("POST /api/v1/tailscale/import", admin, s.handleTailscaleImport)
 	s.agentlessPackRoutes()
 	s.agentlessParityRoutes()
+	s.configApplyRoutes()
 }
 
 func (s *Server) handleGetSSHSettings(w http.ResponseWriter, r *http.Request) {

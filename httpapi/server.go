@@ -63,6 +63,7 @@ type Engine interface {
 	UpdateExpectedUnit(ctx context.Context, serverID string, kind homelabcmd.UnitKind, name string, upd homelabcmd.ExpectedServiceUpdate) (*homelabcmd.ExpectedService, error)
 	DeleteExpectedUnit(ctx context.Context, serverID string, kind homelabcmd.UnitKind, name string) error
 	CreateUpgrade(ctx context.Context, serverID, actor string) (*homelabcmd.Action, error)
+	CreatePackApply(ctx context.Context, serverID, pack, actor string) (*homelabcmd.Action, error)
 	CreateAction(ctx context.Context, serverID, actionType, service, actor string) (*homelabcmd.Action, error)
 	ApproveAction(ctx context.Context, id int64, actor string) (*homelabcmd.Action, error)
 	RejectAction(ctx context.Context, id int64, actor, reason string) (*homelabcmd.Action, error)

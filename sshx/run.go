@@ -1,6 +1,7 @@
 package sshx
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"strings"
@@ -28,6 +29,11 @@ var ErrTimeout = errors.New("the command did not finish in time")
 // keeps at most max bytes (DefaultMaxOutput when ≤ 0) of each stream. A
 // non-zero exit is a Result, not an error.
 func (c *Conn) Run(ctx context.Context, command string, max int) (*Result, error) {
+	return c.RunInput(ctx, command, nil, max)
+}
+
+// RunInput is Run with stdin fed to the command (nil: none).
+func (c *Conn) RunInput(ctx context.Context, command string, stdin []byte, max int) (*Result, error) {
 	if max <= 0 {
 		max = DefaultMaxOutput
 	}
@@ -38,6 +44,9 @@ func (c *Conn) Run(ctx context.Context, command string, max int) (*Result, error
 	defer sess.Close()
 	stdout, stderr := &limitBuf{max: max}, &limitBuf{max: max}
 	sess.Stdout, sess.Stderr = stdout, stderr
+	if stdin != nil {
+		sess.Stdin = bytes.NewReader(stdin)
+	}
 	done := make(chan error, 1)
 	if err := sess.Start(command); err != nil {
 		return nil, err
