@@ -35,6 +35,9 @@ const (
 	// ActionApplyConfigPack applies a configuration pack; the hub carries
 	// it out over SSH (package agentless), after a person approved it.
 	ActionApplyConfigPack = "apply_config_pack"
+	// ActionRunCommand runs one whitelisted command (CommandTemplates)
+	// through the agent, for POST /servers/{id}/commands/execute.
+	ActionRunCommand = "run_command"
 )
 
 // applyPackPrefix starts the command shown for applying a pack.

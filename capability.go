@@ -19,6 +19,10 @@ const (
 	// returns, so an expected service it does not report is missing (an
 	// alert). Without it, such a service is "not monitored by this agent".
 	CapExpectedServices = "expected_services"
+	// CapCommands: the agent runs the whitelisted commands
+	// (CommandTemplates) the hub hands it as run_command actions, so
+	// POST /servers/{id}/commands/execute goes through it, not SSH.
+	CapCommands = "commands"
 )
 
 // MaxCapabilities bounds the capabilities one heartbeat may declare.
@@ -111,6 +115,10 @@ var ActionTypes = []ActionType{
 	// Has its own route (POST /servers/{id}/config/apply); the pack name
 	// is part of the command (ApplyPackTarget).
 	{Name: ActionApplyConfigPack, NeedsApproval: true, ByHub: true, TimeoutSeconds: 300, Command: ApplyPackCommand},
+	// A whitelisted command run synchronously through the agent (POST
+	// /servers/{id}/commands/execute); the command text is the action's
+	// command, matched again by the agent.
+	{Name: ActionRunCommand, Capability: CapCommands, TimeoutSeconds: 60},
 }
 
 // containerCommand is the command shown for a container action; the agent

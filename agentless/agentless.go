@@ -73,6 +73,9 @@ type Service struct {
 	Drift DriftReporter
 	// ScanTimeout bounds a whole scan; CommandTimeout a command.
 	ScanTimeout, CommandTimeout time.Duration
+	// Agents hands commands to servers whose agent declares the commands
+	// capability; nil: every command goes over SSH.
+	Agents AgentQueue
 	// PackSource adds packs to the built-in ones (tests; nil: none).
 	PackSource func() map[string]*Pack
 	// SysctlDir is where an apply keeps a pack's sysctl values

@@ -1,6 +1,7 @@
 package httpapi
 
 import (
+	"context"
 	"net/http"
 
 	"github.com/homelabcmd/homelabcmd"
@@ -96,4 +97,24 @@ func (s *Server) handleCancelConfigApply(w http.ResponseWriter, r *http.Request)
 		}
 	}
 	s.writeError(w, r, homelabcmd.Errorf(homelabcmd.ENOTFOUND, "Server '%s' has no apply waiting to start", r.PathValue("id")))
+}
+
+// agentCommands is the approval queue and event broker as
+// agentless.AgentQueue: whitelisted commands through the agent.
+type agentCommands struct{ s *Server }
+
+func (a agentCommands) CreateAgentCommand(ctx context.Context, serverID, command, actor string) (*homelabcmd.Action, error) {
+	return a.s.engine.CreateAgentCommand(ctx, serverID, command, actor)
+}
+
+func (a agentCommands) FindAction(ctx context.Context, id int64) (*homelabcmd.Action, error) {
+	return a.s.store.FindAction(ctx, id)
+}
+
+func (a agentCommands) CancelAction(ctx context.Context, id int64, actor string) (*homelabcmd.Action, error) {
+	return a.s.engine.CancelAction(ctx, id, actor)
+}
+
+func (a agentCommands) Subscribe(ctx context.Context) <-chan homelabcmd.Event {
+	return a.s.events.Subscribe(ctx)
 }

@@ -78,3 +78,22 @@ func (e *Engine) FinishHubAction(ctx context.Context, id int64, r homelabcmd.Act
 			DurationMS: &r.DurationMS, FailureReason: reason}, nil
 	})
 }
+
+// CreateAgentCommand queues a whitelisted command (the caller matched it)
+// for the server's agent, approved at once: the operator runs it now, as
+// over SSH, and waits for its result. ENOTFOUND (server).
+func (e *Engine) CreateAgentCommand(ctx context.Context, serverID, command, actor string) (*homelabcmd.Action, error) {
+	var out *homelabcmd.Action
+	err := e.store.InTx(ctx, func(tx homelabcmd.Tx) error {
+		if _, err := tx.FindServer(ctx, serverID); err != nil {
+			return err
+		}
+		now := tx.Now()
+		a := &homelabcmd.Action{ServerID: serverID, ActionType: homelabcmd.ActionRunCommand, Status: homelabcmd.ActionApproved,
+			Command: command, CreatedAt: now, CreatedBy: actor, ApprovedAt: &now, ApprovedBy: ptr("auto")}
+		var err error
+		out, err = queueAction(ctx, tx, a, actor, "whitelisted command for the agent", nil)
+		return err
+	})
+	return out, err
+}
