@@ -56,6 +56,7 @@ func (s *Server) agentlessRoutes() {
 	s.agentlessPackRoutes()
 	s.agentlessParityRoutes()
 	s.configApplyRoutes()
+	s.scheduleConnectivityRoutes()
 }
 
 func (s *Server) handleGetSSHSettings(w http.ResponseWriter, r *http.Request) {

@@ -35,6 +35,7 @@ func agentlessSchemas(g *schemaGen) {
 	add[agentless.DiscoveredService](g, "DiscoveredService")
 	add[agentless.ApplyItem](g, "ConfigApplyItem")
 	add[agentless.ApplyResult](g, "ConfigApplyResult")
+	add[agentless.ConnectivitySettings](g, "ConnectivitySettings")
 }
 
 // agentlessOperations documents the routes of agentlessRoutes.

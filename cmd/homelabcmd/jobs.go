@@ -105,6 +105,11 @@ func (h *Hub) integrationJobs() ([]hub.Job, error) {
 			_, err := h.HTTP.Agentless.RunApprovedApplies(ctx, q)
 			return err
 		}})
+		// Hosts scanned on a schedule (none unless an operator sets one).
+		jobs = append(jobs, hub.Job{Name: "scheduled-scans", Every: time.Minute, Exclusive: true, Run: func(ctx context.Context) error {
+			_, err := h.HTTP.Agentless.RunDueScans(ctx, time.Now())
+			return err
+		}})
 	}
 	return jobs, nil
 }
