@@ -15,6 +15,28 @@ func (s *Server) scheduleConnectivityRoutes() {
 	s.route("GET /api/v1/settings/connectivity", viewer, s.handleGetConnectivity)
 	s.route("PUT /api/v1/settings/connectivity", admin, s.handlePutConnectivity)
 	s.route("GET /api/v1/settings/connectivity/status", viewer, s.handleConnectivityStatus)
+	s.route("POST /api/v1/settings/tailscale/oauth", admin, s.handleSetTailscaleOAuth)
+	s.route("DELETE /api/v1/settings/tailscale/oauth", admin, s.handleDeleteTailscaleOAuth)
+}
+
+// handleSetTailscaleOAuth stores a Tailscale OAuth client (secret sealed,
+// never returned); it is used instead of an API key.
+func (s *Server) handleSetTailscaleOAuth(w http.ResponseWriter, r *http.Request) {
+	var body struct {
+		ClientID     string `json:"client_id"`
+		ClientSecret string `json:"client_secret"`
+		Tailnet      string `json:"tailnet"`
+	}
+	if err := decodeJSON(w, r, &body); err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	st, err := s.Agentless.SetTailscaleOAuth(r.Context(), actor(r), body.ClientID, body.ClientSecret, body.Tailnet)
+	s.reply(w, r, http.StatusOK, st, err)
+}
+
+func (s *Server) handleDeleteTailscaleOAuth(w http.ResponseWriter, r *http.Request) {
+	s.noContent(w, r, s.Agentless.DeleteTailscaleOAuth(r.Context(), actor(r)))
 }
 
 // scheduleAnswer is a schedule with its key and next run.

@@ -35,5 +35,10 @@ func configApplyOperations() []operation {
 			Result: object(p("success", boolean()), p("mode", str()), p("message", str()), p("settings", ref("ConnectivitySettings"))), Errors: []int{400, 422}},
 		{Route: "GET /api/v1/settings/connectivity/status", Tag: "ssh", Summary: "Whether the chosen mode can be used now", Auth: authOperator,
 			Result: object(p("mode", str()), p("ready", boolean()), p("detail", str()), p("tailscale", schema{}), p("ssh", schema{}))},
+		{Route: "POST /api/v1/settings/tailscale/oauth", Tag: "discovery", Summary: "Store a Tailscale OAuth client (used instead of an API key)", Auth: authOperator,
+			Doc: "The secret is sealed with the key file and never returned; before each use the hub trades the client for an access token " +
+				"(client credentials grant at the API's /api/v2/oauth/token).",
+			Body: object(p("client_id", str()), p("client_secret", str()), opt("tailnet", str())), Result: ref("TailscaleStatus"), Errors: []int{422, 500}},
+		{Route: "DELETE /api/v1/settings/tailscale/oauth", Tag: "discovery", Summary: "Remove the Tailscale OAuth client", Auth: authOperator, Status: 204, Errors: []int{404}},
 	}
 }
