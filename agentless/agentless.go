@@ -44,7 +44,7 @@ type Store interface {
 	DeleteScan(ctx context.Context, id int64) error
 
 	CreateDiscovery(ctx context.Context, d *homelabcmd.Discovery) error
-	FinishDiscovery(ctx context.Context, id int64, devices []homelabcmd.DiscoveredDevice, sweepErr string) error
+	FinishDiscovery(ctx context.Context, id int64, devices []homelabcmd.DiscoveredDevice, method, sweepErr string) error
 	FindDiscovery(ctx context.Context, id int64) (*homelabcmd.Discovery, error)
 	LatestDiscovery(ctx context.Context) (*homelabcmd.Discovery, error)
 
