@@ -131,15 +131,24 @@ func (s *Service) SetScanSchedule(ctx context.Context, actor string, r ScanSched
 	return &c, nil
 }
 
+// findSchedule returns the schedules and the index of key's (-1: none).
+// The caller holds scheduleMu.
+func (s *Service) findSchedule(ctx context.Context, key string) ([]ScanSchedule, int, error) {
+	list, err := s.ScanSchedules(ctx)
+	if err != nil {
+		return nil, -1, err
+	}
+	return list, slices.IndexFunc(list, func(o ScanSchedule) bool { return o.Key() == key }), nil
+}
+
 // DeleteScanSchedule removes the schedule of host:port. ENOTFOUND.
 func (s *Service) DeleteScanSchedule(ctx context.Context, actor, key string) error {
 	scheduleMu.Lock()
 	defer scheduleMu.Unlock()
-	list, err := s.ScanSchedules(ctx)
+	list, i, err := s.findSchedule(ctx, key)
 	if err != nil {
 		return err
 	}
-	i := slices.IndexFunc(list, func(o ScanSchedule) bool { return o.Key() == key })
 	if i < 0 {
 		return homelabcmd.Errorf(homelabcmd.ENOTFOUND, "No scan schedule for '%s'", key)
 	}
@@ -188,11 +197,10 @@ func (s *Service) RunDueScans(ctx context.Context, now time.Time) (int, error) {
 func (s *Service) noteRun(ctx context.Context, key string, at time.Time, scanID int64, msg string) error {
 	scheduleMu.Lock()
 	defer scheduleMu.Unlock()
-	list, err := s.ScanSchedules(ctx)
+	list, i, err := s.findSchedule(ctx, key)
 	if err != nil {
 		return err
 	}
-	i := slices.IndexFunc(list, func(o ScanSchedule) bool { return o.Key() == key })
 	if i < 0 {
 		return nil
 	}

@@ -11,6 +11,7 @@ import (
 	"strings"
 
 	"github.com/homelabcmd/homelabcmd"
+	"github.com/homelabcmd/homelabcmd/keyfile"
 )
 
 // Tailscale: the device list of a tailnet through the public API
@@ -54,20 +55,36 @@ func (s *Service) Tailscale(ctx context.Context) (*TailscaleStatus, error) {
 	return st, nil
 }
 
-// SetTailscaleToken seals and stores the API key (and the tailnet, "-"
-// meaning the key's own). EINVALID.
-func (s *Service) SetTailscaleToken(ctx context.Context, actor, token, tailnet string) (*TailscaleStatus, error) {
-	token = strings.TrimSpace(token)
-	if len(token) < 10 || len(token) > 500 || strings.ContainsAny(token, " \r\n\t") {
-		return nil, homelabcmd.FieldError("token", "token must be a Tailscale API key (tskey-api-…)")
-	}
+// checkTailnet validates a tailnet name ("" and "-" mean the credential's own).
+func checkTailnet(tailnet string) (string, error) {
 	if tailnet == "" {
 		tailnet = "-"
 	}
 	if len(tailnet) > 200 || strings.ContainsAny(tailnet, "/?#% ") {
-		return nil, homelabcmd.FieldError("tailnet", "tailnet must be a tailnet name or -")
+		return "", homelabcmd.FieldError("tailnet", "tailnet must be a tailnet name or -")
+	}
+	return tailnet, nil
+}
+
+// tailscaleSecret validates a Tailscale secret (field, described as what)
+// and the tailnet, and returns them with the sealing box.
+func (s *Service) tailscaleSecret(field, secret, what, tailnet string) (string, string, *keyfile.Box, error) {
+	secret = strings.TrimSpace(secret)
+	if len(secret) < 10 || len(secret) > 500 || strings.ContainsAny(secret, " \r\n\t") {
+		return "", "", nil, homelabcmd.FieldError(field, "%s must be %s", field, what)
+	}
+	tailnet, err := checkTailnet(tailnet)
+	if err != nil {
+		return "", "", nil, err
 	}
 	box, err := s.keys()
+	return secret, tailnet, box, err
+}
+
+// SetTailscaleToken seals and stores the API key (and the tailnet, "-"
+// meaning the key's own). EINVALID.
+func (s *Service) SetTailscaleToken(ctx context.Context, actor, token, tailnet string) (*TailscaleStatus, error) {
+	token, tailnet, box, err := s.tailscaleSecret("token", token, "a Tailscale API key (tskey-api-…)", tailnet)
 	if err != nil {
 		return nil, err
 	}

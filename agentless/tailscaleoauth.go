@@ -37,20 +37,11 @@ func (s *Service) tailscaleOAuth(ctx context.Context) (*tsOAuth, error) {
 // SetTailscaleOAuth stores an OAuth client (and the tailnet, "-" meaning
 // the client's own); it is used instead of an API key. EINVALID.
 func (s *Service) SetTailscaleOAuth(ctx context.Context, actor, clientID, secret, tailnet string) (*TailscaleStatus, error) {
-	clientID, secret = strings.TrimSpace(clientID), strings.TrimSpace(secret)
+	clientID = strings.TrimSpace(clientID)
 	if clientID == "" || len(clientID) > 200 || strings.ContainsAny(clientID, " \r\n\t") {
 		return nil, homelabcmd.FieldError("client_id", "client_id must be a Tailscale OAuth client id")
 	}
-	if len(secret) < 10 || len(secret) > 500 || strings.ContainsAny(secret, " \r\n\t") {
-		return nil, homelabcmd.FieldError("client_secret", "client_secret must be a Tailscale OAuth client secret (tskey-client-…)")
-	}
-	if tailnet == "" {
-		tailnet = "-"
-	}
-	if len(tailnet) > 200 || strings.ContainsAny(tailnet, "/?#% ") {
-		return nil, homelabcmd.FieldError("tailnet", "tailnet must be a tailnet name or -")
-	}
-	box, err := s.keys()
+	secret, tailnet, box, err := s.tailscaleSecret("client_secret", secret, "a Tailscale OAuth client secret (tskey-client-…)", tailnet)
 	if err != nil {
 		return nil, err
 	}
