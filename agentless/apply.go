@@ -202,7 +202,7 @@ func (a applier) writeFile(ctx context.Context, f PackFile, content string) (str
 		return "failed", "mktemp printed an unexpected path"
 	}
 	defer func() { _, _ = a.conn.Run(context.WithoutCancel(ctx), sshx.Command("rm", "-f", "--", staged), 4096) }()
-	if r, err := a.conn.RunInput(ctx, sshx.Command("dd", "of="+staged, "status=none"), []byte(content), itemOutputLimit); err != nil || r.ExitCode != 0 {
+	if r, err := a.conn.RunInput(ctx, sshx.Command("dd", "of="+staged, "status=none"), strings.NewReader(content), itemOutputLimit); err != nil || r.ExitCode != 0 {
 		return outcome(r, err)
 	}
 	mode := f.Mode

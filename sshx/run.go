@@ -1,9 +1,9 @@
 package sshx
 
 import (
-	"bytes"
 	"context"
 	"errors"
+	"io"
 	"strings"
 	"sync"
 
@@ -32,8 +32,10 @@ func (c *Conn) Run(ctx context.Context, command string, max int) (*Result, error
 	return c.RunInput(ctx, command, nil, max)
 }
 
-// RunInput is Run with stdin fed to the command (nil: none).
-func (c *Conn) RunInput(ctx context.Context, command string, stdin []byte, max int) (*Result, error) {
+// RunInput is Run with stdin fed from in (nil: none). Secrets a command
+// needs (sudo -S reads its password there) travel this way, never in the
+// command line, which the remote ps and logs can see.
+func (c *Conn) RunInput(ctx context.Context, command string, in io.Reader, max int) (*Result, error) {
 	if max <= 0 {
 		max = DefaultMaxOutput
 	}
@@ -44,8 +46,8 @@ func (c *Conn) RunInput(ctx context.Context, command string, stdin []byte, max i
 	defer sess.Close()
 	stdout, stderr := &limitBuf{max: max}, &limitBuf{max: max}
 	sess.Stdout, sess.Stderr = stdout, stderr
-	if stdin != nil {
-		sess.Stdin = bytes.NewReader(stdin)
+	if in != nil {
+		sess.Stdin = in
 	}
 	done := make(chan error, 1)
 	if err := sess.Start(command); err != nil {

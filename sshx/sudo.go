@@ -1,6 +1,10 @@
 package sshx
 
-import "context"
+import (
+	"bytes"
+	"context"
+	"io"
+)
 
 // Sudo runs commands as root on a machine logged in to as User: directly
 // when User is root, else through sudo — with the password (when one is
@@ -30,5 +34,9 @@ func (s Sudo) Wrap(argv ...string) (string, []byte) {
 // stream, as Run.
 func (c *Conn) RunSudo(ctx context.Context, s Sudo, max int, argv ...string) (*Result, error) {
 	cmd, stdin := s.Wrap(argv...)
-	return c.RunInput(ctx, cmd, stdin, max)
+	var in io.Reader
+	if stdin != nil {
+		in = bytes.NewReader(stdin)
+	}
+	return c.RunInput(ctx, cmd, in, max)
 }
