@@ -15,10 +15,14 @@ import (
 const CommandOutputLimit = 10000
 
 // unitArg is a systemd unit name; packageArg a Debian package name.
-var (
+const (
 	unitArg    = `([A-Za-z0-9][A-Za-z0-9@._:-]{0,199})`
 	packageArg = `([a-z0-9][a-z0-9+.-]{0,99})`
 )
+
+// UnitArgPattern is the whitelist's pattern of a unit name (a capture
+// group), for other validations of unit names given to remote commands.
+const UnitArgPattern = unitArg
 
 // CommandTemplate is one whitelisted command.
 type CommandTemplate struct {

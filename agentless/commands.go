@@ -15,6 +15,10 @@ import (
 // CommandOutputLimit bounds each stream of a command's output.
 const CommandOutputLimit = homelabcmd.CommandOutputLimit
 
+// unitArg is a unit name as the whitelist takes it (install.go on main
+// validates with it).
+const unitArg = homelabcmd.UnitArgPattern
+
 // CommandTemplates lists the whitelist for the API and the docs.
 func CommandTemplates() []map[string]string {
 	out := make([]map[string]string, len(homelabcmd.CommandTemplates))
