@@ -32,7 +32,29 @@ const (
 	// ActionApplyUpdates installs the pending package updates (apt-get
 	// dist-upgrade or dnf upgrade, run by the agent without a shell).
 	ActionApplyUpdates = "apply_updates"
+	// ActionApplyConfigPack applies a configuration pack; the hub carries
+	// it out over SSH (package agentless), after a person approved it.
+	ActionApplyConfigPack = "apply_config_pack"
+	// ActionRunCommand runs one whitelisted command (CommandTemplates)
+	// through the agent, for POST /servers/{id}/commands/execute.
+	ActionRunCommand = "run_command"
 )
+
+// applyPackPrefix starts the command shown for applying a pack.
+const applyPackPrefix = "apply configuration pack "
+
+// ApplyPackCommand is the command shown for applying pack; the hub reads
+// the pack's name back from it (ApplyPackTarget).
+func ApplyPackCommand(pack string) string { return applyPackPrefix + pack }
+
+// ApplyPackTarget is the pack an apply command names ("" for another command).
+func ApplyPackTarget(command string) string {
+	v, _ := strings.CutPrefix(command, applyPackPrefix)
+	if v == command {
+		return ""
+	}
+	return v
+}
 
 // ApplyUpdatesCommand is the command shown for applying updates.
 func ApplyUpdatesCommand(string) string {

@@ -19,6 +19,10 @@ const (
 	// returns, so an expected service it does not report is missing (an
 	// alert). Without it, such a service is "not monitored by this agent".
 	CapExpectedServices = "expected_services"
+	// CapCommands: the agent runs the whitelisted commands
+	// (CommandTemplates) the hub hands it as run_command actions, so
+	// POST /servers/{id}/commands/execute goes through it, not SSH.
+	CapCommands = "commands"
 )
 
 // MaxCapabilities bounds the capabilities one heartbeat may declare.
@@ -88,6 +92,9 @@ type ActionType struct {
 	// approves it (installing updates changes the machine).
 	NeedsApproval  bool
 	TimeoutSeconds int
+	// ByHub: the hub carries it out itself (over SSH), never an agent; no
+	// capability is needed and no agent is handed it.
+	ByHub bool
 	// Command is the command shown for an action on service ("" when the
 	// type names none); agents never run it through a shell.
 	Command func(service string) string
@@ -105,6 +112,13 @@ var ActionTypes = []ActionType{
 		NeedsService: true, Creatable: true, TimeoutSeconds: 60, Command: containerCommand("start")},
 	{Name: ActionStopContainer, Capability: CapContainers, Unit: KindContainer, Verb: "stop",
 		NeedsService: true, Creatable: true, TimeoutSeconds: 60, Command: containerCommand("stop")},
+	// Has its own route (POST /servers/{id}/config/apply); the pack name
+	// is part of the command (ApplyPackTarget).
+	{Name: ActionApplyConfigPack, NeedsApproval: true, ByHub: true, TimeoutSeconds: 300, Command: ApplyPackCommand},
+	// A whitelisted command run synchronously through the agent (POST
+	// /servers/{id}/commands/execute); the command text is the action's
+	// command, matched again by the agent.
+	{Name: ActionRunCommand, Capability: CapCommands, TimeoutSeconds: 60},
 }
 
 // containerCommand is the command shown for a container action; the agent
@@ -127,7 +141,7 @@ func LookupActionType(name string) (ActionType, bool) {
 func DeliverableTypes(caps []string) []string {
 	out := []string{}
 	for _, t := range ActionTypes {
-		if slices.Contains(caps, t.Capability) {
+		if !t.ByHub && slices.Contains(caps, t.Capability) {
 			out = append(out, t.Name)
 		}
 	}
@@ -143,6 +157,8 @@ func WaitingReason(actionType string, caps []string) *string {
 	switch {
 	case !ok:
 		r = "no agent can run action type '" + actionType + "'"
+	case t.ByHub:
+		return nil
 	case caps == nil:
 		r = "waiting for the agent's first heartbeat"
 	case !slices.Contains(caps, t.Capability):

@@ -73,28 +73,33 @@ type Scan struct {
 
 // Discovery is one subnet sweep.
 type Discovery struct {
-	ID          int64              `json:"discovery_id"`
-	Subnet      string             `json:"subnet"`
-	Status      string             `json:"status"` // running | completed | failed
-	Devices     []DiscoveredDevice `json:"devices"`
-	Error       *string            `json:"error"`
-	RequestedBy string             `json:"requested_by"`
-	StartedAt   time.Time          `json:"started_at"`
-	CompletedAt *time.Time         `json:"completed_at"`
+	ID      int64              `json:"discovery_id"`
+	Subnet  string             `json:"subnet"`
+	Status  string             `json:"status"` // running | completed | failed
+	Devices []DiscoveredDevice `json:"devices"`
+	Error   *string            `json:"error"`
+	// Method is how hosts were probed: "tcp", or "tcp+icmp" when the hub
+	// could send ICMP echo requests ("" while running).
+	Method      string     `json:"method"`
+	RequestedBy string     `json:"requested_by"`
+	StartedAt   time.Time  `json:"started_at"`
+	CompletedAt *time.Time `json:"completed_at"`
 }
 
 // DiscoveredDevice is a machine a sweep or the tailnet found.
 type DiscoveredDevice struct {
-	IP           string   `json:"ip"`
-	Hostname     string   `json:"hostname,omitempty"`
-	Source       string   `json:"source"` // network | tailscale
-	OpenPorts    []int    `json:"open_ports"`
-	SSHAvailable bool     `json:"ssh_available"`
-	OS           string   `json:"os,omitempty"`
-	Online       *bool    `json:"online,omitempty"`
-	DeviceID     string   `json:"device_id,omitempty"`
-	Tags         []string `json:"tags,omitempty"`
-	ServerID     *string  `json:"server_id"` // the server already at that address, if any
+	IP           string `json:"ip"`
+	Hostname     string `json:"hostname,omitempty"`
+	Source       string `json:"source"` // network | tailscale
+	OpenPorts    []int  `json:"open_ports"`
+	SSHAvailable bool   `json:"ssh_available"`
+	// ICMPReply: the host answered an ICMP echo request (sweeps only).
+	ICMPReply bool     `json:"icmp_reply,omitempty"`
+	OS        string   `json:"os,omitempty"`
+	Online    *bool    `json:"online,omitempty"`
+	DeviceID  string   `json:"device_id,omitempty"`
+	Tags      []string `json:"tags,omitempty"`
+	ServerID  *string  `json:"server_id"` // the server already at that address, if any
 }
 
 // RemoteAudit is one audit entry of the agentless features: every use of a

@@ -74,6 +74,9 @@ type Executor struct {
 	// updates.Dnf Apply) and returns the package manager's output (its
 	// tail) and whether a reboot is needed; nil: apply_updates is refused.
 	ApplyUpdates func(ctx context.Context) (output string, reboot *bool, err error)
+	// RunCommands: run_command (whitelisted commands) is carried out
+	// (a readwrite agent); false: refused.
+	RunCommands bool
 	// AfterUpgrade is called once a successful upgrade is reported (or
 	// reporting gave up): the agent exits so that systemd starts the new
 	// binary.
@@ -176,6 +179,9 @@ func (e *Executor) Execute(ctx context.Context, cmd homelabcmd.PendingCommand) h
 	}
 	if cmd.ActionType == homelabcmd.ActionApplyUpdates {
 		return e.applyUpdates(ctx, cmd, start, fail)
+	}
+	if cmd.ActionType == homelabcmd.ActionRunCommand {
+		return e.runCommand(ctx, cmd, start, fail)
 	}
 	if cmd.ActionType != homelabcmd.ActionRestartService {
 		return fail("refused: this agent does not know the action type %q; nothing was run", cmd.ActionType)

@@ -44,7 +44,7 @@ type Store interface {
 	DeleteScan(ctx context.Context, id int64) error
 
 	CreateDiscovery(ctx context.Context, d *homelabcmd.Discovery) error
-	FinishDiscovery(ctx context.Context, id int64, devices []homelabcmd.DiscoveredDevice, sweepErr string) error
+	FinishDiscovery(ctx context.Context, id int64, devices []homelabcmd.DiscoveredDevice, method, sweepErr string) error
 	FindDiscovery(ctx context.Context, id int64) (*homelabcmd.Discovery, error)
 	LatestDiscovery(ctx context.Context) (*homelabcmd.Discovery, error)
 
@@ -52,6 +52,8 @@ type Store interface {
 	ListRemoteAudit(ctx context.Context, limit int) ([]*homelabcmd.RemoteAudit, error)
 	AddConfigCheck(ctx context.Context, c *homelabcmd.ConfigCheckRecord) error
 	ListConfigChecks(ctx context.Context, serverID string, limit int) ([]*homelabcmd.ConfigCheckRecord, error)
+	PutConfigApply(ctx context.Context, actionID int64, serverID, pack string, result json.RawMessage) error
+	ConfigApply(ctx context.Context, actionID int64) (json.RawMessage, error)
 	RemoteSetting(ctx context.Context, name string) (string, error)
 	PutRemoteSetting(ctx context.Context, name, value string) error
 }
@@ -74,6 +76,14 @@ type Service struct {
 	Drift DriftReporter
 	// ScanTimeout bounds a whole scan; CommandTimeout a command.
 	ScanTimeout, CommandTimeout time.Duration
+	// Agents hands commands to servers whose agent declares the commands
+	// capability; nil: every command goes over SSH.
+	Agents AgentQueue
+	// PackSource adds packs to the built-in ones (tests; nil: none).
+	PackSource func() map[string]*Pack
+	// SysctlDir is where an apply keeps a pack's sysctl values
+	// (/etc/sysctl.d when empty; tests use their own directory).
+	SysctlDir string
 
 	boxOnce sync.Once
 	box     *keyfile.Box

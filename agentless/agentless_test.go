@@ -311,6 +311,11 @@ func TestDiscoverySweep(t *testing.T) {
 	if found == nil || !found.SSHAvailable || found.ServerID == nil || *found.ServerID != "known" {
 		t.Fatalf("devices %+v", got.Devices)
 	}
+	// The tests run as root: the hub may send ICMP, and the namespace's
+	// host answers it; the result says both methods were used.
+	if got.Method != "tcp+icmp" || !found.ICMPReply {
+		t.Fatalf("method %q, icmp reply %v", got.Method, found.ICMPReply)
+	}
 }
 
 func agentlessImport(id string) agentless.ImportRequest { return agentless.ImportRequest{ServerID: id} }

@@ -97,8 +97,8 @@ func ParseSweepRange(subnet string, confirm bool) (netip.Prefix, error) {
 }
 
 // StartDiscovery validates the range and sweeps it in the background:
-// a TCP connect to each host's configured ports (no ICMP: the hub has no
-// raw-socket capability by default).
+// a TCP connect to each host's configured ports, and an ICMP echo request
+// when the hub may send one (EchoSweep; the result's method says which).
 func (s *Service) StartDiscovery(ctx context.Context, actor, subnet string, confirm bool) (*homelabcmd.Discovery, error) {
 	set, err := s.DiscoverySettings(ctx)
 	if err != nil {
@@ -120,9 +120,11 @@ func (s *Service) StartDiscovery(ctx context.Context, actor, subnet string, conf
 	go func() {
 		defer s.bg.Done()
 		ctx := context.WithoutCancel(ctx)
-		devices := Sweep(ctx, p, set.Ports, time.Duration(set.TimeoutMS)*time.Millisecond, set.Concurrency)
+		timeout := time.Duration(set.TimeoutMS) * time.Millisecond
+		devices := Sweep(ctx, p, set.Ports, timeout, set.Concurrency)
+		devices, method := EchoSweep(ctx, p, devices, max(timeout, time.Second), set.Concurrency)
 		s.markKnown(ctx, devices)
-		if err := s.store.FinishDiscovery(ctx, d.ID, devices, ""); err != nil {
+		if err := s.store.FinishDiscovery(ctx, d.ID, devices, method, ""); err != nil {
 			s.logger.Error("discovery not stored", "id", d.ID, "err", err)
 		}
 	}()
@@ -133,13 +135,7 @@ func (s *Service) StartDiscovery(ctx context.Context, actor, subnet string, conf
 // broadcast addresses of ranges larger than a /31) and returns the hosts
 // where one answered or refused (a refusal proves a host is there).
 func Sweep(ctx context.Context, p netip.Prefix, ports []int, timeout time.Duration, concurrency int) []homelabcmd.DiscoveredDevice {
-	var hosts []netip.Addr
-	for a := p.Addr(); p.Contains(a); a = a.Next() {
-		if p.Bits() < 31 && (a == p.Addr() || !p.Contains(a.Next())) {
-			continue
-		}
-		hosts = append(hosts, a)
-	}
+	hosts := sweepHosts(p)
 	type found struct {
 		addr  netip.Addr
 		port  int
@@ -195,6 +191,19 @@ func Sweep(ctx context.Context, p netip.Prefix, ports []int, timeout time.Durati
 		}
 	}
 	return out
+}
+
+// sweepHosts are the host addresses of p: all but the network and
+// broadcast addresses of ranges larger than a /31.
+func sweepHosts(p netip.Prefix) []netip.Addr {
+	var hosts []netip.Addr
+	for a := p.Addr(); p.Contains(a); a = a.Next() {
+		if p.Bits() < 31 && (a == p.Addr() || !p.Contains(a.Next())) {
+			continue
+		}
+		hosts = append(hosts, a)
+	}
+	return hosts
 }
 
 // markKnown sets ServerID on devices at a known server's address.

@@ -52,6 +52,9 @@ type PackFile struct {
 	Content *string `yaml:"content" json:"content,omitempty"`
 	SHA256  string  `yaml:"sha256" json:"sha256,omitempty"`
 	Mode    string  `yaml:"mode" json:"mode,omitempty"`
+	// Owner is user or user:group, set when the file is written by an
+	// apply (the check does not compare it).
+	Owner string `yaml:"owner" json:"owner,omitempty"`
 }
 
 var (
@@ -63,6 +66,7 @@ var (
 	fileModeRE  = regexp.MustCompile(`^[0-7]{3,4}$`)
 	sha256RE    = regexp.MustCompile(`^[0-9a-f]{64}$`)
 	filePathRE  = regexp.MustCompile(`^/[A-Za-z0-9._@+/-]{1,500}$`)
+	ownerRE     = regexp.MustCompile(`^[a-z_][a-z0-9_-]{0,31}(:[a-z_][a-z0-9_-]{0,31})?$`)
 )
 
 // ParsePack reads and validates a pack. EINVALID naming the bad item.
@@ -100,6 +104,9 @@ func ParsePack(data []byte) (*Pack, error) {
 		}
 		if f.Mode != "" && !fileModeRE.MatchString(f.Mode) {
 			return nil, bad("file mode", f.Mode)
+		}
+		if f.Owner != "" && !ownerRE.MatchString(f.Owner) {
+			return nil, bad("file owner", f.Owner)
 		}
 		if f.SHA256 != "" && !sha256RE.MatchString(f.SHA256) {
 			return nil, bad("file sha256", f.SHA256)

@@ -149,21 +149,28 @@ func (s *Service) StartScan(ctx context.Context, actor string, r ScanRequest) (*
 	s.bg.Add(1)
 	go func() {
 		defer s.bg.Done()
-		ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), s.ScanTimeout)
-		defer cancel()
-		results, hostKey, err := s.runScan(ctx, actor, t, r.ScanType)
-		msg := ""
-		if err != nil {
-			msg = homelabcmd.ErrorMessage(err)
-			if homelabcmd.ErrorCode(err) == homelabcmd.EINTERNAL {
-				msg = err.Error()
-			}
-		}
-		if err := s.store.FinishScan(ctx, scan.ID, results, hostKey, msg); err != nil {
-			s.logger.Error("scan result not stored", "scan", scan.ID, "err", err)
-		}
+		s.finishScan(context.WithoutCancel(ctx), actor, scan.ID, t, r.ScanType)
 	}()
 	return scan, nil
+}
+
+// finishScan runs a recorded scan (bounded by ScanTimeout) and stores its
+// outcome in the history.
+func (s *Service) finishScan(ctx context.Context, actor string, id int64, t sshx.Target, scanType string) string {
+	ctx, cancel := context.WithTimeout(ctx, s.ScanTimeout)
+	defer cancel()
+	results, hostKey, err := s.runScan(ctx, actor, t, scanType)
+	msg := ""
+	if err != nil {
+		msg = homelabcmd.ErrorMessage(err)
+		if homelabcmd.ErrorCode(err) == homelabcmd.EINTERNAL {
+			msg = err.Error()
+		}
+	}
+	if err := s.store.FinishScan(ctx, id, results, hostKey, msg); err != nil {
+		s.logger.Error("scan result not stored", "scan", id, "err", err)
+	}
+	return msg
 }
 
 func (s *Service) runScan(ctx context.Context, actor string, t sshx.Target, scanType string) (json.RawMessage, string, error) {

@@ -11,6 +11,7 @@ import (
 	"strings"
 
 	"github.com/homelabcmd/homelabcmd"
+	"github.com/homelabcmd/homelabcmd/keyfile"
 )
 
 // Tailscale: the device list of a tailnet through the public API
@@ -21,9 +22,12 @@ const tailscaleAAD = "tailscale_token"
 
 // TailscaleStatus says whether an API key is set, never the key.
 type TailscaleStatus struct {
-	Configured bool   `json:"configured"`
-	Tailnet    string `json:"tailnet"`
-	APIURL     string `json:"api_url"`
+	Configured bool `json:"configured"`
+	// Auth is what the hub authenticates with: oauth_client (preferred
+	// when set), api_key, or "" (none).
+	Auth    string `json:"auth"`
+	Tailnet string `json:"tailnet"`
+	APIURL  string `json:"api_url"`
 }
 
 // Tailscale returns the integration's status.
@@ -39,23 +43,48 @@ func (s *Service) Tailscale(ctx context.Context) (*TailscaleStatus, error) {
 	if tailnet == "" {
 		tailnet = "-"
 	}
-	return &TailscaleStatus{Configured: sealed != "", Tailnet: tailnet, APIURL: s.TailscaleURL}, nil
+	st := &TailscaleStatus{Configured: sealed != "", Tailnet: tailnet, APIURL: s.TailscaleURL}
+	if sealed != "" {
+		st.Auth = "api_key"
+	}
+	if c, err := s.tailscaleOAuth(ctx); err != nil {
+		return nil, err
+	} else if c != nil {
+		st.Configured, st.Auth = true, "oauth_client"
+	}
+	return st, nil
+}
+
+// checkTailnet validates a tailnet name ("" and "-" mean the credential's own).
+func checkTailnet(tailnet string) (string, error) {
+	if tailnet == "" {
+		tailnet = "-"
+	}
+	if len(tailnet) > 200 || strings.ContainsAny(tailnet, "/?#% ") {
+		return "", homelabcmd.FieldError("tailnet", "tailnet must be a tailnet name or -")
+	}
+	return tailnet, nil
+}
+
+// tailscaleSecret validates a Tailscale secret (field, described as what)
+// and the tailnet, and returns them with the sealing box.
+func (s *Service) tailscaleSecret(field, secret, what, tailnet string) (string, string, *keyfile.Box, error) {
+	secret = strings.TrimSpace(secret)
+	if len(secret) < 10 || len(secret) > 500 || strings.ContainsAny(secret, " \r\n\t") {
+		return "", "", nil, homelabcmd.FieldError(field, "%s must be %s", field, what)
+	}
+	tailnet, err := checkTailnet(tailnet)
+	if err != nil {
+		return "", "", nil, err
+	}
+	box, err := s.keys()
+	return secret, tailnet, box, err
 }
 
 // SetTailscaleToken seals and stores the API key (and the tailnet, "-"
 // meaning the key's own). EINVALID.
 func (s *Service) SetTailscaleToken(ctx context.Context, actor, token, tailnet string) (*TailscaleStatus, error) {
-	token = strings.TrimSpace(token)
-	if len(token) < 10 || len(token) > 500 || strings.ContainsAny(token, " \r\n\t") {
-		return nil, homelabcmd.FieldError("token", "token must be a Tailscale API key (tskey-api-…)")
-	}
-	if tailnet == "" {
-		tailnet = "-"
-	}
-	if len(tailnet) > 200 || strings.ContainsAny(tailnet, "/?#% ") {
-		return nil, homelabcmd.FieldError("tailnet", "tailnet must be a tailnet name or -")
-	}
-	box, err := s.keys()
+	token, tailnet, box, err := s.tailscaleSecret("token", token, "a Tailscale API key (tskey-api-…)", tailnet)
 	if err != nil {
 		return nil, err
 	}
@@ -71,11 +100,11 @@ func (s *Service) SetTailscaleToken(ctx context.Context, actor, token, tailnet s
 
 // DeleteTailscaleToken removes the API key. ENOTFOUND.
 func (s *Service) DeleteTailscaleToken(ctx context.Context, actor string) error {
-	st, err := s.Tailscale(ctx)
+	sealed, err := s.store.RemoteSetting(ctx, "tailscale_token")
 	if err != nil {
 		return err
 	}
-	if !st.Configured {
+	if sealed == "" {
 		return homelabcmd.Errorf(homelabcmd.ENOTFOUND, "No Tailscale API key is set")
 	}
 	if err := s.store.PutRemoteSetting(ctx, "tailscale_token", ""); err != nil {
@@ -107,26 +136,20 @@ func (s *Service) TailscaleDevices(ctx context.Context, actor string) ([]homelab
 	if !st.Configured {
 		return nil, &homelabcmd.Error{Code: homelabcmd.EBADREQUEST, Message: "No Tailscale API key is set", Data: map[string]any{"code": "NO_TAILSCALE_TOKEN"}}
 	}
-	sealed, err := s.store.RemoteSetting(ctx, "tailscale_token")
+	token, cred, secrets, err := s.tailscaleBearer(ctx)
 	if err != nil {
+		if cred != "" {
+			s.audit(ctx, homelabcmd.RemoteAudit{Actor: actor, Action: "tailscale_devices", Target: st.Tailnet, Credential: cred, Outcome: "error", Detail: homelabcmd.ErrorMessage(err)})
+		}
 		return nil, err
-	}
-	box, err := s.keys()
-	if err != nil {
-		return nil, err
-	}
-	token, err := box.Open(sealed, tailscaleAAD)
-	if err != nil {
-		return nil, &homelabcmd.Error{Code: homelabcmd.EINTERNAL, Message: "The Tailscale API key cannot be decrypted with the key file",
-			Data: map[string]any{"code": "NO_ENCRYPTION_KEY"}}
 	}
 	u := strings.TrimRight(s.TailscaleURL, "/") + "/api/v2/tailnet/" + url.PathEscape(st.Tailnet) + "/devices"
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, u, nil)
 	if err != nil {
 		return nil, err
 	}
-	req.Header.Set("Authorization", "Bearer "+string(token))
-	entry := homelabcmd.RemoteAudit{Actor: actor, Action: "tailscale_devices", Target: st.Tailnet, Credential: "tailscale api key"}
+	req.Header.Set("Authorization", "Bearer "+token)
+	entry := homelabcmd.RemoteAudit{Actor: actor, Action: "tailscale_devices", Target: st.Tailnet, Credential: cred}
 	fail := func(msg string) error {
 		entry.Outcome, entry.Detail = "error", msg
 		s.audit(ctx, entry)
@@ -134,7 +157,11 @@ func (s *Service) TailscaleDevices(ctx context.Context, actor string) ([]homelab
 	}
 	resp, err := s.HTTP.Do(req)
 	if err != nil {
-		return nil, fail("The Tailscale API cannot be reached: " + redact(err.Error(), string(token)))
+		msg := err.Error()
+		for _, sec := range secrets {
+			msg = redact(msg, sec)
+		}
+		return nil, fail("The Tailscale API cannot be reached: " + msg)
 	}
 	defer resp.Body.Close()
 	if resp.StatusCode != http.StatusOK {

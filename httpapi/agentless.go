@@ -55,6 +55,8 @@ func (s *Server) agentlessRoutes() {
 	s.route("POST /api/v1/tailscale/import", admin, s.handleTailscaleImport)
 	s.agentlessPackRoutes()
 	s.agentlessParityRoutes()
+	s.configApplyRoutes()
+	s.scheduleConnectivityRoutes()
 }
 
 func (s *Server) handleGetSSHSettings(w http.ResponseWriter, r *http.Request) {

@@ -33,6 +33,9 @@ func agentlessSchemas(g *schemaGen) {
 	add[agentless.PackItem](g, "ConfigPackItem")
 	add[agentless.ConfigCheck](g, "ConfigCheck")
 	add[agentless.DiscoveredService](g, "DiscoveredService")
+	add[agentless.ApplyItem](g, "ConfigApplyItem")
+	add[agentless.ApplyResult](g, "ConfigApplyResult")
+	add[agentless.ConnectivitySettings](g, "ConnectivitySettings")
 }
 
 // agentlessOperations documents the routes of agentlessRoutes.
@@ -40,7 +43,7 @@ func agentlessOperations() []operation {
 	sshErr := "400 with code NO_SSH_KEY when neither the server nor the defaults hold a key or password; 409 with code HOST_KEY_CHANGED (pinned_fingerprint, presented_fingerprint) when the host presents another key than the one pinned on first use; 500 with code NO_ENCRYPTION_KEY when the secrets key file cannot be used."
 	list := func(key string, item schema) schema { return object(p(key, arrayOf(item)), p("total", integer())) }
 	packsResult := object(p("server_id", str()), p("assigned_packs", arrayOf(str())), p("drift_detection_enabled", boolean()))
-	return []operation{
+	return append([]operation{
 		{Route: "GET /api/v1/settings/ssh", Tag: "ssh", Summary: "SSH defaults", Auth: authOperator, Result: ref("SSHSettings")},
 		{Route: "PUT /api/v1/settings/ssh", Tag: "ssh", Summary: "Change the SSH defaults (and the default password)", Auth: authOperator,
 			Doc:  "default_password (write-only, sealed with the key file; \"\" removes it) is the fallback password of every host without its own.",
@@ -141,5 +144,5 @@ func agentlessOperations() []operation {
 		{Route: "GET /api/v1/servers/{id}/config/diff", Tag: "config-packs", Summary: "The items of the newest check that do not comply", Auth: authOperator,
 			Result: object(p("server_id", str()), p("packs", arrayOf(str())), p("checked_at", dateTime()), p("mismatches", arrayOf(ref("ConfigPackItem"))), p("total", integer())),
 			Errors: []int{404}},
-	}
+	}, configApplyOperations()...)
 }

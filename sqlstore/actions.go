@@ -118,6 +118,8 @@ func (tx *Tx) InsertAction(ctx context.Context, a *homelabcmd.Action) error {
 		what = "An agent upgrade for this server is already queued"
 	case homelabcmd.ActionApplyUpdates:
 		what = "Applying updates on this server is already queued"
+	case homelabcmd.ActionApplyConfigPack:
+		what = "Applying a configuration pack on this server is already queued"
 	}
 	return translate(err, what, "Server '"+a.ServerID+"' not found")
 }

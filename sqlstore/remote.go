@@ -279,13 +279,13 @@ func (db *DB) DeleteScan(ctx context.Context, id int64) error {
 	})
 }
 
-const discoveryColumns = `id, subnet, status, devices, error, requested_by, started_at, completed_at`
+const discoveryColumns = `id, subnet, status, devices, error, requested_by, started_at, completed_at, method`
 
 func scanDiscovery(row scanner) (*homelabcmd.Discovery, error) {
 	var d homelabcmd.Discovery
-	var devices, errText sql.NullString
+	var devices, errText, method sql.NullString
 	var done sql.NullTime
-	if err := row.Scan(&d.ID, &d.Subnet, &d.Status, &devices, &errText, &d.RequestedBy, &d.StartedAt, &done); err != nil {
+	if err := row.Scan(&d.ID, &d.Subnet, &d.Status, &devices, &errText, &d.RequestedBy, &d.StartedAt, &done, &method); err != nil {
 		return nil, err
 	}
 	d.Devices = []homelabcmd.DiscoveredDevice{}
@@ -297,6 +297,7 @@ func scanDiscovery(row scanner) (*homelabcmd.Discovery, error) {
 	if errText.Valid {
 		d.Error = &errText.String
 	}
+	d.Method = method.String
 	d.StartedAt, d.CompletedAt = d.StartedAt.UTC(), timePtr(done)
 	return &d, nil
 }
@@ -316,8 +317,9 @@ func (db *DB) CreateDiscovery(ctx context.Context, d *homelabcmd.Discovery) erro
 	})
 }
 
-// FinishDiscovery stores a sweep's devices, or the error that ended it.
-func (db *DB) FinishDiscovery(ctx context.Context, id int64, devices []homelabcmd.DiscoveredDevice, sweepErr string) error {
+// FinishDiscovery stores a sweep's devices and how it probed (method), or
+// the error that ended it.
+func (db *DB) FinishDiscovery(ctx context.Context, id int64, devices []homelabcmd.DiscoveredDevice, method, sweepErr string) error {
 	status := "completed"
 	if sweepErr != "" {
 		status = "failed"
@@ -330,8 +332,8 @@ func (db *DB) FinishDiscovery(ctx context.Context, id int64, devices []homelabcm
 		return err
 	}
 	return db.inTx(ctx, func(tx *Tx) error {
-		_, err := tx.ExecContext(ctx, `UPDATE discoveries SET status = $1, devices = $2, error = $3, completed_at = $4 WHERE id = $5`,
-			status, string(b), sql.NullString{String: sweepErr, Valid: sweepErr != ""}, tx.now, id)
+		_, err := tx.ExecContext(ctx, `UPDATE discoveries SET status = $1, devices = $2, error = $3, completed_at = $4, method = $5 WHERE id = $6`,
+			status, string(b), sql.NullString{String: sweepErr, Valid: sweepErr != ""}, tx.now, sql.NullString{String: method, Valid: method != ""}, id)
 		return err
 	})
 }

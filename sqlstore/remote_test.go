@@ -112,7 +112,7 @@ func TestScansDiscoveriesAudit(t *testing.T) {
 			t.Fatalf("running sweep counted as latest: %v %v", latest, err)
 		}
 		dev := []homelabcmd.DiscoveredDevice{{IP: "10.0.0.2", Source: "network", OpenPorts: []int{22}, SSHAvailable: true}}
-		if err := db.FinishDiscovery(ctx, d.ID, dev, ""); err != nil {
+		if err := db.FinishDiscovery(ctx, d.ID, dev, "tcp", ""); err != nil {
 			t.Fatal(err)
 		}
 		latest, err := db.LatestDiscovery(ctx)

@@ -299,6 +299,11 @@ func build(cfg *agent.Config, logger *slog.Logger, withOutbox bool) (*agent.Agen
 			}
 			a.Capabilities = append(a.Capabilities, homelabcmd.CapUpdates)
 		}
+		// So is running the whitelisted commands of the hub's execute route.
+		if cfg.Mode == "readwrite" {
+			exec.RunCommands = true
+			a.Capabilities = append(a.Capabilities, homelabcmd.CapCommands)
+		}
 		closeUnits := units.Close
 		release = func() { exec.Wait(); closeUnits() }
 	}

@@ -19,6 +19,7 @@ import (
 	"golang.org/x/net/dns/dnsmessage"
 
 	"github.com/homelabcmd/homelabcmd"
+	"github.com/homelabcmd/homelabcmd/icmpx"
 )
 
 func probe(t *testing.T, s homelabcmd.CheckSpec) homelabcmd.CheckResult {
@@ -280,7 +281,7 @@ func TestPingCheck(t *testing.T) {
 		t.Logf("method %s, %.3f ms", *r.Method, *r.LatencyMS)
 	})
 	t.Run("tcp fallback without ICMP", func(t *testing.T) {
-		p := Prober{Pinger: func(context.Context, string) (time.Duration, error) { return 0, errNoICMP }}
+		p := Prober{Pinger: func(context.Context, string) (time.Duration, error) { return 0, icmpx.ErrNotPermitted }}
 		r := p.Probe(context.Background(), homelabcmd.CheckSpec{ID: 1, Type: "ping", Target: "127.0.0.1", TimeoutSeconds: 2})
 		if r.Status != "up" || r.Method == nil || *r.Method != "tcp" {
 			t.Fatalf("fallback: %s %q method %v", r.Status, errText(r), r.Method)

@@ -6,6 +6,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/homelabcmd/homelabcmd"
 	"github.com/homelabcmd/homelabcmd/alerting"
 	"github.com/homelabcmd/homelabcmd/config"
 	"github.com/homelabcmd/homelabcmd/config/option"
@@ -98,5 +99,29 @@ func (h *Hub) integrationJobs() ([]hub.Job, error) {
 			return nil
 		}})
 	}
+	if h.HTTP.Agentless != nil {
+		// Approved configuration-pack applies, carried out over SSH.
+		q := applyQueue{Engine: h.Engine, db: h.DB}
+		jobs = append(jobs, hub.Job{Name: "apply-config-packs", Every: 5 * time.Second, Exclusive: true, Run: func(ctx context.Context) error {
+			_, err := h.HTTP.Agentless.RunApprovedApplies(ctx, q)
+			return err
+		}})
+		// Hosts scanned on a schedule (none unless an operator sets one).
+		jobs = append(jobs, hub.Job{Name: "scheduled-scans", Every: time.Minute, Exclusive: true, Run: func(ctx context.Context) error {
+			_, err := h.HTTP.Agentless.RunDueScans(ctx, time.Now())
+			return err
+		}})
+	}
 	return jobs, nil
+}
+
+// applyQueue is the approval queue as agentless.ApplyQueue: the engine
+// moves the actions, the store lists them.
+type applyQueue struct {
+	*hub.Engine
+	db *sqlstore.DB
+}
+
+func (q applyQueue) ListActions(ctx context.Context, f homelabcmd.ActionFilter) ([]*homelabcmd.Action, int, error) {
+	return q.db.ListActions(ctx, f)
 }

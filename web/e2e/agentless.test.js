@@ -85,4 +85,32 @@ describe('machines without an agent', { timeout: 120000 }, () => {
     await page.waitForSelector('#ssh-test-result .status-text-bad');
     assert.match(await page.textContent('#ssh-test-result'), new RegExp(`127\\.0\\.0\\.1:${port}`));
   });
+
+  test('applying a pack is queued for approval, never run at once', async () => {
+    await page.waitForSelector('#config-apply');
+    await page.click('#config-apply');
+    await page.waitForSelector('text=/queued as action #\\d+/');
+    const r = await hub.api('GET', '/actions?server_id=nas');
+    const a = r.body.actions.find((x) => x.action_type === 'apply_config_pack');
+    assert.equal(a.status, 'pending');
+    assert.equal(a.command, 'apply configuration pack base');
+  });
+
+  test('a scan schedule and the connectivity mode on the Machines page', async () => {
+    await page.click('a[data-nav=machines]');
+    await page.waitForURL('**/machines');
+    await page.fill('#sched-hostname', '127.0.0.1');
+    await page.fill('#sched-interval', '5');
+    await page.click('#schedule-form button[type=submit]');
+    await page.waitForSelector('#sched-interval-error');
+    await page.fill('#sched-interval', '60');
+    await page.click('#schedule-form button[type=submit]');
+    await page.waitForSelector('[data-schedule="127.0.0.1:22"]');
+    await page.waitForSelector('#connectivity-mode');
+    assert.equal(await page.inputValue('#connectivity-mode'), 'direct_ssh');
+    await page.selectOption('#connectivity-mode', 'tailscale');
+    await page.waitForSelector('text=/Tailscale is not configured/');
+    const c = await hub.api('GET', '/settings/connectivity');
+    assert.equal(c.body.mode, 'direct_ssh');
+  });
 });

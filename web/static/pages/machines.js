@@ -3,6 +3,7 @@
 // key's public half to put on them.
 import { api, get, enc } from '../api.js';
 import { h, fill, ago, empty, errorNotice, notAvailable, toast, showFieldErrors, clearFieldErrors, dialog } from '../ui.js';
+import { schedulePanel, connectivityPanel } from './machines-more.js';
 
 export function mount(root, ctx) {
   ctx.setTitle('Machines');
@@ -28,7 +29,8 @@ export function mount(root, ctx) {
   root.append(h('div', { class: 'page-head' }, h('h1', {}, 'Machines without an agent')),
     h('section', { class: 'panel', 'aria-labelledby': 'key-h' }, h('div', { class: 'panel-head' }, h('h2', { id: 'key-h' }, 'SSH key')), keyBox),
     h('section', { class: 'panel', 'aria-labelledby': 'disc-h' }, h('div', { class: 'panel-head' }, h('h2', { id: 'disc-h' }, 'Discovery')), sweepForm, devBox),
-    h('section', { class: 'panel', 'aria-labelledby': 'scan-h' }, h('div', { class: 'panel-head' }, h('h2', { id: 'scan-h' }, 'Scans')), scanForm, scanBox));
+    h('section', { class: 'panel', 'aria-labelledby': 'scan-h' }, h('div', { class: 'panel-head' }, h('h2', { id: 'scan-h' }, 'Scans')), scanForm, scanBox),
+    schedulePanel(ctx), connectivityPanel(ctx));
 
   async function loadKey() {
     try {

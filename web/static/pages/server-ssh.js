@@ -61,11 +61,25 @@ export function sshPanel(id, ctx) {
       fill(packBox, h('p', {}, `Assigned: ${p.assigned_packs.join(', ')} · drift detection ${p.drift_detection_enabled ? 'on' : 'off'} `,
         h('button', { type: 'button', class: 'btn btn-small', 'data-needs': 'admin', onclick: () => setDrift(!p.drift_detection_enabled) }, p.drift_detection_enabled ? 'Turn off' : 'Turn on'),
         ' ', h('button', { type: 'button', class: 'btn btn-small', 'data-needs': 'admin', id: 'config-check', onclick: check }, 'Check now')),
+        applyForm(p.assigned_packs),
         d ? (d.total ? h('table', { class: 'table', id: 'config-diff' },
           h('thead', {}, h('tr', {}, ['Pack', 'Item', 'Expected', 'Actual'].map((t) => h('th', { scope: 'col' }, t)))),
           h('tbody', {}, d.mismatches.map((m) => h('tr', {}, h('td', {}, m.pack), h('td', {}, `${m.type} ${m.name}`), h('td', {}, m.expected), h('td', {}, m.actual)))))
           : h('p', { class: 'status-text-ok' }, `✓ Compliant (checked ${ago(d.checked_at)})`)) : h('p', { class: 'muted small' }, 'Not checked yet.'));
     } catch (err) { fill(packBox, errorNotice(err)); }
+  }
+  // Applying a pack is queued for approval (Actions page); the hub then
+  // changes what is out of line over SSH.
+  function applyForm(packs) {
+    const select = h('select', { id: 'apply-pack', 'aria-label': 'Pack to apply' }, packs.map((n) => h('option', { value: n }, n)));
+    return h('p', { 'data-needs': 'admin' }, select, ' ',
+      h('button', { type: 'button', class: 'btn btn-small', id: 'config-apply', onclick: () => applyPack(select.value) }, 'Apply (needs approval)'));
+  }
+  async function applyPack(pack) {
+    try {
+      const a = await api('POST', `${base}/config/apply`, { pack_name: pack });
+      toast(`Applying ${pack} is queued as action #${a.apply_id}: approve it on the Actions page`);
+    } catch (err) { toast(err.message, 'error'); }
   }
   async function setDrift(on) {
     try { await api('PUT', `${base}/config/packs`, { drift_detection_enabled: on }); loadPacks(); } catch (err) { toast(err.message, 'error'); }
