@@ -18,6 +18,7 @@ import (
 	"github.com/homelabcmd/homelabcmd/httpapi"
 	"github.com/homelabcmd/homelabcmd/hub"
 	"github.com/homelabcmd/homelabcmd/live"
+	"github.com/homelabcmd/homelabcmd/memtrim"
 	"github.com/homelabcmd/homelabcmd/notify"
 	"github.com/homelabcmd/homelabcmd/oidclogin"
 	"github.com/homelabcmd/homelabcmd/sqlstore"
@@ -69,11 +70,11 @@ const startupSettle = 15 * time.Second
 
 // releaseStartupMemory gives back what only startup needed: the garbage of
 // the migrations and package initialisation, and the executable's pages
-// that startup touched once (see dropExecutablePages). An idle hub's RSS is
+// that startup touched once (memtrim). An idle hub's RSS is
 // then what it keeps using: measured 38 → 25 MB (docs/performance.md).
 func (h *Hub) releaseStartupMemory() {
 	debug.FreeOSMemory()
-	n, err := dropExecutablePages()
+	n, err := memtrim.DropExecutablePages()
 	h.Logger.Debug("startup memory released", "executable_mapped_bytes", n, "err", err)
 }
 

@@ -1,4 +1,6 @@
-package main
+// Package memtrim gives back memory a long-running process touched only
+// while starting.
+package memtrim
 
 import (
 	"bufio"
@@ -9,14 +11,15 @@ import (
 	"syscall"
 )
 
-// dropExecutablePages gives back the pages of the executable's code and
+// DropExecutablePages gives back the pages of the executable's code and
 // read-only data that are mapped now: startup (every package's init, the
-// migrations, the first heartbeat) touched most of a 40 MB binary once, and
+// migrations, the first heartbeat) touched most of the binary once, and
 // those clean pages stay counted in RSS until the kernel needs the memory.
-// What the hub runs afterwards faults its pages in again from the page
-// cache. Only read-only mappings of the executable are dropped: they hold
-// no state, so nothing is lost. It returns the bytes of the mappings.
-func dropExecutablePages() (int64, error) {
+// What the process runs afterwards faults its pages in again from the page
+// cache, so RSS becomes what it keeps using. Only read-only mappings of
+// the executable are dropped: they hold no state, so nothing is lost. It
+// returns the bytes of the mappings.
+func DropExecutablePages() (int64, error) {
 	exe, err := os.Executable()
 	if err != nil {
 		return 0, err
