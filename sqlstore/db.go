@@ -74,9 +74,6 @@ func Open(ctx context.Context, rawURL string) (*DB, error) {
 			return nil, err
 		}
 		db.read.SetMaxOpenConns(4)
-		// A reader's page cache (up to 2 MiB each) goes with it when the
-		// dashboard has been quiet for a while.
-		db.read.SetConnMaxIdleTime(time.Minute)
 	case Postgres:
 		if db.write, err = sql.Open("pgx", loc.DSN); err != nil {
 			return nil, err

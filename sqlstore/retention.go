@@ -350,25 +350,12 @@ func (db *DB) pruneHistory(ctx context.Context, p *pruner, servers []string, cut
 // historyNames lists the service names in a server's history, each once,
 // by skipping through the index rather than reading every row.
 func (db *DB) historyNames(ctx context.Context, server string) ([]string, error) {
-	rows, err := db.read.QueryContext(ctx, `WITH RECURSIVE names (name) AS (
+	return columnOf[string](ctx, db.read, `WITH RECURSIVE names (name) AS (
 			SELECT MIN(service_name) FROM service_status WHERE server_id = $1
 			UNION ALL
 			SELECT (SELECT MIN(service_name) FROM service_status WHERE server_id = $1 AND service_name > names.name)
 			FROM names WHERE names.name IS NOT NULL)
 		SELECT name FROM names WHERE name IS NOT NULL`, server)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var out []string
-	for rows.Next() {
-		var n string
-		if err := rows.Scan(&n); err != nil {
-			return nil, err
-		}
-		out = append(out, n)
-	}
-	return out, rows.Err()
 }
 
 // RunExclusive runs fn unless another hub on the same PostgreSQL is running

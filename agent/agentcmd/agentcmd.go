@@ -32,7 +32,7 @@ import (
 )
 
 // heavierPath is what `homelabcmd agent --help` says of itself.
-const heavierPath = "This is the agent inside the hub's binary, the heavier path (about 18 MB RSS: the\n" +
+const heavierPath = "This is the agent inside the hub's binary, the heavier path (about 17 MB RSS: the\n" +
 	"binary also holds the database drivers, the API and the dashboard). The slim\n" +
 	"homelabcmd-agent (about 11 MB) runs the same code; install.sh, \"Add server\",\n" +
 	"the image and agent upgrades use it, and \"install\" here prefers one beside\n" +

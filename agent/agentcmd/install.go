@@ -143,11 +143,11 @@ func Install(ctx context.Context, prog string, args []string, stdout, stderr io.
 		*binary, _ = filepath.EvalSymlinks(exe)
 		if slim := filepath.Join(filepath.Dir(*binary), SlimName); strings.Contains(prog, " ") && isExecutable(slim) {
 			// `homelabcmd agent install` beside a release's slim agent: the
-			// unit runs the slim one (about 11 MB RSS against 18 MB).
+			// unit runs the slim one (about 11 MB RSS against 17 MB).
 			*binary = slim
 			fmt.Fprintf(stderr, "%s install: the unit runs the slim agent %s\n", prog, slim)
 		} else if strings.Contains(prog, " ") {
-			fmt.Fprintf(stderr, "%s install: no %s next to %s, so the unit runs `%s`, the heavier path (about 18 MB RSS against 11 MB); the hub's install.sh installs the slim agent\n", prog, SlimName, *binary, prog)
+			fmt.Fprintf(stderr, "%s install: no %s next to %s, so the unit runs `%s`, the heavier path (about 17 MB RSS against 11 MB); the hub's install.sh installs the slim agent\n", prog, SlimName, *binary, prog)
 		}
 	}
 	if !filepath.IsAbs(*binary) || !strings.HasPrefix(*stateDir, "/var/lib/") {
