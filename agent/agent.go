@@ -11,6 +11,7 @@ import (
 
 	"github.com/homelabcmd/homelabcmd"
 	"github.com/homelabcmd/homelabcmd/agent/collect"
+	"github.com/homelabcmd/homelabcmd/memtrim"
 )
 
 // EventDelay is how long the agent waits after a change a collector
@@ -57,7 +58,8 @@ type Agent struct {
 	Ping     func()
 	// ReleaseMemory returns freed memory to the OS a little after each
 	// heartbeat: the agent then idles for the whole interval, so holding
-	// on to the garbage of one collection only costs RSS.
+	// on to the garbage of one collection only costs RSS. After the first
+	// it also drops the executable's pages startup touched (memtrim).
 	ReleaseMemory bool
 	// Delivered, when set, is called after each heartbeat the hub took
 	// (a pending upgrade is confirmed by the first).
@@ -239,6 +241,7 @@ func (a *Agent) Run(ctx context.Context) error {
 		a.Ping()
 	}
 	var release <-chan time.Time
+	trimmed := false
 	after := func() {
 		if a.ReleaseMemory {
 			release = time.After(releaseDelay)
@@ -253,6 +256,11 @@ func (a *Agent) Run(ctx context.Context) error {
 		case <-release:
 			release = nil
 			debug.FreeOSMemory()
+			if !trimmed {
+				// Startup is over with the first heartbeat delivered.
+				trimmed = true
+				_, _ = memtrim.DropExecutablePages()
+			}
 		case <-watchdog:
 			a.Ping()
 		case <-ticker.C:

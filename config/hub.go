@@ -55,6 +55,7 @@ type Hub struct {
 	// Data tiers: raw samples, hourly and daily rollups, and how sparse
 	// service history is while a state is unchanged.
 	RetentionRaw          time.Duration
+	RetentionHistory      time.Duration
 	RetentionHourly       time.Duration
 	RetentionDaily        time.Duration
 	HistorySampleInterval time.Duration
@@ -203,8 +204,13 @@ func (c *Hub) Validate() error {
 	if c.ActionTimeout < 30*time.Second {
 		return errors.New("action_timeout: must be at least 30s")
 	}
-	if c.RetentionRaw < time.Hour || c.RetentionHourly < c.RetentionRaw || c.RetentionDaily < c.RetentionHourly {
-		return errors.New("retention: need retention_raw ≥ 1h and retention_raw ≤ retention_hourly ≤ retention_daily")
+	if _, set := c.Explicit("retention_history"); !set && c.RetentionHistory < c.RetentionRaw {
+		// A retention_raw set longer before retention_history existed
+		// keeps its whole history, as it did.
+		c.RetentionHistory = c.RetentionRaw
+	}
+	if c.RetentionRaw < time.Hour || c.RetentionHourly < c.RetentionRaw || c.RetentionDaily < c.RetentionHourly || c.RetentionHistory < c.RetentionRaw {
+		return errors.New("retention: need retention_raw ≥ 1h, retention_raw ≤ retention_hourly ≤ retention_daily and retention_raw ≤ retention_history")
 	}
 	if c.HistorySampleInterval < 0 {
 		return errors.New("history_sample_interval: must not be negative")

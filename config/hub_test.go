@@ -97,3 +97,31 @@ func TestCORSOriginsOption(t *testing.T) {
 		}
 	}
 }
+
+// retention_history follows a longer retention_raw unless it is set
+// itself: a config from before it existed keeps its whole history.
+func TestRetentionHistoryFollowsALongerRaw(t *testing.T) {
+	for _, tt := range []struct {
+		name    string
+		env     []string
+		want    time.Duration
+		wantErr bool
+	}{
+		{"defaults", nil, 720 * time.Hour, false},
+		{"raw longer than the default history", []string{"HOMELAB_CMD_RETENTION_RAW=2160h"}, 2160 * time.Hour, false},
+		{"history set shorter than raw", []string{"HOMELAB_CMD_RETENTION_RAW=2160h", "HOMELAB_CMD_RETENTION_HISTORY=720h"}, 0, true},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			c, err := LoadHub(nil, tt.env, io.Discard)
+			if tt.wantErr {
+				if err == nil || !strings.Contains(err.Error(), "retention_history") {
+					t.Fatalf("err = %v, want one naming retention_history", err)
+				}
+				return
+			}
+			if err != nil || c.RetentionHistory != tt.want {
+				t.Fatalf("retention_history %v (%v), want %v", c.RetentionHistory, err, tt.want)
+			}
+		})
+	}
+}

@@ -201,8 +201,12 @@ func (s *Server) handleActionTransition(op string) http.HandlerFunc {
 }
 
 // commandPollMax bounds a long-poll; commandRecheck is how often a waiting
-// poll looks at the database anyway, so a restart queued on another hub
-// (several hubs share one PostgreSQL) still arrives within seconds.
+// poll looks at the database anyway on PostgreSQL, so a restart queued on
+// another hub still arrives within seconds if its notification was lost
+// (a dropped LISTEN connection). On SQLite every action is queued by this
+// process, whose event wakes the poll: a recheck there was a write
+// transaction every 2 s per agent for nothing (most of an idle hub's CPU
+// with its built-in agent, docs/performance.md).
 const (
 	commandPollMax = 55 * time.Second
 	commandRecheck = 2 * time.Second
@@ -232,8 +236,12 @@ func (s *Server) handleAgentCommands(w http.ResponseWriter, r *http.Request) {
 	ctx, cancel := context.WithTimeout(r.Context(), wait)
 	defer cancel()
 	events := s.events.Subscribe(ctx)
-	recheck := time.NewTicker(commandRecheck)
-	defer recheck.Stop()
+	var recheck <-chan time.Time
+	if s.store.EngineName() == "postgres" {
+		t := time.NewTicker(commandRecheck)
+		defer t.Stop()
+		recheck = t.C
+	}
 	for {
 		cmds, err := s.engine.ClaimCommands(r.Context(), serverID)
 		if err != nil {
@@ -252,7 +260,7 @@ func (s *Server) handleAgentCommands(w http.ResponseWriter, r *http.Request) {
 		case <-s.shutdown:
 			writeJSON(w, http.StatusOK, map[string]any{"commands": []homelabcmd.PendingCommand{}})
 			return
-		case <-recheck.C:
+		case <-recheck:
 		case e, ok := <-events:
 			if !ok {
 				continue

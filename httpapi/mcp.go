@@ -4,6 +4,7 @@ import (
 	"context"
 	"net/http"
 	"strings"
+	"sync"
 
 	"github.com/homelabcmd/homelabcmd"
 	"github.com/homelabcmd/homelabcmd/mcpapi"
@@ -11,10 +12,15 @@ import (
 
 // mcpHandler serves the Model Context Protocol at /mcp for AI assistants.
 // A client authenticates with "Authorization: Bearer <key>" (or X-API-Key);
-// the operator key may read and operate.
+// the operator key may read and operate. The MCP server (its tools' JSON
+// schemas, about 1 MB of heap) is built on the first request: most hubs
+// never get one.
 func (s *Server) mcpHandler() http.Handler {
-	h := mcpapi.Handler(s.store, s.engine, s.verifyMCP, s.logger.With("component", "mcp"))
+	handler := sync.OnceValue(func() http.Handler {
+		return mcpapi.Handler(s.store, s.engine, s.verifyMCP, s.logger.With("component", "mcp"))
+	})
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		h := handler()
 		// A client's open event stream ends when the hub stops, so that
 		// shutdown need not wait for it.
 		ctx, cancel := context.WithCancel(r.Context())

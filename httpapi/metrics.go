@@ -10,14 +10,15 @@ import (
 
 // metricRanges maps the contract's ranges to a window and a bucket size, so
 // a chart gets a few hundred points whatever the range.
-// Ranges of 30 days and more read the rollup tier, so they still have
-// points after raw samples are pruned.
+// Ranges of 7 days and more read the rollup tier (an hourly average is
+// the 7-day chart's point), so they still have points after raw samples
+// are pruned (retention_raw, 7 days by default).
 var metricRanges = map[string]struct {
 	window, bucket time.Duration
 	label, tier    string
 }{
 	"24h": {24 * time.Hour, 5 * time.Minute, "5m", ""},
-	"7d":  {7 * 24 * time.Hour, time.Hour, "1h", ""},
+	"7d":  {7 * 24 * time.Hour, time.Hour, "1h", "hourly"},
 	"30d": {30 * 24 * time.Hour, 4 * time.Hour, "4h", "hourly"},
 	"12m": {365 * 24 * time.Hour, 24 * time.Hour, "1d", "daily"},
 }

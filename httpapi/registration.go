@@ -241,7 +241,9 @@ curl -fsS -o "$TMP/sha256" "$HUB/api/v1/agents/download/$ARCH/sha256" ||
 read -r WANT NAME < "$TMP/sha256" || fail "the hub sent no checksum"
 case "$NAME" in
   homelabcmd-agent-*) BIN="$BIN_DIR/homelabcmd-agent"; SUB="install" ;;
-  homelabcmd) BIN="$BIN_DIR/homelabcmd"; SUB="agent install" ;;
+  homelabcmd)
+    BIN="$BIN_DIR/homelabcmd"; SUB="agent install"
+    echo "install.sh: the hub has no slim agent for linux/$ARCH (homelabcmd-agent-linux-$ARCH in its agents_dir), so this installs the hub's own binary: the heavier path (about 17 MB RSS against 11 MB)" >&2 ;;
   *) fail "the hub named an unexpected file: $NAME" ;;
 esac
 curl -fsS -o "$BIN.new" "$HUB/api/v1/agents/download/$ARCH" || { rm -f "$BIN.new"; fail "downloading $NAME from $HUB failed"; }

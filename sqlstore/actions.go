@@ -276,24 +276,11 @@ func (tx *Tx) TimeOutActions(ctx context.Context, cut time.Time) ([]int64, error
 	if t, ok := homelabcmd.LookupActionType(homelabcmd.ActionApplyUpdates); ok {
 		long = cut.Add(-time.Duration(t.TimeoutSeconds) * time.Second)
 	}
-	rows, err := tx.QueryContext(ctx, `UPDATE remediation_actions SET status = 'failed', failure_reason = 'timeout', completed_at = $1, exit_code = -1
+	return columnOf[int64](ctx, tx, `UPDATE remediation_actions SET status = 'failed', failure_reason = 'timeout', completed_at = $1, exit_code = -1
 		WHERE (status = 'approved' AND approved_at < $2)
 		OR (status = 'executing' AND action_type <> 'apply_updates' AND executed_at < $2)
 		OR (status = 'executing' AND action_type = 'apply_updates' AND executed_at < $3)
 		RETURNING id`, tx.now, cut, long)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var ids []int64
-	for rows.Next() {
-		var id int64
-		if err := rows.Scan(&id); err != nil {
-			return nil, err
-		}
-		ids = append(ids, id)
-	}
-	return ids, rows.Err()
 }
 
 // SettleRestarts marks completed restarts that finished before cut and

@@ -80,20 +80,7 @@ func (db *DB) HourlyCPU(ctx context.Context, serverID string, from time.Time) (m
 }
 
 func (db *DB) serverIDs(ctx context.Context) ([]string, error) {
-	rows, err := db.read.QueryContext(ctx, `SELECT id FROM servers ORDER BY id`)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var ids []string
-	for rows.Next() {
-		var id string
-		if err := rows.Scan(&id); err != nil {
-			return nil, err
-		}
-		ids = append(ids, id)
-	}
-	return ids, rows.Err()
+	return columnOf[string](ctx, db.read, `SELECT id FROM servers ORDER BY id`)
 }
 
 // bucketTime reads an hour bucket: a time on PostgreSQL and in the rollup

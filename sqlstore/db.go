@@ -361,13 +361,23 @@ func (db *DB) checkpointLoop() {
 	conn.SetMaxOpenConns(1)
 	fallback := time.NewTicker(checkpointFallback)
 	defer fallback.Stop()
+	wakes := 0 // commit wake-ups since the last fallback tick
 	for {
 		select {
 		case <-db.closing:
 			_, _ = conn.Exec("PRAGMA wal_checkpoint(TRUNCATE)")
 			return
 		case <-fallback.C:
+			// Under light load (fewer than one commit wake-up a second) the
+			// writer's 64 MiB cache, filled by a burst or by days of
+			// heartbeats, is memory an idle hub holds for nothing: the
+			// next write reads its pages again from the OS's cache.
+			if wakes < int(checkpointFallback/time.Second) {
+				_, _ = db.write.Exec("PRAGMA shrink_memory")
+			}
+			wakes = 0
 		case <-db.committed:
+			wakes++
 			// Let the commits of the next interval gather first.
 			select {
 			case <-db.closing:

@@ -13,13 +13,18 @@ import (
 
 // Retention says how long each tier of data is kept.
 type Retention struct {
-	Raw    time.Duration // raw metrics and service status samples
-	Hourly time.Duration // metrics_hourly
-	Daily  time.Duration // metrics_daily
+	Raw time.Duration // raw metrics and every service status sample
+	// History is how long service status history is kept; past Raw it is
+	// thinned to its changes and one sample an hour (see thinHistory).
+	History time.Duration
+	Hourly  time.Duration // metrics_hourly
+	Daily   time.Duration // metrics_daily
 }
 
-// DefaultRetention: raw 30 days, hourly 1 year, daily 5 years.
-var DefaultRetention = Retention{Raw: 30 * 24 * time.Hour, Hourly: 365 * 24 * time.Hour, Daily: 5 * 365 * 24 * time.Hour}
+// DefaultRetention: raw 7 days (what the charts read raw: 24 h, and 7 d
+// for the export), service history 30 days (the 30-day uptime), hourly 1
+// year, daily 5 years.
+var DefaultRetention = Retention{Raw: 7 * 24 * time.Hour, History: 30 * 24 * time.Hour, Hourly: 365 * 24 * time.Hour, Daily: 5 * 365 * 24 * time.Hour}
 
 // pruneBatch bounds one DELETE and prunePause spaces them, so a prune never
 // holds the single writer for long and heartbeats are stored in between.
@@ -82,7 +87,7 @@ func (db *DB) Rollup(ctx context.Context) error {
 		size             time.Duration
 	}{{"metrics_hourly", "hour", "rollup_hourly_until", time.Hour}, {"metrics_daily", "day", "rollup_daily_until", 24 * time.Hour}} {
 		until := now.Truncate(t.size) // only complete buckets
-		from := until.Add(-DefaultRetention.Raw)
+		from := until.Add(-DefaultRetention.History)
 		if v, ok, err := db.GetConfig(ctx, t.key); err != nil {
 			return err
 		} else if ok {
@@ -195,78 +200,162 @@ func (db *DB) lateBuckets(ctx context.Context, redoFrom time.Time) (int64, []tim
 // 60 s, is the fastest-growing table.
 const CheckResultsKept = 7 * 24 * time.Hour
 
+// configKeyHistoryThinned is the cut of the last thinning of service
+// history: older samples are already thinned.
+const configKeyHistoryThinned = "history_thinned_before"
+
 // Prune deletes data past its retention in small batches. Raw metrics are
-// only deleted once rolled up. It returns the rows removed.
+// only deleted once rolled up; service history older than r.Raw is thinned
+// to its changes and one sample an hour, and deleted after r.History. It
+// returns the rows removed.
 func (db *DB) Prune(ctx context.Context, r Retention) (int64, error) {
 	now := db.now()
+	if r.History < r.Raw {
+		r.History = r.Raw
+	}
 	rawCut := now.Add(-r.Raw)
-	if v, ok, err := db.GetConfig(ctx, "rollup_hourly_until"); err != nil {
-		return 0, err
-	} else if done, perr := time.Parse(time.RFC3339, v); !ok || perr != nil {
-		rawCut = time.Time{} // never rolled up: keep raw metrics
-	} else if done.Before(rawCut) {
-		rawCut = done
+	// Both rollups read raw rows: keep what either has not read yet.
+	for _, key := range []string{"rollup_hourly_until", "rollup_daily_until"} {
+		if v, ok, err := db.GetConfig(ctx, key); err != nil {
+			return 0, err
+		} else if done, perr := time.Parse(time.RFC3339, v); !ok || perr != nil {
+			rawCut = time.Time{} // never rolled up: keep raw metrics
+			break
+		} else if done.Before(rawCut) {
+			rawCut = done
+		}
 	}
 	if !rawCut.IsZero() {
 		if err := db.SetConfig(ctx, configKeyPrunedBefore, rawCut.UTC().Format(time.RFC3339Nano)); err != nil {
 			return 0, err
 		}
 	}
-	// Per server, through the (server_id, timestamp) indices the tables
-	// already have, rather than a time index that would cost every row space.
-	var servers []string
-	rows, err := db.read.QueryContext(ctx, `SELECT id FROM servers`)
+	servers, err := db.serverIDs(ctx)
 	if err != nil {
 		return 0, err
 	}
-	for rows.Next() {
-		var id string
-		if err := rows.Scan(&id); err != nil {
-			rows.Close()
-			return 0, err
-		}
-		servers = append(servers, id)
-	}
-	rows.Close()
-	if err := rows.Err(); err != nil {
-		return 0, err
-	}
-	var total int64
-	for _, p := range []struct {
+	p := pruner{db: db}
+	// Per server, through the (server_id, timestamp) indices the tables
+	// already have, rather than a time index that would cost every row space.
+	for _, t := range []struct {
 		table string
 		cut   time.Time
-	}{{"metrics", rawCut}, {"service_status", now.Add(-r.Raw)}, {"check_results", now.Add(-min(r.Raw, CheckResultsKept))}, {"metrics_hourly", now.Add(-r.Hourly)}, {"metrics_daily", now.Add(-r.Daily)}} {
-		if p.cut.IsZero() {
+	}{{"metrics", rawCut}, {"check_results", now.Add(-min(r.Raw, CheckResultsKept))}, {"metrics_hourly", now.Add(-r.Hourly)}, {"metrics_daily", now.Add(-r.Daily)}} {
+		if t.cut.IsZero() {
 			continue
 		}
 		for _, server := range servers {
-			for {
-				var n int64
-				err := db.inTx(ctx, func(tx *Tx) error {
-					res, err := tx.ExecContext(ctx, `DELETE FROM `+p.table+` WHERE id IN (SELECT id FROM `+p.table+
-						` WHERE server_id = $1 AND timestamp < $2 LIMIT `+itoa(pruneBatch)+`)`, server, p.cut)
-					if err != nil {
-						return err
-					}
-					n, err = res.RowsAffected()
+			if err := p.run(ctx, `DELETE FROM `+t.table+` WHERE id IN (SELECT id FROM `+t.table+
+				` WHERE server_id = $1 AND timestamp < $2 LIMIT `+itoa(pruneBatch)+`)`, server, t.cut); err != nil {
+				return p.total, err
+			}
+		}
+	}
+	if err := db.pruneHistory(ctx, &p, servers, now.Add(-r.History), now.Add(-r.Raw)); err != nil {
+		return p.total, err
+	}
+	return p.total, ctx.Err()
+}
+
+// pruner runs batched deletes, each in its own transaction, pausing
+// prunePause after every pruneBatch rows so heartbeats get the writer.
+type pruner struct {
+	db           *DB
+	total, since int64
+}
+
+// run repeats the batch delete q (which deletes at most pruneBatch rows)
+// until it deletes fewer.
+func (p *pruner) run(ctx context.Context, q string, args ...any) error {
+	for {
+		var n int64
+		err := p.db.inTx(ctx, func(tx *Tx) error {
+			res, err := tx.ExecContext(ctx, q, args...)
+			if err != nil {
+				return err
+			}
+			n, err = res.RowsAffected()
+			return err
+		})
+		if err != nil {
+			return err
+		}
+		p.total += n
+		p.since += n
+		if p.since >= pruneBatch {
+			p.since = 0
+			select {
+			case <-ctx.Done():
+				return ctx.Err()
+			case <-time.After(prunePause):
+			}
+		}
+		if n < pruneBatch {
+			return nil
+		}
+	}
+}
+
+// thinLookBack is how far before the thinning window a service's previous
+// sample is looked for, to tell whether the window's first sample is a
+// change: a thinned history keeps a sample an hour.
+const thinLookBack = 2 * time.Hour
+
+// pruneHistory deletes service history older than cut and thins the
+// samples in [max(cut, the last thinning), thinCut) to the rows the
+// history is read for: every change of status, reason or pid (the
+// timeline, uptime and restarts) and the first sample of each hour (that
+// the service was still being watched). Both go service by service through
+// the history's one index (server_id, service_name, timestamp).
+func (db *DB) pruneHistory(ctx context.Context, p *pruner, servers []string, cut, thinCut time.Time) error {
+	from := cut
+	if v, ok, err := db.GetConfig(ctx, configKeyHistoryThinned); err != nil {
+		return err
+	} else if done, perr := time.Parse(time.RFC3339Nano, v); ok && perr == nil && done.After(from) {
+		from = done
+	}
+	hour := db.bucketExpr("hour")
+	thin := `DELETE FROM service_status WHERE id IN (SELECT id FROM (
+			SELECT id, timestamp, status, status_reason, pid,
+				LAG(status) OVER w AS prev_status, LAG(status_reason) OVER w AS prev_reason, LAG(pid) OVER w AS prev_pid,
+				ROW_NUMBER() OVER (PARTITION BY kind, ` + hour + ` ORDER BY timestamp, id) AS nth
+			FROM service_status WHERE server_id = $1 AND service_name = $2 AND timestamp >= $3 AND timestamp < $5
+			WINDOW w AS (PARTITION BY kind ORDER BY timestamp, id)) AS samples
+		WHERE timestamp >= $4 AND nth > 1 AND status = prev_status
+			AND status_reason IS NOT DISTINCT FROM prev_reason AND pid IS NOT DISTINCT FROM prev_pid
+		LIMIT ` + itoa(pruneBatch) + `)`
+	for _, server := range servers {
+		names, err := db.historyNames(ctx, server)
+		if err != nil {
+			return err
+		}
+		for _, name := range names {
+			if err := p.run(ctx, `DELETE FROM service_status WHERE id IN (SELECT id FROM service_status
+				WHERE server_id = $1 AND service_name = $2 AND timestamp < $3 LIMIT `+itoa(pruneBatch)+`)`, server, name, cut); err != nil {
+				return err
+			}
+			if from.Before(thinCut) {
+				if err := p.run(ctx, thin, server, name, from.Add(-thinLookBack), from, thinCut); err != nil {
 					return err
-				})
-				if err != nil {
-					return total, err
-				}
-				total += n
-				if n < pruneBatch {
-					break
-				}
-				select {
-				case <-ctx.Done():
-					return total, ctx.Err()
-				case <-time.After(prunePause):
 				}
 			}
 		}
 	}
-	return total, ctx.Err()
+	if !from.Before(thinCut) {
+		return nil
+	}
+	return db.SetConfig(ctx, configKeyHistoryThinned, thinCut.UTC().Format(time.RFC3339Nano))
+}
+
+// historyNames lists the service names in a server's history, each once,
+// by skipping through the index rather than reading every row.
+func (db *DB) historyNames(ctx context.Context, server string) ([]string, error) {
+	return columnOf[string](ctx, db.read, `WITH RECURSIVE names (name) AS (
+			SELECT MIN(service_name) FROM service_status WHERE server_id = $1
+			UNION ALL
+			SELECT (SELECT MIN(service_name) FROM service_status WHERE server_id = $1 AND service_name > names.name)
+			FROM names WHERE names.name IS NOT NULL)
+		SELECT name FROM names WHERE name IS NOT NULL`, server)
 }
 
 // RunExclusive runs fn unless another hub on the same PostgreSQL is running

@@ -2,6 +2,7 @@ package sqlstore
 
 import (
 	"context"
+	"fmt"
 	"math"
 	"testing"
 	"time"
@@ -127,7 +128,7 @@ func TestRollupThenPrune(t *testing.T) {
 			t.Fatalf("prune: %d %v", removed, err)
 		}
 		cut := now.Add(-DefaultRetention.Raw)
-		for _, table := range []string{"metrics", "service_status"} {
+		for table, cut := range map[string]time.Time{"metrics": cut, "service_status": now.Add(-DefaultRetention.History)} {
 			if n := countRows(t, db, `SELECT COUNT(*) FROM `+table+` WHERE timestamp < $1`, cut); n != 0 {
 				t.Fatalf("%s: %d rows older than retention", table, n)
 			}
@@ -150,11 +151,14 @@ func TestRollupThenPrune(t *testing.T) {
 // a simulated day: every table stays bounded by its retention, and the
 // rollups cover the whole year.
 func TestYearOfRetentionStaysBounded(t *testing.T) {
+	forEachDB(t, testYearOfRetention)
+}
+
+func testYearOfRetention(t *testing.T, db *DB) {
 	ctx := context.Background()
-	db := mustOpen(t, "sqlite:///"+t.TempDir()+"/year.db", true)
 	db.HistorySampleEvery = 10 * time.Minute
 	start := time.Date(2025, 11, 1, 0, 0, 0, 0, time.UTC)
-	r := Retention{Raw: 30 * 24 * time.Hour, Hourly: 90 * 24 * time.Hour, Daily: 5 * 365 * 24 * time.Hour}
+	r := Retention{Raw: 7 * 24 * time.Hour, History: 30 * 24 * time.Hour, Hourly: 90 * 24 * time.Hour, Daily: 5 * 365 * 24 * time.Hour}
 	maxRaw := 0
 	for h := range 365 * 24 {
 		ts := start.Add(time.Duration(h) * time.Hour)
@@ -176,8 +180,8 @@ func TestYearOfRetentionStaysBounded(t *testing.T) {
 			maxRaw = max(maxRaw, countRows(t, db, `SELECT COUNT(*) FROM metrics`))
 		}
 	}
-	// Raw rows never exceed 30 days (+ the day before the job ran).
-	if limit := 31 * 24; maxRaw > limit {
+	// Raw rows never exceed 7 days (+ the day before the job ran).
+	if limit := 8 * 24; maxRaw > limit {
 		t.Fatalf("raw metrics peaked at %d rows, retention allows %d", maxRaw, limit)
 	}
 	if n := countRows(t, db, `SELECT COUNT(*) FROM service_status`); n > 31*24 {
@@ -189,6 +193,119 @@ func TestYearOfRetentionStaysBounded(t *testing.T) {
 	if n := countRows(t, db, `SELECT COUNT(*) FROM metrics_daily`); n < 360 || n > 366 {
 		t.Fatalf("%d daily rollups, want a year's", n)
 	}
+}
+
+// Past retention_raw, service history keeps every change (of status,
+// reason or pid) and the first sample of each hour; past retention_history
+// nothing. What the history is read for (the dashboard's timeline of
+// changes, uptime) does not change.
+func TestHistoryThinnedAfterRaw(t *testing.T) {
+	ctx := context.Background()
+	forEachDB(t, func(t *testing.T, db *DB) {
+		db.HistorySampleEvery = 10 * time.Minute
+		now := time.Date(2026, 11, 26, 12, 0, 0, 0, time.UTC)
+		start := now.Add(-10 * 24 * time.Hour)
+		// A heartbeat every 5 minutes for 10 days: plex stops for 15 minutes
+		// once a day, and its pid changes (a restart) once a day; sonarr
+		// fails at noon with a reason that changes at 1 pm.
+		for ts := start; ts.Before(now); ts = ts.Add(5 * time.Minute) {
+			plex := report("plex", homelabcmd.StatusRunning)
+			if ts.Hour() == 3 && ts.Minute() < 15 {
+				plex = report("plex", homelabcmd.StatusStopped)
+			} else if ts.Hour() >= 7 {
+				plex.PID = ptr(4321)
+			}
+			sonarr := report("sonarr", homelabcmd.StatusRunning)
+			if ts.Hour() == 12 || ts.Hour() == 13 {
+				sonarr = report("sonarr", homelabcmd.StatusFailed)
+				sonarr.StatusReason = ptr("exit-code")
+				if ts.Hour() == 13 {
+					sonarr.StatusReason = ptr("signal")
+				}
+			}
+			db.Now = func() time.Time { return ts }
+			if _, err := db.Ingest(ctx, heartbeat("nas", ts, plex, sonarr), homelabcmd.IngestMeta{}); err != nil {
+				t.Fatal(err)
+			}
+		}
+		db.Now = func() time.Time { return now }
+		r := Retention{Raw: 2 * 24 * time.Hour, History: 8 * 24 * time.Hour, Hourly: 90 * 24 * time.Hour, Daily: 365 * 24 * time.Hour}
+		type view struct {
+			changes []string
+			uptime  [2]any
+		}
+		look := func(name string) view {
+			hist, _, err := db.ServiceHistory(ctx, "nas", name, homelabcmd.HistoryFilter{Limit: 10000, From: ptr(now.Add(-r.History))})
+			if err != nil {
+				t.Fatal(err)
+			}
+			var v view
+			var last string
+			for i := len(hist) - 1; i >= 0; i-- {
+				h := hist[i]
+				key := string(h.Status) + "/" + derefString(h.StatusReason) + "/" + fmt.Sprint(deref(toFloat(h.PID)))
+				if key != last {
+					v.changes = append(v.changes, h.Timestamp.Format(time.RFC3339)+" "+key)
+					last = key
+				}
+			}
+			for i, since := range []time.Time{now.Add(-24 * time.Hour), now.Add(-7 * 24 * time.Hour)} {
+				up, err := db.ServiceUptime(ctx, "nas", name, since)
+				if err != nil {
+					t.Fatal(err)
+				}
+				v.uptime[i] = deref(up)
+			}
+			return v
+		}
+		before := map[string]view{"plex": look("plex"), "sonarr": look("sonarr")}
+		recent := countRows(t, db, `SELECT COUNT(*) FROM service_status WHERE timestamp >= $1`, now.Add(-r.Raw))
+		all := countRows(t, db, `SELECT COUNT(*) FROM service_status`)
+		for range 2 { // a second run finds nothing more to do
+			if _, err := db.Prune(ctx, r); err != nil {
+				t.Fatal(err)
+			}
+		}
+		after := countRows(t, db, `SELECT COUNT(*) FROM service_status`)
+		t.Logf("history rows: %d before, %d after", all, after)
+		if n := countRows(t, db, `SELECT COUNT(*) FROM service_status WHERE timestamp < $1`, now.Add(-r.History)); n != 0 {
+			t.Fatalf("%d history rows older than retention_history", n)
+		}
+		if n := countRows(t, db, `SELECT COUNT(*) FROM service_status WHERE timestamp >= $1`, now.Add(-r.Raw)); n != recent {
+			t.Fatalf("recent history thinned: %d rows, had %d", n, recent)
+		}
+		// Thinned: each service has at most the hour's first sample plus its changes an hour.
+		if max := 2 * (24*6 + 3*6); after-recent > max {
+			t.Fatalf("%d thinned rows, want at most %d", after-recent, max)
+		}
+		// Every hour of the thinned days still has a sample of each service.
+		for _, name := range []string{"plex", "sonarr"} {
+			for h := now.Add(-r.History).Truncate(time.Hour); h.Before(now.Add(-r.Raw)); h = h.Add(time.Hour) {
+				if n := countRows(t, db, `SELECT COUNT(*) FROM service_status WHERE service_name = $1 AND timestamp >= $2 AND timestamp < $3`, name, h, h.Add(time.Hour)); n == 0 {
+					t.Fatalf("%s: no sample in the hour from %v", name, h)
+				}
+			}
+			got := look(name)
+			if fmt.Sprint(got) != fmt.Sprint(before[name]) {
+				t.Fatalf("%s: changes or uptime moved by thinning:\nbefore %v\nafter  %v", name, before[name], got)
+			}
+		}
+	})
+}
+
+func derefString(p *string) string {
+	if p == nil {
+		return ""
+	}
+	return *p
+}
+
+func toFloat(p *int) *float64 {
+	if p == nil {
+		return nil
+	}
+	f := float64(*p)
+	return &f
 }
 
 // Check results are pruned after CheckResultsKept even when raw metrics

@@ -1,6 +1,7 @@
 package sqlstore
 
 import (
+	"context"
 	"database/sql"
 	"strconv"
 	"time"
@@ -9,6 +10,24 @@ import (
 )
 
 func itoa(i int) string { return strconv.Itoa(i) }
+
+// columnOf runs a query of one column and returns its values in order.
+func columnOf[T any](ctx context.Context, q querier, query string, args ...any) ([]T, error) {
+	rows, err := q.QueryContext(ctx, query, args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []T
+	for rows.Next() {
+		var v T
+		if err := rows.Scan(&v); err != nil {
+			return nil, err
+		}
+		out = append(out, v)
+	}
+	return out, rows.Err()
+}
 
 func timePtr(t sql.NullTime) *time.Time {
 	if !t.Valid {

@@ -32,6 +32,13 @@ import (
 	"github.com/homelabcmd/homelabcmd/client"
 )
 
+// heavierPath is what `homelabcmd agent --help` says of itself.
+const heavierPath = "This is the agent inside the hub's binary, the heavier path (about 17 MB RSS: the\n" +
+	"binary also holds the database drivers, the API and the dashboard). The slim\n" +
+	"homelabcmd-agent (about 11 MB) runs the same code; install.sh, \"Add server\",\n" +
+	"the image and agent upgrades use it, and \"install\" here prefers one beside\n" +
+	"this binary.\n\n"
+
 // Run is the agent command: watch this machine and report to a hub; with
 // "install" first, set that up as a systemd service; with "config dump",
 // print the effective configuration. prog is how the
@@ -60,6 +67,9 @@ func Run(ctx context.Context, prog string, args, env []string, stdout, stderr io
 	fset.Usage = func() {
 		fmt.Fprintf(fset.Output(), "Usage: %s [--config FILE] [--once] [--dry-run] [-v]\n       %s install --hub URL --server-id ID [--registration-token T | --api-key KEY | --api-token T --server-guid G] …\n       %s config dump [--config FILE] [--json]\n\n"+
 			"Every config key can be overridden with %s<KEY> (e.g. %sHUB_URL).\n\n", prog, prog, prog, agent.EnvPrefix, agent.EnvPrefix)
+		if strings.Contains(prog, " ") {
+			fmt.Fprint(fset.Output(), heavierPath)
+		}
 		fset.PrintDefaults()
 	}
 	if err := fset.Parse(args); err != nil {

@@ -3,6 +3,8 @@ package agentcmd
 import (
 	"bytes"
 	"context"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 )
@@ -35,15 +37,48 @@ func TestInstallPrintExecLine(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.prog, func(t *testing.T) {
-			var out, errOut bytes.Buffer
-			err := Install(context.Background(), tt.prog, []string{"--hub", "https://hub.lan", "--server-id", "pi",
-				"--api-token", "hlh_ag_tok", "--server-guid", "a1b2c3d4-e5f6-4890-abcd-ef1234567890", "--binary", "/usr/local/bin/x", "--print"}, &out, &errOut)
-			if err != nil {
-				t.Fatalf("%v %s", err, errOut.String())
-			}
-			if !strings.Contains(out.String(), tt.want+"\n") || !strings.Contains(out.String(), "api_token: hlh_ag_tok") {
-				t.Fatalf("%s", out.String())
+			out := printInstall(t, tt.prog, "--binary", "/usr/local/bin/x")
+			if !strings.Contains(out, tt.want+"\n") || !strings.Contains(out, "api_token: hlh_ag_tok") {
+				t.Fatalf("%s", out)
 			}
 		})
 	}
+}
+
+// `homelabcmd agent install` writes a unit that runs the slim agent when
+// one is beside the full binary (a release installs both) or named with
+// --binary, and the full binary's subcommand only when there is none.
+func TestInstallPrefersTheSlimAgent(t *testing.T) {
+	dir := t.TempDir()
+	full, slim := filepath.Join(dir, "homelabcmd"), filepath.Join(dir, SlimName)
+	if err := os.WriteFile(full, []byte("x"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	defer func(f func() (string, error)) { executable = f }(executable)
+	executable = func() (string, error) { return full, nil }
+	dir, _ = filepath.EvalSymlinks(dir) // Install resolves symlinks
+	if out := printInstall(t, "homelabcmd agent"); !strings.Contains(out, "ExecStart="+filepath.Join(dir, "homelabcmd")+" agent --config ") {
+		t.Fatalf("without a slim agent: %s", out)
+	}
+	if err := os.WriteFile(slim, []byte("x"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if out := printInstall(t, "homelabcmd agent"); !strings.Contains(out, "ExecStart="+filepath.Join(dir, SlimName)+" --config ") {
+		t.Fatalf("beside a slim agent: %s", out)
+	}
+	if out := printInstall(t, "homelabcmd agent", "--binary", "/opt/bin/homelabcmd-agent"); !strings.Contains(out, "ExecStart=/opt/bin/homelabcmd-agent --config ") {
+		t.Fatalf("--binary naming the slim agent: %s", out)
+	}
+}
+
+// printInstall runs `prog install --print` with a token and extra flags.
+func printInstall(t *testing.T, prog string, extra ...string) string {
+	t.Helper()
+	var out, errOut bytes.Buffer
+	err := Install(context.Background(), prog, append([]string{"--hub", "https://hub.lan", "--server-id", "pi",
+		"--api-token", "hlh_ag_tok", "--server-guid", "a1b2c3d4-e5f6-4890-abcd-ef1234567890", "--print"}, extra...), &out, &errOut)
+	if err != nil {
+		t.Fatalf("%v %s", err, errOut.String())
+	}
+	return out.String()
 }

@@ -60,7 +60,7 @@ func (h *Hub) startJobs() error {
 	if h.DB.Engine() == sqlstore.Postgres {
 		pgnotify.Listen(ctx, h.DB.PostgresDSN(), h.DB.Origin, h.Events, h.Logger.With("component", "pgnotify"))
 	}
-	retention := sqlstore.Retention{Raw: h.Config.RetentionRaw, Hourly: h.Config.RetentionHourly, Daily: h.Config.RetentionDaily}
+	retention := sqlstore.Retention{Raw: h.Config.RetentionRaw, History: h.Config.RetentionHistory, Hourly: h.Config.RetentionHourly, Daily: h.Config.RetentionDaily}
 	wg.Go(func() {
 		h.Engine.Run(ctx, append(extra, hub.Job{Name: "retention", Every: retentionInterval, AtStart: true, Exclusive: true, Run: func(ctx context.Context) error {
 			start := time.Now()

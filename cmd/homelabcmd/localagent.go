@@ -32,6 +32,9 @@ func (h *Hub) startLocalAgent(ctx context.Context) {
 		logger.Error("built-in agent not started", "err", err)
 		return
 	}
+	// The hub idles between heartbeats too: return each collection's
+	// garbage (and the store's) to the OS rather than hold it as RSS.
+	a.ReleaseMemory = true
 	runCtx, cancel := context.WithCancel(context.WithoutCancel(ctx))
 	done := make(chan struct{})
 	go func() {

@@ -8,6 +8,7 @@ import (
 	"net"
 	"net/http"
 	"path/filepath"
+	"runtime/debug"
 	"strconv"
 	"strings"
 	"time"
@@ -17,6 +18,7 @@ import (
 	"github.com/homelabcmd/homelabcmd/httpapi"
 	"github.com/homelabcmd/homelabcmd/hub"
 	"github.com/homelabcmd/homelabcmd/live"
+	"github.com/homelabcmd/homelabcmd/memtrim"
 	"github.com/homelabcmd/homelabcmd/notify"
 	"github.com/homelabcmd/homelabcmd/oidclogin"
 	"github.com/homelabcmd/homelabcmd/sqlstore"
@@ -55,9 +57,26 @@ func runServe(ctx context.Context, args, env []string, stdout, stderr io.Writer)
 		h.Close()
 		return err
 	}
+	trim := time.AfterFunc(startupSettle, h.releaseStartupMemory)
+	defer trim.Stop()
 	<-ctx.Done()
 	h.Logger.Info("shutting down")
 	return h.Close()
+}
+
+// startupSettle is when the hub has started: migrations done, the built-in
+// agent's first heartbeat stored.
+const startupSettle = 15 * time.Second
+
+// releaseStartupMemory gives back what only startup needed: the garbage of
+// the migrations and package initialisation, and the executable's pages
+// that startup touched once (memtrim). An idle hub's RSS is
+// then what it keeps using: measured 36 → 28 MB with the built-in agent,
+// 36 → 22 MB without (docs/performance.md).
+func (h *Hub) releaseStartupMemory() {
+	debug.FreeOSMemory()
+	n, err := memtrim.DropExecutablePages()
+	h.Logger.Debug("startup memory released", "executable_mapped_bytes", n, "err", err)
 }
 
 // Run opens and migrates the database and starts serving.
