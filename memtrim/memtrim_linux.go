@@ -4,6 +4,7 @@ package memtrim
 
 import (
 	"bufio"
+	"debug/elf"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -19,6 +20,12 @@ import (
 // cache, so RSS becomes what it keeps using. Only read-only mappings of
 // the executable are dropped: they hold no state, so nothing is lost. It
 // returns the bytes of the mappings.
+//
+// In a position-independent executable (-buildmode=pie, as some
+// distributions build Go) the loader writes relocations into read-only
+// data before protecting it: those private copies are state, and dropping
+// them would bring back the unrelocated file contents. There only the code
+// (r-xp, never relocated) is dropped.
 func DropExecutablePages() (int64, error) {
 	exe, err := os.Executable()
 	if err != nil {
@@ -26,6 +33,10 @@ func DropExecutablePages() (int64, error) {
 	}
 	if resolved, err := filepath.EvalSymlinks(exe); err == nil {
 		exe = resolved
+	}
+	pie, err := isPIE(exe)
+	if err != nil {
+		return 0, err
 	}
 	f, err := os.Open("/proc/self/maps")
 	if err != nil {
@@ -37,7 +48,7 @@ func DropExecutablePages() (int64, error) {
 	for sc.Scan() {
 		// 00400000-0110f000 r-xp 00000000 fd:01 123 /usr/local/bin/homelabcmd
 		fields := strings.Fields(sc.Text())
-		if len(fields) < 6 || fields[5] != exe || (fields[1] != "r-xp" && fields[1] != "r--p") {
+		if len(fields) < 6 || fields[5] != exe || (fields[1] != "r-xp" && (pie || fields[1] != "r--p")) {
 			continue
 		}
 		start, end, ok := strings.Cut(fields[0], "-")
@@ -55,4 +66,15 @@ func DropExecutablePages() (int64, error) {
 		total += int64(to - from)
 	}
 	return total, sc.Err()
+}
+
+// isPIE reports whether the executable is position-independent (ELF type
+// ET_DYN), i.e. relocated by the loader.
+func isPIE(exe string) (bool, error) {
+	f, err := elf.Open(exe)
+	if err != nil {
+		return false, err
+	}
+	defer f.Close()
+	return f.Type == elf.ET_DYN, nil
 }
