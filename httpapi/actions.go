@@ -202,10 +202,12 @@ func (s *Server) handleActionTransition(op string) http.HandlerFunc {
 
 // commandPollMax bounds a long-poll; commandRecheck is how often a waiting
 // poll looks at the database anyway, so a restart queued on another hub
-// (several hubs share one PostgreSQL) still arrives within seconds.
+// (several hubs share one PostgreSQL) still arrives within seconds should
+// its notification be lost. Every agent holds a poll: 5,000 agents at 5 s
+// are 1,000 small reads a second.
 const (
 	commandPollMax = 55 * time.Second
-	commandRecheck = 2 * time.Second
+	commandRecheck = 5 * time.Second
 )
 
 // handleAgentCommands is the agent's open line to the hub: a long-poll that
@@ -231,11 +233,13 @@ func (s *Server) handleAgentCommands(w http.ResponseWriter, r *http.Request) {
 	_ = http.NewResponseController(w).SetWriteDeadline(time.Now().Add(wait + 30*time.Second))
 	ctx, cancel := context.WithTimeout(r.Context(), wait)
 	defer cancel()
-	events := s.events.Subscribe(ctx)
+	// Only this server's action events: every agent holds a long-poll, and
+	// one subscriber per agent to every event cost the commit path dearly.
+	events := s.events.SubscribeTo(ctx, live.ActionChanged, serverID)
 	recheck := time.NewTicker(commandRecheck)
 	defer recheck.Stop()
 	for {
-		cmds, err := s.engine.ClaimCommands(r.Context(), serverID)
+		cmds, err := s.claimCommands(r.Context(), serverID)
 		if err != nil {
 			s.writeError(w, r, err)
 			return
@@ -244,7 +248,6 @@ func (s *Server) handleAgentCommands(w http.ResponseWriter, r *http.Request) {
 			writeJSON(w, http.StatusOK, map[string]any{"commands": cmds})
 			return
 		}
-	wait:
 		select {
 		case <-ctx.Done():
 			writeJSON(w, http.StatusOK, map[string]any{"commands": []homelabcmd.PendingCommand{}})
@@ -253,15 +256,24 @@ func (s *Server) handleAgentCommands(w http.ResponseWriter, r *http.Request) {
 			writeJSON(w, http.StatusOK, map[string]any{"commands": []homelabcmd.PendingCommand{}})
 			return
 		case <-recheck.C:
-		case e, ok := <-events:
+		case _, ok := <-events:
 			if !ok {
-				continue
-			}
-			if e.Type != live.ActionChanged || e.ServerID != serverID {
-				goto wait
+				events = nil // ctx ended: the case above answers
 			}
 		}
 	}
+}
+
+// claimCommands claims the server's approved actions. Nearly always there
+// are none: a read (which SQLite serves beside the writer) says so before
+// the write transaction of the claim, so thousands of waiting agents do not
+// queue write transactions in front of their own heartbeats.
+func (s *Server) claimCommands(ctx context.Context, serverID string) ([]homelabcmd.PendingCommand, error) {
+	_, approved, err := s.store.ListActions(ctx, homelabcmd.ActionFilter{Status: homelabcmd.ActionApproved, ServerID: serverID, Limit: 1})
+	if err != nil || approved == 0 {
+		return []homelabcmd.PendingCommand{}, err
+	}
+	return s.engine.ClaimCommands(ctx, serverID)
 }
 
 // agentServer is the server an agent request speaks for: the one its token

@@ -196,16 +196,14 @@ func Run(ctx context.Context, c Config) (Report, error) {
 	if err := c.Validate(); err != nil {
 		return Report{}, err
 	}
-	// Every agent keeps its heartbeat connection (and its long-poll's) and
-	// every dashboard its stream: one idle slot each per hub.
-	conns := c.Servers + c.Dashboards
-	if c.CommandLine {
-		conns += c.Servers
-	}
+	// One client for setup, checks and the dashboards (each stream is a
+	// connection of its own); every agent gets its own below, so that it
+	// keeps its own connections like a real agent (the hub sees one
+	// connection per agent, two with the command line).
 	client := &http.Client{Timeout: 30 * time.Second, Transport: &http.Transport{
-		MaxIdleConns: conns, MaxIdleConnsPerHost: conns, IdleConnTimeout: 2 * time.Minute}}
-	// Long-lived responses (the long-poll, the event stream) need a client
-	// without the 30 s bound.
+		MaxIdleConns: c.Dashboards + 16, MaxIdleConnsPerHost: c.Dashboards + 16, IdleConnTimeout: 2 * time.Minute}}
+	// Long-lived responses (the event stream) need a client without the
+	// 30 s bound.
 	longClient := &http.Client{Transport: client.Transport}
 
 	var hook *hookReceiver
@@ -265,6 +263,12 @@ func Run(ctx context.Context, c Config) (Report, error) {
 		wg.Go(func() {
 			hub := c.HubURLs[i%len(c.HubURLs)]
 			a := newAgent(i, c.Services, i < c.Alerting)
+			// As the agent's: a heartbeat client with a 30 s bound and the
+			// command line's without, over one transport of its own.
+			tr := &http.Transport{MaxIdleConns: 2, MaxIdleConnsPerHost: 2, IdleConnTimeout: 90 * time.Second}
+			defer tr.CloseIdleConnections()
+			client := &http.Client{Timeout: 30 * time.Second, Transport: tr}
+			lineClient := &http.Client{Transport: tr}
 			// Spread the first beats over one interval, like a real fleet.
 			next := start.Add(time.Duration(rand.Int64N(int64(c.Interval))))
 			lineOpen := false
@@ -291,7 +295,7 @@ func Run(ctx context.Context, c Config) (Report, error) {
 					lineOpen = true
 					wg.Go(func() {
 						for runCtx.Err() == nil {
-							err := poll(runCtx, longClient, hub, c.APIKey, a.id)
+							err := poll(runCtx, lineClient, hub, c.APIKey, a.id)
 							if runCtx.Err() != nil {
 								return
 							}
