@@ -424,13 +424,18 @@ type agent struct {
 	services []homelabcmd.ServiceReport
 	hb       homelabcmd.Heartbeat
 	alerting bool // flips one of its expected services every few beats
+	// boot is when the machine started: the uptime it reports follows the
+	// clock (a constant uptime reads as a reboot at every heartbeat).
+	boot   time.Time
+	rx, tx int64 // network counters: they only grow
 }
 
 func agentID(i int) string     { return fmt.Sprintf("loadgen-%05d", i) }
 func serviceName(j int) string { return fmt.Sprintf("service-%02d", j) }
 
 func newAgent(i, services int, alerting bool) *agent {
-	a := &agent{id: agentID(i), rng: rand.New(rand.NewPCG(uint64(i), 42)), alerting: alerting}
+	a := &agent{id: agentID(i), rng: rand.New(rand.NewPCG(uint64(i), 42)), alerting: alerting,
+		boot: time.Now().Add(-24 * time.Hour).Add(-time.Duration(i) * time.Minute)}
 	for j := range services {
 		a.services = append(a.services, homelabcmd.ServiceReport{Name: serviceName(j), Status: homelabcmd.StatusRunning})
 	}
@@ -466,12 +471,14 @@ func (a *agent) heartbeat(now time.Time) []byte {
 			s.PID, s.MemoryMB, s.CPUPercent = ptr(1000+i), ptr(50+r.Float64()*500), ptr(r.Float64()*20)
 		}
 	}
+	a.rx += r.Int64N(1 << 20)
+	a.tx += r.Int64N(1 << 18)
 	a.hb.Timestamp = homelabcmd.Time{Time: now}
 	a.hb.Services = a.services
 	a.hb.Metrics = &homelabcmd.Metrics{CPUPercent: ptr(r.Float64() * 60), MemoryPercent: ptr(30 + r.Float64()*40),
 		MemoryTotalMB: ptr(int64(16000)), MemoryUsedMB: ptr(int64(8000)), DiskPercent: ptr(40.0),
-		DiskTotalGB: ptr(500.0), DiskUsedGB: ptr(200.0), NetworkRxBytes: ptr(int64(r.Uint32())), NetworkTxBytes: ptr(int64(r.Uint32())),
-		Load1m: ptr(r.Float64()), Load5m: ptr(0.5), Load15m: ptr(0.4), UptimeSeconds: ptr(int64(86400))}
+		DiskTotalGB: ptr(500.0), DiskUsedGB: ptr(200.0), NetworkRxBytes: ptr(a.rx), NetworkTxBytes: ptr(a.tx),
+		Load1m: ptr(r.Float64()), Load5m: ptr(0.5), Load15m: ptr(0.4), UptimeSeconds: ptr(int64(now.Sub(a.boot).Seconds()))}
 	b, _ := json.Marshal(&a.hb)
 	return b
 }
