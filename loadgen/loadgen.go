@@ -59,7 +59,9 @@ type Report struct {
 	P50, P95, P99 time.Duration
 	Max           time.Duration
 	FirstError    string
-	// Polls are command long-polls answered; PollErrors failed ones.
+	// Polls are command long-polls answered (each waits up to 25 s);
+	// PollErrors failed ones. CommandLine says the agents held them.
+	CommandLine       bool
 	Polls, PollErrors int
 	// Dashboards: streams opened, events received by type, reconnects,
 	// errors, and server.updated events received per heartbeat answered
@@ -81,7 +83,7 @@ func (r Report) Rate() float64 { return float64(r.Sent-r.Errors) / r.Elapsed.Sec
 func (r Report) String() string {
 	s := fmt.Sprintf("heartbeats: %d sent, %d errors, %.0f/s over %s\nlatency: p50 %s  p95 %s  p99 %s  max %s",
 		r.Sent, r.Errors, r.Rate(), r.Elapsed.Round(time.Millisecond), r.P50, r.P95, r.P99, r.Max)
-	if r.Polls+r.PollErrors > 0 {
+	if r.CommandLine {
 		s += fmt.Sprintf("\ncommand long-polls: %d answered, %d errors", r.Polls, r.PollErrors)
 	}
 	if r.Dashboards > 0 {
@@ -114,7 +116,7 @@ func (r Report) String() string {
 func (r Report) Summary() string {
 	ms := func(d time.Duration) string { return fmt.Sprintf("%.1f ms", float64(d)/1e6) }
 	s := fmt.Sprintf("%.0f heartbeats/s, %d errors, p50 %s, p95 %s, p99 %s", r.Rate(), r.Errors, ms(r.P50), ms(r.P95), ms(r.P99))
-	if r.Polls+r.PollErrors > 0 {
+	if r.CommandLine {
 		s += fmt.Sprintf(", %d long-poll errors", r.PollErrors)
 	}
 	if r.Dashboards > 0 {
@@ -235,7 +237,7 @@ func Run(ctx context.Context, c Config) (Report, error) {
 			}
 		}
 	}
-	rep := Report{Dashboards: c.Dashboards, LoadStart: loadAvg()}
+	rep := Report{Dashboards: c.Dashboards, CommandLine: c.CommandLine, LoadStart: loadAvg()}
 	usage := make([]HubUsage, len(c.HubPIDs))
 	var samplers sync.WaitGroup
 	for i, pid := range c.HubPIDs {
