@@ -1,7 +1,6 @@
 package loadgen
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -175,20 +174,5 @@ func call(ctx context.Context, client *http.Client, apiKey, method, url string, 
 	if err != nil {
 		return err
 	}
-	req, err := http.NewRequestWithContext(ctx, method, url, bytes.NewReader(b))
-	if err != nil {
-		return err
-	}
-	req.Header.Set("Content-Type", "application/json")
-	req.Header.Set("X-API-Key", apiKey)
-	resp, err := client.Do(req)
-	if err != nil {
-		return err
-	}
-	defer resp.Body.Close()
-	rb, _ := io.ReadAll(io.LimitReader(resp.Body, 4096))
-	if resp.StatusCode != want {
-		return fmt.Errorf("%s %s: HTTP %d: %.200s", method, url, resp.StatusCode, rb)
-	}
-	return nil
+	return do(ctx, client, apiKey, method, url, b, want)
 }

@@ -379,31 +379,29 @@ func Run(ctx context.Context, c Config) (Report, error) {
 }
 
 func send(ctx context.Context, client *http.Client, hubURL, apiKey string, body []byte) error {
-	req, err := http.NewRequestWithContext(ctx, "POST", hubURL+"/api/v1/agents/heartbeat", bytes.NewReader(body))
-	if err != nil {
-		return err
-	}
-	req.Header.Set("Content-Type", "application/json")
-	req.Header.Set("X-API-Key", apiKey)
-	resp, err := client.Do(req)
-	if err != nil {
-		return err
-	}
-	defer resp.Body.Close()
-	b, _ := io.ReadAll(resp.Body)
-	if resp.StatusCode != 200 {
-		return fmt.Errorf("HTTP %d: %.200s", resp.StatusCode, b)
-	}
-	return nil
+	return do(ctx, client, apiKey, "POST", hubURL+"/api/v1/agents/heartbeat", body, http.StatusOK)
 }
 
 // poll is one command long-poll, as the agent opens it (25 s at the hub).
 func poll(ctx context.Context, client *http.Client, hubURL, apiKey, serverID string) error {
 	ctx, cancel := context.WithTimeout(ctx, 45*time.Second)
 	defer cancel()
-	req, err := http.NewRequestWithContext(ctx, "GET", hubURL+"/api/v1/agents/commands?wait=25&server_id="+url.QueryEscape(serverID), nil)
+	return do(ctx, client, apiKey, "GET", hubURL+"/api/v1/agents/commands?wait=25&server_id="+url.QueryEscape(serverID), nil, http.StatusOK)
+}
+
+// do sends one request with the API key (a JSON body when body is not
+// nil) and reads the whole answer, so the connection is reused.
+func do(ctx context.Context, client *http.Client, apiKey, method, target string, body []byte, want int) error {
+	var rd io.Reader
+	if body != nil {
+		rd = bytes.NewReader(body)
+	}
+	req, err := http.NewRequestWithContext(ctx, method, target, rd)
 	if err != nil {
 		return err
+	}
+	if body != nil {
+		req.Header.Set("Content-Type", "application/json")
 	}
 	req.Header.Set("X-API-Key", apiKey)
 	resp, err := client.Do(req)
@@ -412,8 +410,8 @@ func poll(ctx context.Context, client *http.Client, hubURL, apiKey, serverID str
 	}
 	defer resp.Body.Close()
 	b, _ := io.ReadAll(io.LimitReader(resp.Body, 1<<20))
-	if resp.StatusCode != 200 {
-		return fmt.Errorf("HTTP %d: %.200s", resp.StatusCode, b)
+	if resp.StatusCode != want {
+		return fmt.Errorf("%s %s: HTTP %d: %.200s", method, req.URL.Path, resp.StatusCode, b)
 	}
 	return nil
 }
