@@ -435,7 +435,9 @@ func serviceName(j int) string { return fmt.Sprintf("service-%02d", j) }
 
 func newAgent(i, services int, alerting bool) *agent {
 	a := &agent{id: agentID(i), rng: rand.New(rand.NewPCG(uint64(i), 42)), alerting: alerting,
-		boot: time.Now().Add(-24 * time.Hour).Add(-time.Duration(i) * time.Minute)}
+		// The same boot time in every run of the day, so that a second run
+		// against the same hub is not a reboot of every agent.
+		boot: time.Now().UTC().Truncate(24 * time.Hour).Add(-24*time.Hour - time.Duration(i)*time.Second)}
 	for j := range services {
 		a.services = append(a.services, homelabcmd.ServiceReport{Name: serviceName(j), Status: homelabcmd.StatusRunning})
 	}
