@@ -203,13 +203,14 @@ func (s *Server) handleActionTransition(op string) http.HandlerFunc {
 // commandPollMax bounds a long-poll; commandRecheck is how often a waiting
 // poll looks at the database anyway on PostgreSQL, so a restart queued on
 // another hub still arrives within seconds if its notification was lost
-// (a dropped LISTEN connection). On SQLite every action is queued by this
-// process, whose event wakes the poll: a recheck there was a write
-// transaction every 2 s per agent for nothing (most of an idle hub's CPU
-// with its built-in agent, docs/performance.md).
+// (a dropped LISTEN connection); 5,000 agents at 5 s are 1,000 small reads
+// a second. On SQLite every action is queued by this process, whose event
+// wakes the poll: a recheck there was a write transaction every 2 s per
+// agent for nothing (most of an idle hub's CPU with its built-in agent,
+// docs/performance.md).
 const (
 	commandPollMax = 55 * time.Second
-	commandRecheck = 2 * time.Second
+	commandRecheck = 5 * time.Second
 )
 
 // handleAgentCommands is the agent's open line to the hub: a long-poll that
@@ -235,7 +236,9 @@ func (s *Server) handleAgentCommands(w http.ResponseWriter, r *http.Request) {
 	_ = http.NewResponseController(w).SetWriteDeadline(time.Now().Add(wait + 30*time.Second))
 	ctx, cancel := context.WithTimeout(r.Context(), wait)
 	defer cancel()
-	events := s.events.Subscribe(ctx)
+	// Only this server's action events: every agent holds a long-poll, and
+	// one subscriber per agent to every event cost the commit path dearly.
+	events := s.events.SubscribeTo(ctx, live.ActionChanged, serverID)
 	var recheck <-chan time.Time
 	if s.store.EngineName() == "postgres" {
 		t := time.NewTicker(commandRecheck)
@@ -243,7 +246,7 @@ func (s *Server) handleAgentCommands(w http.ResponseWriter, r *http.Request) {
 		recheck = t.C
 	}
 	for {
-		cmds, err := s.engine.ClaimCommands(r.Context(), serverID)
+		cmds, err := s.claimCommands(r.Context(), serverID)
 		if err != nil {
 			s.writeError(w, r, err)
 			return
@@ -252,7 +255,6 @@ func (s *Server) handleAgentCommands(w http.ResponseWriter, r *http.Request) {
 			writeJSON(w, http.StatusOK, map[string]any{"commands": cmds})
 			return
 		}
-	wait:
 		select {
 		case <-ctx.Done():
 			writeJSON(w, http.StatusOK, map[string]any{"commands": []homelabcmd.PendingCommand{}})
@@ -261,15 +263,24 @@ func (s *Server) handleAgentCommands(w http.ResponseWriter, r *http.Request) {
 			writeJSON(w, http.StatusOK, map[string]any{"commands": []homelabcmd.PendingCommand{}})
 			return
 		case <-recheck:
-		case e, ok := <-events:
+		case _, ok := <-events:
 			if !ok {
-				continue
-			}
-			if e.Type != live.ActionChanged || e.ServerID != serverID {
-				goto wait
+				events = nil // ctx ended: the case above answers
 			}
 		}
 	}
+}
+
+// claimCommands claims the server's approved actions. Nearly always there
+// are none: a read (which SQLite serves beside the writer) says so before
+// the write transaction of the claim, so thousands of waiting agents do not
+// queue write transactions in front of their own heartbeats.
+func (s *Server) claimCommands(ctx context.Context, serverID string) ([]homelabcmd.PendingCommand, error) {
+	_, approved, err := s.store.ListActions(ctx, homelabcmd.ActionFilter{Status: homelabcmd.ActionApproved, ServerID: serverID, Limit: 1})
+	if err != nil || approved == 0 {
+		return []homelabcmd.PendingCommand{}, err
+	}
+	return s.engine.ClaimCommands(ctx, serverID)
 }
 
 // agentServer is the server an agent request speaks for: the one its token

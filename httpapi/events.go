@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"net/http"
 	"time"
+
+	"github.com/homelabcmd/homelabcmd/live"
 )
 
 // eventsKeepAlive is how often an idle event stream gets a comment line, so
@@ -44,16 +46,18 @@ func (s *Server) handleEvents(w http.ResponseWriter, r *http.Request) {
 			if !ok {
 				return
 			}
-			if e.Internal() {
-				continue
-			}
-			data, err := json.Marshal(e)
-			if err != nil {
-				s.logger.Error("encode live event", "type", e.Type, "err", err)
-				continue
-			}
-			if _, err := fmt.Fprintf(w, "event: %s\ndata: %s\n\n", e.Type, data); err != nil {
-				return
+			// Write what else is queued too, then flush once: a burst (a
+			// fleet's heartbeats, one event per stored report) costs one
+			// write to the socket, not one per event (at most 64 per flush).
+			for n, more := 0, true; more && n < 64; n++ {
+				if !s.writeEvent(w, e) {
+					return
+				}
+				select {
+				case e, more = <-events:
+				default:
+					more = false
+				}
 			}
 		case <-tick.C:
 			if _, err := fmt.Fprint(w, ": keep-alive\n\n"); err != nil {
@@ -64,4 +68,19 @@ func (s *Server) handleEvents(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 	}
+}
+
+// writeEvent writes one event of the stream (nothing for an internal one);
+// false when the client is gone.
+func (s *Server) writeEvent(w http.ResponseWriter, e live.Event) bool {
+	if e.Internal() {
+		return true
+	}
+	data, err := json.Marshal(e)
+	if err != nil {
+		s.logger.Error("encode live event", "type", e.Type, "err", err)
+		return true
+	}
+	_, err = fmt.Fprintf(w, "event: %s\ndata: %s\n\n", e.Type, data)
+	return err == nil
 }

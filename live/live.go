@@ -29,24 +29,41 @@ type Event = homelabcmd.Event
 type Broker struct {
 	mu   sync.Mutex
 	subs map[chan Event]struct{}
+	// keyed holds the subscribers to one type of event of one server
+	// (every agent's command long-poll): Deliver finds them by key instead
+	// of offering each event to thousands of channels that want one in a
+	// million, which with 5,000 agents stalled the commit path.
+	keyed map[key]map[chan Event]struct{}
 }
 
-// NewBroker returns an empty broker.
-func NewBroker() *Broker { return &Broker{subs: map[chan Event]struct{}{}} }
+type key struct{ typ, serverID string }
 
-// Deliver gives e to every local subscriber that has room in its buffer.
+// NewBroker returns an empty broker.
+func NewBroker() *Broker {
+	return &Broker{subs: map[chan Event]struct{}{}, keyed: map[key]map[chan Event]struct{}{}}
+}
+
+// Deliver gives e to every local subscriber that wants it and has room in
+// its buffer.
 func (b *Broker) Deliver(e Event) {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	for ch := range b.subs {
-		select {
-		case ch <- e:
-		default: // a stalled subscriber must not block ingest
-		}
+		offer(ch, e)
+	}
+	for ch := range b.keyed[key{e.Type, e.ServerID}] {
+		offer(ch, e)
 	}
 }
 
-// Subscribe returns a channel of events that is closed when ctx ends.
+func offer(ch chan Event, e Event) {
+	select {
+	case ch <- e:
+	default: // a stalled subscriber must not block ingest
+	}
+}
+
+// Subscribe returns a channel of every event, closed when ctx ends.
 func (b *Broker) Subscribe(ctx context.Context) <-chan Event {
 	ch := make(chan Event, 64)
 	b.mu.Lock()
@@ -56,6 +73,29 @@ func (b *Broker) Subscribe(ctx context.Context) <-chan Event {
 		<-ctx.Done()
 		b.mu.Lock()
 		delete(b.subs, ch)
+		b.mu.Unlock()
+		close(ch)
+	}()
+	return ch
+}
+
+// SubscribeTo returns a channel of the events of type typ about serverID
+// only, closed when ctx ends.
+func (b *Broker) SubscribeTo(ctx context.Context, typ, serverID string) <-chan Event {
+	ch := make(chan Event, 8)
+	k := key{typ, serverID}
+	b.mu.Lock()
+	if b.keyed[k] == nil {
+		b.keyed[k] = map[chan Event]struct{}{}
+	}
+	b.keyed[k][ch] = struct{}{}
+	b.mu.Unlock()
+	go func() {
+		<-ctx.Done()
+		b.mu.Lock()
+		if delete(b.keyed[k], ch); len(b.keyed[k]) == 0 {
+			delete(b.keyed, k)
+		}
 		b.mu.Unlock()
 		close(ch)
 	}()
