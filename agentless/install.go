@@ -1,6 +1,7 @@
 package agentless
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -176,22 +177,20 @@ func (d *deployment) run(step string, privileged bool, argv, shown []string, in 
 	if shown == nil {
 		shown = argv
 	}
+	command := sshx.Command(argv...)
 	if privileged && d.target.User != "root" {
-		if d.sudoPW != "" {
-			argv = append([]string{"sudo", "-S", "-p", ""}, argv...)
-			if in != nil {
-				in = io.MultiReader(strings.NewReader(d.sudoPW+"\n"), in)
-			} else {
-				in = strings.NewReader(d.sudoPW + "\n")
-			}
-		} else {
-			argv = append([]string{"sudo", "-n"}, argv...)
+		var pw []byte
+		command, pw = sshx.Sudo{User: d.target.User, Password: d.sudoPW}.Wrap(argv...)
+		if pw != nil && in != nil {
+			in = io.MultiReader(bytes.NewReader(pw), in)
+		} else if pw != nil {
+			in = bytes.NewReader(pw)
 		}
 		shown = append([]string{"sudo"}, shown...)
 	}
 	ctx, cancel := context.WithTimeout(d.ctx, d.s.CommandTimeout*5)
 	defer cancel()
-	res, err := d.conn.RunInput(ctx, sshx.Command(argv...), in, deployOutputLimit)
+	res, err := d.conn.RunInput(ctx, command, in, deployOutputLimit)
 	entry := homelabcmd.RemoteAudit{Actor: d.actor, Action: d.action, Target: d.target.Addr(), ServerID: d.sid(),
 		Detail: step + ": " + strings.Join(shown, " ")}
 	if err != nil {

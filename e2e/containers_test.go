@@ -206,6 +206,15 @@ func TestContainersOnRealDocker(t *testing.T) {
 			time.Sleep(200 * time.Millisecond)
 			a = waitContainerAlert(t, h.URL, "e2e-nas", "container", name(c.n), "open", 10*time.Second)
 		}
+		if c.n == "oom" && (a.Message == nil || !strings.Contains(*a.Message, c.text)) {
+			// Docker itself does not always flag an OOM kill (cgroup v2 may
+			// report exit code 137 with OOMKilled false): the alert can only
+			// say what the Engine says. It must say it when the Engine does.
+			if out, err := docker(t, "inspect", "-f", "{{.State.OOMKilled}}", name(c.n)); err == nil && strings.TrimSpace(out) == "false" {
+				t.Logf("Docker did not flag the OOM kill of %s (OOMKilled false); alert text: %s", name(c.n), deref(a.Message))
+				c.text = "exit code 137"
+			}
+		}
 		if a.Severity != "medium" || a.Message == nil || !strings.Contains(*a.Message, c.text) {
 			t.Errorf("%s alert: severity %s message %v, want medium and %q in the text", c.n, a.Severity, deref(a.Message), c.text)
 		}

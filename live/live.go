@@ -54,6 +54,11 @@ func (b *Broker) Deliver(e Event) {
 	for ch := range b.keyed[key{e.Type, e.ServerID}] {
 		offer(ch, e)
 	}
+	if e.ServerID != "" {
+		for ch := range b.keyed[key{e.Type, ""}] {
+			offer(ch, e)
+		}
+	}
 }
 
 func offer(ch chan Event, e Event) {
@@ -80,7 +85,7 @@ func (b *Broker) Subscribe(ctx context.Context) <-chan Event {
 }
 
 // SubscribeTo returns a channel of the events of type typ about serverID
-// only, closed when ctx ends.
+// only (every server's when serverID is ""), closed when ctx ends.
 func (b *Broker) SubscribeTo(ctx context.Context, typ, serverID string) <-chan Event {
 	ch := make(chan Event, 8)
 	k := key{typ, serverID}

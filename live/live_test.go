@@ -12,6 +12,7 @@ func TestSubscribeTo(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	all := b.Subscribe(ctx)
 	mine := b.SubscribeTo(ctx, ActionChanged, "nas")
+	anyServer := b.SubscribeTo(ctx, ActionChanged, "")
 	events := []Event{
 		{Type: ActionChanged, ServerID: "pi"},
 		{Type: ServerUpdated, ServerID: "nas"},
@@ -33,10 +34,22 @@ func TestSubscribeTo(t *testing.T) {
 		t.Fatalf("keyed subscriber got another event: %+v", e)
 	default:
 	}
+	for _, want := range []Event{events[0], events[2]} { // every server's, of its type only
+		if got := <-anyServer; got != want {
+			t.Errorf("any-server subscriber got %+v, want %+v", got, want)
+		}
+	}
+	select {
+	case e := <-anyServer:
+		t.Fatalf("any-server subscriber got another event: %+v", e)
+	default:
+	}
 	cancel()
 	for range all { // closed once the broker forgot it
 	}
 	for range mine {
+	}
+	for range anyServer {
 	}
 	b.mu.Lock()
 	defer b.mu.Unlock()

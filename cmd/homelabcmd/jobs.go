@@ -12,6 +12,7 @@ import (
 	"github.com/homelabcmd/homelabcmd/config/option"
 	"github.com/homelabcmd/homelabcmd/hass"
 	"github.com/homelabcmd/homelabcmd/hub"
+	"github.com/homelabcmd/homelabcmd/live"
 	"github.com/homelabcmd/homelabcmd/pgnotify"
 	"github.com/homelabcmd/homelabcmd/sqlstore"
 )
@@ -49,12 +50,13 @@ func pinnedThresholds(c *config.Hub) map[string]alerting.Pin {
 // startJobs runs until Close: the engine's clock jobs and dispatcher with
 // retention among them, and the other hubs' events on a shared PostgreSQL.
 func (h *Hub) startJobs() error {
-	extra, err := h.integrationJobs()
+	ctx, cancel := context.WithCancel(context.Background())
+	extra, err := h.integrationJobs(ctx)
 	if err != nil {
+		cancel()
 		return err
 	}
 	extra = append(extra, h.dailyCostJob())
-	ctx, cancel := context.WithCancel(context.Background())
 	var wg sync.WaitGroup
 	h.stopJobs = func() { cancel(); wg.Wait() }
 	if h.DB.Engine() == sqlstore.Postgres {
@@ -78,7 +80,7 @@ func (h *Hub) startJobs() error {
 }
 
 // integrationJobs are the configured pulse and Home Assistant bridge.
-func (h *Hub) integrationJobs() ([]hub.Job, error) {
+func (h *Hub) integrationJobs(ctx context.Context) ([]hub.Job, error) {
 	var jobs []hub.Job
 	if h.Config.PulseURL != "" {
 		jobs = append(jobs, h.Engine.PulseJob(h.Config.PulseURL, h.Config.PulseInterval, nil))
@@ -100,9 +102,11 @@ func (h *Hub) integrationJobs() ([]hub.Job, error) {
 		}})
 	}
 	if h.HTTP.Agentless != nil {
-		// Approved configuration-pack applies, carried out over SSH.
+		// Approved configuration-pack applies, carried out over SSH: woken
+		// by action changes (this hub's, and the others' through pg_notify);
+		// the minute is a safety net, not a poll an idle hub pays for.
 		q := applyQueue{Engine: h.Engine, db: h.DB}
-		jobs = append(jobs, hub.Job{Name: "apply-config-packs", Every: 5 * time.Second, Exclusive: true, Run: func(ctx context.Context) error {
+		jobs = append(jobs, hub.Job{Name: "apply-config-packs", Every: time.Minute, Exclusive: true, Wake: wakeOn(ctx, h.Events, live.ActionChanged), Run: func(ctx context.Context) error {
 			_, err := h.HTTP.Agentless.RunApprovedApplies(ctx, q)
 			return err
 		}})
@@ -124,4 +128,19 @@ type applyQueue struct {
 
 func (q applyQueue) ListActions(ctx context.Context, f homelabcmd.ActionFilter) ([]*homelabcmd.Action, int, error) {
 	return q.db.ListActions(ctx, f)
+}
+
+// wakeOn returns a channel that holds a wake-up whenever an event of type
+// typ (any server) is delivered, until ctx ends.
+func wakeOn(ctx context.Context, events *live.Broker, typ string) <-chan struct{} {
+	wake := make(chan struct{}, 1)
+	go func() {
+		for range events.SubscribeTo(ctx, typ, "") {
+			select {
+			case wake <- struct{}{}:
+			default: // one pending wake-up is enough
+			}
+		}
+	}()
+	return wake
 }

@@ -2,7 +2,7 @@
 // which has no PAM or sudoers: installed setuid root as /usr/bin/sudo, it
 // implements the part of sudo the hub relies on — -S reads the password as
 // one line from stdin (byte by byte, so the rest of stdin reaches the
-// command, as with sudo), -p sets the prompt, -n fails when a password
+// command, as with sudo), -p sets the prompt, -k is accepted (nothing is cached), -n fails when a password
 // would be needed — checks the password against /etc/sudo-password (mode
 // 0600, root only) and then runs the command as root. Test fixture only.
 package main
@@ -25,6 +25,8 @@ func main() {
 			stdin = true
 		case "-n":
 			nonInteractive = true
+		case "-k":
+			// no cached credentials to forget: every run asks
 		case "-p":
 			if len(args) < 2 {
 				fail("sudo: option requires an argument -- 'p'")
@@ -41,7 +43,7 @@ func main() {
 	}
 run:
 	if len(args) == 0 {
-		fail("usage: sudo [-S] [-n] [-p prompt] command [args...]")
+		fail("usage: sudo [-k] [-S] [-n] [-p prompt] [--] command [args...]")
 	}
 	if os.Getuid() != 0 {
 		want, err := os.ReadFile("/etc/sudo-password")
