@@ -5,6 +5,7 @@ import (
 	"bufio"
 	"context"
 	"encoding/json"
+	"flag"
 	"fmt"
 	"io"
 	"net"
@@ -13,6 +14,8 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"runtime"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -25,6 +28,12 @@ import (
 var binary string
 
 func TestMain(m *testing.M) {
+	// The parallel e2e tests mostly wait (windows, timeouts, leases), not
+	// compute: let four overlap instead of GOMAXPROCS (2 on CI), unless
+	// -parallel is given.
+	if f := flag.Lookup("test.parallel"); f != nil && f.Value.String() == strconv.Itoa(runtime.GOMAXPROCS(0)) && runtime.GOMAXPROCS(0) < 4 {
+		_ = flag.Set("test.parallel", "4")
+	}
 	// HOMELABCMD_E2E_BIN runs the tests against a binary built elsewhere
 	// (e.g. an older version, to measure a regression test's "before").
 	if bin := os.Getenv("HOMELABCMD_E2E_BIN"); bin != "" {
