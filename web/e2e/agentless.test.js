@@ -6,7 +6,7 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import path from 'node:path';
-import { API_KEY, artifacts, freePort, launchBrowser, startHub } from './hub.js';
+import { artifacts, freePort, launchBrowser, startHub, signedInPage } from './hub.js';
 
 let hub, browser, page;
 
@@ -14,14 +14,7 @@ describe('machines without an agent', { timeout: 120000 }, () => {
   before(async () => {
     hub = await startHub();
     browser = await launchBrowser();
-    const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
-    page = await context.newPage();
-    page.on('pageerror', (err) => { console.error('page error:', err); });
-    await page.goto(hub.url + '/');
-    await page.waitForURL('**/login');
-    await page.fill('#api-key', API_KEY);
-    await page.press('#api-key', 'Enter');
-    await page.waitForSelector('.cards, .empty');
+    page = await signedInPage(browser, hub);
   });
 
   after(async () => {

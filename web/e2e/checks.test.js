@@ -4,7 +4,7 @@
 // results come in heartbeats as an agent sends them.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { API_KEY, launchBrowser, startHub } from './hub.js';
+import { launchBrowser, startHub, signedInPage } from './hub.js';
 
 let hub, browser, page;
 
@@ -21,12 +21,7 @@ describe('checks page', { timeout: 120000 }, () => {
     hub = await startHub();
     for (const s of ['pi', 'nas']) await report(s, []);
     browser = await launchBrowser();
-    page = await (await browser.newContext({ viewport: { width: 1280, height: 900 } })).newPage();
-    page.on('pageerror', (err) => { console.error('page error:', err); });
-    await page.goto(hub.url + '/login');
-    await page.fill('#api-key', API_KEY);
-    await page.press('#api-key', 'Enter');
-    await page.waitForSelector('.cards');
+    page = await signedInPage(browser, hub);
   });
 
   after(async () => {

@@ -6,7 +6,7 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import path from 'node:path';
-import { API_KEY, artifacts, launchBrowser, startHub } from './hub.js';
+import { artifacts, launchBrowser, startHub, signedInPage } from './hub.js';
 
 const RED = 'rgb(248, 113, 113)'; // #F87171
 const GREEN = 'rgb(74, 222, 128)'; // #4ADE80
@@ -38,14 +38,7 @@ describe('containers panel', { timeout: 120000 }, () => {
     assert.equal(r.status, 201, JSON.stringify(r.body));
     await hub.heartbeat('plain-1', {}); // a server without a container engine
     browser = await launchBrowser();
-    const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
-    page = await context.newPage();
-    page.on('pageerror', (err) => { console.error('page error:', err); });
-    await page.goto(hub.url + '/');
-    await page.waitForURL('**/login');
-    await page.fill('#api-key', API_KEY);
-    await page.press('#api-key', 'Enter');
-    await page.waitForSelector('.cards');
+    page = await signedInPage(browser, hub);
   });
 
   after(async () => {

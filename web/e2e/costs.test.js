@@ -4,7 +4,7 @@
 // the electricity rate and currency.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { API_KEY, launchBrowser, startHub } from './hub.js';
+import { launchBrowser, startHub, signedInPage } from './hub.js';
 
 let hub, browser, page;
 
@@ -18,12 +18,7 @@ describe('cost page', { timeout: 120000 }, () => {
     });
     assert.equal(r.status, 200, JSON.stringify(r.body));
     browser = await launchBrowser();
-    page = await (await browser.newContext({ viewport: { width: 1280, height: 900 } })).newPage();
-    page.on('pageerror', (err) => { console.error('page error:', err); });
-    await page.goto(hub.url + '/login');
-    await page.fill('#api-key', API_KEY);
-    await page.press('#api-key', 'Enter');
-    await page.waitForSelector('.cards');
+    page = await signedInPage(browser, hub);
   });
 
   after(async () => {

@@ -138,3 +138,17 @@ export async function launchBrowser() {
   browser.newPage = (opts = {}) => newPage({ colorScheme: 'dark', ...opts });
   return browser;
 }
+
+/**
+ * signedInPage opens a 1280×900 page signed in to hub with the operator
+ * key, on the overview, logging the page's errors.
+ */
+export async function signedInPage(browser, hub) {
+  const page = await (await browser.newContext({ viewport: { width: 1280, height: 900 } })).newPage();
+  page.on('pageerror', (err) => { console.error('page error:', err); });
+  await page.goto(hub.url + '/login');
+  await page.fill('#api-key', API_KEY);
+  await page.press('#api-key', 'Enter');
+  await page.waitForSelector('.cards, .empty');
+  return page;
+}

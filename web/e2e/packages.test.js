@@ -3,7 +3,7 @@
 // agent's shape (packages[]).
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { API_KEY, launchBrowser, startHub } from './hub.js';
+import { launchBrowser, startHub, signedInPage } from './hub.js';
 
 let hub, browser, page;
 
@@ -20,13 +20,7 @@ describe('package updates', { timeout: 120000 }, () => {
     });
     assert.equal(r.status, 200, JSON.stringify(r.body));
     browser = await launchBrowser();
-    page = await (await browser.newContext({ viewport: { width: 1280, height: 900 } })).newPage();
-    page.on('pageerror', (err) => { console.error('page error:', err); });
-    await page.goto(hub.url + '/');
-    await page.waitForURL('**/login');
-    await page.fill('#api-key', API_KEY);
-    await page.press('#api-key', 'Enter');
-    await page.waitForSelector('.cards');
+    page = await signedInPage(browser, hub);
   });
 
   after(async () => {
