@@ -15,6 +15,7 @@ import (
 type ActionStore interface {
 	FindAction(ctx context.Context, id int64) (*homelabcmd.Action, error)
 	ListActions(ctx context.Context, f homelabcmd.ActionFilter) ([]*homelabcmd.Action, int, error)
+	HasApprovedActions(ctx context.Context, serverID string) (bool, error)
 }
 
 // handleRestart queues a restart of a service (expected or not, running or
@@ -276,8 +277,8 @@ func (s *Server) handleAgentCommands(w http.ResponseWriter, r *http.Request) {
 // the write transaction of the claim, so thousands of waiting agents do not
 // queue write transactions in front of their own heartbeats.
 func (s *Server) claimCommands(ctx context.Context, serverID string) ([]homelabcmd.PendingCommand, error) {
-	_, approved, err := s.store.ListActions(ctx, homelabcmd.ActionFilter{Status: homelabcmd.ActionApproved, ServerID: serverID, Limit: 1})
-	if err != nil || approved == 0 {
+	approved, err := s.store.HasApprovedActions(ctx, serverID)
+	if err != nil || !approved {
 		return []homelabcmd.PendingCommand{}, err
 	}
 	return s.engine.ClaimCommands(ctx, serverID)

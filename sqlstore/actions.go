@@ -163,6 +163,17 @@ func findAction(ctx context.Context, q querier, id int64) (*homelabcmd.Action, e
 }
 
 // ListActions returns matching actions, newest first, and the total count.
+// HasApprovedActions reports whether an approved action waits for the
+// server: the agents' long-polls ask it at every wake-up, and nearly always
+// the answer is no, which one indexed read says without the write
+// transaction of a claim.
+func (db *DB) HasApprovedActions(ctx context.Context, serverID string) (bool, error) {
+	var n int
+	err := db.read.QueryRowContext(ctx, `SELECT COUNT(*) FROM (SELECT 1 FROM remediation_actions
+		WHERE server_id = $1 AND status = 'approved' LIMIT 1) AS approved`, serverID).Scan(&n)
+	return n > 0, err
+}
+
 func (db *DB) ListActions(ctx context.Context, f homelabcmd.ActionFilter) ([]*homelabcmd.Action, int, error) {
 	where, args := []string{"1=1"}, []any{}
 	for _, c := range []struct{ col, v string }{{"status", f.Status}, {"server_id", f.ServerID}, {"action_type", f.ActionType}} {
